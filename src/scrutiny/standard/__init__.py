@@ -1,0 +1,71 @@
+"""The Complaint Handling Performance Data Standard: declared once, exported in every form."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scrutiny.standard.docs import describe_rule, documentation
+from scrutiny.standard.model import (
+    LIST_SEPARATOR,
+    Code,
+    CodeList,
+    Field,
+    Rule,
+    Standard,
+    StandardError,
+    Table,
+    load_standard,
+)
+from scrutiny.standard.package import (
+    code_lists_csv,
+    csv_template,
+    data_package,
+    json_schema,
+    table_schema,
+)
+
+__all__ = [
+    "LIST_SEPARATOR",
+    "Code",
+    "CodeList",
+    "Field",
+    "Rule",
+    "Standard",
+    "StandardError",
+    "Table",
+    "describe_rule",
+    "documentation",
+    "export",
+    "load_standard",
+    "table_schema",
+]
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def export(directory: Path) -> list[Path]:
+    """Write the Data Package, JSON Schemas, CSV templates and documentation into DIRECTORY."""
+    standard = load_standard()
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "json-schema").mkdir(exist_ok=True)
+    written = []
+    path = directory / "datapackage.json"
+    _write_json(path, data_package(standard))
+    written.append(path)
+    for table in standard.tables.values():
+        path = directory / f"{table.name}.csv"
+        path.write_text(csv_template(table), encoding="utf-8")
+        written.append(path)
+        path = directory / "json-schema" / f"{table.name}.schema.json"
+        _write_json(path, json_schema(standard, table))
+        written.append(path)
+    path = directory / "code_lists.csv"
+    path.write_text(code_lists_csv(standard), encoding="utf-8")
+    written.append(path)
+    path = directory / "standard.md"
+    path.write_text(documentation(standard), encoding="utf-8")
+    written.append(path)
+    return written

@@ -1,0 +1,72 @@
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from scrutiny.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def test_standard_export_writes_the_package(tmp_path):
+    result = runner.invoke(app, ["standard", "export", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    package = json.loads((tmp_path / "out" / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["version"] == "1.0.0"
+    assert (tmp_path / "out" / "standard.md").exists()
+
+
+def test_calendar_add_and_between_print_dates_and_counts():
+    assert runner.invoke(app, ["calendar", "add", "2023-12-18", "5"]).output.strip() == (
+        "2023-12-27"
+    )
+    result = runner.invoke(app, ["calendar", "between", "2023-12-18", "2023-12-27"])
+    assert result.output.strip() == "5"
+
+
+def test_calendar_refresh_refuses_a_bad_file_with_a_clear_message(tmp_path):
+    bad = tmp_path / "feed.json"
+    bad.write_text("not json", encoding="utf-8")
+    result = runner.invoke(app, ["calendar", "refresh", str(bad)])
+    assert result.exit_code == 1
+    assert "not a GOV.UK bank-holidays feed" in result.output
+
+
+def test_clock_summarises_and_writes_the_example_file(tmp_path):
+    out = tmp_path / "clock.csv"
+    result = runner.invoke(
+        app,
+        [
+            "clock",
+            str(ROOT / "examples" / "complaints.csv"),
+            "--as-of",
+            "2024-06-28",
+            "--output",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 of 5" in result.output  # stage 1 acknowledged on time
+    header = out.read_text(encoding="utf-8").splitlines()[0]
+    assert "response_due_date" in header and "overdue" in header
+
+
+def test_clock_reports_a_missing_file_without_a_traceback(tmp_path):
+    result = runner.invoke(app, ["clock", str(tmp_path / "missing.csv")])
+    assert result.exit_code == 1
+    assert "Error" in result.output and "missing.csv" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in [
+        "standard export",
+        "calendar refresh",
+        "calendar add",
+        "calendar between",
+        "clock",
+        "version",
+    ]:
+        assert f"scrutiny {command}" in readme, command
