@@ -6,14 +6,16 @@ from scrutiny.standard.model import LIST_SEPARATOR, Field, Rule, Standard, Table
 
 
 def _when(rule: Rule) -> str:
-    condition = rule.condition
-    assert condition is not None
-    if condition.present:
-        return f"`{condition.field}` is filled in"
-    if condition.positive:
-        return f"`{condition.field}` is more than 0"
-    values = " or ".join(f"`{str(v).lower()}`" for v in condition.values)
-    return f"`{condition.field}` is {values}"
+    parts = []
+    for condition in rule.conditions:
+        if condition.present:
+            parts.append(f"`{condition.field}` is filled in")
+        elif condition.positive:
+            parts.append(f"`{condition.field}` is more than 0")
+        else:
+            values = " or ".join(f"`{str(v).lower()}`" for v in condition.values)
+            parts.append(f"`{condition.field}` is {values}")
+    return " and ".join(parts)
 
 
 def describe_rule(rule: Rule) -> str:

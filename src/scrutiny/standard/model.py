@@ -100,16 +100,19 @@ class Rule:
         return ":".join([self.kind, *names])
 
     @property
-    def condition(self) -> Condition | None:
-        """The condition of a required_when or blank_unless rule."""
+    def conditions(self) -> tuple[Condition, ...]:
+        """The conditions of a required_when (all must hold) or blank_unless rule."""
         raw = self.params.get("when") or self.params.get("unless")
         if raw is None:
-            return None
-        return Condition(
-            field=raw["field"],
-            values=tuple(raw.get("in", ())),
-            present=bool(raw.get("present", False)),
-            positive=bool(raw.get("positive", False)),
+            return ()
+        return tuple(
+            Condition(
+                field=item["field"],
+                values=tuple(item.get("in", ())),
+                present=bool(item.get("present", False)),
+                positive=bool(item.get("positive", False)),
+            )
+            for item in (raw if isinstance(raw, list) else [raw])
         )
 
 
@@ -222,8 +225,7 @@ def _check(standard: Standard) -> None:
                 if key in rule.params
             ]
             referenced += list(rule.params.get("fields", []))
-            if rule.condition:
-                referenced.append(rule.condition.field)
+            referenced += [condition.field for condition in rule.conditions]
             missing = [name for name in referenced if name not in names]
             if missing:
                 problems.append(f"{table.name}: rule {rule.id} names unknown fields {missing}")

@@ -1,0 +1,60 @@
+"""Settings, declared once. Nothing else in scrutiny reads the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PREFIX = "SCRUTINY_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, with a safe local default; override with SCRUTINY_<NAME> variables."""
+
+    database_url: str = field(
+        default="sqlite:///scrutiny.db",
+        metadata={"help": "SQLAlchemy URL: a SQLite file (default) or postgresql+psycopg://..."},
+    )
+    max_file_bytes: int = field(
+        default=512 * 1024 * 1024,
+        metadata={"help": "Largest file validate or import will read, in bytes."},
+    )
+    max_rows: int = field(
+        default=5_000_000,
+        metadata={"help": "Most data rows validate or import will read from one file."},
+    )
+    user: str = field(
+        default="cli",
+        metadata={"help": "Who is recorded as submitting imports made from the command line."},
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from SCRUTINY_* variables in ENVIRON (default: the process environment)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for spec in fields(cls):
+            raw = environ.get(PREFIX + spec.name.upper())
+            if raw is None:
+                continue
+            if spec.type in ("int", int):
+                try:
+                    values[spec.name] = int(raw)
+                except ValueError:
+                    raise ValueError(
+                        f"{PREFIX}{spec.name.upper()} must be a whole number"
+                    ) from None
+            else:
+                values[spec.name] = raw
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file, when the database is SQLite."""
+        prefix = "sqlite:///"
+        return (
+            Path(self.database_url[len(prefix) :]) if self.database_url.startswith(prefix) else None
+        )
