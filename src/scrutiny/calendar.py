@@ -18,7 +18,6 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import holidays
 import numpy as np
 
 DIVISION = "england-and-wales"
@@ -55,6 +54,8 @@ def parse_feed(text: str) -> list[date]:
 @cache
 def bank_holidays() -> tuple[date, ...]:
     """Every England-and-Wales bank holiday from FIRST_YEAR to LAST_YEAR inclusive."""
+    import holidays  # imported on first use: it is slow to import and rarely needed
+
     feed_days = parse_feed(feed_path().read_text(encoding="utf-8"))
     covered = {day.year for day in feed_days}
     other_years = [year for year in range(FIRST_YEAR, LAST_YEAR + 1) if year not in covered]

@@ -13,6 +13,9 @@ from rich.table import Table
 
 from scrutiny import __version__, calendar, standard
 from scrutiny.code_clock import ClockError, code_clock
+from scrutiny.ingest import FileUnreadable, load_mapping, read_file
+from scrutiny.settings import Settings
+from scrutiny.validation import Report, validate
 
 app = typer.Typer(help="Oversight of how English councils handle complaints.", no_args_is_help=True)
 standard_app = typer.Typer(help="The Complaint Handling Performance Data Standard.")
@@ -24,10 +27,58 @@ console = Console()
 DateArg = Annotated[date, typer.Argument(formats=["%Y-%m-%d"], help="A date, YYYY-MM-DD.")]
 
 
-def fail(message: str) -> None:
-    """Print MESSAGE as an error and exit with status 1."""
-    console.print(f"[bold red]Error:[/] {message}")
-    raise typer.Exit(1)
+def fail(message: str, code: int = 1) -> None:
+    """Print MESSAGE as an error and exit with status CODE."""
+    console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+TableOption = Annotated[
+    str | None,
+    typer.Option("--table", help="Which table of the standard the file is (default: guess)."),
+]
+MappingOption = Annotated[
+    Path | None,
+    typer.Option("--mapping", help="YAML file mapping your column headers to the standard's."),
+]
+
+
+def read_and_validate(file: Path, table: str | None, mapping: Path | None) -> Report:
+    """Read and validate FILE, exiting with status 2 when it cannot be read."""
+    settings = Settings.from_env()
+    try:
+        columns = load_mapping(mapping) if mapping else None
+        raw = read_file(file, settings, table_name=table, mapping=columns)
+    except (FileUnreadable, KeyError) as error:
+        fail(f"{file}: {error}", code=2)
+        raise  # unreachable: fail() exits
+    return validate(raw)
+
+
+@app.command("validate")
+def validate_command(
+    file: Annotated[Path, typer.Argument(help="A CSV or XLSX return.")],
+    output_format: Annotated[
+        str, typer.Option("--format", help="text, or json for a list of issue objects.")
+    ] = "text",
+    table: TableOption = None,
+    mapping: MappingOption = None,
+) -> None:
+    """Check a return against the standard and list every problem with its row and column.
+
+    Exits 0 when the file is valid (warnings allowed), 1 when it has errors, and 2 when it
+    cannot be read at all.
+
+    Example: scrutiny validate complaints-2025.csv --format json
+    """
+    if output_format not in ("text", "json"):
+        fail("--format must be text or json", code=2)
+    report = read_and_validate(file, table, mapping)
+    if output_format == "json":
+        typer.echo(report.to_json())
+    else:
+        typer.echo(report.to_text())
+    raise typer.Exit(0 if report.valid else 1)
 
 
 @app.command()

@@ -212,9 +212,12 @@ def _not_in_future(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -
 
 def _required_when(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> list[Check]:
     name = rule.params["field"]
+    # A cell that is filled in but invalid is already reported; only blanks count here.
+    raw = f"__raw_{name}"
+    blank = pl.col(raw).is_null() if raw in frame.columns else pl.col(name).is_null()
     return [
         Check(
-            _condition(rule, table) & pl.col(name).is_null(),
+            _condition(rule, table) & blank,
             name,
             pl.col(name),
             rule.severity,

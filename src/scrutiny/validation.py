@@ -420,8 +420,8 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
         checks += _field_checks(standard, spec, distinct)
     wide = raw.frame.select(expressions)
     found = _header_issues(raw) + run_checks(wide, checks)
+    found += check_rules(table, wide, today, set(raw.headers))
     typed_frame = wide.select(ROW, *table.field_names())
-    found += check_rules(table, typed_frame, today, set(raw.headers))
     issues = pl.concat(found, how="vertical") if found else empty_issues()
     issues = issues.sort("row", nulls_last=False, maintain_order=True)
     return Report(
