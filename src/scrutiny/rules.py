@@ -387,21 +387,26 @@ def _fields(rule: Rule) -> list[str]:
     return names + RULE_FIELDS.get(rule.kind, [])
 
 
-def check_rules(
-    table: Table, typed: pl.DataFrame, today: date, columns: set[str]
-) -> list[pl.DataFrame]:
-    """Issues from every rule of TABLE whose fields are all in the file."""
-    rules = [rule for rule in table.rules if all(name in columns for name in _fields(rule))]
-    checks = [
+def _applicable(table: Table, columns: set[str]) -> list[Rule]:
+    return [rule for rule in table.rules if all(name in columns for name in _fields(rule))]
+
+
+def rule_checks(table: Table, frame: pl.DataFrame, today: date, columns: set[str]) -> list[Check]:
+    """Per-row checks for every row-level rule of TABLE whose fields are all in the file."""
+    return [
         check
-        for rule in rules
+        for rule in _applicable(table, columns)
         if rule.kind in ROW_RULES
-        for check in ROW_RULES[rule.kind](rule, table, typed, today)
+        for check in ROW_RULES[rule.kind](rule, table, frame, today)
     ]
-    found = run_checks(typed, checks)
-    found += [
-        TABLE_RULES[rule.kind](rule, table, typed, today)
-        for rule in rules
+
+
+def table_rule_issues(
+    table: Table, frame: pl.DataFrame, today: date, columns: set[str]
+) -> list[pl.DataFrame]:
+    """Issues from the rules that look across rows (uniqueness, references, authorities)."""
+    return [
+        TABLE_RULES[rule.kind](rule, table, frame, today)
+        for rule in _applicable(table, columns)
         if rule.kind in TABLE_RULES
     ]
-    return found

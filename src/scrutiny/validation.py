@@ -16,7 +16,7 @@ from datetime import date
 import polars as pl
 
 from scrutiny.ingest import RawTable, normalise_name
-from scrutiny.rules import ROW, Check, check_rules, empty_issues, run_checks
+from scrutiny.rules import ROW, Check, empty_issues, rule_checks, run_checks, table_rule_issues
 from scrutiny.standard import LIST_SEPARATOR, Field, Standard, Table, load_standard
 
 HEADER_ROW = 1
@@ -418,9 +418,10 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
         cleaned, typed, distinct = _parse(standard, spec, series)
         expressions += [cleaned.alias(f"__raw_{spec.name}"), typed.alias(spec.name)]
         checks += _field_checks(standard, spec, distinct)
-    wide = raw.frame.select(expressions)
+    wide = raw.frame.lazy().select(expressions).collect()
+    checks += rule_checks(table, wide, today, set(raw.headers))
     found = _header_issues(raw) + run_checks(wide, checks)
-    found += check_rules(table, wide, today, set(raw.headers))
+    found += table_rule_issues(table, wide, today, set(raw.headers))
     typed_frame = wide.select(ROW, *table.field_names())
     issues = pl.concat(found, how="vertical") if found else empty_issues()
     issues = issues.sort("row", nulls_last=False, maintain_order=True)
