@@ -211,3 +211,18 @@ def test_validate_command_json_lists_row_column_value_severity_message():
     issues = json.loads(result.output)
     assert {"row", "column", "value", "severity", "message"} <= set(issues[0])
     assert issues[0]["value"] == "04/25/2025"
+
+
+def test_every_rule_validation_reports_is_documented_in_the_standard():
+    from scrutiny.standard import documentation, load_standard
+
+    page = documentation(load_standard())
+    rules = set()
+    for path in RETURNS.glob("*.csv"):
+        try:
+            rules |= {issue["rule"] for issue in check(path.name).to_records()}
+        except FileUnreadable:
+            continue
+    assert len(rules) >= 20
+    for rule in rules:
+        assert f"`{rule}`" in page, rule

@@ -32,3 +32,15 @@ def load_authorities() -> pl.DataFrame:
 def current_codes() -> pl.Series:
     """GSS codes of the councils that exist today."""
     return load_authorities().filter("current").get_column("gss_code")
+
+
+def search_authorities(text: str = "") -> pl.DataFrame:
+    """Current councils whose name or GSS code contains TEXT (any case)."""
+    councils = load_authorities().filter("current")
+    if text:
+        needle = text.strip().lower()
+        councils = councils.filter(
+            pl.col("name").str.to_lowercase().str.contains(needle, literal=True)
+            | pl.col("gss_code").str.to_lowercase().str.contains(needle, literal=True)
+        )
+    return councils.select("gss_code", "name", "type", "region")

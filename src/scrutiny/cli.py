@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scrutiny import __version__, calendar, standard
+from scrutiny.authorities import search_authorities
 from scrutiny.code_clock import ClockError, code_clock
 from scrutiny.ingest import FileUnreadable, load_mapping, read_file
 from scrutiny.settings import Settings
@@ -85,6 +86,23 @@ def validate_command(
 def version() -> None:
     """Print the version of scrutiny and of the data standard."""
     console.print(f"scrutiny {__version__}, data standard {standard.load_standard().version}")
+
+
+@app.command()
+def authorities(
+    search: Annotated[str, typer.Argument(help="Part of a council's name or GSS code.")] = "",
+) -> None:
+    """List current English principal councils and their GSS codes.
+
+    Example: scrutiny authorities cumberland
+    """
+    found = search_authorities(search)
+    listing = Table(title=f"{found.height} councils")
+    for heading in ("GSS code", "Name", "Type", "Region"):
+        listing.add_column(heading)
+    for row in found.iter_rows():
+        listing.add_row(*[str(cell) for cell in row])
+    console.print(listing)
 
 
 @standard_app.command("export")

@@ -153,7 +153,7 @@ def _known_authority(rule: Rule, table: Table, frame: pl.DataFrame, today: date)
     fix = (
         pl.when(pl.col("successor").is_not_null())
         .then(pl.format("Use {}.", pl.col("replaced_by_gss_code")))
-        .otherwise(pl.lit("Check the code against the authorities list (scrutiny authorities)."))
+        .otherwise(pl.lit("Look the council up with: scrutiny authorities NAME"))
     )
     return issue_frame(
         explained, pl.lit(True), name, pl.col(name), rule.severity, rule.id, message, fix

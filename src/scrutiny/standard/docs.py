@@ -4,6 +4,26 @@ from __future__ import annotations
 
 from scrutiny.standard.model import LIST_SEPARATOR, Field, Rule, Standard, Table
 
+# Checks every file gets, whatever its table; the rule ids are those validation reports.
+FILE_CHECKS = {
+    "missing_column": ("error", "A required column is not in the header row."),
+    "unknown_column": ("warning", "A column that is not part of the table is ignored."),
+    "duplicate_column": ("error", "Two columns mean the same field."),
+    "required": ("error", "A required field is blank."),
+    "type": ("error", "A value is not a whole number, number, true/false or real date."),
+    "code_list": ("error", "A code is not in the field's code list (with a suggestion)."),
+    "enum": ("error", "A value is not one of the field's allowed values."),
+    "pattern": ("error", "A value is not in the field's required form."),
+    "minimum": ("error", "A number is below the field's minimum."),
+    "max_length": ("error", "Text is longer than the field allows (10,000 characters at most)."),
+    "formula": ("warning", "Text starts with =, +, - or @: kept as text, never evaluated."),
+    "personal_data": (
+        "warning",
+        "Free text or a reference looks like it holds an email address, phone number,"
+        " postcode or a titled name.",
+    ),
+}
+
 
 def _when(rule: Rule) -> str:
     parts = []
@@ -166,10 +186,13 @@ def documentation(standard: Standard) -> str:
         "- One CSV file per table, UTF-8, comma-separated, with the header row of the"
         " matching template, columns in the template's order. (scrutiny's own importer"
         " matches columns by name, in any order.)",
-        "- Dates as `YYYY-MM-DD`. Booleans as `true` or `false` (`yes`/`no` and `1`/`0`"
-        " are also read). A blank cell means no value.",
+        "- Dates as `YYYY-MM-DD`. Booleans as `true` or `false`. A blank cell means no value.",
         f"- A field of several codes separates them with `{LIST_SEPARATOR}`, for example"
         " `apology;financial_remedy`.",
+        "- scrutiny's importer is forgiving where it can be without guessing: it also reads"
+        " UK dates (`DD/MM/YYYY`, never US month-first dates), `yes`/`no` and `1`/`0`, codes"
+        " in any case with spaces or hyphens, a code's label or listed alias, Windows-1252"
+        " or semicolon-separated CSV, and XLSX workbooks (first sheet).",
         "- Working days exclude Saturdays, Sundays and England-and-Wales bank holidays; the"
         " start date is day zero.",
         "",
@@ -188,6 +211,9 @@ def documentation(standard: Standard) -> str:
         f"- [`{table.name}`](#table-{table.name}): {table.title}"
         for table in standard.tables.values()
     ]
+    lines += ["", "## Checks on every file", "", "| Rule | Severity | What it checks |"]
+    lines.append("|---|---|---|")
+    lines += [f"| `{rule}` | {sev} | {text} |" for rule, (sev, text) in FILE_CHECKS.items()]
     lines.append("")
     for table in standard.tables.values():
         lines += _table_section(standard, table)
