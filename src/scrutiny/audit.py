@@ -34,16 +34,20 @@ def record_audit_entry(
     at: datetime | None = None,
 ) -> None:
     """Add one entry, inside the caller's transaction so it stands or falls with the change."""
-    connection.execute(
-        insert(audit_log).values(
-            at=at or datetime.now(UTC),
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            detail=detail,
-        )
-    )
+    entry = {"actor": actor, "action": action, "entity": entity, "entity_id": entity_id}
+    record_audit_entries(connection, [{**entry, "detail": detail, "at": at}])
+
+
+def record_audit_entries(connection: Connection, entries: list[dict[str, Any]]) -> None:
+    """Add several entries (dicts of actor, action, entity, entity_id, detail, at) at once."""
+    if not entries:
+        return
+    now = datetime.now(UTC)
+    rows = [
+        {"entity_id": None, "detail": None, **entry, "at": entry.get("at") or now}
+        for entry in entries
+    ]
+    connection.execute(insert(audit_log), rows)
 
 
 def list_audit_entries(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 
 import polars as pl
@@ -29,45 +30,46 @@ def insert_frame(
     frame: pl.DataFrame,
     *,
     progress: Progress | None = None,
-    done_before: int = 0,
 ) -> int:
     """Insert FRAME's rows into TABLE (columns by name); calls PROGRESS after each chunk."""
     missing = [name for name in frame.columns if name not in table.c]
     if missing:
         raise ValueError(f"{table.name} has no columns {missing}")
     if connection.dialect.name == "postgresql":
-        return _copy(connection, table, frame, progress, done_before)
+        return _copy(connection, table, frame, progress)
     if connection.dialect.name == "sqlite":
-        return _executemany(connection, table, frame, progress, done_before)
+        return _executemany(connection, table, frame, progress)
     raise ValueError(f"bulk loading into {connection.dialect.name} is not supported")
 
 
 def _copy(
-    connection: Connection,
-    table: Table,
-    frame: pl.DataFrame,
-    progress: Progress | None,
-    done: int,
+    connection: Connection, table: Table, frame: pl.DataFrame, progress: Progress | None
 ) -> int:
-    # polars writes null as an empty field and an empty string as "", which is exactly
-    # how COPY's CSV format tells NULL from ''.
     columns = ", ".join(f'"{name}"' for name in frame.columns)
+    statement = f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)'
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)') as copy:
-        for chunk in frame.iter_slices(CHUNK_ROWS):
-            copy.write(chunk.write_csv(include_header=False))
-            done += chunk.height
+    chunks = frame.iter_slices(CHUNK_ROWS)
+    done = 0
+    with ThreadPoolExecutor(max_workers=1) as pool, cursor, cursor.copy(statement) as copy:
+        # polars writes the next chunk's CSV, without the GIL, while this one is sent.
+        upcoming = pool.submit(_csv, next(chunks, None))
+        while (chunk := upcoming.result()) is not None:
+            upcoming = pool.submit(_csv, next(chunks, None))
+            copy.write(chunk[0])
+            done += chunk[1]
             if progress:
                 progress(done)
     return frame.height
 
 
+def _csv(chunk: pl.DataFrame | None) -> tuple[str, int] | None:
+    # polars writes null as an empty field and an empty string as "", which is exactly
+    # how COPY's CSV format tells NULL from ''.
+    return None if chunk is None else (chunk.write_csv(include_header=False), chunk.height)
+
+
 def _executemany(
-    connection: Connection,
-    table: Table,
-    frame: pl.DataFrame,
-    progress: Progress | None,
-    done: int,
+    connection: Connection, table: Table, frame: pl.DataFrame, progress: Progress | None
 ) -> int:
     # The sqlite3 module's date adapter is deprecated; store dates as SQLAlchemy does.
     frame = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
@@ -85,6 +87,7 @@ def _executemany(
     batch_sql = statement(per_statement)
     batch_size = per_statement * width
     cursor = driver.cursor()
+    done = 0
     try:
         for chunk in frame.iter_slices(CHUNK_ROWS):
             # Column-wise to Python lists, then one flat row-major list of parameters.

@@ -20,10 +20,20 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import polars as pl
-from sqlalchemy import Engine, UniqueConstraint, delete, func, insert, select, text, update
+from sqlalchemy import (
+    Engine,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, RowMapping
 
-from scrutiny.audit import record_audit_entry
+from scrutiny.audit import record_audit_entries
 from scrutiny.bulk import Progress, insert_frame
 from scrutiny.clashes import find_clashes
 from scrutiny.db import DATA_TABLES, as_utc, submissions, transaction
@@ -156,14 +166,7 @@ def save_submission(
             "submitted_by": submitted_by,
             "submitted_at": datetime.now(UTC),  # after the locks: later imports, later times
         }
-        ids = {}
-        for group in changed:
-            warnings = (
-                warning_count.get(group.authority_code, 0)
-                if isinstance(warning_count, Mapping)
-                else warning_count
-            )
-            ids[group.authority_code] = _open_submission(connection, group, common, warnings)
+        ids = _open_submissions(connection, changed, common, warning_count)
         loading = frame.filter(pl.col("authority_code").is_in(list(ids))).select(
             pl.col("authority_code")
             .replace_strict(ids, return_dtype=pl.Int64)
@@ -171,7 +174,7 @@ def save_submission(
             pl.all(),
         )
         _insert_rows(connection, table_name, spec, loading, progress)
-        results += [_record_history(connection, g, ids[g.authority_code], common) for g in changed]
+        results += _record_history(connection, changed, ids, common)
     return sorted(results, key=lambda saved: saved.authority_code)
 
 
@@ -179,63 +182,86 @@ def _period(group: _Group) -> tuple[date, date]:
     return group.period_start, group.period_end
 
 
-def _open_submission(
-    connection: Connection, group: _Group, common: dict[str, Any], warnings: int
-) -> int:
-    """Add the submissions row for GROUP; returns its id."""
-    values = {
-        **common,
-        "authority_code": group.authority_code,
-        "period_start": group.period_start,
-        "period_end": group.period_end,
-        "row_count": group.rows,
-        "warning_count": warnings,
-        "status": "current",
-    }
-    return int(
-        connection.execute(
-            insert(submissions).values(**values).returning(submissions.c.id)
-        ).scalar_one()
+def _open_submissions(
+    connection: Connection,
+    groups: list[_Group],
+    common: dict[str, Any],
+    warning_count: int | Mapping[str, int],
+) -> dict[str, int]:
+    """Add a current submissions row for each group; returns their ids by authority code."""
+    rows = [
+        {
+            **common,
+            "authority_code": group.authority_code,
+            "period_start": group.period_start,
+            "period_end": group.period_end,
+            "row_count": group.rows,
+            "warning_count": (
+                warning_count.get(group.authority_code, 0)
+                if isinstance(warning_count, Mapping)
+                else warning_count
+            ),
+            "status": "current",
+        }
+        for group in groups
+    ]
+    statement = insert(submissions).returning(
+        submissions.c.authority_code, submissions.c.id, sort_by_parameter_order=True
     )
+    return {code: int(new_id) for code, new_id in connection.execute(statement, rows)}
 
 
 def _record_history(
-    connection: Connection, group: _Group, new_id: int, common: dict[str, Any]
-) -> SavedSubmission:
-    """Point a replaced submission at its successor and write the audit entries."""
+    connection: Connection, groups: list[_Group], ids: dict[str, int], common: dict[str, Any]
+) -> list[SavedSubmission]:
+    """Point replaced submissions at their successors and write the audit entries."""
     audit = {"actor": common["submitted_by"], "entity": "submission", "at": common["submitted_at"]}
-    detail: dict[str, Any] = {
-        "authority_code": group.authority_code,
-        "table_name": common["table_name"],
-        "period_start": group.period_start.isoformat(),
-        "period_end": group.period_end.isoformat(),
-        "file_name": common["file_name"],
-        "file_hash": common["file_hash"],
-        "rows": group.rows,
-    }
-    earlier = group.earlier
-    if earlier is not None:
+    entries: list[dict[str, Any]] = []
+    successors: list[dict[str, int]] = []
+    saved = []
+    for group in groups:
+        new_id, earlier = ids[group.authority_code], group.earlier
+        detail: dict[str, Any] = {
+            "authority_code": group.authority_code,
+            "table_name": common["table_name"],
+            "period_start": group.period_start.isoformat(),
+            "period_end": group.period_end.isoformat(),
+            "file_name": common["file_name"],
+            "file_hash": common["file_hash"],
+            "rows": group.rows,
+        }
+        if earlier is not None:
+            successors.append({"old": earlier.id, "new": new_id})
+            entries.append(
+                {
+                    **audit,
+                    "action": "superseded",
+                    "entity_id": earlier.id,
+                    "detail": {"superseded_by": new_id, "rows_deleted": earlier.row_count},
+                }
+            )
+            detail["replaces"] = earlier.id
+        outcome: Outcome = "loaded" if earlier is None else "replaced"
+        entries.append({**audit, "action": outcome, "entity_id": new_id, "detail": detail})
+        saved.append(
+            SavedSubmission(
+                group.authority_code,
+                new_id,
+                group.rows,
+                outcome,
+                *_period(group),
+                replaced_submission_id=earlier.id if earlier else None,
+            )
+        )
+    if successors:
         connection.execute(
-            update(submissions).where(submissions.c.id == earlier.id).values(superseded_by=new_id)
+            update(submissions)
+            .where(submissions.c.id == bindparam("old"))
+            .values(superseded_by=bindparam("new")),
+            successors,
         )
-        record_audit_entry(
-            connection,
-            action="superseded",
-            entity_id=earlier.id,
-            detail={"superseded_by": new_id, "rows_deleted": earlier.row_count},
-            **audit,
-        )
-        detail["replaces"] = earlier.id
-    outcome: Outcome = "loaded" if earlier is None else "replaced"
-    record_audit_entry(connection, action=outcome, entity_id=new_id, detail=detail, **audit)
-    return SavedSubmission(
-        group.authority_code,
-        new_id,
-        group.rows,
-        outcome,
-        *_period(group),
-        replaced_submission_id=earlier.id if earlier else None,
-    )
+    record_audit_entries(connection, entries)
+    return saved
 
 
 def _conformed(frame: pl.DataFrame, spec: StandardTable) -> pl.DataFrame:
