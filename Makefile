@@ -39,8 +39,9 @@ demo: install ## Show what exists so far: the standard's files and the Code cloc
 	$(BIN)/scrutiny clock examples/complaints.csv --as-of $(AS_OF) --output $(DEMO_DIR)/complaints_with_clock.csv
 	@echo "The data standard is in $(DEMO_DIR)/standard (start with standard.md)."
 
-bench: install ## Run the benchmarks and print their figures
+bench: install ## Run the benchmarks and print their figures (takes a few minutes)
 	taskset -c 0 $(BIN)/python benchmarks/clock.py
+	$(BIN)/python benchmarks/validate.py
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

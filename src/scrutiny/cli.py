@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -21,11 +21,18 @@ from scrutiny.validation import Report, validate
 app = typer.Typer(help="Oversight of how English councils handle complaints.", no_args_is_help=True)
 standard_app = typer.Typer(help="The Complaint Handling Performance Data Standard.")
 calendar_app = typer.Typer(help="England-and-Wales working days.")
+db_app = typer.Typer(help="The database: SQLite by default, PostgreSQL by URL.")
+submissions_app = typer.Typer(help="Returns stored so far.")
 app.add_typer(standard_app, name="standard")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(db_app, name="db")
+app.add_typer(submissions_app, name="submissions")
 console = Console()
 
 DateArg = Annotated[date, typer.Argument(formats=["%Y-%m-%d"], help="A date, YYYY-MM-DD.")]
+DateOption = Annotated[
+    datetime | None, typer.Option(formats=["%Y-%m-%d"], help="A date, YYYY-MM-DD.")
+]
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -205,3 +212,133 @@ def clock(
             str(row["overdue"]),
         )
     console.print(summary)
+
+
+# The database commands import the store when they run, so that `scrutiny validate`
+# starts without loading SQLAlchemy.
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database, or bring it up to the newest migration.
+
+    Example: SCRUTINY_DATABASE_URL=sqlite:///scrutiny.db scrutiny db upgrade
+    """
+    from scrutiny.migrations import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    console.print(f"database at {settings.database_url} is up to date")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A CSV or XLSX return.")],
+    table: TableOption = None,
+    mapping: MappingOption = None,
+    period_start: DateOption = None,
+    period_end: DateOption = None,
+) -> None:
+    """Validate a return and, if it has no errors, store all of it in one transaction.
+
+    A file with any error stores nothing (exit 1). The same file again changes nothing; a
+    corrected file for the same council and period replaces the earlier one, which stays
+    in the history. The period defaults to the financial years the dates span.
+
+    Example: scrutiny import complaints-2025.csv
+    """
+    from rich.progress import Progress
+
+    from scrutiny.db import make_engine
+    from scrutiny.returns import submit_return
+    from scrutiny.submissions import SubmissionError
+
+    settings = Settings.from_env()
+    engine = make_engine(settings)
+    progress = Progress(console=console, transient=True)
+    task = progress.add_task("storing rows", total=None)
+
+    def validated(report: Report) -> None:
+        if report.valid:
+            console.print(
+                f"{report.file_name}: valid, storing {report.rows:,} rows", highlight=False
+            )
+            progress.update(task, total=report.rows)
+            progress.start()
+
+    def stored(rows: int) -> None:
+        progress.update(task, completed=rows)
+        if not console.is_terminal:
+            console.print(f"stored {rows:,} rows", highlight=False)
+
+    try:
+        columns = load_mapping(mapping) if mapping else None
+        result = submit_return(
+            file,
+            settings,
+            engine,
+            submitted_by=settings.user,
+            table_name=table,
+            mapping=columns,
+            period_start=period_start.date() if period_start else None,
+            period_end=period_end.date() if period_end else None,
+            on_validated=validated,
+            progress=stored,
+        )
+    except (FileUnreadable, KeyError) as error:
+        progress.stop()
+        fail(f"{file}: {error}", code=2)
+        return
+    except SubmissionError as error:
+        progress.stop()
+        fail(f"{file}: nothing was stored: {error}")
+        return
+    progress.stop()
+    if not result.stored:
+        typer.echo(result.report.to_text())
+        fail(f"{file}: nothing was stored; fix the errors above and import again")
+    summary = Table(title=f"{file.name}: {result.report.table.name}")
+    for heading in ("Authority", "Period", "Rows", "Outcome", "Submission"):
+        summary.add_column(heading)
+    for saved in result.saved:
+        summary.add_row(
+            saved.authority_code,
+            f"{saved.period_start} to {saved.period_end}",
+            f"{saved.rows:,}",
+            saved.outcome,
+            str(saved.submission_id),
+        )
+    console.print(summary)
+
+
+@submissions_app.command("list")
+def submissions_list(
+    authority: Annotated[
+        str | None, typer.Option(help="Only this council's submissions (GSS code).")
+    ] = None,
+) -> None:
+    """List stored submissions, newest first.
+
+    Example: scrutiny submissions list --authority E06000047
+    """
+    from scrutiny.db import make_engine
+    from scrutiny.submissions import list_submissions
+
+    engine = make_engine(Settings.from_env())
+    found = list_submissions(engine, authority_code=authority)
+    listing = Table(title=f"{len(found)} submissions")
+    for heading in ("Id", "Authority", "Table", "Period", "Rows", "Status", "File", "By", "At"):
+        listing.add_column(heading)
+    for s in found:
+        listing.add_row(
+            str(s.id),
+            s.authority_code,
+            s.table_name,
+            f"{s.period_start} to {s.period_end}",
+            f"{s.row_count:,}",
+            s.status,
+            s.file_name,
+            s.submitted_by,
+            s.submitted_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    console.print(listing)

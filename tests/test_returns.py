@@ -1,0 +1,143 @@
+"""Importing returns end to end, on SQLite and PostgreSQL: all or nothing, always."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import select
+
+from scrutiny.db import metadata
+from scrutiny.ingest import FileUnreadable
+from scrutiny.returns import submit_return
+from scrutiny.settings import Settings
+from scrutiny.submissions import count_rows, list_submissions
+
+RETURNS = Path(__file__).parent / "returns"
+TODAY = date(2026, 11, 26)
+BAD_FILES = sorted(
+    path.name
+    for path in RETURNS.iterdir()
+    if not path.name.startswith(("valid_", "custom_headers", "mapping"))
+)
+
+
+def snapshot(engine) -> dict[str, list[tuple]]:
+    """Every row of every table, to compare the database before and after."""
+    with engine.connect() as connection:
+        return {
+            table.name: [
+                tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key))
+            ]
+            for table in metadata.sorted_tables
+        }
+
+
+def submit(engine, database_url, name: str, directory: Path = RETURNS, **options):
+    settings = Settings(database_url=database_url)
+    return submit_return(
+        directory / name, settings, engine, submitted_by="tester", today=TODAY, **options
+    )
+
+
+def test_a_valid_return_is_stored_in_full(engine, database_url):
+    result = submit(engine, database_url, "valid_complaints.csv")
+    assert result.stored
+    assert [(s.authority_code, s.rows, s.outcome) for s in result.saved] == [
+        ("E06000047", 3, "loaded")
+    ]
+    assert count_rows(engine, "complaints") == 3
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_a_bad_file_changes_nothing_already_stored(engine, database_url, name):
+    submit(engine, database_url, "valid_complaints.csv")
+    submit(engine, database_url, "valid_recommendations.csv")
+    before = snapshot(engine)
+    try:
+        result = submit(engine, database_url, name)
+    except FileUnreadable:
+        pass
+    else:
+        if result.report.valid:  # warnings only: these files may be stored
+            assert result.report.warnings > 0
+            return
+        assert result.saved == []
+    assert snapshot(engine) == before
+
+
+def test_reimporting_the_same_file_changes_nothing(engine, database_url):
+    submit(engine, database_url, "valid_complaints.csv")
+    before = snapshot(engine)
+    result = submit(engine, database_url, "valid_complaints.csv")
+    assert [s.outcome for s in result.saved] == ["unchanged"]
+    assert snapshot(engine) == before
+
+
+def test_a_corrected_resubmission_replaces_the_earlier_one_and_keeps_history(
+    engine, database_url, tmp_path
+):
+    first = submit(engine, database_url, "valid_complaints.csv").saved[0]
+    corrected = tmp_path / "corrected.csv"
+    text = (RETURNS / "valid_complaints.csv").read_text().replace("partly_upheld", "upheld")
+    corrected.write_text(text)
+    second = submit(engine, database_url, "corrected.csv", directory=tmp_path).saved[0]
+    assert second.outcome == "replaced"
+    assert second.replaced_submission_id == first.submission_id
+    history = {s.id: s.status for s in list_submissions(engine, authority_code="E06000047")}
+    assert history == {first.submission_id: "superseded", second.submission_id: "current"}
+    assert count_rows(engine, "complaints") == 3
+
+
+def large_return(path: Path, copies: int) -> Path:
+    """COPIES x 3 valid complaint rows with distinct references."""
+    base = pl.read_csv(RETURNS / "valid_complaints.csv", infer_schema=False)
+    big = base.select(pl.all().gather(pl.int_range(copies * base.height) % base.height))
+    big = big.with_columns(
+        (
+            pl.lit("K") + (pl.int_range(pl.len()) // 3).cast(pl.String) + pl.col("complaint_ref")
+        ).alias("complaint_ref")
+    )
+    big.write_csv(path)
+    return path
+
+
+def test_killing_an_import_midway_leaves_the_database_as_it_was(engine, database_url, tmp_path):
+    submit(engine, database_url, "valid_complaints.csv")
+    before = snapshot(engine)
+    path = large_return(tmp_path / "big.csv", 60_000)
+    env = {**os.environ, "SCRUTINY_DATABASE_URL": database_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scrutiny", "import", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("stored "):  # the first chunk is in, the transaction is open
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    time.sleep(0.2)  # PostgreSQL notices the dropped connection and rolls back
+    assert snapshot(engine) == before
+
+
+def test_import_command_stores_nothing_and_exits_1_for_a_file_with_errors(engine, database_url):
+    env = {**os.environ, "SCRUTINY_DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "scrutiny", "import", str(RETURNS / "us_date.csv")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 1
+    assert "US date" in result.stdout and "nothing was stored" in result.stdout
+    assert count_rows(engine, "complaints") == 0
