@@ -263,11 +263,18 @@ def test_a_file_is_stored_whole_or_not_at_all(engine):
     assert len(list_audit_entries(engine)) == 1
 
 
-def test_keys_repeated_within_the_file_are_refused(engine):
-    frame = pl.concat([make_complaints(2), make_complaints(1)])
-    with pytest.raises(SubmissionError, match="repeat a key"):
-        save(engine, frame)
-    assert count_rows(engine, "complaints") == 0
+@pytest.mark.parametrize(
+    ("table_name", "rows"),
+    [
+        ("complaints", make_complaints(2).rows(named=True) * 2),
+        ("ombudsman_decisions", [make_decision(), make_decision()]),
+    ],
+)
+def test_keys_repeated_within_the_file_are_refused(engine, table_name, rows):
+    with pytest.raises(SubmissionError, match="rows repeat a key"):
+        save(engine, typed_frame(table_name, rows), table_name=table_name)
+    assert count_rows(engine, table_name) == 0
+    assert list_submissions(engine) == []
 
 
 def test_a_frame_without_the_standard_columns_and_types_is_refused(engine):
