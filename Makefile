@@ -42,6 +42,8 @@ demo: install ## Show what exists so far: the standard's files and the Code cloc
 bench: install ## Run the benchmarks and print their figures (takes a few minutes)
 	taskset -c 0 $(BIN)/python benchmarks/clock.py
 	$(BIN)/python benchmarks/validate.py
+	$(BIN)/python benchmarks/store.py
+	$(BIN)/python benchmarks/imports.py
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import date
 from importlib import resources
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import BigInteger, Boolean, Date, Double, Text, insert, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import BigInteger, Boolean, Date, Double, Text, text
 
 from scrutiny.db import DATA_TABLES, make_engine, metadata, transaction
 from scrutiny.migrations import current_revision, upgrade
@@ -82,16 +80,6 @@ def test_sqlite_engine_uses_wal_and_enforces_foreign_keys(tmp_path):
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
     engine.dispose()
-
-
-def test_a_data_row_must_belong_to_a_submission(engine):
-    row = {"submission_id": 999, "authority_code": "E06000047", "decision_ref": "1"}
-    row |= {"recommendation_number": 1, "kind": "apology", "beneficiary": "complainant"}
-    row |= {"agreed_date": date(2024, 5, 1), "due_date": date(2024, 6, 1)}
-    row |= {"compliance_status": "pending"}
-    table = DATA_TABLES["recommendations"]
-    with pytest.raises(IntegrityError), transaction(engine) as connection:
-        connection.execute(insert(table).values(**row))
 
 
 def test_transaction_rolls_back_everything_when_the_block_fails(engine):

@@ -92,6 +92,20 @@ def test_a_corrected_resubmission_replaces_the_earlier_one_and_keeps_history(
     history = {s.id: s.status for s in list_submissions(engine, authority_code="E06000047")}
     assert history == {first.submission_id: "superseded", second.submission_id: "current"}
     assert count_rows(engine, "complaints") == 3
+    assert count_rows(engine, "complaints", submission_id=second.submission_id) == 3
+
+
+def test_every_stored_row_belongs_to_a_current_submission(engine, database_url):
+    """Data tables carry no foreign key (for load speed), so check the invariant here."""
+    submit(engine, database_url, "valid_complaints.csv")
+    submit(engine, database_url, "valid_recommendations.csv")
+    submit(engine, database_url, "valid_ombudsman_decisions.csv")
+    current = {s.id for s in list_submissions(engine) if s.status == "current"}
+    with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            if "submission_id" in table.c:
+                used = set(connection.execute(select(table.c.submission_id).distinct()).scalars())
+                assert used <= current, table.name
 
 
 def large_return(path: Path, copies: int) -> Path:

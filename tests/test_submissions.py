@@ -97,7 +97,8 @@ def test_saved_rows_read_back_as_the_same_typed_frame(engine):
 def test_every_standard_table_can_be_stored_and_read_back(engine, table_name, rows):
     frame = typed_frame(table_name, rows)
     save(engine, frame, table_name=table_name)
-    assert_frame_equal(read_rows(engine, table_name), frame)
+    # Rows are stored in key order, which is not a promise: compare them as a set.
+    assert_frame_equal(read_rows(engine, table_name), frame, check_row_order=False)
 
 
 def test_each_authority_in_a_national_file_becomes_its_own_submission(engine):
