@@ -37,7 +37,7 @@ from scrutiny.audit import record_audit_entries
 from scrutiny.bulk import Progress, insert_frame
 from scrutiny.clashes import find_clashes
 from scrutiny.db import DATA_TABLES, as_utc, submissions, transaction
-from scrutiny.standard import load_standard
+from scrutiny.standard import load_standard, polars_schema
 from scrutiny.standard.model import Table as StandardTable
 
 Outcome = Literal["loaded", "replaced", "unchanged"]
@@ -48,15 +48,6 @@ DATE_FIELDS = {
     "aggregate_returns": ("period_start", "period_end"),
     "ombudsman_decisions": ("decision_date", "decision_date"),
     "recommendations": ("agreed_date", "agreed_date"),
-}
-POLARS_TYPES: dict[str, pl.DataType] = {
-    "string": pl.String(),
-    "code": pl.String(),
-    "codes": pl.String(),
-    "integer": pl.Int64(),
-    "number": pl.Float64(),
-    "boolean": pl.Boolean(),
-    "date": pl.Date(),
 }
 
 
@@ -102,11 +93,6 @@ class Submission:
     superseded_by: int | None
     submitted_by: str
     submitted_at: datetime
-
-
-def polars_schema(table: StandardTable) -> dict[str, pl.DataType]:
-    """The dtype of each of TABLE's columns in a typed frame, in declared order."""
-    return {spec.name: POLARS_TYPES[spec.type] for spec in table.fields}
 
 
 @dataclass(frozen=True)

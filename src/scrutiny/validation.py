@@ -17,7 +17,14 @@ import polars as pl
 
 from scrutiny.ingest import RawTable, normalise_name
 from scrutiny.rules import ROW, Check, empty_issues, rule_checks, run_checks, table_rule_issues
-from scrutiny.standard import LIST_SEPARATOR, Field, Standard, Table, load_standard
+from scrutiny.standard import (
+    LIST_SEPARATOR,
+    POLARS_TYPES,
+    Field,
+    Standard,
+    Table,
+    load_standard,
+)
 
 HEADER_ROW = 1
 MAX_CELL_CHARACTERS = 10_000
@@ -388,7 +395,7 @@ def _parse(
             distinct, parsed["raw"], default=None, return_dtype=pl.String
         )
     typed = pl.col(name)
-    dtype = _dtype(spec)
+    dtype = POLARS_TYPES[spec.type]
     if dtype != pl.String() or not parsed.get_column("typed").equals(
         distinct, check_names=False, null_equal=True
     ):
@@ -411,7 +418,7 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
     checks: list[Check] = []
     for spec in table.fields:
         if spec.name not in raw.headers:
-            expressions.append(pl.lit(None, _dtype(spec)).alias(spec.name))
+            expressions.append(pl.lit(None, POLARS_TYPES[spec.type]).alias(spec.name))
             continue
         values = distincts.get(spec.name)
         series = None if values is None else pl.Series(spec.name, values, dtype=pl.String)
@@ -433,12 +440,3 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
         typed=typed_frame,
         notes=list(raw.notes),
     )
-
-
-def _dtype(spec: Field) -> pl.DataType:
-    return {
-        "integer": pl.Int64(),
-        "number": pl.Float64(),
-        "boolean": pl.Boolean(),
-        "date": pl.Date(),
-    }.get(spec.type, pl.String())

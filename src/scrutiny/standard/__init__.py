@@ -18,15 +18,18 @@ from scrutiny.standard.model import (
     load_standard,
 )
 from scrutiny.standard.package import (
+    POLARS_TYPES,
     code_lists_csv,
     csv_template,
     data_package,
     json_schema,
+    polars_schema,
     table_schema,
 )
 
 __all__ = [
     "LIST_SEPARATOR",
+    "POLARS_TYPES",
     "Code",
     "CodeList",
     "Field",
@@ -38,6 +41,7 @@ __all__ = [
     "documentation",
     "export",
     "load_standard",
+    "polars_schema",
     "table_schema",
 ]
 

@@ -7,12 +7,30 @@ import io
 import re
 from typing import Any
 
+import polars as pl
+
 from scrutiny.standard.model import LIST_SEPARATOR, Field, Standard, Table
 
 TRUE_VALUES = ["true", "True", "TRUE", "yes", "Yes", "YES", "1"]
 FALSE_VALUES = ["false", "False", "FALSE", "no", "No", "NO", "0"]
 CODE_LIST_COLUMNS = ["code_list", "code", "label", "description", "parent"]
 CODE_LISTS_RESOURCE = "code_lists"
+
+
+POLARS_TYPES: dict[str, pl.DataType] = {
+    "string": pl.String(),
+    "code": pl.String(),
+    "codes": pl.String(),
+    "integer": pl.Int64(),
+    "number": pl.Float64(),
+    "boolean": pl.Boolean(),
+    "date": pl.Date(),
+}
+
+
+def polars_schema(table: Table) -> dict[str, pl.DataType]:
+    """The dtype of each of TABLE's columns in a typed frame, in declared order."""
+    return {field.name: POLARS_TYPES[field.type] for field in table.fields}
 
 
 def codes_pattern(values: list[str]) -> str:
