@@ -369,26 +369,10 @@ TABLE_RULES: dict[str, TableRule] = {
     "unique": _unique,
     "stage_one_present": _stage_one_present,
 }
-RULE_FIELDS = {
-    "maximum_by_stage": ["stage"],
-    "stage_one_present": ["authority_code", "complaint_ref", "stage"],
-    "compliance_matches_dates": ["compliance_status", "completed_date", "due_date"],
-}
-
-
-def _fields(rule: Rule) -> list[str]:
-    names = [
-        rule.params[k]
-        for k in ("field", "earlier", "later", "total", "parent_field")
-        if k in rule.params
-    ]
-    names += list(rule.params.get("fields", []))
-    names += [condition.field for condition in rule.conditions]
-    return names + RULE_FIELDS.get(rule.kind, [])
 
 
 def _applicable(table: Table, columns: set[str]) -> list[Rule]:
-    return [rule for rule in table.rules if all(name in columns for name in _fields(rule))]
+    return [rule for rule in table.rules if all(name in columns for name in rule.fields)]
 
 
 def rule_checks(table: Table, frame: pl.DataFrame, today: date, columns: set[str]) -> list[Check]:

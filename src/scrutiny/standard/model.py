@@ -30,6 +30,12 @@ RULE_KINDS = (
     "compliance_matches_dates",
 )
 SEVERITIES = ("error", "warning")
+# Fields some rule kinds read without naming them in the declaration.
+IMPLIED_FIELDS = {
+    "maximum_by_stage": ("stage",),
+    "stage_one_present": ("authority_code", "complaint_ref", "stage"),
+    "compliance_matches_dates": ("compliance_status", "completed_date", "due_date"),
+}
 
 
 class StandardError(ValueError):
@@ -98,6 +104,18 @@ class Rule:
         ]
         names += [str(name) for name in self.params.get("fields", [])]
         return ":".join([self.kind, *names])
+
+    @property
+    def fields(self) -> list[str]:
+        """Every field the rule reads, named or implied by its kind."""
+        names = [
+            str(self.params[key])
+            for key in ("field", "earlier", "later", "total", "parent_field")
+            if key in self.params
+        ]
+        names += [str(name) for name in self.params.get("fields", [])]
+        names += [condition.field for condition in self.conditions]
+        return names + list(IMPLIED_FIELDS.get(self.kind, ()))
 
     @property
     def conditions(self) -> tuple[Condition, ...]:
@@ -219,14 +237,7 @@ def _check(standard: Standard) -> None:
                 problems.append(f"{table.name}: unknown rule kind {rule.kind!r}")
             if rule.severity not in SEVERITIES:
                 problems.append(f"{table.name}: rule {rule.id} has severity {rule.severity!r}")
-            referenced = [
-                rule.params[key]
-                for key in ("field", "earlier", "later", "total", "parent_field")
-                if key in rule.params
-            ]
-            referenced += list(rule.params.get("fields", []))
-            referenced += [condition.field for condition in rule.conditions]
-            missing = [name for name in referenced if name not in names]
+            missing = [name for name in rule.fields if name not in names]
             if missing:
                 problems.append(f"{table.name}: rule {rule.id} names unknown fields {missing}")
     for code_list in standard.code_lists.values():
