@@ -56,7 +56,7 @@ def read_and_validate(file: Path, table: str | None, mapping: Path | None) -> Re
     settings = Settings.from_env()
     try:
         columns = load_mapping(mapping) if mapping else None
-        raw = read_file(file, settings, table_name=table, mapping=columns)
+        raw = read_file(file, settings, table_name=table, mapping=columns, with_hash=False)
     except (FileUnreadable, KeyError) as error:
         fail(f"{file}: {error}", code=2)
         raise  # unreachable: fail() exits

@@ -217,8 +217,13 @@ def read_file(
     *,
     table_name: str | None = None,
     mapping: dict[str, str] | None = None,
+    with_hash: bool = True,
 ) -> RawTable:
-    """Read a CSV or XLSX return into text cells named after the standard's fields."""
+    """Read a CSV or XLSX return into text cells named after the standard's fields.
+
+    WITH_HASH computes the file's SHA-256 alongside (imports need it to spot a file sent
+    twice; validating alone does not).
+    """
     try:
         size = path.stat().st_size
         if size > settings.max_file_bytes:
@@ -237,12 +242,12 @@ def read_file(
     if b"\x00" in head[:8192] and not head.startswith((XLSX_MAGIC, *UTF16_BOMS)):
         raise FileUnreadable("this looks like a binary file, not a CSV or XLSX return")
     with ThreadPoolExecutor(max_workers=1) as pool:
-        hashing = pool.submit(file_hash, path)
+        hashing = pool.submit(file_hash, path) if with_hash else None
         if head.startswith(XLSX_MAGIC):
             frame, encoding = _read_xlsx(path.read_bytes(), settings.max_rows), "XLSX"
         else:
             frame, encoding = _read_csv(path, head, settings.max_rows)
-        digest = hashing.result()
+        digest = hashing.result() if hashing else ""
     if frame.height > settings.max_rows:
         raise FileUnreadable(
             f"the file has more than {settings.max_rows:,} rows, the most accepted in one "

@@ -106,10 +106,8 @@ def _condition(rule: Rule, table: Table) -> pl.Expr:
         elif condition.positive:
             holds.append(column > 0)
         elif table.field(condition.field).type == "codes":
-            parts = column.str.split(";")
-            holds.append(
-                pl.any_horizontal(*[parts.list.contains(str(v)) for v in condition.values])
-            )
+            listed = "|".join(str(value) for value in condition.values)
+            holds.append(column.str.contains(f"(?:^|;)(?:{listed})(?:;|$)"))
         else:
             holds.append(column.is_in(list(condition.values)))
     return pl.all_horizontal(*holds)
@@ -120,9 +118,12 @@ def _known_authority(rule: Rule, table: Table, frame: pl.DataFrame, today: date)
     councils = load_authorities()
     current = councils.filter("current").get_column("gss_code")
     pattern = table.field(name).pattern or ".*"
-    unknown = frame.filter(
-        pl.col(name).str.contains(f"^(?:{pattern})$") & ~pl.col(name).is_in(current.implode())
-    )
+    # Check each distinct code once (there are a few hundred), then find their rows.
+    codes = frame.get_column(name).drop_nulls().unique()
+    wrong = codes.filter(codes.str.contains(f"^(?:{pattern})$") & ~codes.is_in(current.implode()))
+    if wrong.is_empty():
+        return empty_issues()
+    unknown = frame.select(ROW, name).filter(pl.col(name).is_in(wrong.implode()))
     former = councils.filter(~pl.col("current")).join(
         councils.select(
             pl.col("gss_code").alias("replaced_by_gss_code"), pl.col("name").alias("successor")
@@ -162,7 +163,7 @@ def _known_authority(rule: Rule, table: Table, frame: pl.DataFrame, today: date)
 
 def _unique(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> pl.DataFrame:
     keys = list(rule.params["fields"])
-    repeated = frame.filter(pl.struct(keys).is_duplicated())
+    repeated = frame.select(ROW, *keys).filter(pl.struct(keys).is_duplicated())
     if repeated.is_empty():
         return empty_issues()
     labelled = repeated.with_columns(pl.col(ROW).min().over(keys).alias("__first"))
@@ -285,10 +286,11 @@ def _maximum_by_stage(rule: Rule, table: Table, frame: pl.DataFrame, today: date
 
 def _stage_one_present(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> pl.DataFrame:
     keys = ["authority_code", "complaint_ref"]
-    stage_two = frame.filter(pl.col("stage") == 2)
-    if stage_two.is_empty():
+    if not (frame.get_column("stage") == 2).any():
         return empty_issues()
-    stage_one = frame.filter(pl.col("stage") == 1).select(keys)
+    rows = frame.select(ROW, "stage", *keys)
+    stage_two = rows.filter(pl.col("stage") == 2)
+    stage_one = rows.filter(pl.col("stage") == 1).select(keys)
     orphans = stage_two.join(stage_one, on=keys, how="anti")
     return issue_frame(
         orphans,

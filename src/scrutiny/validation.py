@@ -47,8 +47,13 @@ class Report:
     file_name: str
     rows: int
     issues: pl.DataFrame
-    typed: pl.DataFrame
+    wide: pl.DataFrame  # the row number, each field's cleaned text and its typed value
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def typed(self) -> pl.DataFrame:
+        """The row number and every field of the table, typed (invalid cells are null)."""
+        return self.wide.select(ROW, *self.table.field_names())
 
     @property
     def errors(self) -> int:
@@ -416,6 +421,7 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
     ).row(0, named=True)
     expressions = [pl.int_range(pl.len(), dtype=pl.Int64).add(HEADER_ROW + 1).alias(ROW)]
     checks: list[Check] = []
+    copies: list[pl.Expr] = []
     for spec in table.fields:
         if spec.name not in raw.headers:
             expressions.append(pl.lit(None, POLARS_TYPES[spec.type]).alias(spec.name))
@@ -423,13 +429,16 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
         values = distincts.get(spec.name)
         series = None if values is None else pl.Series(spec.name, values, dtype=pl.String)
         cleaned, typed, distinct = _parse(standard, spec, series)
-        expressions += [cleaned.alias(f"__raw_{spec.name}"), typed.alias(spec.name)]
+        if distinct is None:  # text kept whole: the typed value is the cleaned text
+            expressions.append(cleaned.alias(f"__raw_{spec.name}"))
+            copies.append(pl.col(f"__raw_{spec.name}").alias(spec.name))
+        else:
+            expressions += [cleaned.alias(f"__raw_{spec.name}"), typed.alias(spec.name)]
         checks += _field_checks(standard, spec, distinct)
-    wide = raw.frame.lazy().select(expressions).collect()
+    wide = raw.frame.lazy().select(expressions).with_columns(copies).collect()
     checks += rule_checks(table, wide, today, set(raw.headers))
     found = _header_issues(raw) + run_checks(wide, checks)
     found += table_rule_issues(table, wide, today, set(raw.headers))
-    typed_frame = wide.select(ROW, *table.field_names())
     issues = pl.concat(found, how="vertical") if found else empty_issues()
     issues = issues.sort("row", nulls_last=False, maintain_order=True)
     return Report(
@@ -437,6 +446,6 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
         file_name=raw.file_name,
         rows=height,
         issues=issues,
-        typed=typed_frame,
+        wide=wide,
         notes=list(raw.notes),
     )
