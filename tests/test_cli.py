@@ -1,9 +1,12 @@
 import json
+from dataclasses import fields
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from scrutiny.cli import app
+from scrutiny.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -61,12 +64,29 @@ def test_clock_reports_a_missing_file_without_a_traceback(tmp_path):
 
 def test_every_command_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for command in [
-        "standard export",
-        "calendar refresh",
-        "calendar add",
-        "calendar between",
-        "clock",
-        "version",
-    ]:
-        assert f"scrutiny {command}" in readme, command
+    def name(command) -> str:
+        return command.name or command.callback.__name__.replace("_", "-")
+
+    commands = [f"scrutiny {name(command)}" for command in app.registered_commands]
+    for group in app.registered_groups:
+        commands += [
+            f"scrutiny {group.name} {name(command)}"
+            for command in group.typer_instance.registered_commands
+        ]
+    assert len(commands) >= 11
+    for command in commands:
+        assert command in readme, command
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for spec in fields(Settings):
+        assert f"SCRUTINY_{spec.name.upper()}" in readme, spec.name
+
+
+def test_settings_come_from_scrutiny_variables_with_clear_errors():
+    settings = Settings.from_env({"SCRUTINY_MAX_ROWS": "10", "SCRUTINY_USER": "alex"})
+    assert (settings.max_rows, settings.user) == (10, "alex")
+    assert Settings.from_env({}).database_url == "sqlite:///scrutiny.db"
+    with pytest.raises(ValueError, match="SCRUTINY_MAX_ROWS must be a whole number"):
+        Settings.from_env({"SCRUTINY_MAX_ROWS": "lots"})
