@@ -64,6 +64,7 @@ def test_clock_reports_a_missing_file_without_a_traceback(tmp_path):
 
 def test_every_command_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+
     def name(command) -> str:
         return command.name or command.callback.__name__.replace("_", "-")
 
