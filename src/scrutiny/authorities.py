@@ -14,6 +14,43 @@ import polars as pl
 
 FILE_NAME = "authorities.csv"
 
+# Which service areas (the standard's service_area codes) each type of council delivers,
+# so benchmarks compare like with like. In two-tier areas counties run social care,
+# education and children's services (including SEND), highways and waste disposal;
+# districts run council tax and benefits, housing, planning, and waste collection and
+# environmental health. Unitary, metropolitan and London boroughs (and the City of London)
+# run everything. Source: MHCLG, "Local government structure and elections" (2024).
+ALL_SERVICES = (
+    "adult_care_services",
+    "benefits_and_tax",
+    "corporate_and_other_services",
+    "education_and_childrens_services",
+    "environment_and_public_protection",
+    "highways_and_transport",
+    "housing",
+    "planning_and_development",
+)
+TIER_SERVICES: dict[str, tuple[str, ...]] = {
+    "county": (
+        "adult_care_services",
+        "corporate_and_other_services",
+        "education_and_childrens_services",
+        "environment_and_public_protection",
+        "highways_and_transport",
+    ),
+    "district": (
+        "benefits_and_tax",
+        "corporate_and_other_services",
+        "environment_and_public_protection",
+        "housing",
+        "planning_and_development",
+    ),
+    "unitary": ALL_SERVICES,
+    "metropolitan_borough": ALL_SERVICES,
+    "london_borough": ALL_SERVICES,
+    "city_of_london": ALL_SERVICES,
+}
+
 
 def authorities_path() -> Path:
     """Where the shipped authorities file lives."""
@@ -44,3 +81,8 @@ def search_authorities(text: str = "") -> pl.DataFrame:
             | pl.col("gss_code").str.to_lowercase().str.contains(needle, literal=True)
         )
     return councils.select("gss_code", "name", "type", "region")
+
+
+def delivers(council_type: str, service_area: str) -> bool:
+    """Whether a council of COUNCIL_TYPE delivers SERVICE_AREA."""
+    return service_area in TIER_SERVICES[council_type]
