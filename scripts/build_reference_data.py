@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from scrutiny import calendar
-from scrutiny.authorities import authorities_path
+from scrutiny.authorities import SCHEMA, authorities_path
 
 # mySociety's type codes for English principal councils, and the names scrutiny uses.
 PRINCIPAL_TYPES = {
@@ -25,21 +25,51 @@ PRINCIPAL_TYPES = {
     "LBO": "london_borough",
     "CC": "city_of_london",
 }
+# Indices of Deprivation 2025 district summaries shipped, under scrutiny's column names.
+# Scores and the income and employment rates combine across districts by population;
+# the share of neighbourhoods (LSOAs) in England's most deprived tenth strictly combines
+# by number of LSOAs, which have near-equal populations, so population weights stand in.
+DEPRIVATION = {
+    "imd_average_score": "imd_average_score",
+    "imd_rank_of_average_score": "imd_rank_of_average_score",
+    "imd_proportion_of_lso_as_in_most_deprived_10_percent_nationally": (
+        "imd_proportion_most_deprived_10pc"
+    ),
+    "income_average_score": "income_average_score",
+    "employment_average_score": "employment_average_score",
+}
+ROUNDING = {
+    "imd_average_score": 3,
+    "imd_proportion_most_deprived_10pc": 4,
+    "income_average_score": 3,
+    "employment_average_score": 3,
+}
 
 
-def build_authorities(la_codes: Path) -> pl.DataFrame:
-    """Every English principal council, current and former, with codes that replaced them."""
+def english_councils(la_codes: Path) -> pl.DataFrame:
+    """mySociety's rows for English principal councils, current and former, as text."""
     registry = pl.read_csv(la_codes / "uk_local_authorities_current.csv", infer_schema=False)
-    english = registry.filter(
+    return registry.filter(
         (pl.col("nation") == "England")
         & pl.col("local-authority-type").is_in(list(PRINCIPAL_TYPES))
     )
-    successor = english.select(
-        pl.col("local-authority-code").alias("replaced-by"),
-        pl.col("gss-code").alias("replaced_by_gss_code"),
-    )
+
+
+def build_authorities(la_codes: Path) -> pl.DataFrame:
+    """Every English principal council, current and former, with the council that replaced it."""
+    english = english_councils(la_codes)
+    code_to_gss = english.select("local-authority-code", "gss-code")
     councils = (
-        english.join(successor, on="replaced-by", how="left")
+        english.join(
+            code_to_gss.rename({"local-authority-code": "replaced-by", "gss-code": "successor"}),
+            on="replaced-by",
+            how="left",
+        )
+        .join(
+            code_to_gss.rename({"local-authority-code": "county-la", "gss-code": "county"}),
+            on="county-la",
+            how="left",
+        )
         .select(
             pl.col("gss-code").alias("gss_code"),
             pl.col("official-name").alias("name"),
@@ -48,40 +78,184 @@ def build_authorities(la_codes: Path) -> pl.DataFrame:
             pl.col("region"),
             (pl.col("current-authority") == "True").alias("current"),
             pl.col("end-date").alias("end_date"),
-            pl.col("replaced_by_gss_code"),
+            # A council split between several ("CBD,WAF") has no single successor.
+            pl.col("successor").alias("replaced_by_gss_code"),
+            pl.col("county").alias("county_gss_code"),
+            pl.col("area").cast(pl.Float64).alias("area_km2"),
         )
-        .sort("gss_code")
     )
     # Former GSS codes of councils that still exist (boundary changes), as extra rows.
     lookup = pl.read_csv(la_codes / "lookup_gss_to_registry.csv", infer_schema=False)
-    current = english.filter(pl.col("current-authority") == "True")
+    current = councils.filter("current")
     renamed = (
-        lookup.join(current, on="local-authority-code")
+        lookup.join(code_to_gss, on="local-authority-code")
         .filter(pl.col("gss-code") != pl.col("gss-code_right"))
+        .join(current, left_on="gss-code_right", right_on="gss_code")
         .select(
             pl.col("gss-code").alias("gss_code"),
-            pl.col("official-name").alias("name"),
-            pl.col("nice-name").alias("short_name"),
-            pl.col("local-authority-type").replace_strict(PRINCIPAL_TYPES).alias("type"),
-            pl.col("region"),
+            "name",
+            "short_name",
+            "type",
+            "region",
             pl.lit(False).alias("current"),
             pl.lit(None, pl.String).alias("end_date"),
             pl.col("gss-code_right").alias("replaced_by_gss_code"),
+            "county_gss_code",
+            pl.lit(None, pl.Float64).alias("area_km2"),
         )
     )
-    return pl.concat([councils, renamed]).unique("gss_code", keep="first").sort("gss_code")
+    return _name_current_successors(pl.concat([councils, renamed]).unique("gss_code", keep="first"))
+
+
+def _name_current_successors(councils: pl.DataFrame) -> pl.DataFrame:
+    """Follow chains of successors to today's council, and give former councils its region.
+
+    Taunton Deane became Somerset West and Taunton in 2019, which became Somerset in 2023.
+    """
+    for _ in range(5):
+        step = councils.select(
+            pl.col("gss_code").alias("replaced_by_gss_code"),
+            pl.col("replaced_by_gss_code").alias("next"),
+            pl.col("region").alias("successor_region"),
+        )
+        councils = (
+            councils.join(step, on="replaced_by_gss_code", how="left")
+            .with_columns(
+                pl.coalesce("next", "replaced_by_gss_code").alias("replaced_by_gss_code"),
+                pl.coalesce("region", "successor_region").alias("region"),
+            )
+            .drop("next", "successor_region")
+        )
+    # A district merged into another district is in that district's county (mySociety
+    # lists Forest Heath, now West Suffolk, under Surrey).
+    successor_county = councils.filter(pl.col("type") == "district").select(
+        pl.col("gss_code").alias("replaced_by_gss_code"),
+        pl.col("county_gss_code").alias("successor_county"),
+    )
+    return (
+        councils.join(successor_county, on="replaced_by_gss_code", how="left")
+        .with_columns(pl.coalesce("successor_county", "county_gss_code").alias("county_gss_code"))
+        .drop("successor_county")
+    )
+
+
+def add_population(councils: pl.DataFrame, census: Path) -> pl.DataFrame:
+    """Census 2021 usual residents: a council's own district, or the districts it is made of.
+
+    Councils created after 2021 (Cumberland, Westmorland and Furness, North Yorkshire,
+    Somerset) are the sum of the districts they replaced; a county is the sum of its
+    districts (the current ones, or for a former county those that ended with it).
+    """
+    residents = pl.read_csv(census, schema_overrides={"ltla21_code": pl.String}).select(
+        pl.col("ltla21_code").alias("gss_code"),
+        pl.col("total_population").alias("population_2021"),
+    )
+    councils = councils.join(residents, on="gss_code", how="left")
+    predecessors = (
+        councils.filter(~pl.col("current") & (pl.col("type") != "county"))
+        .group_by("replaced_by_gss_code")
+        .agg(pl.col("population_2021").sum().alias("predecessors"))
+        .rename({"replaced_by_gss_code": "gss_code"})
+    )
+    councils = (
+        councils.join(predecessors, on="gss_code", how="left")
+        .with_columns(
+            pl.when(pl.col("current"))
+            .then(pl.coalesce("population_2021", "predecessors"))
+            .otherwise(pl.col("population_2021"))
+            .alias("population_2021")
+        )
+        .drop("predecessors")
+    )
+    return _sum_districts_into_counties(councils, "population_2021", "area_km2")
+
+
+def _districts(councils: pl.DataFrame) -> pl.DataFrame:
+    """Each district with its county: while the county exists, the districts that share its end."""
+    counties = councils.filter(pl.col("type") == "county").select(
+        pl.col("gss_code").alias("county_gss_code"),
+        pl.col("current").alias("county_current"),
+        pl.col("end_date").alias("county_end"),
+    )
+    return councils.join(counties, on="county_gss_code").filter(
+        (pl.col("current") == pl.col("county_current"))
+        & pl.col("end_date").eq_missing(pl.col("county_end"))
+    )
+
+
+def _sum_districts_into_counties(councils: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """Fill each county's COLUMNS, where missing, with the sum over its districts.
+
+    The sum is blank if any district's figure is (a partial sum would mislead).
+    """
+    sums = (
+        _districts(councils)
+        .group_by("county_gss_code")
+        .agg(
+            pl.when(pl.col(column).null_count() == 0).then(pl.col(column).sum()).alias(column)
+            for column in columns
+        )
+        .rename(lambda column: column if column == "county_gss_code" else f"__{column}")
+    )
+    return (
+        councils.join(sums, left_on="gss_code", right_on="county_gss_code", how="left")
+        .with_columns(pl.coalesce(column, f"__{column}").alias(column) for column in columns)
+        .drop(f"__{column}" for column in columns)
+    )
+
+
+def add_deprivation(councils: pl.DataFrame, imd: Path) -> pl.DataFrame:
+    """IoD 2025 district summaries; counties as population-weighted means of their districts.
+
+    Ranks compare the 296 districts and single-tier councils only, so counties have none.
+    """
+    summaries = pl.read_csv(imd).select(
+        pl.col("ltla24_code").alias("gss_code"),
+        *(pl.col(source).alias(name) for source, name in DEPRIVATION.items()),
+    )
+    councils = councils.join(summaries, on="gss_code", how="left")
+    means = (
+        _districts(councils)
+        .filter(pl.col("current"))
+        .group_by("county_gss_code")
+        .agg(
+            (pl.col(name) * pl.col("population_2021")).sum() / pl.col("population_2021").sum()
+            for name in ROUNDING
+        )
+        .rename({"county_gss_code": "gss_code"})
+    )
+    return councils.update(means, on="gss_code")
+
+
+def build_reference(research_data: Path) -> pl.DataFrame:
+    """authorities.csv: councils with their population, area and deprivation."""
+    councils = build_authorities(research_data / "la_codes")
+    councils = add_population(
+        councils, research_data / "population" / "census2021_population_ltla21_england_wales.csv"
+    )
+    councils = add_deprivation(
+        councils, research_data / "deprivation" / "imd2025_england_ltla24.csv"
+    )
+    return (
+        councils.with_columns(pl.col(name).round(places) for name, places in ROUNDING.items())
+        .select(pl.col(name).cast(dtype) for name, dtype in SCHEMA.items())
+        .sort("gss_code")
+    )
 
 
 def main(research_data: Path) -> None:
     feed = research_data / "bank_holidays" / "bank-holidays.json"
     first, last = calendar.refresh_feed(feed)
     print(f"bank holidays: GOV.UK feed for {first}-{last} -> {calendar.feed_path()}")
-    councils = build_authorities(research_data / "la_codes")
+    councils = build_reference(research_data)
     councils.write_csv(authorities_path())
+    current = councils.filter("current")
     print(
-        f"authorities: {councils.filter('current').height} current English principal councils, "
-        f"{councils.filter(~pl.col('current')).height} former codes -> {authorities_path()}"
+        f"authorities: {current.height} current English principal councils, "
+        f"{councils.height - current.height} former codes -> {authorities_path()}"
     )
+    lower = current.filter(pl.col("type") != "county").get_column("population_2021").sum()
+    print(f"  Census 2021 residents of districts and single-tier councils: {lower:,}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """English principal councils: the reference list every return is checked against.
 
 Built by scripts/build_reference_data.py from mySociety's UK local authority names and
-codes (CC-BY 4.0); see data/SOURCES.md.
+codes (CC-BY 4.0), ONS Census 2021 populations and MHCLG's English Indices of Deprivation
+2025 (both OGL v3); see data/SOURCES.md.
 """
 
 from __future__ import annotations
@@ -13,6 +14,27 @@ from pathlib import Path
 import polars as pl
 
 FILE_NAME = "authorities.csv"
+
+# The columns of authorities.csv, in order, with their types: the build script writes
+# exactly these and load_authorities reads them back with the same types.
+SCHEMA: dict[str, type[pl.DataType]] = {
+    "gss_code": pl.String,
+    "name": pl.String,
+    "short_name": pl.String,
+    "type": pl.String,
+    "region": pl.String,
+    "current": pl.Boolean,
+    "end_date": pl.String,
+    "replaced_by_gss_code": pl.String,  # the current council that took over; blank if split
+    "county_gss_code": pl.String,  # a district's county council
+    "population_2021": pl.Int64,  # Census 2021 usual residents
+    "area_km2": pl.Float64,
+    "imd_average_score": pl.Float64,  # IoD 2025; higher is more deprived
+    "imd_rank_of_average_score": pl.Int64,  # 1 = most deprived of 296 districts; blank for counties
+    "imd_proportion_most_deprived_10pc": pl.Float64,
+    "income_average_score": pl.Float64,  # share of residents income-deprived
+    "employment_average_score": pl.Float64,  # share of working-age residents employment-deprived
+}
 
 # Which service areas (the standard's service_area codes) each type of council delivers,
 # so benchmarks compare like with like. In two-tier areas counties run social care,
@@ -60,10 +82,7 @@ def authorities_path() -> Path:
 @cache
 def load_authorities() -> pl.DataFrame:
     """All English principal councils, current and former, one row per GSS code."""
-    return pl.read_csv(
-        authorities_path(),
-        schema_overrides={"current": pl.Boolean, "end_date": pl.String},
-    )
+    return pl.read_csv(authorities_path(), schema=SCHEMA)
 
 
 def current_codes() -> pl.Series:

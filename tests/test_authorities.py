@@ -1,0 +1,179 @@
+"""The shipped reference data on English councils, and matching councils by name."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from scrutiny.authorities import (
+    SCHEMA,
+    load_authorities,
+)
+
+# Census 2021 usual residents in England, as ONS published it; the district figures
+# shipped add up to 8 fewer (rounding in the source file).
+CENSUS_2021_ENGLAND = 56_490_048
+LOWER_AND_SINGLE_TIER = (
+    "district",
+    "unitary",
+    "metropolitan_borough",
+    "london_borough",
+    "city_of_london",
+)
+
+
+@pytest.fixture(scope="module")
+def councils() -> pl.DataFrame:
+    return load_authorities()
+
+
+@pytest.fixture(scope="module")
+def current(councils: pl.DataFrame) -> pl.DataFrame:
+    return councils.filter("current")
+
+
+def districts_of_counties(councils: pl.DataFrame) -> pl.DataFrame:
+    """Districts with their county, where the county existed alongside them (same end date)."""
+    counties = councils.filter(pl.col("type") == "county").select(
+        pl.col("gss_code").alias("county_gss_code"),
+        pl.col("current").alias("county_current"),
+        pl.col("end_date").alias("county_end"),
+    )
+    return councils.join(counties, on="county_gss_code").filter(
+        (pl.col("current") == pl.col("county_current"))
+        & pl.col("end_date").eq_missing(pl.col("county_end"))
+    )
+
+
+def test_load_authorities_reads_every_column_with_its_type(councils: pl.DataFrame) -> None:
+    assert dict(councils.schema) == {name: dtype() for name, dtype in SCHEMA.items()}
+
+
+def test_every_english_principal_council_is_listed_once(current: pl.DataFrame) -> None:
+    assert current.height == 317
+    assert current.get_column("gss_code").is_unique().all()
+    counts = dict(current.group_by("type").len().iter_rows())
+    assert counts == {
+        "county": 21,
+        "district": 164,
+        "unitary": 63,
+        "metropolitan_borough": 36,
+        "london_borough": 32,
+        "city_of_london": 1,
+    }
+
+
+def test_gss_codes_are_unique_across_current_and_former(councils: pl.DataFrame) -> None:
+    assert councils.get_column("gss_code").is_unique().all()
+
+
+def test_lower_and_single_tier_populations_add_up_to_england(current: pl.DataFrame) -> None:
+    total = current.filter(pl.col("type").is_in(LOWER_AND_SINGLE_TIER))["population_2021"].sum()
+    assert total == pytest.approx(CENSUS_2021_ENGLAND, rel=0.001)
+
+
+def test_each_county_has_exactly_the_population_of_its_districts(
+    councils: pl.DataFrame,
+) -> None:
+    sums = (
+        districts_of_counties(councils)
+        .group_by("county_gss_code")
+        .agg(pl.col("population_2021").sum().alias("districts"), pl.len().alias("count"))
+    )
+    counties = councils.filter(pl.col("population_2021").is_not_null()).join(
+        sums, left_on="gss_code", right_on="county_gss_code"
+    )
+    # All 21 current counties, and Cumbria, North Yorkshire and Somerset as they were.
+    assert counties.height == 24
+    assert (counties["population_2021"] == counties["districts"]).all()
+    assert counties.filter(pl.col("gss_code") == "E10000016")["count"].item() == 12  # Kent
+
+
+@pytest.mark.parametrize(
+    ("code", "predecessors"),
+    [
+        ("E06000063", 3),  # Cumberland: Allerdale, Carlisle, Copeland
+        ("E06000064", 3),  # Westmorland and Furness: Barrow-in-Furness, Eden, South Lakeland
+        ("E06000065", 7),  # North Yorkshire: its seven districts
+        ("E06000066", 4),  # Somerset: the four districts of 2021
+    ],
+)
+def test_councils_created_after_the_census_sum_the_districts_they_replaced(
+    councils: pl.DataFrame, code: str, predecessors: int
+) -> None:
+    replaced = councils.filter(
+        (pl.col("replaced_by_gss_code") == code)
+        & (pl.col("type") == "district")
+        & pl.col("population_2021").is_not_null()
+    )
+    assert replaced.height == predecessors
+    own = councils.filter(pl.col("gss_code") == code)["population_2021"].item()
+    assert own == replaced["population_2021"].sum()
+
+
+def test_every_current_council_has_population_area_and_deprivation(
+    current: pl.DataFrame,
+) -> None:
+    assert (current["population_2021"] > 0).all()
+    assert (current["area_km2"] > 0).all()
+    for column in (
+        "imd_average_score",
+        "imd_proportion_most_deprived_10pc",
+        "income_average_score",
+        "employment_average_score",
+    ):
+        assert current[column].null_count() == 0, column
+    assert current["imd_proportion_most_deprived_10pc"].is_between(0, 1).all()
+
+
+def test_deprivation_ranks_cover_the_296_districts_and_single_tier_councils(
+    current: pl.DataFrame,
+) -> None:
+    ranked = current.filter(pl.col("type") != "county")["imd_rank_of_average_score"]
+    assert sorted(ranked.to_list()) == list(range(1, 297))
+    assert current.filter(pl.col("type") == "county")["imd_rank_of_average_score"].is_null().all()
+    most_deprived = current.filter(pl.col("imd_rank_of_average_score") == 1)
+    assert most_deprived["short_name"].item() == "Blackpool"
+    assert most_deprived["imd_average_score"].item() == current["imd_average_score"].max()
+
+
+def test_county_deprivation_is_the_population_weighted_mean_of_its_districts(
+    councils: pl.DataFrame, current: pl.DataFrame
+) -> None:
+    means = (
+        districts_of_counties(councils)
+        .filter("current")
+        .group_by("county_gss_code")
+        .agg(
+            (
+                (pl.col("imd_average_score") * pl.col("population_2021")).sum()
+                / pl.col("population_2021").sum()
+            ).alias("mean")
+        )
+    )
+    counties = current.join(means, left_on="gss_code", right_on="county_gss_code")
+    assert counties.height == 21
+    assert ((counties["imd_average_score"] - counties["mean"]).abs() < 0.001).all()
+
+
+def test_former_codes_name_a_current_successor(councils: pl.DataFrame) -> None:
+    former = councils.filter(~pl.col("current"))
+    current_codes = councils.filter("current")["gss_code"].implode()
+    named = former.filter(pl.col("replaced_by_gss_code").is_not_null())
+    assert named["replaced_by_gss_code"].is_in(current_codes).all()
+    # Only counties split between two new councils have no single successor; each of
+    # their districts does.
+    split = former.filter(pl.col("replaced_by_gss_code").is_null())
+    assert split["short_name"].sort().to_list() == ["Cumbria", "Northamptonshire"]
+    for county in split["gss_code"]:
+        successors = former.filter(pl.col("county_gss_code") == county)["replaced_by_gss_code"]
+        assert successors.null_count() == 0
+        assert successors.n_unique() == 2
+
+
+def test_district_merged_into_another_district_is_in_its_successors_county(
+    councils: pl.DataFrame,
+) -> None:
+    forest_heath = councils.filter(pl.col("gss_code") == "E07000201").row(0, named=True)
+    assert forest_heath["replaced_by_gss_code"] == "E07000245"  # West Suffolk
+    assert forest_heath["county_gss_code"] == "E10000029"  # Suffolk
