@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from scrutiny import calendar
-from scrutiny.authorities import SCHEMA, authorities_path
+from scrutiny.authorities import NAMES_FILE_NAME, SCHEMA, authorities_path
 
 # mySociety's type codes for English principal councils, and the names scrutiny uses.
 PRINCIPAL_TYPES = {
@@ -243,6 +243,36 @@ def build_reference(research_data: Path) -> pl.DataFrame:
     )
 
 
+def build_authority_names(la_codes: Path) -> pl.DataFrame:
+    """Every name variant mySociety lists for an English principal council, with its GSS code.
+
+    A name listed for both a former and a current council ("North Yorkshire") keeps the
+    current one; the library resolves what remains when it compares names.
+    """
+    english = english_councils(la_codes)
+    variants = pl.read_csv(la_codes / "lookup_name_to_registry.csv", infer_schema=False)
+    names = pl.concat(
+        [
+            variants.rename({"la-name": "name"}),
+            english.select(pl.col("official-name").alias("name"), "local-authority-code"),
+            english.select(pl.col("nice-name").alias("name"), "local-authority-code"),
+        ]
+    ).join(
+        english.select(
+            "local-authority-code",
+            pl.col("gss-code").alias("gss_code"),
+            (pl.col("current-authority") == "True").alias("current"),
+        ),
+        on="local-authority-code",
+    )
+    return (
+        names.filter(pl.col("current") == pl.col("current").max().over("name"))
+        .select(pl.col("name").str.strip_chars(), "gss_code")
+        .unique()
+        .sort("gss_code", "name")
+    )
+
+
 def main(research_data: Path) -> None:
     feed = research_data / "bank_holidays" / "bank-holidays.json"
     first, last = calendar.refresh_feed(feed)
@@ -256,6 +286,10 @@ def main(research_data: Path) -> None:
     )
     lower = current.filter(pl.col("type") != "county").get_column("population_2021").sum()
     print(f"  Census 2021 residents of districts and single-tier councils: {lower:,}")
+    names = build_authority_names(research_data / "la_codes")
+    names_path = authorities_path().with_name(NAMES_FILE_NAME)
+    names.write_csv(names_path)
+    print(f"authority names: {names.height} name variants -> {names_path}")
 
 
 if __name__ == "__main__":

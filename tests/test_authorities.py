@@ -6,8 +6,11 @@ import polars as pl
 import pytest
 
 from scrutiny.authorities import (
+    NAMES_FILE_NAME,
     SCHEMA,
+    authorities_path,
     load_authorities,
+    match_authority_names,
 )
 
 # Census 2021 usual residents in England, as ONS published it; the district figures
@@ -177,3 +180,91 @@ def test_district_merged_into_another_district_is_in_its_successors_county(
     forest_heath = councils.filter(pl.col("gss_code") == "E07000201").row(0, named=True)
     assert forest_heath["replaced_by_gss_code"] == "E07000245"  # West Suffolk
     assert forest_heath["county_gss_code"] == "E10000029"  # Suffolk
+
+
+def test_every_name_in_the_names_file_belongs_to_a_listed_council(
+    councils: pl.DataFrame,
+) -> None:
+    names = pl.read_csv(authorities_path().with_name(NAMES_FILE_NAME))
+    assert names.columns == ["name", "gss_code"]
+    assert names["gss_code"].is_in(councils["gss_code"].implode()).all()
+    assert names.filter(pl.col("gss_code").str.starts_with("E0")).height > 1000
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("London Borough of Camden", "E09000007"),
+        ("Camden Council", "E09000007"),
+        ("camden", "E09000007"),
+        ("Royal Borough of Greenwich", "E09000011"),
+        ("Royal Borough Of Kensington And Chelsea", "E09000020"),
+        ("Kensington & Chelsea", "E09000020"),
+        ("Haringey London Borough Council", "E09000014"),
+        ("City of London Corporation", "E09000001"),
+        ("City Of Westminster", "E09000033"),
+        ("Leeds City Council", "E08000035"),
+        ("Birmingham City Council (202012345)", "E08000025"),
+        ("Barnsley Metropolitan", "E08000016"),
+        ("St. Helens Metropolitan Borough Council", "E08000013"),
+        ("Newcastle City Council", "E08000021"),
+        ("Newcastle-under-Lyme", "E07000195"),
+        ("Kingston upon Hull", "E06000010"),
+        ("Hull City Council", "E06000010"),
+        ("Stoke On Trent", "E06000021"),
+        ("Southend On Sea", "E06000033"),
+        ("Bournemouth Christchurch And Poole", "E06000058"),
+        ("BRISTOL, CITY OF", "E06000023"),
+        ("County Durham", "E06000047"),
+        ("Durham County Council", "E06000047"),
+        ("Herefordshire, County of", "E06000019"),
+        ("Council of the Isles of Scilly", "E06000053"),
+        ("King's Lynn and West Norfolk", "E07000146"),
+        ("Royal Borough of Windsor & Maidenhead", "E06000040"),
+        ("St Albans City And", "E07000240"),
+        ("South Kesteven District Councill", "E07000141"),
+        ("Kent County Council", "E10000016"),
+        ("North Yorkshire County Council", "E06000065"),  # now the unitary council
+        ("Harrogate Borough Council", "E07000165"),  # a former district
+    ],
+)
+def test_match_finds_a_council_from_a_common_variant_of_its_name(name: str, code: str) -> None:
+    assert match_authority_names(pl.Series([name]))["gss_code"].item() == code
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Wakefield And District Housing",  # a housing association
+        "Cornwall Housing",  # an ALMO: a company, not the council
+        "Peabody",
+        "Glasgow City Council",  # not in England
+        "",
+        None,
+    ],
+)
+def test_match_finds_nothing_for_a_landlord_that_is_not_an_english_council(
+    name: str | None,
+) -> None:
+    assert match_authority_names(pl.Series([name], dtype=pl.String))["gss_code"].item() is None
+
+
+def test_match_gives_the_current_council_for_a_former_one() -> None:
+    found = match_authority_names(
+        pl.Series(["Taunton Deane Borough Council", "Cumbria County Council", "Leeds"])
+    )
+    assert found["current_gss_code"].to_list() == ["E06000066", None, "E08000035"]
+
+
+def test_match_returns_one_row_per_name_in_order() -> None:
+    names = pl.Series(["Leeds", "nowhere", "Leeds", None, "Camden"])
+    found = match_authority_names(names)
+    assert found.columns == ["name", "gss_code", "current_gss_code"]
+    assert found["name"].to_list() == names.to_list()
+    assert found["gss_code"].to_list() == ["E08000035", None, "E08000035", None, "E09000007"]
+
+
+def test_every_current_council_is_found_by_its_own_names(current: pl.DataFrame) -> None:
+    for column in ("name", "short_name"):
+        found = match_authority_names(current[column])
+        assert (found["gss_code"] == current["gss_code"]).all(), column

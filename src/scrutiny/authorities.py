@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 FILE_NAME = "authorities.csv"
+NAMES_FILE_NAME = "authority_names.csv"
 
 # The columns of authorities.csv, in order, with their types: the build script writes
 # exactly these and load_authorities reads them back with the same types.
@@ -35,6 +36,13 @@ SCHEMA: dict[str, type[pl.DataType]] = {
     "income_average_score": pl.Float64,  # share of residents income-deprived
     "employment_average_score": pl.Float64,  # share of working-age residents employment-deprived
 }
+
+# Words that name a council's status rather than the place, dropped before names are
+# compared: "London Borough of Camden", "Camden Council" and "camden" all become "camden".
+_STATUS_WORDS = (
+    r"\b(?:london boro(?:ugh)?|council\w*|borough|boro|city|district|metropolitan|county"
+    r"|royal|corporation|unitary|authority|ua|mbc|of|the)\b"
+)
 
 # Which service areas (the standard's service_area codes) each type of council delivers,
 # so benchmarks compare like with like. In two-tier areas counties run social care,
@@ -105,3 +113,63 @@ def search_authorities(text: str = "") -> pl.DataFrame:
 def delivers(council_type: str, service_area: str) -> bool:
     """Whether a council of COUNCIL_TYPE delivers SERVICE_AREA."""
     return service_area in TIER_SERVICES[council_type]
+
+
+def name_key(name: pl.Expr) -> pl.Expr:
+    """A council name reduced to the place it names: lower case, no punctuation or status."""
+    return (
+        name.str.to_lowercase()
+        .str.replace_all(r"\(.*?\)", " ")  # "(202012345)", "(unitary)"
+        .str.replace_all("&", " and ", literal=True)
+        .str.replace_all(r"\bsaint\b", "st")
+        .str.replace_all(r"['’.]", "")  # "King's Lynn", "St. Helens"
+        .str.replace_all(r"[^a-z0-9]+", " ")
+        .str.replace_all(_STATUS_WORDS, " ")
+        .str.replace_all(r"^\s*and\b|\band\s*$", " ")  # "St Albans City and District"
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+
+
+@cache
+def _names_by_key() -> pl.DataFrame:
+    """Each name key with the one council it names (a current council wins a tie)."""
+    names = pl.read_csv(
+        authorities_path().with_name(NAMES_FILE_NAME),
+        schema={"name": pl.String, "gss_code": pl.String},
+    )
+    councils = load_authorities().select("gss_code", "current")
+    candidates = (
+        names.select(name_key(pl.col("name")).alias("key"), "gss_code")
+        .unique()
+        .join(councils, on="gss_code")
+        # "North Yorkshire" was the county council and is now the unitary: prefer the
+        # council that exists today; a key naming two councils of equal standing matches none.
+        .filter(pl.col("current") == pl.col("current").max().over("key"))
+    )
+    return candidates.filter(pl.len().over("key") == 1).select("key", "gss_code")
+
+
+def match_authority_names(names: pl.Series) -> pl.DataFrame:
+    """The council each name denotes: name, gss_code and current_gss_code, null if none.
+
+    One row per name, in order. Case, "&", punctuation and words such as "council",
+    "London Borough of" and "City of" are ignored. gss_code may be a former council;
+    current_gss_code is the council that exists today (null if a county was split).
+    """
+    councils = load_authorities().select(
+        "gss_code",
+        pl.when("current")
+        .then(pl.col("gss_code"))
+        .otherwise(pl.col("replaced_by_gss_code"))
+        .alias("current_gss_code"),
+    )
+    return (
+        names.cast(pl.String)
+        .rename("name")
+        .to_frame()
+        .with_columns(name_key(pl.col("name")).alias("key"))
+        .join(_names_by_key(), on="key", how="left", maintain_order="left")
+        .join(councils, on="gss_code", how="left", maintain_order="left")
+        .select("name", "gss_code", "current_gss_code")
+    )
