@@ -8,6 +8,7 @@ Usage: python scripts/build_reference_data.py ../shared/research/data
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -290,6 +291,12 @@ def main(research_data: Path) -> None:
     names_path = authorities_path().with_name(NAMES_FILE_NAME)
     names.write_csv(names_path)
     print(f"authority names: {names.height} name variants -> {names_path}")
+    findings = (
+        research_data / "housing_ombudsman" / "housing_ombudsman_findings_local_authorities.csv"
+    )
+    shipped = authorities_path().with_name("housing_ombudsman_findings.csv")
+    shutil.copyfile(findings, shipped)
+    print(f"Housing Ombudsman findings about council landlords -> {shipped}")
 
 
 if __name__ == "__main__":

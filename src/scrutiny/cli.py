@@ -23,10 +23,12 @@ standard_app = typer.Typer(help="The Complaint Handling Performance Data Standar
 calendar_app = typer.Typer(help="England-and-Wales working days.")
 db_app = typer.Typer(help="The database: SQLite by default, PostgreSQL by URL.")
 submissions_app = typer.Typer(help="Returns stored so far.")
+ombudsman_app = typer.Typer(help="Real Ombudsman decisions, converted to the standard.")
 app.add_typer(standard_app, name="standard")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(db_app, name="db")
 app.add_typer(submissions_app, name="submissions")
+app.add_typer(ombudsman_app, name="ombudsman")
 console = Console()
 
 DateArg = Annotated[date, typer.Argument(formats=["%Y-%m-%d"], help="A date, YYYY-MM-DD.")]
@@ -212,6 +214,36 @@ def clock(
             str(row["overdue"]),
         )
     console.print(summary)
+
+
+@ombudsman_app.command("housing")
+def ombudsman_housing(
+    findings: Annotated[Path, typer.Argument(help="The Housing Ombudsman findings CSV.")],
+    output: Annotated[Path, typer.Argument(help="Where to write the ombudsman_decisions CSV.")],
+) -> None:
+    """Convert Housing Ombudsman findings into a standard ombudsman_decisions file.
+
+    Council landlords are matched to their authority by name; those that cannot be are
+    listed. Import the result with `scrutiny import`.
+
+    Example: scrutiny ombudsman housing findings.csv decisions.csv
+    """
+    from scrutiny.housing_ombudsman import FindingsError, convert, read_findings, write_decisions
+
+    try:
+        conversion = convert(read_findings(findings))
+    except (OSError, FindingsError, pl.exceptions.PolarsError) as error:
+        fail(f"{findings}: {error}", code=2)
+        return
+    write_decisions(conversion, output)
+    console.print(
+        f"wrote {conversion.decisions.height:,} findings to {output}; "
+        f"{conversion.matched_share:.1%} of dated findings matched to an authority; "
+        f"{conversion.undated} findings without a decision date left out",
+        highlight=False,
+    )
+    for row in conversion.unmatched.iter_rows(named=True):
+        console.print(f"  not matched: {row['landlord']} ({row['findings']} findings)")
 
 
 # The database commands import the store when they run, so that `scrutiny validate`
