@@ -6,9 +6,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
 from scrutiny.authorities import TIER_SERVICES, load_authorities
 from scrutiny.calendar import busday_calendar
+from scrutiny.cli import app
 from scrutiny.ingest import read_file
 from scrutiny.returns import submit_return
 from scrutiny.settings import Settings
@@ -215,3 +217,17 @@ def test_a_small_synthetic_set_imports_through_the_normal_path(tmp_path, engine,
 def test_scale_must_be_above_zero(tmp_path):
     with pytest.raises(ValueError, match="scale"):
         generate_dataset(tmp_path, scale=0)
+
+
+def test_synth_command_writes_the_files_and_says_what_it_wrote(tmp_path):
+    result = CliRunner().invoke(app, ["synth", str(tmp_path), "--seed", "4", "--scale", "0.005"])
+    assert result.exit_code == 0, result.output
+    for name in ("complaints", "ombudsman_decisions", "recommendations", "ground_truth"):
+        assert (tmp_path / f"{name}.csv").exists()
+        assert f"{name}.csv" in result.output
+
+
+def test_synth_command_refuses_a_bad_scale_without_a_traceback(tmp_path):
+    result = CliRunner().invoke(app, ["synth", str(tmp_path), "--scale", "-1"])
+    assert result.exit_code == 1
+    assert "scale" in result.output and "Traceback" not in result.output
