@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR := build/demo
-AS_OF ?= 2024-06-28
 
 .DEFAULT_GOAL := help
 .PHONY: help install lint format test demo bench standard clean
@@ -34,16 +33,19 @@ test: lint ## Lint, then run the whole test suite
 standard: install ## Write the data standard's published files into docs/standard/
 	$(BIN)/scrutiny standard export docs/standard
 
-demo: install ## Show what exists so far: the standard's files and the Code clock on example complaints
+demo: install ## Build the demo database (real councils and Ombudsman decisions, a synthetic nation)
 	$(BIN)/scrutiny standard export $(DEMO_DIR)/standard
-	$(BIN)/scrutiny clock examples/complaints.csv --as-of $(AS_OF) --output $(DEMO_DIR)/complaints_with_clock.csv
-	@echo "The data standard is in $(DEMO_DIR)/standard (start with standard.md)."
+	$(BIN)/scrutiny demo $(DEMO_DIR)
+	SCRUTINY_DATABASE_URL=sqlite:///$(DEMO_DIR)/scrutiny.db $(BIN)/scrutiny submissions list --authority E06000047
+	@echo "Demo database: $(DEMO_DIR)/scrutiny.db. Data standard: $(DEMO_DIR)/standard/standard.md."
+	@echo "There is no web service to start yet: it arrives with issue 8."
 
 bench: install ## Run the benchmarks and print their figures (takes a few minutes)
 	taskset -c 0 $(BIN)/python benchmarks/clock.py
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/imports.py
+	$(BIN)/python benchmarks/synth.py
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

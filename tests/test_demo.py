@@ -1,0 +1,37 @@
+"""The demo database, built small: real Housing Ombudsman decisions plus a synthetic nation."""
+
+from sqlalchemy import func, select
+
+from scrutiny.db import DATA_TABLES, make_engine
+from scrutiny.demo import build_demo
+from scrutiny.submissions import list_submissions
+
+
+def test_demo_database_holds_real_and_synthetic_data_through_the_import_path(tmp_path):
+    steps: list[str] = []
+    built = build_demo(tmp_path, seed=11, scale=0.01, step=steps.append)
+    assert built.housing_matched_share >= 0.95
+    assert built.rows["complaints"] > 10_000
+    assert built.rows["recommendations"] > 0
+    assert built.ground_truth is not None and built.ground_truth.exists()
+    engine = make_engine(built.database_url)
+    decisions = DATA_TABLES["ombudsman_decisions"]
+    with engine.connect() as connection:
+        by_ombudsman = dict(
+            connection.execute(
+                select(decisions.c.ombudsman, func.count()).group_by(decisions.c.ombudsman)
+            ).all()
+        )
+    assert by_ombudsman["housing_ombudsman"] >= 8_000
+    assert by_ombudsman["lgsco"] > 0
+    submitted = list_submissions(engine)
+    assert {s.submitted_by for s in submitted} == {"demo"}
+    assert all(s.status == "current" for s in submitted)
+    assert any("Housing Ombudsman" in step for step in steps)
+    engine.dispose()
+
+
+def test_building_the_demo_again_starts_from_a_fresh_database(tmp_path):
+    first = build_demo(tmp_path, seed=11, scale=0.005)
+    second = build_demo(tmp_path, seed=11, scale=0.005)
+    assert first.rows == second.rows
