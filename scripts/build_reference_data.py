@@ -15,7 +15,12 @@ from pathlib import Path
 import polars as pl
 
 from scrutiny import calendar
-from scrutiny.authorities import NAMES_FILE_NAME, SCHEMA, authorities_path
+from scrutiny.authorities import (
+    NAMES_FILE_NAME,
+    SCHEMA,
+    authorities_path,
+    districts_of_counties,
+)
 
 # mySociety's type codes for English principal councils, and the names scrutiny uses.
 PRINCIPAL_TYPES = {
@@ -171,26 +176,13 @@ def add_population(councils: pl.DataFrame, census: Path) -> pl.DataFrame:
     return _sum_districts_into_counties(councils, "population_2021", "area_km2")
 
 
-def _districts(councils: pl.DataFrame) -> pl.DataFrame:
-    """Each district with its county: while the county exists, the districts that share its end."""
-    counties = councils.filter(pl.col("type") == "county").select(
-        pl.col("gss_code").alias("county_gss_code"),
-        pl.col("current").alias("county_current"),
-        pl.col("end_date").alias("county_end"),
-    )
-    return councils.join(counties, on="county_gss_code").filter(
-        (pl.col("current") == pl.col("county_current"))
-        & pl.col("end_date").eq_missing(pl.col("county_end"))
-    )
-
-
 def _sum_districts_into_counties(councils: pl.DataFrame, *columns: str) -> pl.DataFrame:
     """Fill each county's COLUMNS, where missing, with the sum over its districts.
 
     The sum is blank if any district's figure is (a partial sum would mislead).
     """
     sums = (
-        _districts(councils)
+        districts_of_counties(councils)
         .group_by("county_gss_code")
         .agg(
             pl.when(pl.col(column).null_count() == 0).then(pl.col(column).sum()).alias(column)
@@ -216,7 +208,7 @@ def add_deprivation(councils: pl.DataFrame, imd: Path) -> pl.DataFrame:
     )
     councils = councils.join(summaries, on="gss_code", how="left")
     means = (
-        _districts(councils)
+        districts_of_counties(councils)
         .filter(pl.col("current"))
         .group_by("county_gss_code")
         .agg(

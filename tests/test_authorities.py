@@ -9,6 +9,7 @@ from scrutiny.authorities import (
     NAMES_FILE_NAME,
     SCHEMA,
     authorities_path,
+    districts_of_counties,
     load_authorities,
     match_authority_names,
 )
@@ -33,19 +34,6 @@ def councils() -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def current(councils: pl.DataFrame) -> pl.DataFrame:
     return councils.filter("current")
-
-
-def districts_of_counties(councils: pl.DataFrame) -> pl.DataFrame:
-    """Districts with their county, where the county existed alongside them (same end date)."""
-    counties = councils.filter(pl.col("type") == "county").select(
-        pl.col("gss_code").alias("county_gss_code"),
-        pl.col("current").alias("county_current"),
-        pl.col("end_date").alias("county_end"),
-    )
-    return councils.join(counties, on="county_gss_code").filter(
-        (pl.col("current") == pl.col("county_current"))
-        & pl.col("end_date").eq_missing(pl.col("county_end"))
-    )
 
 
 def test_load_authorities_reads_every_column_with_its_type(councils: pl.DataFrame) -> None:

@@ -173,3 +173,16 @@ def match_authority_names(names: pl.Series) -> pl.DataFrame:
         .join(councils, on="gss_code", how="left", maintain_order="left")
         .select("name", "gss_code", "current_gss_code")
     )
+
+
+def districts_of_counties(councils: pl.DataFrame) -> pl.DataFrame:
+    """Each district with its county, while the county existed alongside it (same end date)."""
+    counties = councils.filter(pl.col("type") == "county").select(
+        pl.col("gss_code").alias("county_gss_code"),
+        pl.col("current").alias("county_current"),
+        pl.col("end_date").alias("county_end"),
+    )
+    return councils.join(counties, on="county_gss_code").filter(
+        (pl.col("current") == pl.col("county_current"))
+        & pl.col("end_date").eq_missing(pl.col("county_end"))
+    )
