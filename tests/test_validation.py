@@ -226,3 +226,14 @@ def test_every_rule_validation_reports_is_documented_in_the_standard():
     assert len(rules) >= 20
     for rule in rules:
         assert f"`{rule}`" in page, rule
+
+
+def test_a_council_name_in_place_of_its_code_gets_the_code_as_the_fix(tmp_path):
+    text = (
+        (RETURNS / "valid_complaints.csv").read_text().replace("E06000047", "Durham County Council")
+    )
+    path = tmp_path / "names.csv"
+    path.write_text(text)
+    issue = check_path(path).issues.row(0, named=True)
+    assert issue["rule"] == "pattern"
+    assert "E06000047" in issue["fix"]

@@ -15,6 +15,7 @@ from datetime import date
 
 import polars as pl
 
+from scrutiny.authorities import match_authority_names
 from scrutiny.ingest import RawTable, normalise_name
 from scrutiny.rules import ROW, Check, empty_issues, rule_checks, run_checks, table_rule_issues
 from scrutiny.standard import (
@@ -169,6 +170,17 @@ def _typed(standard: Standard, spec: Field) -> pl.Expr:
     return text
 
 
+def _authority_hints(names: pl.Series) -> dict[str, str]:
+    """For values that name a council instead of giving its code, the fix to suggest."""
+    if names.is_empty():
+        return {}
+    found = match_authority_names(names).filter(pl.col("current_gss_code").is_not_null())
+    return {
+        row["name"]: f"Use the council's GSS code, {row['current_gss_code']}."
+        for row in found.iter_rows(named=True)
+    }
+
+
 def _suggestions(values: pl.Series, candidates: dict[str, str]) -> dict[str, str]:
     """'did you mean' text for each distinct bad value (a handful, not one per row)."""
     hints = {}
@@ -274,12 +286,14 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
             f"Use {allowed}.",
         )
     if spec.pattern:
-        add(
-            present & ~pl.col(raw).str.contains(f"^(?:{spec.pattern})$"),
-            "pattern",
-            f"Not in the form {spec.pattern}.",
-            f"Check {name}; see the example {spec.example}.",
-        )
+        wrong_form = present & ~pl.col(raw).str.contains(f"^(?:{spec.pattern})$")
+        fix: pl.Expr | str = f"Check {name}; see the example {spec.example}."
+        if name == "authority_code" and distinct is not None:
+            # A council's name where its code should be: say which code that is.
+            names = distinct.filter(wrong_form.fill_null(False)).get_column(raw)
+            codes = _authority_hints(names)
+            fix = pl.col(raw).replace_strict(codes, default=fix, return_dtype=pl.String)
+        add(wrong_form, "pattern", f"Not in the form {spec.pattern}.", fix)
     if spec.minimum is not None:
         add(
             pl.col(typed) < spec.minimum,
