@@ -1,0 +1,10 @@
+"""The scrutiny command line: thin commands over the library.
+
+Each module registers its commands on the one app in scrutiny.cli.base; importing them
+here is what puts them on the command line.
+"""
+
+from scrutiny.cli import data, reference, returns  # noqa: F401  (registers the commands)
+from scrutiny.cli.base import app
+
+__all__ = ["app"]

@@ -1,0 +1,44 @@
+"""The command line's shared parts: the app, its groups, the console and common options."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="Oversight of how English councils handle complaints.", no_args_is_help=True)
+standard_app = typer.Typer(help="The Complaint Handling Performance Data Standard.")
+calendar_app = typer.Typer(help="England-and-Wales working days.")
+db_app = typer.Typer(help="The database: SQLite by default, PostgreSQL by URL.")
+submissions_app = typer.Typer(help="Returns stored so far.")
+ombudsman_app = typer.Typer(help="Real Ombudsman decisions, converted to the standard.")
+app.add_typer(standard_app, name="standard")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(db_app, name="db")
+app.add_typer(submissions_app, name="submissions")
+app.add_typer(ombudsman_app, name="ombudsman")
+console = Console()
+
+DateArg = Annotated[date, typer.Argument(formats=["%Y-%m-%d"], help="A date, YYYY-MM-DD.")]
+DateOption = Annotated[
+    datetime | None, typer.Option(formats=["%Y-%m-%d"], help="A date, YYYY-MM-DD.")
+]
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print MESSAGE as an error and exit with status CODE."""
+    console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+TableOption = Annotated[
+    str | None,
+    typer.Option("--table", help="Which table of the standard the file is (default: guess)."),
+]
+MappingOption = Annotated[
+    Path | None,
+    typer.Option("--mapping", help="YAML file mapping your column headers to the standard's."),
+]

@@ -1,0 +1,187 @@
+"""Commands that validate, import and list returns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from scrutiny.cli.base import (
+    DateOption,
+    MappingOption,
+    TableOption,
+    app,
+    console,
+    db_app,
+    fail,
+    submissions_app,
+)
+from scrutiny.ingest import FileUnreadable, load_mapping, read_file
+from scrutiny.settings import Settings
+from scrutiny.validation import Report, validate
+
+
+def read_and_validate(file: Path, table: str | None, mapping: Path | None) -> Report:
+    """Read and validate FILE, exiting with status 2 when it cannot be read."""
+    settings = Settings.from_env()
+    try:
+        columns = load_mapping(mapping) if mapping else None
+        raw = read_file(file, settings, table_name=table, mapping=columns, with_hash=False)
+    except (FileUnreadable, KeyError) as error:
+        fail(f"{file}: {error}", code=2)
+        raise  # unreachable: fail() exits
+    return validate(raw)
+
+
+@app.command("validate")
+def validate_command(
+    file: Annotated[Path, typer.Argument(help="A CSV or XLSX return.")],
+    output_format: Annotated[
+        str, typer.Option("--format", help="text, or json for a list of issue objects.")
+    ] = "text",
+    table: TableOption = None,
+    mapping: MappingOption = None,
+) -> None:
+    """Check a return against the standard and list every problem with its row and column.
+
+    Exits 0 when the file is valid (warnings allowed), 1 when it has errors, and 2 when it
+    cannot be read at all.
+
+    Example: scrutiny validate complaints-2025.csv --format json
+    """
+    if output_format not in ("text", "json"):
+        fail("--format must be text or json", code=2)
+    report = read_and_validate(file, table, mapping)
+    if output_format == "json":
+        typer.echo(report.to_json())
+    else:
+        typer.echo(report.to_text())
+    raise typer.Exit(0 if report.valid else 1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database, or bring it up to the newest migration.
+
+    Example: SCRUTINY_DATABASE_URL=sqlite:///scrutiny.db scrutiny db upgrade
+    """
+    from scrutiny.migrations import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    console.print(f"database at {settings.database_url} is up to date")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A CSV or XLSX return.")],
+    table: TableOption = None,
+    mapping: MappingOption = None,
+    period_start: DateOption = None,
+    period_end: DateOption = None,
+) -> None:
+    """Validate a return and, if it has no errors, store all of it in one transaction.
+
+    A file with any error stores nothing (exit 1). The same file again changes nothing; a
+    corrected file for the same council and period replaces the earlier one, which stays
+    in the history. The period defaults to the financial years the dates span.
+
+    Example: scrutiny import complaints-2025.csv
+    """
+    from rich.progress import Progress
+
+    from scrutiny.db import make_engine
+    from scrutiny.returns import submit_return
+    from scrutiny.submissions import SubmissionError
+
+    settings = Settings.from_env()
+    engine = make_engine(settings)
+    progress = Progress(console=console, transient=True)
+    task = progress.add_task("storing rows", total=None)
+
+    def validated(report: Report) -> None:
+        if report.valid:
+            console.print(
+                f"{report.file_name}: valid, storing {report.rows:,} rows", highlight=False
+            )
+            progress.update(task, total=report.rows)
+            progress.start()
+
+    def stored(rows: int) -> None:
+        progress.update(task, completed=rows)
+        if not console.is_terminal:
+            console.print(f"stored {rows:,} rows", highlight=False)
+
+    try:
+        columns = load_mapping(mapping) if mapping else None
+        result = submit_return(
+            file,
+            settings,
+            engine,
+            submitted_by=settings.user,
+            table_name=table,
+            mapping=columns,
+            period_start=period_start.date() if period_start else None,
+            period_end=period_end.date() if period_end else None,
+            on_validated=validated,
+            progress=stored,
+        )
+    except (FileUnreadable, KeyError) as error:
+        progress.stop()
+        fail(f"{file}: {error}", code=2)
+        return
+    except SubmissionError as error:
+        progress.stop()
+        fail(f"{file}: nothing was stored: {error}")
+        return
+    progress.stop()
+    if not result.stored:
+        typer.echo(result.report.to_text())
+        fail(f"{file}: nothing was stored; fix the errors above and import again")
+    summary = Table(title=f"{file.name}: {result.report.table.name}")
+    for heading in ("Authority", "Period", "Rows", "Outcome", "Submission"):
+        summary.add_column(heading)
+    for saved in result.saved:
+        summary.add_row(
+            saved.authority_code,
+            f"{saved.period_start} to {saved.period_end}",
+            f"{saved.rows:,}",
+            saved.outcome,
+            str(saved.submission_id),
+        )
+    console.print(summary)
+
+
+@submissions_app.command("list")
+def submissions_list(
+    authority: Annotated[
+        str | None, typer.Option(help="Only this council's submissions (GSS code).")
+    ] = None,
+) -> None:
+    """List stored submissions, newest first.
+
+    Example: scrutiny submissions list --authority E06000047
+    """
+    from scrutiny.db import make_engine
+    from scrutiny.submissions import list_submissions
+
+    engine = make_engine(Settings.from_env())
+    found = list_submissions(engine, authority_code=authority)
+    listing = Table(title=f"{len(found)} submissions")
+    for heading in ("Id", "Authority", "Table", "Period", "Rows", "Status", "File", "By", "At"):
+        listing.add_column(heading)
+    for s in found:
+        listing.add_row(
+            str(s.id),
+            s.authority_code,
+            s.table_name,
+            f"{s.period_start} to {s.period_end}",
+            f"{s.row_count:,}",
+            s.status,
+            s.file_name,
+            s.submitted_by,
+            s.submitted_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    console.print(listing)
