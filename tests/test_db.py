@@ -17,6 +17,7 @@ from scrutiny.settings import Settings
 from scrutiny.standard import load_standard
 
 ROOT = Path(__file__).resolve().parent.parent
+HEAD = "0002"  # the newest migration
 SQL_TYPES = {
     "string": Text,
     "code": Text,
@@ -36,18 +37,20 @@ def test_migrated_schema_matches_the_table_definitions(engine):
 
 def test_upgrade_leaves_the_database_at_the_newest_migration_and_can_run_again(database_url):
     upgrade(database_url)
-    assert current_revision(database_url) == "0001"
+    assert current_revision(database_url) == HEAD
 
 
 def test_upgrade_accepts_settings(tmp_path):
     upgrade(Settings(database_url=f"sqlite:///{tmp_path / 'from-settings.db'}"))
-    assert current_revision(f"sqlite:///{tmp_path / 'from-settings.db'}") == "0001"
+    assert current_revision(f"sqlite:///{tmp_path / 'from-settings.db'}") == HEAD
 
 
 def test_migrations_are_numbered_and_shipped_with_the_package():
     folder = resources.files("scrutiny") / "migrations"
     versions = sorted(p.name for p in Path(str(folder), "versions").glob("*.py"))
-    assert versions == ["0001_initial.py"]
+    assert versions == ["0001_initial.py", "0002_complaint_counts.py"]
+    assert all(name[:4] == f"{number:04d}" for number, name in enumerate(versions, start=1))
+    assert versions[-1].startswith(HEAD)
     assert (folder / "script.py.mako").is_file()
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     shipped = pyproject["tool"]["setuptools"]["package-data"]["scrutiny"]

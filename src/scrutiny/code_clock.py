@@ -42,6 +42,7 @@ OUTPUT_COLUMNS = (
     "working_days_to_acknowledge",
     "response_due_date",
     "extension_over_limit",
+    "responded_within_timescale",
     "responded_on_time",
     "working_days_to_respond",
     "overdue",
@@ -105,6 +106,7 @@ def code_clock(
     has_response = ~np.isnat(responded)
     clock_start = np.where(has_ack, acknowledged, ack_due)
     response_due = offset_working_days(clock_start, base + allowed_extension)
+    base_due = offset_working_days(clock_start, base)
 
     # Acknowledged on time: by the acknowledgement date, or by a full response that came
     # before the acknowledgement was due. Unknown while neither has happened and it is not due.
@@ -128,6 +130,10 @@ def code_clock(
         _nullable(days_to_ack, ~has_ack, pl.Int64()).alias("working_days_to_acknowledge"),
         pl.Series("response_due_date", response_due, dtype=pl.Date),
         pl.Series("extension_over_limit", extension > limit, dtype=pl.Boolean),
+        # Within 10 (stage 1) or 20 (stage 2) working days, counting no extension.
+        _nullable(responded <= base_due, ~has_response, pl.Boolean()).alias(
+            "responded_within_timescale"
+        ),
         _nullable(responded_on_time & has_response, respond_unknown, pl.Boolean()).alias(
             "responded_on_time"
         ),

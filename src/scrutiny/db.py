@@ -204,6 +204,24 @@ recommendations = _data_table(
     UniqueConstraint("decision_ref", "recommendation_number"),
 )
 
+# Case-level complaints counted up at import (scrutiny.aggregates): the aggregate_returns
+# fields per authority, grain (month, quarter, financial_year), period and stage, kept with
+# the submission they came from and deleted with it. Indicators read these, not the cases.
+complaint_counts = Table(
+    "complaint_counts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, nullable=False),
+    Column("grain", Text, nullable=False),
+    *[
+        Column(column.name, column.type, nullable=column.nullable)
+        for column in aggregate_returns.columns
+        if column.name not in ("id", "submission_id")
+    ],
+    Index("ix_complaint_counts_submission_id", "submission_id"),
+    Index("ix_complaint_counts_grain_period", "grain", "period_start"),
+)
+
 DATA_TABLES: dict[str, Table] = {
     table.name: table
     for table in (complaints, aggregate_returns, ombudsman_decisions, recommendations)

@@ -15,6 +15,7 @@ under a different period) are refused, naming that submission.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -33,10 +34,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, RowMapping
 
+from scrutiny.aggregates import aggregate_complaints
 from scrutiny.audit import record_audit_entries
 from scrutiny.bulk import Progress, insert_frame
 from scrutiny.clashes import find_clashes
-from scrutiny.db import DATA_TABLES, as_utc, submissions, transaction
+from scrutiny.db import DATA_TABLES, as_utc, complaint_counts, submissions, transaction
 from scrutiny.standard import load_standard, polars_schema
 from scrutiny.standard.model import Table as StandardTable
 
@@ -129,7 +131,7 @@ def save_submission(
     if frame.is_empty():
         return []
     periods = _periods(frame, table_name, period_start, period_end)
-    with transaction(engine) as connection:
+    with ThreadPoolExecutor(max_workers=1) as pool, transaction(engine) as connection:
         _lock_authorities(connection, periods["authority_code"].to_list())
         current = _current_submissions(connection, table_name)
         groups = [
@@ -159,9 +161,36 @@ def save_submission(
             .alias("submission_id"),
             pl.all(),
         )
+        counting = _count_in_background(pool, table_name, loading)
         _insert_rows(connection, table_name, spec, loading, progress)
+        if counting is not None:
+            insert_frame(connection, complaint_counts, counting.result())
         results += _record_history(connection, changed, ids, common)
     return sorted(results, key=lambda saved: saved.authority_code)
+
+
+def _count_in_background(
+    pool: ThreadPoolExecutor, table_name: str, loading: pl.DataFrame
+) -> Future[pl.DataFrame] | None:
+    """For complaints, count them up per period (scrutiny.aggregates) while rows load.
+
+    polars releases the GIL, and so does SQLite while it writes, so on two cores the
+    counting costs the import little time.
+    """
+    if table_name != "complaints":
+        return None
+    today = datetime.now(UTC).date()
+
+    def count() -> pl.DataFrame:
+        counts = [
+            aggregate_complaints(rows, today).with_columns(
+                pl.lit(submission_id).alias("submission_id")
+            )
+            for (submission_id,), rows in loading.group_by("submission_id")
+        ]
+        return pl.concat(counts)
+
+    return pool.submit(count)
 
 
 def _period(group: _Group) -> tuple[date, date]:
@@ -352,6 +381,10 @@ def _withdraw(connection: Connection, table_name: str, submission_ids: list[int]
         return
     data = DATA_TABLES[table_name]
     connection.execute(delete(data).where(data.c.submission_id.in_(submission_ids)))
+    if table_name == "complaints":
+        connection.execute(
+            delete(complaint_counts).where(complaint_counts.c.submission_id.in_(submission_ids))
+        )
     connection.execute(
         update(submissions).where(submissions.c.id.in_(submission_ids)).values(status="superseded")
     )
