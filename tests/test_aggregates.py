@@ -4,9 +4,9 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-from conftest import complaints_frame, make_complaint
 from sqlalchemy import func, select
 
+from conftest import complaints_frame, make_complaint
 from scrutiny.aggregates import aggregate_complaints, period_bounds
 from scrutiny.db import complaint_counts
 from scrutiny.returns import submit_return
