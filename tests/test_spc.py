@@ -1,13 +1,19 @@
-"""XmR charts: methods.md section 2 reproduced, and the rules as properties."""
+"""XmR charts: methods.md section 2 reproduced, the rules as properties, and the spc command."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
-from scrutiny.spc import RULES, SeriesError, xmr_chart
+from scrutiny.cli import app
+from scrutiny.spc import RULES, SeriesError, read_values, xmr_chart
+
+runner = CliRunner()
 
 # methods.md 2.3 (C): '5,6' six times, limits fixed on those 12 points.
 BASELINE = [5.0, 6.0] * 6
@@ -339,3 +345,98 @@ def test_the_vectorised_rules_agree_with_reading_them_point_by_point(values, n):
     chart = xmr_chart(values, rule_length=n)
     lines = (chart.upper_limit, chart.lower_limit, chart.upper_2sigma, chart.lower_2sigma)
     assert chart.special_causes() == point_by_point(values, n, chart.mean, *lines)
+
+
+# The spc command
+
+
+def write_csv(path, values, column="rate"):
+    rows = "".join(f"Q{i},{v}\n" for i, v in enumerate(values))
+    path.write_text(f"quarter,{column}\n{rows}", encoding="utf-8")
+    return path
+
+
+def test_spc_json_prints_one_object_with_lines_icons_and_points(tmp_path):
+    file = write_csv(tmp_path / "rates.csv", [*BASELINE, 5.5, 7.5, 6.0, 7.6, 9.5])
+    result = runner.invoke(
+        app,
+        [
+            *("spc", str(file), "--value", "rate", "--baseline", "12"),
+            *("--improvement", "up", "--target", "9", "--format", "json"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    chart = json.loads(result.output)
+    assert chart["mean"] == 5.5 and chart["upper_limit"] == pytest.approx(8.16)
+    assert chart["lower_limit"] == pytest.approx(2.84)
+    assert chart["upper_2sigma"] == pytest.approx(7.273333, abs=1e-6)
+    assert chart["lower_2sigma"] == pytest.approx(3.726667, abs=1e-6)
+    assert chart["variation"] == "improvement" and chart["assurance"] == "consistent_fail"
+    assert len(chart["points"]) == 17
+    assert chart["points"][13] == {
+        "value": 7.5,
+        "special_causes": ["two_in_three"],
+        "variation": "improvement",
+    }
+    assert chart["points"][16]["special_causes"] == ["astronomical"]
+
+
+def test_spc_runs_of_seven_and_screening_reach_the_chart(tmp_path):
+    file = write_csv(tmp_path / "rates.csv", [*BASELINE, *[6.5] * 5])
+    base = ["spc", str(file), "--value", "rate", "--baseline", "12", "--format", "json"]
+    six = json.loads(runner.invoke(app, base).output)
+    seven = json.loads(runner.invoke(app, [*base, "--rule-length", "7"]).output)
+    assert six["points"][11]["special_causes"] == ["shift"]
+    assert all(p["special_causes"] == [] for p in seven["points"])
+    spike = write_csv(tmp_path / "spike.csv", [10, 11] * 3 + [10, 30] + [10, 11] * 3)
+    screened = runner.invoke(
+        app, ["spc", str(spike), "--value", "rate", "--screen-outliers", "--format", "json"]
+    )
+    assert json.loads(screened.output)["upper_limit"] == pytest.approx(166 / 14 + 2.66)
+
+
+def test_spc_text_lists_the_lines_icons_and_flagged_rows(tmp_path):
+    file = write_csv(tmp_path / "rates.csv", [*BASELINE, 9.0, 5.5])
+    result = runner.invoke(app, ["spc", str(file), "--value", "rate", "--baseline", "12"])
+    assert result.exit_code == 0, result.output
+    assert "process limits 2.84 to 8.16" in result.output
+    assert "row 14: 9 astronomical" in result.output  # index 12 is spreadsheet row 14
+
+
+def test_spc_with_too_few_points_says_so_rather_than_failing(tmp_path):
+    file = write_csv(tmp_path / "rates.csv", [5, 6, 7])
+    text = runner.invoke(app, ["spc", str(file), "--value", "rate"])
+    assert text.exit_code == 0 and "too few points" in text.output
+    result = runner.invoke(app, ["spc", str(file), "--value", "rate", "--format", "json"])
+    chart = json.loads(result.output)
+    assert chart["too_few_points"] and chart["upper_limit"] is None
+    assert chart["variation"] is None and chart["mean"] == 6.0
+
+
+@pytest.mark.parametrize(
+    ("contents", "arguments", "message"),
+    [
+        (None, [], "no such file"),
+        ("quarter,rate\nQ1,1\n", ["--value", "count"], "no column 'count'"),
+        ("quarter,rate\nQ1,1\nQ2,lots\n", [], "row 3 is 'lots'"),
+        ("quarter,rate\nQ1,1\nQ2,\nQ3,2\n", [], "row 3 is 'blank'"),
+        ("quarter,rate\nQ1,1\n", ["--rule-length", "8"], "--rule-length must be 6 or 7"),
+        ("quarter,rate\nQ1,1\n", ["--improvement", "sideways"], "--improvement must be"),
+        ("quarter,rate\nQ1,1\n", ["--format", "xml"], "--format must be"),
+        ("quarter,rate\nQ1,1\nQ2,2\n", ["--baseline", "1"], "baseline needs at least 2"),
+    ],
+)
+def test_spc_reports_bad_input_clearly_and_exits_2(tmp_path, contents, arguments, message):
+    file = tmp_path / "rates.csv"
+    if contents is not None:
+        file.write_text(contents, encoding="utf-8")
+    options = arguments if "--value" in arguments else ["--value", "rate", *arguments]
+    result = runner.invoke(app, ["spc", str(file), *options])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_read_values_returns_the_column_in_row_order(tmp_path):
+    file = write_csv(tmp_path / "rates.csv", [3, 1.5, " 2 "])
+    assert read_values(file, "rate").tolist() == [3.0, 1.5, 2.0]
