@@ -141,8 +141,10 @@ class Chart:
 
     def special_causes(self) -> list[list[Rule]]:
         """For each point, every rule that flags it, in RULES order."""
-        either = self.high | self.low
-        return [[RULES[r] for r in np.flatnonzero(column)] for column in either.T]
+        # One bit per rule, then a lookup of the 16 possible lists: no per-point numpy calls.
+        bits = ((self.high | self.low) << np.arange(len(RULES))[:, None]).sum(axis=0)
+        lists = [[rule for r, rule in enumerate(RULES) if code >> r & 1] for code in range(16)]
+        return [list(lists[code]) for code in bits.tolist()]
 
     def point_variations(self) -> list[Variation | None]:
         """For each point, the colour it is shown in; None where its segment is too short."""
