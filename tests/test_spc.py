@@ -171,6 +171,11 @@ def test_a_decimal_point_on_its_mean_breaks_a_shift():
     assert "shift" not in flagged(chart)
 
 
+def test_a_large_level_with_a_small_spread_keeps_its_flags():
+    values = [1e6 + v / 1000 for v in [*BASELINE, 9.0, 5.5, 5.4]]
+    assert flagged(xmr_chart(values, baseline=12)) == {"astronomical": [12]}
+
+
 def test_by_default_a_point_beyond_the_limits_does_not_count_for_two_in_three():
     values = [*BASELINE, 7.5, 9.0, 6.0]
     v5 = xmr_chart(values, baseline=12)
@@ -419,7 +424,8 @@ def test_spc_with_too_few_points_says_so_rather_than_failing(tmp_path):
         (None, [], "no such file"),
         ("quarter,rate\nQ1,1\n", ["--value", "count"], "no column 'count'"),
         ("quarter,rate\nQ1,1\nQ2,lots\n", [], "row 3 is 'lots'"),
-        ("quarter,rate\nQ1,1\nQ2,\nQ3,2\n", [], "row 3 is 'blank'"),
+        ("quarter,rate\nQ1,1\nQ2,\nQ3,2\n", [], "row 3 is blank"),
+        ("quarter,rate\n", [], "no rows to chart"),
         ("quarter,rate\nQ1,1\n", ["--rule-length", "8"], "--rule-length must be 6 or 7"),
         ("quarter,rate\nQ1,1\n", ["--improvement", "sideways"], "--improvement must be"),
         ("quarter,rate\nQ1,1\n", ["--format", "xml"], "--format must be"),

@@ -41,9 +41,10 @@ TWO_SIGMA_FACTOR = 2 * LIMIT_FACTOR / 3
 SCREEN_FACTOR = 3.267  # the moving-range upper limit, in average moving ranges
 MINIMUM_POINTS = 13  # MDC: limits and icons only from 13 points
 RULE_LENGTH = 6  # MDC's shift and trend length; NHSRplotthedots uses 7
-# A value closer than this share of the chart's scale to a line is on the line, so that
-# decimal data (0.1, 0.2, 0.3 with mean 0.2) sits on its mean as written.
-TOLERANCE = 1e-9
+# A value closer than this share of the chart's scale (|mean| + AMR) to a line is on the
+# line, so decimal data (0.1, 0.2, 0.3: mean 0.20000000000000004) sits on its mean as written.
+# Rounding in a mean of 100,000 values is under 1e-14 of it; 1e-12 leaves a wide margin.
+TOLERANCE = 1e-12
 
 
 class SeriesError(ValueError):
@@ -239,15 +240,17 @@ def read_values(path: Path, column: str) -> FloatArray:
         raise SeriesError(f"{path}: not a readable CSV file ({error})") from None
     if column not in frame.columns:
         raise SeriesError(f"{path}: no column {column!r}; columns are {', '.join(frame.columns)}")
+    if frame.height == 0:
+        raise SeriesError(f"{path}: no rows to chart")
     text = frame.get_column(column).str.strip_chars()
     numbers = text.cast(pl.Float64, strict=False)
     bad = (numbers.is_null() | ~numbers.is_finite()).arg_true()
     if bad.len():
         first = int(bad[0])
-        shown = text[first] or "blank"
+        shown = repr(text[first]) if text[first] else "blank"
         raise SeriesError(
             f"{path}: {column} must be a number in every row (no gaps); "
-            f"row {first + 2} is {shown!r} ({bad.len()} such rows)"
+            f"row {first + 2} is {shown} ({bad.len()} such rows)"
         )
     return _checked_values(numbers.to_numpy())
 
