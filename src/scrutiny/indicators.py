@@ -1,0 +1,306 @@
+"""The national indicator set, computed per authority and period from the store.
+
+Indicators are declared once, as data, in indicators.yaml. Each is a numerator over a
+denominator, both kept in the result, so that funnel plots, SPC and readers can see the
+counts behind every percentage. Complaint indicators come from case-level returns
+(counted up at import, see scrutiny.aggregates) and from aggregate returns alike; the
+Ombudsman's come from decisions (LGSCO) and recommendations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import polars as pl
+import yaml
+from sqlalchemy import Engine, select
+
+from scrutiny.aggregates import COUNTS, GRAINS, period_bounds
+from scrutiny.authorities import load_authorities
+from scrutiny.db import DATA_TABLES, complaint_counts, submissions
+
+DIRECTIONS = ("higher_better", "lower_better", "neither")
+PERIOD = ["authority_code", "period_start", "period_end"]
+RESULT_SCHEMA = {
+    "authority_code": pl.String,
+    "indicator": pl.String,
+    "period_start": pl.Date,
+    "period_end": pl.Date,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+    "value": pl.Float64,
+}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    numerator: dict[str, Any]
+    denominator: dict[str, Any] | str
+    multiplier: float
+    unit: str
+    direction: str
+    kind: str
+    source: str
+    caveat: str = ""
+
+
+@cache
+def load_indicators() -> tuple[Indicator, ...]:
+    """The indicator set, read from indicators.yaml and checked."""
+    raw = yaml.safe_load((resources.files("scrutiny") / "indicators.yaml").read_text("utf-8"))
+    found = tuple(Indicator(**item) for item in raw["indicators"])
+    for indicator in found:
+        if indicator.direction not in DIRECTIONS:
+            raise ValueError(f"{indicator.code}: direction {indicator.direction!r}")
+    return found
+
+
+def indicator(code: str) -> Indicator:
+    """The indicator called CODE, with a helpful error for a wrong one."""
+    for candidate in load_indicators():
+        if candidate.code == code:
+            return candidate
+    known = ", ".join(i.code for i in load_indicators())
+    raise KeyError(f"no indicator {code!r} (indicators: {known})")
+
+
+def _read(engine: Engine, query: Any) -> pl.DataFrame:
+    with engine.connect() as connection:
+        result = connection.execute(query)
+        return pl.DataFrame(
+            [tuple(row) for row in result], schema=list(result.keys()), orient="row"
+        )
+
+
+def complaint_counts_by_period(engine: Engine, grain: str) -> pl.DataFrame:
+    """Counts per authority, period and stage, from case-level and aggregate returns.
+
+    Counts from every current submission are added together. Medians are combined by
+    weighting each by its responses, which is exact when one submission answers them all.
+    """
+    counted = (
+        select(complaint_counts)
+        .join(submissions, submissions.c.id == complaint_counts.c.submission_id)
+        .where(submissions.c.status == "current", complaint_counts.c.grain == grain)
+    )
+    case_level = _read(engine, counted)
+    returns = DATA_TABLES["aggregate_returns"]
+    totals = _read(
+        engine,
+        select(returns)
+        .join(submissions, submissions.c.id == returns.c.submission_id)
+        .where(submissions.c.status == "current", returns.c.service_area.is_(None)),
+    )
+    columns = [*PERIOD, "stage", *COUNTS, "working_days_to_respond_median"]
+    frames = [f.select(columns) for f in (case_level, _of_grain(totals, grain)) if f.height]
+    if not frames:
+        return pl.DataFrame(schema=columns)
+    rows = pl.concat(frames, how="vertical_relaxed")
+    return rows.group_by(*PERIOD, "stage").agg(
+        *[pl.col(name).fill_null(0).sum() for name in COUNTS],
+        (
+            (pl.col("working_days_to_respond_median") * pl.col("responded")).sum()
+            / pl.col("responded")
+            .filter(pl.col("working_days_to_respond_median").is_not_null())
+            .sum()
+        ).alias("working_days_to_respond_median"),
+    )
+
+
+def _of_grain(returns: pl.DataFrame, grain: str) -> pl.DataFrame:
+    """Aggregate returns whose period is exactly one month, quarter or financial year."""
+    if returns.is_empty():
+        return returns
+    start, end = period_bounds(pl.col("period_start"), grain)
+    return returns.filter((pl.col("period_start") == start) & (pl.col("period_end") == end))
+
+
+def decision_counts(engine: Engine, grain: str) -> pl.DataFrame:
+    """LGSCO decisions per authority and period: all, investigated, upheld and more."""
+    decisions = DATA_TABLES["ombudsman_decisions"]
+    rows = _read(
+        engine,
+        select(
+            decisions.c.authority_code,
+            decisions.c.decision_date,
+            decisions.c.outcome,
+            decisions.c.satisfactory_remedy_by_authority,
+            decisions.c.complaint_handling_fault,
+        )
+        .join(submissions, submissions.c.id == decisions.c.submission_id)
+        .where(submissions.c.status == "current", decisions.c.ombudsman == "lgsco"),
+    )
+    if rows.is_empty():
+        return rows
+    start, end = period_bounds(pl.col("decision_date"), grain)
+    upheld = pl.col("outcome") == "upheld"
+    return rows.group_by(
+        "authority_code", start.alias("period_start"), end.alias("period_end")
+    ).agg(
+        pl.len().alias("all"),
+        pl.col("outcome").is_in(["upheld", "not_upheld"]).sum().alias("investigated"),
+        upheld.sum().alias("upheld"),
+        (upheld & pl.col("satisfactory_remedy_by_authority").fill_null(False))
+        .sum()
+        .alias("satisfactory_remedy"),
+        (upheld & pl.col("complaint_handling_fault").fill_null(False))
+        .sum()
+        .alias("complaint_handling_fault"),
+    )
+
+
+def recommendation_counts(engine: Engine, grain: str) -> pl.DataFrame:
+    """Recommendations per authority and period (of their due date), by compliance status."""
+    table = DATA_TABLES["recommendations"]
+    rows = _read(
+        engine,
+        select(table.c.authority_code, table.c.due_date, table.c.compliance_status)
+        .join(submissions, submissions.c.id == table.c.submission_id)
+        .where(submissions.c.status == "current"),
+    )
+    if rows.is_empty():
+        return rows
+    start, end = period_bounds(pl.col("due_date"), grain)
+    status = pl.col("compliance_status")
+    return rows.group_by(
+        "authority_code", start.alias("period_start"), end.alias("period_end")
+    ).agg(
+        *[
+            (status == name).sum().alias(name)
+            for name in ("complied", "complied_late", "not_complied")
+        ]
+    )
+
+
+def _sum_counts(counts: pl.DataFrame, names: list[str], stage: int | None) -> pl.DataFrame:
+    rows = counts if stage is None else counts.filter(pl.col("stage") == stage)
+    return rows.group_by(PERIOD).agg(pl.sum_horizontal(names).sum().alias("x"))
+
+
+def _term(
+    spec: dict[str, Any],
+    counts: pl.DataFrame,
+    decisions: pl.DataFrame,
+    recommendations: pl.DataFrame,
+) -> pl.DataFrame:
+    """One side of an indicator as a frame of PERIOD keys and a column x."""
+    if "count" in spec:
+        names = spec["count"] if isinstance(spec["count"], list) else [spec["count"]]
+        return _sum_counts(counts, names, spec.get("stage"))
+    if "median" in spec:
+        rows = counts.filter(pl.col("stage") == spec["stage"])
+        return rows.select(*PERIOD, pl.col(spec["median"]).alias("x"))
+    if "decisions" in spec:
+        return decisions.select(*PERIOD, pl.col(spec["decisions"]).cast(pl.Float64).alias("x"))
+    names = spec["recommendations"]
+    return recommendations.select(*PERIOD, pl.sum_horizontal(names).cast(pl.Float64).alias("x"))
+
+
+def compute_indicators(engine: Engine, grain: str = "financial_year") -> pl.DataFrame:
+    """Every indicator for every authority and period of GRAIN, with numerator and denominator."""
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
+    counts = complaint_counts_by_period(engine, grain)
+    decisions = decision_counts(engine, grain)
+    recommendations = recommendation_counts(engine, grain)
+    return indicators_from_counts(counts, decisions, recommendations)
+
+
+def indicators_from_counts(
+    counts: pl.DataFrame, decisions: pl.DataFrame, recommendations: pl.DataFrame
+) -> pl.DataFrame:
+    """The indicators from counted complaints, decisions and recommendations (long format)."""
+    population = load_authorities().select(
+        pl.col("gss_code").alias("authority_code"), pl.col("population_2021").cast(pl.Float64)
+    )
+    sources = {
+        "count": counts,
+        "median": counts,
+        "decisions": decisions,
+        "recommendations": recommendations,
+    }
+    found = []
+    for item in load_indicators():
+        source = sources[next(iter(item.numerator))]
+        if source.is_empty():
+            continue
+        top = _term(item.numerator, counts, decisions, recommendations).rename({"x": "numerator"})
+        if item.denominator == "population":
+            joined = top.join(population, on="authority_code").rename(
+                {"population_2021": "denominator"}
+            )
+        else:
+            assert isinstance(item.denominator, dict)
+            bottom = _term(item.denominator, counts, decisions, recommendations).rename(
+                {"x": "denominator"}
+            )
+            joined = top.join(bottom, on=PERIOD, how="full", coalesce=True)
+        value = (
+            pl.col("numerator")
+            if item.kind == "median"
+            else pl.col("numerator") / pl.col("denominator") * item.multiplier
+        )
+        found.append(
+            joined.select(
+                "authority_code",
+                pl.lit(item.code).alias("indicator"),
+                "period_start",
+                "period_end",
+                pl.col("numerator").cast(pl.Float64).fill_null(0),
+                pl.col("denominator").cast(pl.Float64).fill_null(0),
+                pl.when(pl.col("denominator") > 0)
+                .then(value)
+                .otherwise(None)
+                .cast(pl.Float64)
+                .alias("value"),
+            )
+        )
+    if not found:
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+    return pl.concat(found).sort("indicator", "authority_code", "period_start")
+
+
+def documentation() -> str:
+    """The indicator set as a Markdown page."""
+    lines = [
+        "# The national indicator set, version 1",
+        "",
+        "<!-- Generated by `scrutiny standard export` from src/scrutiny/indicators.yaml."
+        " Do not edit by hand. -->",
+        "",
+        "Each indicator is a numerator over a denominator for one council and period (a month,"
+        " a financial quarter or a financial year); both are always kept. Complaint counts"
+        " follow the aggregate return's definitions: received, refused and acknowledged by the"
+        " date received; responses, timeliness and outcomes by the date answered. Ombudsman"
+        " indicators use LGSCO decisions by decision date and recommendations by due date."
+        " Volumes have direction *neither*: the Code (3.3) warns that high volumes are not bad"
+        " in themselves and low volumes may mean people cannot complain.",
+        "",
+        "| Code | Indicator | Numerator | Denominator | Unit | Better | Source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+
+    def side(spec: dict[str, Any] | str) -> str:
+        if isinstance(spec, str):
+            return "Census 2021 population"
+        kind, names = next(iter(spec.items()))
+        listed = " + ".join(f"`{n}`" for n in (names if isinstance(names, list) else [names]))
+        stage = f" (stage {spec['stage']})" if "stage" in spec else ""
+        return f"{kind}: {listed}{stage}"
+
+    for item in load_indicators():
+        better = {"higher_better": "higher", "lower_better": "lower", "neither": "neither"}
+        lines.append(
+            f"| `{item.code}` | {item.name} | {side(item.numerator)} | {side(item.denominator)}"
+            f" | {item.unit} | {better[item.direction]} | {item.source} |"
+        )
+    caveats = [item for item in load_indicators() if item.caveat]
+    lines += ["", "## Read with care", ""]
+    lines += [f"- `{item.code}`: {item.caveat.strip()}" for item in caveats]
+    lines.append("")
+    return "\n".join(lines)
