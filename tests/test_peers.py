@@ -1,0 +1,44 @@
+"""Peer groups: same type, same region, open nearest neighbours, or a council's own list."""
+
+import pytest
+
+from scrutiny.peers import PeerError, nearest_neighbours, peer_group
+
+
+def test_type_group_is_every_other_council_of_that_type():
+    group = peer_group("E10000016", "type")  # Kent County Council
+    assert len(group.codes) == 20 and "E10000016" not in group.codes
+    assert group.name == "all county councils"
+
+
+def test_region_group_keeps_the_type_and_the_region():
+    group = peer_group("E07000110", "region")  # Maidstone, a district in the South East
+    assert group.codes and all(code.startswith("E07") for code in group.codes)
+    assert "South East" in group.name
+
+
+def test_nearest_neighbours_are_k_councils_of_the_same_tier_ordered_by_distance():
+    near = nearest_neighbours("E06000047", 15)  # County Durham
+    assert near.height == 15
+    assert near.get_column("distance").is_sorted()
+    assert (near.get_column("distance") <= 1).all()
+    assert not any(code.startswith(("E07", "E10")) for code in near.get_column("gss_code"))
+    assert peer_group("E06000047", "nearest").codes == tuple(near.get_column("gss_code"))
+
+
+def test_nearest_neighbours_of_a_county_are_counties():
+    assert all(code.startswith("E10") for code in peer_group("E10000016", "nearest").codes)
+
+
+def test_a_custom_group_takes_a_list_of_codes_and_refuses_unknown_ones():
+    group = peer_group("E06000047", "custom", codes=["E06000001", "E06000002", "E06000047"])
+    assert group.codes == ("E06000001", "E06000002")
+    with pytest.raises(PeerError, match="E99999999"):
+        peer_group("E06000047", "custom", codes=["E99999999"])
+
+
+def test_unknown_council_or_method_is_refused_clearly():
+    with pytest.raises(PeerError, match="not a current"):
+        peer_group("E07000026")  # Allerdale, abolished in 2023
+    with pytest.raises(PeerError, match="one of"):
+        peer_group("E06000047", "cipfa")
