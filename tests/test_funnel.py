@@ -85,6 +85,32 @@ def test_wilson_limits_reproduce_ohid_published_funnel(n, a, b, c, d):
     close(four(proportion_limits(0.80642448, [n], "wilson"))[0] * 100, [a, b, c, d], 2e-6)
 
 
+def ohid_wilson_formula(a: float, n: np.ndarray, p: float) -> tuple[np.ndarray, np.ndarray]:
+    """The methods note's closed form for OHID's limits, written out as given there."""
+    z = stats.norm.ppf(p)
+    first = a * (n / z**2 + 1)
+    adj = np.sqrt(
+        (-8 * a * (n / z**2 + 1)) ** 2
+        - 64 * (1 / z**2 + 1 / n) * a * (n * (a * (n / z**2 + 2) - 1) + z**2 * (a - 1))
+    )
+    last = 1 / z**2 + 1 / n
+    return (first - adj / 8) / last / n, (first + adj / 8) / last / n
+
+
+@pytest.mark.parametrize("a", [0.01, 0.2, 0.5, 0.80642448, 0.99])
+def test_wilson_limits_equal_the_methods_note_formula_and_the_normal_limits(a):
+    n = np.array([1.0, 7, 50, 1008, 110_000])
+    limits = proportion_limits(a, n, "wilson", clip=False)
+    for p, lower, upper in [
+        (0.975, limits.lower_95, limits.upper_95),
+        (0.999, limits.lower_99_8, limits.upper_99_8),
+    ]:
+        low, high = ohid_wilson_formula(a, n, p)
+        close(lower, low, 1e-10)
+        close(upper, high, 1e-10)
+    close(four(limits), four(proportion_limits(a, n, "normal", clip=False)), 1e-15)
+
+
 @settings(deadline=None)
 @given(
     n=st.integers(1, 20_000),

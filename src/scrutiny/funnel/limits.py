@@ -65,7 +65,8 @@ def proportion_limits(
 
     exact: binomial with Spiegelhalter's interpolation (needs whole-number n); normal:
     theta0 +/- z sqrt(theta0 (1 - theta0) / n); wilson: the OHID/Fingertips method, the
-    proportions whose Wilson score interval just touches the target. CLIP=False keeps the
+    proportions whose Wilson score interval just touches the target, which turn out to be
+    the normal limits (see wilson_limit). CLIP=False keeps the
     raw values outside [0, 1], which the multiplicative over-dispersion adjustment needs.
     """
     n = np.asarray(denominator, dtype=np.float64)
@@ -111,22 +112,14 @@ def ratio_limits(
 def wilson_limit(target: float, n: Array, p: float) -> Array:
     """The proportion whose Wilson score interval at level P just touches TARGET.
 
-    Written from the formula in methods note 1.2 (PHEindicatormethods is GPL-3): with
-    z = qnorm(p), solve for the observed proportion y with y's Wilson interval end = target.
+    The methods note (1.2) gives OHID's closed form as the root of a quadratic. The Wilson
+    interval of y is every a with |y - a| <= z sqrt(a (1 - a) / n), the score test
+    inverted, so the y whose interval ends at the target is target +/- z sqrt(target
+    (1 - target) / n): the normal limits, with the standard error at the target. That form
+    is used here because the quadratic loses digits near 0 and 1; the tests check the two
+    agree and reproduce OHID's published funnel.
     """
-    if target <= 0.0 or target >= 1.0:
-        return np.full(np.shape(n), float(target))  # no variation is possible
-    z = abs(float(special.ndtri(p)))
-    a = target
-    first = a * (n / z**2 + 1.0)
-    discriminant = (-8.0 * a * (n / z**2 + 1.0)) ** 2 - 64.0 * (1.0 / z**2 + 1.0 / n) * a * (
-        n * (a * (n / z**2 + 2.0) - 1.0) + z**2 * (a - 1.0)
-    )
-    # Near a target of 0 or 1 the discriminant nears 0 and rounding can take it below.
-    adj = np.sqrt(np.maximum(discriminant, 0.0))
-    last = 1.0 / z**2 + 1.0 / n
-    sign = -1.0 if p < 0.5 else 1.0
-    return np.asarray((first + sign * adj / 8.0) / last / n)
+    return np.asarray(target + float(special.ndtri(p)) * np.sqrt(target * (1.0 - target) / n))
 
 
 def chisq_limit(target: float, denominator: Array, p: float) -> Array:
