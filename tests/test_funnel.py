@@ -8,12 +8,16 @@ test data.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from typer.testing import CliRunner
 
+from scrutiny.cli import app
 from scrutiny.funnel import (
     FunnelError,
     additive_limits,
@@ -603,3 +607,98 @@ def test_additive_limits_can_sit_inside_exact_limits_at_small_denominators():
     additive = additive_limits(1.0, np.array([5.0]), 0.001, "log")
     assert additive.lower_95[0] > ratio_limits(1.0, [5.0], "exact").lower_95[0]
     assert additive.lower_95[0] > ratio_limits(1.0, [5.0], "chisq").lower_95[0]
+
+
+# --- The command line ---------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def write_councils(path, numerators, denominators, header="council,answered,complaints"):
+    pairs = zip(numerators, denominators, strict=True)
+    rows = [f"E0600{i:04d},{n},{d}" for i, (n, d) in enumerate(pairs)]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def run_funnel(path, *options):
+    columns = ["--id", "council", "--numerator", "answered", "--denominator", "complaints"]
+    return runner.invoke(app, ["funnel", str(path), *columns, *options])
+
+
+def test_funnel_command_prints_one_json_object_with_a_row_per_council(tmp_path):
+    csv = write_councils(tmp_path / "s1.csv", PR_ANSWERED, PR_COMPLAINTS)
+    result = run_funnel(
+        csv, "--kind", "proportion", "--overdispersion", "additive", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    close(summary["target"], 0.8222222)
+    close(summary["phi"], 5.313332)
+    close(summary["tau2"], 0.009528529)
+    assert summary["method"] == "exact"
+    rows = summary["rows"]
+    assert [row["id"] for row in rows] == [f"E0600{i:04d}" for i in range(10)]
+    # (C) The council with 40 complaints carries the over-dispersed limits at n = 40.
+    close(
+        [rows[8][k] for k in ("lower_95", "upper_95", "lower_99_8", "upper_99_8")],
+        [0.603205, 0.964682, 0.462013, 0.997785],
+    )
+    assert rows[8]["value"] == 0.5 and rows[8]["flag"] == "low_alert"
+    assert not any(row["flag"].endswith("alarm") for row in rows)
+
+
+def test_funnel_command_takes_observed_and_expected_for_a_ratio(tmp_path):
+    csv = write_councils(tmp_path / "sr.csv", SR_OBSERVED, SR_EXPECTED)
+    result = run_funnel(csv, "--kind", "ratio", "--overdispersion", "additive", "--format", "json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["target"] == 1.0
+    close([summary["phi"], summary["tau2"]], [2.948033, 0.01947753])
+    close(summary["rows"][5]["upper_99_8"], 1.614404)  # E = 220
+
+
+def test_funnel_command_passes_method_scale_trim_and_target_through(tmp_path):
+    csv = write_councils(tmp_path / "sr.csv", SR_OBSERVED, SR_EXPECTED)
+    result = run_funnel(
+        csv, "--kind", "ratio", "--scale", "sqrt", "--trim", "0.1", "--method", "byar",
+        "--target", "1.1", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["method"] == "byar" and summary["target"] == 1.1
+    expected = ratio_limits(1.1, SR_EXPECTED, "byar").upper_95
+    close([row["upper_95"] for row in summary["rows"]], expected, 1e-12)
+
+
+def test_funnel_command_prints_readable_text_by_default(tmp_path):
+    csv = write_councils(tmp_path / "s1.csv", PR_ANSWERED, PR_COMPLAINTS)
+    result = run_funnel(csv, "--kind", "proportion")
+    assert result.exit_code == 0, result.output
+    assert "10 councils" in result.output and "exact binomial" in result.output
+    assert "try --overdispersion additive" in result.output
+    assert "E06000009" in result.output and "low_alarm" in result.output
+    assert "outside 99.8% (alarm): 4" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "options", "message"),
+    [
+        (None, [], "no such file"),
+        ("council,answered,total\nA,1,2\n", [], "no column 'complaints'"),
+        ("council,answered,complaints\nA,1,2\nB,x,5\n", [], "row 3 is 'x'"),
+        ("council,answered,complaints\nA,1,2\nB,1,\n", [], "row 3 is blank"),
+        ("council,answered,complaints\nA,1,2\nB,0,0\n", [], "zero or negative denominator for B"),
+        ("council,answered,complaints\nA,1,2\n", ["--format", "xml"], "text or json"),
+        ("council,answered,complaints\nA,1,2\n", ["--method", "byar"], "unknown method"),
+        ("council,answered,complaints\nA,1,2\n", ["--overdispersion", "big"], "over-dispersion"),
+    ],
+)
+def test_funnel_command_explains_bad_input_and_exits_2(tmp_path, content, options, message):
+    csv = tmp_path / "in.csv"
+    if content is not None:
+        csv.write_text(content, encoding="utf-8")
+    result = run_funnel(csv, "--kind", "proportion", *options)
+    assert result.exit_code == 2, result.output
+    assert "Error" in result.output and message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
