@@ -667,6 +667,7 @@ def test_funnel_command_passes_method_scale_trim_and_target_through(tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["method"] == "byar" and summary["target"] == 1.1
+    assert summary["scale"] == "sqrt"
     expected = ratio_limits(1.1, SR_EXPECTED, "byar").upper_95
     close([row["upper_95"] for row in summary["rows"]], expected, 1e-12)
 

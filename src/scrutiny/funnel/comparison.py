@@ -70,7 +70,10 @@ class Funnel:
         return self.dispersion.tau2 if self.dispersion else None
 
     def limits_at(self, denominator: ArrayLike) -> Limits:
-        """The same funnel's limits at other denominators, e.g. a grid for drawing it."""
+        """The same funnel's limits at other denominators, e.g. a grid for drawing it.
+
+        Exact binomial limits need whole-number denominators here too.
+        """
         d = np.asarray(denominator, dtype=np.float64)
         return _limits(
             self.kind,
