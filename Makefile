@@ -46,6 +46,9 @@ bench: install ## Run the benchmarks and print their figures (takes a few minute
 	$(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/imports.py
 	$(BIN)/python benchmarks/synth.py
+	taskset -c 0 $(BIN)/python benchmarks/funnel.py
+	taskset -c 0 $(BIN)/python benchmarks/spc.py
+	$(BIN)/python benchmarks/indicators.py
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

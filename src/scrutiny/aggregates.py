@@ -151,3 +151,31 @@ def _aggregate(clocked: pl.DataFrame, grain: str) -> pl.DataFrame:
         *[pl.col(name).fill_null(0).cast(pl.Int64) for name in COUNTS],
         pl.col("working_days_to_respond_median").cast(pl.Float64),
     ).sort(KEYS)
+
+
+def parse_period(text: str) -> tuple[str, date, date]:
+    """A period as people write it: '2024-25' (financial year), '2024-25 Q1' (its first
+    quarter, April to June) or '2024-06' (a month). Returns (grain, first day, last day)."""
+    cleaned = text.strip().upper().replace(" ", "-").replace("--", "-")
+    parts = cleaned.split("-")
+    try:
+        if len(parts) == 2 and len(parts[1]) == 2 and int(parts[1]) == (int(parts[0]) + 1) % 100:
+            start = date(int(parts[0]), 4, 1)
+            return "financial_year", start, date(start.year + 1, 3, 31)
+        if len(parts) == 3 and parts[2] in ("Q1", "Q2", "Q3", "Q4"):
+            year = int(parts[0])
+            if int(parts[1]) != (year + 1) % 100:
+                raise ValueError
+            first_month = (4 + 3 * (int(parts[2][1]) - 1) - 1) % 12 + 1
+            start = date(year + (first_month < 4), first_month, 1)
+            end = pl.select(pl.lit(start).dt.offset_by("3mo").dt.offset_by("-1d")).item()
+            return "quarter", start, end
+        if len(parts) == 2 and len(parts[1]) == 2 and 1 <= int(parts[1]) <= 12:
+            start = date(int(parts[0]), int(parts[1]), 1)
+            return "month", start, pl.select(pl.lit(start).dt.month_end()).item()
+    except ValueError:
+        pass
+    raise ValueError(
+        f"cannot read the period {text!r}: write a financial year as 2024-25, "
+        "a quarter as 2024-25 Q1 (April to June) or a month as 2024-06"
+    )

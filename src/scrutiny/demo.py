@@ -58,18 +58,24 @@ def build_demo(
     seed: int = DEFAULT_SEED,
     scale: float = 1.0,
     step: Step | None = None,
+    database_url: str | None = None,
 ) -> Demo:
-    """Build a fresh SQLite demo database in DIRECTORY from real and synthetic data."""
+    """Build a fresh demo database from real and synthetic data, with files in DIRECTORY.
+
+    The database is DIRECTORY/scrutiny.db (SQLite, deleted first) unless DATABASE_URL
+    names another one, which should be empty (benchmarks load PostgreSQL this way).
+    """
     say = step or (lambda _: None)
     directory.mkdir(parents=True, exist_ok=True)
     database = directory / "scrutiny.db"
-    for suffix in ("", "-wal", "-shm"):
-        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    if database_url is None:
+        for suffix in ("", "-wal", "-shm"):
+            database.with_name(database.name + suffix).unlink(missing_ok=True)
     # Larger demo scales make larger files than a council would send: allow for them.
     headroom = max(1.0, scale) * 2
     defaults = Settings()
     settings = Settings(
-        database_url=f"sqlite:///{database}",
+        database_url=database_url or f"sqlite:///{database}",
         user=DEMO_USER,
         max_file_bytes=int(defaults.max_file_bytes * headroom),
         max_rows=int(defaults.max_rows * headroom),

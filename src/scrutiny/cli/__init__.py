@@ -4,7 +4,7 @@ Each module registers its commands on the one app in scrutiny.cli.base; importin
 here is what puts them on the command line.
 """
 
-from scrutiny.cli import data, funnel, reference, returns, spc  # noqa: F401  (registers the commands)
+from scrutiny.cli import benchmarks, data, funnel, reference, returns, spc  # noqa: F401  (registers)
 from scrutiny.cli.base import app
 
 __all__ = ["app"]

@@ -1,0 +1,96 @@
+"""Commands that compute the national indicators and place councils among their peers."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.table import Table
+
+from scrutiny.cli.base import app, console, fail
+from scrutiny.settings import Settings
+
+PeersOption = Annotated[
+    str, typer.Option("--peers", help="type, region or nearest (15 nearest neighbours).")
+]
+FormatOption = Annotated[str, typer.Option("--format", help="text, json or csv.")]
+PeriodOption = Annotated[
+    str, typer.Option("--period", help="2024-25 (a financial year), 2024-25 Q1 or 2024-06.")
+]
+
+
+def _print(frame: pl.DataFrame, output_format: str, title: str, first: str) -> None:
+    if output_format == "json":
+        typer.echo(json.dumps(frame.to_dicts(), default=str, indent=1))
+    elif output_format == "csv":
+        typer.echo(frame.write_csv(), nl=False)
+    else:
+        table = Table(title=title)
+        shown = [first, "value", "numerator", "denominator"]
+        shown += ["peer_median", "lower_99_8", "upper_99_8", "reading"]
+        for name in shown:
+            table.add_column(name.replace("_", " "))
+        for row in frame.iter_rows(named=True):
+            table.add_row(
+                *[f"{row[n]:,.1f}" if isinstance(row[n], float) else str(row[n]) for n in shown]
+            )
+        console.print(table)
+
+
+def _run(output_format: str, compute):  # type: ignore[no-untyped-def]
+    from scrutiny.db import make_engine
+    from scrutiny.indicators import indicator  # noqa: F401  (imports the indicator set)
+    from scrutiny.peers import PeerError
+
+    if output_format not in ("text", "json", "csv"):
+        fail("--format must be text, json or csv", code=2)
+    engine = make_engine(Settings.from_env())
+    try:
+        return compute(engine)
+    except (ValueError, KeyError, PeerError) as error:
+        fail(str(error).strip('"'), code=2)
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def indicators(
+    authority: Annotated[str, typer.Option(help="The council's GSS code.")],
+    period: PeriodOption = "2024-25",
+    peers: PeersOption = "type",
+    output_format: FormatOption = "text",
+) -> None:
+    """Every national indicator for one council and period, placed among its peers.
+
+    Each value comes with its numerator and denominator, the peer group's median and the
+    council's position on the peer group's funnel plot (over-dispersion allowed for).
+
+    Example: scrutiny indicators --authority E06000047 --period 2024-25 --peers nearest
+    """
+    from scrutiny.benchmarking import council_benchmark
+
+    found = _run(output_format, lambda e: council_benchmark(e, authority, period, peers))
+    title = f"{authority}, {period}, compared with {peers} peers"
+    _print(found, output_format, title, "indicator")
+
+
+@app.command()
+def benchmark(
+    indicator_code: Annotated[str, typer.Argument(metavar="INDICATOR", help="e.g. stage1_on_time")],
+    period: PeriodOption = "2024-25",
+    peers: PeersOption = "type",
+    output_format: FormatOption = "text",
+) -> None:
+    """One indicator for every council, each placed on the funnel of its own peers.
+
+    Councils are listed by code, never ranked.
+
+    Example: scrutiny benchmark stage1_on_time --period 2024-25 --format csv
+    """
+    from scrutiny.benchmarking import indicator_benchmark
+
+    found = _run(output_format, lambda e: indicator_benchmark(e, indicator_code, period, peers))
+    title = f"{indicator_code}, {period}, each council among its {peers} peers"
+    _print(found, output_format, title, "authority_code")
