@@ -2,7 +2,7 @@
 
 import pytest
 
-from scrutiny.peers import PeerError, nearest_neighbours, peer_group
+from scrutiny.peers import PeerError, nearest_neighbours, peer_group, read_peer_codes
 
 
 def test_type_group_is_every_other_council_of_that_type():
@@ -42,3 +42,10 @@ def test_unknown_council_or_method_is_refused_clearly():
         peer_group("E07000026")  # Allerdale, abolished in 2023
     with pytest.raises(PeerError, match="one of"):
         peer_group("E06000047", "cipfa")
+
+
+def test_a_peer_list_file_can_be_plain_codes_or_a_csv_with_a_gss_code_column():
+    assert read_peer_codes("E06000001\nE06000002\n") == ["E06000001", "E06000002"]
+    assert read_peer_codes("name,gss_code\nHartlepool,E06000001\n") == ["E06000001"]
+    with pytest.raises(PeerError, match="gss_code"):
+        read_peer_codes("name,code\nHartlepool,E06000001\n")

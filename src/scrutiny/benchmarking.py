@@ -7,6 +7,7 @@ flag (high or low, alert or alarm, or within) is read against the indicator's di
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 
@@ -113,11 +114,20 @@ def _place(item: Indicator, group: PeerGroup, rows: pl.DataFrame) -> dict[str, o
 
 
 def council_benchmark(
-    engine: Engine, code: str, period: str, peers: str = "type", k: int = DEFAULT_K
+    engine: Engine,
+    code: str,
+    period: str,
+    peers: str = "type",
+    k: int = DEFAULT_K,
+    codes: Sequence[str] | None = None,
 ) -> pl.DataFrame:
-    """Every indicator for council CODE in PERIOD, placed among its peers."""
+    """Every indicator for council CODE in PERIOD, placed among its peers.
+
+    PEERS is type, region, nearest, or custom with the peers' CODES (a licensed CIPFA
+    list, say).
+    """
     rows, _ = _period_rows(engine, period)
-    group = peer_group(code, peers, k=k)
+    group = peer_group(code, peers, k=k, codes=codes)
     placed = [
         _place(item, group, rows.filter(pl.col("indicator") == item.code))
         for item in load_indicators()

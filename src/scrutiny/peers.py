@@ -129,3 +129,15 @@ def peer_group(
         raise PeerError(f"peer group method must be one of {', '.join(METHODS)}")
     peers = tuple(c for c in same.get_column("gss_code").to_list() if c != code)
     return PeerGroup(code, method, name, peers)
+
+
+def read_peer_codes(text: str) -> list[str]:
+    """GSS codes from a peer list file's text: one a line, or a CSV with a gss_code column."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and "," in lines[0]:
+        header = [cell.strip().lower() for cell in lines[0].split(",")]
+        if "gss_code" not in header:
+            raise PeerError("a CSV peer list needs a gss_code column")
+        column = header.index("gss_code")
+        return [line.split(",")[column].strip() for line in lines[1:]]
+    return [line for line in lines if line.lower() != "gss_code"]

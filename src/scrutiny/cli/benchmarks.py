@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import polars as pl
@@ -14,6 +15,13 @@ from scrutiny.settings import Settings
 
 PeersOption = Annotated[
     str, typer.Option("--peers", help="type, region or nearest (15 nearest neighbours).")
+]
+PeersFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--peers-file",
+        help="Your own peer group (a CIPFA list, say): GSS codes, one a line or a gss_code column.",
+    ),
 ]
 FormatOption = Annotated[str, typer.Option("--format", help="text, json or csv.")]
 PeriodOption = Annotated[
@@ -60,6 +68,7 @@ def indicators(
     authority: Annotated[str, typer.Option(help="The council's GSS code.")],
     period: PeriodOption = "2024-25",
     peers: PeersOption = "type",
+    peers_file: PeersFileOption = None,
     output_format: FormatOption = "text",
 ) -> None:
     """Every national indicator for one council and period, placed among its peers.
@@ -70,8 +79,17 @@ def indicators(
     Example: scrutiny indicators --authority E06000047 --period 2024-25 --peers nearest
     """
     from scrutiny.benchmarking import council_benchmark
+    from scrutiny.peers import read_peer_codes
 
-    found = _run(output_format, lambda e: council_benchmark(e, authority, period, peers))
+    codes = None
+    if peers_file:
+        try:
+            codes, peers = read_peer_codes(peers_file.read_text(encoding="utf-8")), "custom"
+        except (OSError, ValueError) as error:
+            fail(f"{peers_file}: {error}", code=2)
+    found = _run(
+        output_format, lambda e: council_benchmark(e, authority, period, peers, codes=codes)
+    )
     title = f"{authority}, {period}, compared with {peers} peers"
     _print(found, output_format, title, "indicator")
 
