@@ -23,7 +23,8 @@ from sqlalchemy.exc import OperationalError
 
 from scrutiny.db import make_engine
 from scrutiny.migrations import upgrade
-from scrutiny.submissions import count_rows, save_submission
+from scrutiny.store import count_rows
+from scrutiny.submissions import save_submission
 
 ROWS = 1_000_000
 AUTHORITIES = 300

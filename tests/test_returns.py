@@ -16,7 +16,8 @@ from scrutiny.db import metadata
 from scrutiny.ingest import FileUnreadable
 from scrutiny.returns import submit_return
 from scrutiny.settings import Settings
-from scrutiny.submissions import count_rows, list_submissions
+from scrutiny.store import count_rows
+from scrutiny.submissions import list_submissions
 
 RETURNS = Path(__file__).parent / "returns"
 TODAY = date(2026, 11, 26)

@@ -12,12 +12,11 @@ from polars.testing import assert_frame_equal
 from conftest import make_complaints, typed_frame
 from scrutiny.audit import list_audit_entries
 from scrutiny.db import make_engine
+from scrutiny.store import count_rows, read_rows
 from scrutiny.submissions import (
     SubmissionClash,
     SubmissionError,
-    count_rows,
     list_submissions,
-    read_rows,
     save_submission,
 )
 

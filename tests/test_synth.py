@@ -15,7 +15,7 @@ from scrutiny.ingest import read_file
 from scrutiny.returns import submit_return
 from scrutiny.settings import Settings
 from scrutiny.standard import load_standard, polars_schema
-from scrutiny.submissions import count_rows
+from scrutiny.store import count_rows
 from scrutiny.synth import AS_OF, FIRST_DAY, LAST_DAY, generate_dataset
 from scrutiny.synth.scenarios import KINDS
 from scrutiny.validation import validate

@@ -16,19 +16,19 @@ from sqlalchemy import Engine
 
 from scrutiny.aggregates import parse_period
 from scrutiny.funnel import FunnelError, compare
-from scrutiny.indicators import Indicator, compute_indicators, indicator, load_indicators
+from scrutiny.indicators import (
+    RESULT_SCHEMA,
+    Indicator,
+    compute_indicators,
+    indicator,
+    load_indicators,
+)
 from scrutiny.peers import DEFAULT_K, PeerGroup, peer_group
 
 OVERDISPERSION: Literal["additive"] = "additive"
 FUNNEL_KINDS = {"proportion": "proportion", "rate": "ratio"}
 BENCHMARK_SCHEMA = {
-    "authority_code": pl.String,
-    "indicator": pl.String,
-    "period_start": pl.Date,
-    "period_end": pl.Date,
-    "numerator": pl.Float64,
-    "denominator": pl.Float64,
-    "value": pl.Float64,
+    **RESULT_SCHEMA,
     "peer_group": pl.String,
     "peers": pl.Int64,
     "peer_median": pl.Float64,

@@ -19,7 +19,7 @@ from scrutiny.housing_ombudsman import convert, read_findings, write_decisions
 from scrutiny.migrations import upgrade
 from scrutiny.returns import submit_return
 from scrutiny.settings import Settings
-from scrutiny.submissions import count_rows
+from scrutiny.store import count_rows
 from scrutiny.synth import DEFAULT_SEED, generate_dataset
 
 # The real Housing Ombudsman decisions are stored as one submission per council covering

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select
 from scrutiny.aggregates import COUNTS, GRAINS, period_bounds
 from scrutiny.authorities import load_authorities
 from scrutiny.db import DATA_TABLES, complaint_counts, submissions
+from scrutiny.store import read_frame
 
 DIRECTIONS = ("higher_better", "lower_better", "neither")
 PERIOD = ["authority_code", "period_start", "period_end"]
@@ -69,14 +70,6 @@ def indicator(code: str) -> Indicator:
     raise KeyError(f"no indicator {code!r} (indicators: {known})")
 
 
-def _read(engine: Engine, query: Any) -> pl.DataFrame:
-    with engine.connect() as connection:
-        result = connection.execute(query)
-        return pl.DataFrame(
-            [tuple(row) for row in result], schema=list(result.keys()), orient="row"
-        )
-
-
 def complaint_counts_by_period(engine: Engine, grain: str) -> pl.DataFrame:
     """Counts per authority, period and stage, from case-level and aggregate returns.
 
@@ -88,9 +81,9 @@ def complaint_counts_by_period(engine: Engine, grain: str) -> pl.DataFrame:
         .join(submissions, submissions.c.id == complaint_counts.c.submission_id)
         .where(submissions.c.status == "current", complaint_counts.c.grain == grain)
     )
-    case_level = _read(engine, counted)
+    case_level = read_frame(engine, counted)
     returns = DATA_TABLES["aggregate_returns"]
-    totals = _read(
+    totals = read_frame(
         engine,
         select(returns)
         .join(submissions, submissions.c.id == returns.c.submission_id)
@@ -123,7 +116,7 @@ def _of_grain(returns: pl.DataFrame, grain: str) -> pl.DataFrame:
 def decision_counts(engine: Engine, grain: str) -> pl.DataFrame:
     """LGSCO decisions per authority and period: all, investigated, upheld and more."""
     decisions = DATA_TABLES["ombudsman_decisions"]
-    rows = _read(
+    rows = read_frame(
         engine,
         select(
             decisions.c.authority_code,
@@ -157,7 +150,7 @@ def decision_counts(engine: Engine, grain: str) -> pl.DataFrame:
 def recommendation_counts(engine: Engine, grain: str) -> pl.DataFrame:
     """Recommendations per authority and period (of their due date), by compliance status."""
     table = DATA_TABLES["recommendations"]
-    rows = _read(
+    rows = read_frame(
         engine,
         select(table.c.authority_code, table.c.due_date, table.c.compliance_status)
         .join(submissions, submissions.c.id == table.c.submission_id)

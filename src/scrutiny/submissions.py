@@ -26,7 +26,6 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     delete,
-    func,
     insert,
     select,
     text,
@@ -34,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, RowMapping
 
-from scrutiny.aggregates import aggregate_complaints
+from scrutiny.aggregates import aggregate_complaints, period_bounds
 from scrutiny.audit import record_audit_entries
 from scrutiny.bulk import Progress, insert_frame
 from scrutiny.clashes import find_clashes
@@ -314,11 +313,6 @@ def _refuse_repeats(keys: pl.DataFrame) -> None:
         )
 
 
-def _financial_year_start(day: pl.Expr) -> pl.Expr:
-    year = day.dt.year() - (day.dt.month() < 4).cast(pl.Int32)
-    return pl.date(year, 4, 1)
-
-
 def _periods(
     frame: pl.DataFrame, table_name: str, start: date | None, end: date | None
 ) -> pl.DataFrame:
@@ -340,8 +334,8 @@ def _periods(
             f"e.g. {row['authority_code']} {first if first == last else 'period'} {dates}; "
             "nothing was stored"
         )
-    starts = _financial_year_start(pl.col(first).min())
-    ends = _financial_year_start(pl.col(last).max()).dt.offset_by("1y").dt.offset_by("-1d")
+    starts, _ = period_bounds(pl.col(first).min(), "financial_year")
+    _, ends = period_bounds(pl.col(last).max(), "financial_year")
     return (
         frame.group_by("authority_code")
         .agg(
@@ -472,36 +466,3 @@ def list_submissions(
         query = query.where(submissions.c.table_name == table_name)
     with engine.connect() as connection:
         return [_submission(row._mapping) for row in connection.execute(query)]
-
-
-def count_rows(
-    engine: Engine,
-    table_name: str,
-    *,
-    authority_code: str | None = None,
-    submission_id: int | None = None,
-) -> int:
-    """How many rows of TABLE_NAME are stored, optionally for one authority or submission."""
-    data = DATA_TABLES[table_name]
-    query = select(func.count()).select_from(data)
-    if authority_code is not None:
-        query = query.where(data.c.authority_code == authority_code)
-    if submission_id is not None:
-        query = query.where(data.c.submission_id == submission_id)
-    with engine.connect() as connection:
-        return int(connection.execute(query).scalar_one())
-
-
-def read_rows(
-    engine: Engine, table_name: str, *, authority_code: str | None = None
-) -> pl.DataFrame:
-    """The stored rows of TABLE_NAME as a typed frame like the one saved, in stored order."""
-    spec = load_standard().table(table_name)
-    data = DATA_TABLES[table_name]
-    schema = polars_schema(spec)
-    query = select(*(data.c[name] for name in schema)).order_by(data.c.id)
-    if authority_code is not None:
-        query = query.where(data.c.authority_code == authority_code)
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    return pl.DataFrame([tuple(row) for row in rows], schema=schema, orient="row")
