@@ -89,7 +89,45 @@ def aggregate_complaints(
         "service_improvement",
     ]
     clocked = code_clock(frame.select(needed), as_of)
-    return pl.concat([_aggregate(clocked, grain) for grain in grains])
+    monthly = _aggregate(clocked, "month")
+    answered = clocked.select(
+        "authority_code", "stage", "responded_date", "working_days_to_respond"
+    ).filter(pl.col("responded_date").is_not_null())
+    # Counts add up from months; medians do not, so they come from the rows each time.
+    found = [
+        monthly if grain == "month" else _roll_up(monthly, answered, grain) for grain in grains
+    ]
+    return pl.concat(found)
+
+
+def _roll_up(monthly: pl.DataFrame, answered: pl.DataFrame, grain: str) -> pl.DataFrame:
+    start, end = period_bounds(pl.col("period_start"), grain)
+    counts = (
+        monthly.group_by("authority_code", start.alias("period_start"), "stage")
+        .agg(*[pl.col(name).sum() for name in COUNTS])
+        .with_columns(end.alias("period_end"))
+    )
+    medians = _count(
+        answered,
+        "responded_date",
+        grain,
+        [pl.col("working_days_to_respond").median().alias("working_days_to_respond_median")],
+    )
+    keys = ["authority_code", "period_start", "period_end", "stage"]
+    return (
+        counts.join(medians, on=keys, how="left")
+        .select(
+            pl.col("authority_code"),
+            pl.lit(grain).alias("grain"),
+            pl.col("period_start"),
+            pl.col("period_end"),
+            pl.col("stage"),
+            pl.lit(None, pl.String).alias("service_area"),
+            *COUNTS,
+            pl.col("working_days_to_respond_median").cast(pl.Float64),
+        )
+        .sort(KEYS)
+    )
 
 
 def _aggregate(clocked: pl.DataFrame, grain: str) -> pl.DataFrame:

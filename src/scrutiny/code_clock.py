@@ -122,7 +122,11 @@ def code_clock(
 
     days_to_ack = count_working_days(received, acknowledged)
     days_to_respond = count_working_days(received, responded)
-    days_overdue = count_working_days(response_due, np.full(frame.height, today))
+    # Only open complaints past their deadline have days overdue: count just those.
+    days_overdue = np.zeros(frame.height, dtype=np.int64)
+    days_overdue[overdue] = count_working_days(
+        response_due[overdue], np.full(int(overdue.sum()), today)
+    )
 
     return frame.with_columns(
         pl.Series("acknowledgement_due_date", ack_due, dtype=pl.Date),
