@@ -114,20 +114,21 @@ def _roll_up(monthly: pl.DataFrame, answered: pl.DataFrame, grain: str) -> pl.Da
         [pl.col("working_days_to_respond").median().alias("working_days_to_respond_median")],
     )
     keys = ["authority_code", "period_start", "period_end", "stage"]
-    return (
-        counts.join(medians, on=keys, how="left")
-        .select(
-            pl.col("authority_code"),
-            pl.lit(grain).alias("grain"),
-            pl.col("period_start"),
-            pl.col("period_end"),
-            pl.col("stage"),
-            pl.lit(None, pl.String).alias("service_area"),
-            *COUNTS,
-            pl.col("working_days_to_respond_median").cast(pl.Float64),
-        )
-        .sort(KEYS)
-    )
+    return _as_returns(counts.join(medians, on=keys, how="left"), grain)
+
+
+def _as_returns(counted: pl.DataFrame, grain: str) -> pl.DataFrame:
+    """Counts in the aggregate return's columns, with the grain they were counted by."""
+    return counted.select(
+        pl.col("authority_code"),
+        pl.lit(grain).alias("grain"),
+        pl.col("period_start"),
+        pl.col("period_end"),
+        pl.col("stage"),
+        pl.lit(None, pl.String).alias("service_area"),
+        *[pl.col(name).fill_null(0).cast(pl.Int64) for name in COUNTS],
+        pl.col("working_days_to_respond_median").cast(pl.Float64),
+    ).sort(KEYS)
 
 
 def _aggregate(clocked: pl.DataFrame, grain: str) -> pl.DataFrame:
@@ -179,16 +180,7 @@ def _aggregate(clocked: pl.DataFrame, grain: str) -> pl.DataFrame:
     joined = by_receipt.join(by_response, on=keys, how="full", coalesce=True).join(
         withdrawn, on=keys, how="full", coalesce=True
     )
-    return joined.select(
-        pl.col("authority_code"),
-        pl.lit(grain).alias("grain"),
-        pl.col("period_start"),
-        pl.col("period_end"),
-        pl.col("stage"),
-        pl.lit(None, pl.String).alias("service_area"),
-        *[pl.col(name).fill_null(0).cast(pl.Int64) for name in COUNTS],
-        pl.col("working_days_to_respond_median").cast(pl.Float64),
-    ).sort(KEYS)
+    return _as_returns(joined, grain)
 
 
 def parse_period(text: str) -> tuple[str, date, date]:

@@ -24,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from scrutiny.numbers import number_column
+
 Direction = Literal["up", "down", "neither"]
 Rule = Literal["astronomical", "shift", "trend", "two_in_three"]
 Variation = Literal["improvement", "concern", "neither", "common_cause"]
@@ -242,17 +244,11 @@ def read_values(path: Path, column: str) -> FloatArray:
         raise SeriesError(f"{path}: no column {column!r}; columns are {', '.join(frame.columns)}")
     if frame.height == 0:
         raise SeriesError(f"{path}: no rows to chart")
-    text = frame.get_column(column).str.strip_chars()
-    numbers = text.cast(pl.Float64, strict=False)
-    bad = (numbers.is_null() | ~numbers.is_finite()).arg_true()
-    if bad.len():
-        first = int(bad[0])
-        shown = repr(text[first]) if text[first] else "blank"
-        raise SeriesError(
-            f"{path}: {column} must be a number in every row (no gaps); "
-            f"row {first + 2} is {shown} ({bad.len()} such rows)"
-        )
-    return _checked_values(numbers.to_numpy())
+    try:
+        numbers = number_column(frame, column, Path(path), note=" (no gaps)")
+    except ValueError as error:
+        raise SeriesError(str(error)) from None
+    return _checked_values(numbers)
 
 
 def _checked_values(values: Sequence[float] | FloatArray) -> FloatArray:

@@ -10,6 +10,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from scrutiny.funnel.comparison import FunnelError
+from scrutiny.numbers import number_column
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,7 @@ def read_units(path: Path, id_column: str, numerator: str, denominator: str) -> 
 
 
 def _numbers(frame: pl.DataFrame, column: str, path: Path) -> NDArray[np.float64]:
-    text = frame.get_column(column).str.strip_chars()
-    numbers = text.cast(pl.Float64, strict=False)
-    bad = (numbers.is_null() | ~numbers.is_finite()).arg_true()
-    if bad.len():
-        first = int(bad[0])
-        shown = repr(text[first]) if text[first] else "blank"
-        raise FunnelError(
-            f"{path}: {column} must be a number in every row; "
-            f"row {first + 2} is {shown} ({bad.len()} such rows)"
-        )
-    return numbers.to_numpy().astype(np.float64)
+    try:
+        return number_column(frame, column, path)
+    except ValueError as error:
+        raise FunnelError(str(error)) from None
