@@ -17,7 +17,7 @@ from scrutiny.settings import Settings
 from scrutiny.standard import load_standard
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAD = "0002"  # the newest migration
+HEAD = "0003"  # the newest migration
 SQL_TYPES = {
     "string": Text,
     "code": Text,
@@ -48,7 +48,11 @@ def test_upgrade_accepts_settings(tmp_path):
 def test_migrations_are_numbered_and_shipped_with_the_package():
     folder = resources.files("scrutiny") / "migrations"
     versions = sorted(p.name for p in Path(str(folder), "versions").glob("*.py"))
-    assert versions == ["0001_initial.py", "0002_complaint_counts.py"]
+    assert versions == [
+        "0001_initial.py",
+        "0002_complaint_counts.py",
+        "0003_recommendation_lifecycle.py",
+    ]
     assert all(name[:4] == f"{number:04d}" for number, name in enumerate(versions, start=1))
     assert versions[-1].startswith(HEAD)
     assert (folder / "script.py.mako").is_file()

@@ -222,6 +222,54 @@ complaint_counts = Table(
     Index("ix_complaint_counts_grain_period", "grain", "period_start"),
 )
 
+# The recommendation lifecycle (scrutiny.recommendations), kept beside the imported rows and
+# keyed by their natural key, not their id: a corrected resubmission of the recommendations
+# file deletes and re-inserts those rows, and evidence and outcomes must survive it.
+recommendation_evidence = Table(
+    "recommendation_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("decision_ref", Text, nullable=False),
+    Column("recommendation_number", BigInteger, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("evidence_date", Date, nullable=False),
+    Column("file_reference", Text),
+    Column("submitted_by", Text, nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),  # UTC
+    Column("check_result", Text),
+    Column("check_reason", Text),
+    Column("checked_by", Text),
+    Column("checked_on", Date),
+    Column("checked_at", DateTime(timezone=True)),  # UTC
+    CheckConstraint("check_result IN ('accepted', 'rejected')", name="check_result"),
+    Index(
+        "ix_recommendation_evidence_decision_ref_recommendation_number",
+        "decision_ref",
+        "recommendation_number",
+    ),
+)
+
+# At most one final outcome per recommendation: the unique key refuses a second one even
+# from two checks racing each other.
+recommendation_outcomes = Table(
+    "recommendation_outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("decision_ref", Text, nullable=False),
+    Column("recommendation_number", BigInteger, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("completed_date", Date),
+    Column("reason", Text),
+    Column("evidence_id", Integer, ForeignKey("recommendation_evidence.id")),
+    Column("decided_by", Text, nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),  # UTC
+    CheckConstraint(
+        "outcome IN ('complied', 'complied_late', 'not_complied', 'withdrawn')", name="outcome"
+    ),
+    UniqueConstraint("decision_ref", "recommendation_number"),
+)
+
 DATA_TABLES: dict[str, Table] = {
     table.name: table
     for table in (complaints, aggregate_returns, ombudsman_decisions, recommendations)
