@@ -4,7 +4,15 @@ Each module registers its commands on the one app in scrutiny.cli.base; importin
 here is what puts them on the command line.
 """
 
-from scrutiny.cli import benchmarks, data, funnel, reference, returns, spc  # noqa: F401  (registers)
+from scrutiny.cli import (  # noqa: F401  (registers)
+    benchmarks,
+    data,
+    funnel,
+    recommendations,
+    reference,
+    returns,
+    spc,
+)
 from scrutiny.cli.base import app
 
 __all__ = ["app"]
