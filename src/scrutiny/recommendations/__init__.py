@@ -31,13 +31,12 @@ otherwise, the recorded outcome still wins in the register and its measures.
 """
 
 from scrutiny.recommendations.digest import digest
+from scrutiny.recommendations.history import list_evidence, recommendation_history
 from scrutiny.recommendations.lifecycle import (
     RecommendationError,
     check_evidence,
     due_date_from_phrase,
-    list_evidence,
     mark_not_complied,
-    recommendation_history,
     record_evidence,
     withdraw_recommendation,
 )

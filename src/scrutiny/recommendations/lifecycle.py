@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from scrutiny.audit import AuditEntry, list_audit_entries, record_audit_entry
+from scrutiny.audit import record_audit_entry
 from scrutiny.db import (
     recommendation_evidence,
     recommendation_outcomes,
@@ -251,30 +251,6 @@ def mark_not_complied(
             evidence_id=None,
             note=None,
         )
-
-
-def list_evidence(engine: Engine, decision_ref: str, number: int) -> list[dict[str, Any]]:
-    """Every piece of evidence sent for one recommendation, oldest first."""
-    query = (
-        select(recommendation_evidence)
-        .where(
-            recommendation_evidence.c.decision_ref == decision_ref,
-            recommendation_evidence.c.recommendation_number == number,
-        )
-        .order_by(recommendation_evidence.c.id)
-    )
-    with engine.connect() as connection:
-        return [dict(row) for row in connection.execute(query).mappings()]
-
-
-def recommendation_history(engine: Engine, decision_ref: str, number: int) -> list[AuditEntry]:
-    """The audit log's entries about one recommendation's lifecycle, oldest first."""
-    key = {"decision_ref": decision_ref, "recommendation_number": number}
-    entries = list_audit_entries(engine, entity=EVIDENCE) + list_audit_entries(
-        engine, entity=OUTCOME
-    )
-    mine = [e for e in entries if e.detail and all(e.detail.get(k) == v for k, v in key.items())]
-    return sorted(mine, key=lambda entry: entry.id)
 
 
 def _require(value: str, what: str) -> None:

@@ -1,0 +1,35 @@
+"""What happened to one recommendation: its evidence and its entries in the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from scrutiny.audit import AuditEntry, list_audit_entries
+from scrutiny.db import recommendation_evidence
+from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
+
+
+def list_evidence(engine: Engine, decision_ref: str, number: int) -> list[dict[str, Any]]:
+    """Every piece of evidence sent for one recommendation, oldest first."""
+    query = (
+        select(recommendation_evidence)
+        .where(
+            recommendation_evidence.c.decision_ref == decision_ref,
+            recommendation_evidence.c.recommendation_number == number,
+        )
+        .order_by(recommendation_evidence.c.id)
+    )
+    with engine.connect() as connection:
+        return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def recommendation_history(engine: Engine, decision_ref: str, number: int) -> list[AuditEntry]:
+    """The audit log's entries about one recommendation's lifecycle, oldest first."""
+    key = {"decision_ref": decision_ref, "recommendation_number": number}
+    entries = list_audit_entries(engine, entity=EVIDENCE) + list_audit_entries(
+        engine, entity=OUTCOME
+    )
+    mine = [e for e in entries if e.detail and all(e.detail.get(k) == v for k, v in key.items())]
+    return sorted(mine, key=lambda entry: entry.id)
