@@ -415,6 +415,46 @@ def test_the_commands_list_record_check_and_measure(loaded, database_url):
     assert found.exit_code == 2 and "--format" in found.output
 
 
+def test_the_commands_withdraw_close_filter_and_show_repeats(loaded, database_url):
+    found = _invoke(
+        database_url, "overdue", "--kind", "apology", "--format", "json", "--today", "2025-06-02"
+    )
+    assert found.exit_code == 0 and json.loads(found.output) == []
+    found = _invoke(
+        database_url,
+        "due",
+        "--beneficiary",
+        "wider_public",
+        "--within",
+        "10",
+        "--format",
+        "csv",
+        "--today",
+        "2025-06-02",
+    )
+    assert found.exit_code == 0 and "service_improvement" in found.output
+    assert "financial_remedy" not in found.output
+    found = _invoke(
+        database_url,
+        "not-complied",
+        "24 000 001",
+        "1",
+        "--reason",
+        "No payment",
+        "--on",
+        "2025-06-02",
+    )
+    assert found.exit_code == 0, found.output
+    assert state(loaded, "24 000 001", 1)["state"] == "not_complied"
+    found = _invoke(database_url, "withdraw", "24 000 001", "1", "--reason", "Too late now")
+    assert found.exit_code == 2  # a final outcome never changes
+    found = _invoke(database_url, "withdraw", "24 000 004", "2", "--reason", "Service closed")
+    assert found.exit_code == 0 and state(loaded, "24 000 004", 2)["state"] == "withdrawn"
+    found = _invoke(database_url, "repeats", "--authority", LANCS, "--format", "json")
+    rows = {row["kind"]: row for row in json.loads(found.output)}
+    assert rows["apology"]["complied_late"] == 2 and rows["apology"]["repeated"] is True
+
+
 def test_councils_failing_compliance_in_the_demo_comply_on_time_less_than_their_peers(tmp_path):
     # The planted scenario makes recommendations agreed after onset mostly late and a few
     # never done. The Ombudsman's rate forgives lateness, so it is at most the peers' median;

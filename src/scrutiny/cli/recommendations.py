@@ -28,6 +28,14 @@ AuthorityOption = Annotated[
 FormatOption = Annotated[str, typer.Option("--format", help="text, json or csv.")]
 WithinOption = Annotated[int, typer.Option("--within", help="Working days ahead.")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (required to reject).")]
+KindOption = Annotated[
+    str | None, typer.Option("--kind", help="Only this kind, e.g. service_improvement.")
+]
+DecisionOption = Annotated[str | None, typer.Option("--decision", help="Only this decision.")]
+BeneficiaryOption = Annotated[
+    str | None,
+    typer.Option("--beneficiary", help="complainant (personal remedies) or wider_public."),
+]
 
 
 def _today(today: datetime | None) -> date:
@@ -66,6 +74,17 @@ def _print(frame: pl.DataFrame, output_format: str, title: str) -> None:
         console.print(table)
 
 
+def _filters(
+    authority: str | None, kind: str | None, decision: str | None, beneficiary: str | None
+) -> dict[str, str | None]:
+    return {
+        "authority_code": authority,
+        "kind": kind,
+        "decision_ref": decision,
+        "beneficiary": beneficiary,
+    }
+
+
 def _check_format(output_format: str) -> None:
     if output_format not in FORMATS:
         fail("--format must be text, json or csv", code=2)
@@ -75,6 +94,9 @@ def _check_format(output_format: str) -> None:
 def due(
     within: WithinOption = 10,
     authority: AuthorityOption = None,
+    kind: KindOption = None,
+    decision: DecisionOption = None,
+    beneficiary: BeneficiaryOption = None,
     output_format: FormatOption = "text",
     today: DateOption = None,
 ) -> None:
@@ -85,13 +107,17 @@ def due(
     from scrutiny.recommendations import due_within
 
     _check_format(output_format)
-    found = _run(lambda e, _: due_within(e, within, today=_today(today), authority_code=authority))
+    filters = _filters(authority, kind, decision, beneficiary)
+    found = _run(lambda e, _: due_within(e, within, today=_today(today), **filters))
     _print(found, output_format, f"Due in the next {within} working days")
 
 
 @recommendations_app.command("overdue")
 def overdue_command(
     authority: AuthorityOption = None,
+    kind: KindOption = None,
+    decision: DecisionOption = None,
+    beneficiary: BeneficiaryOption = None,
     output_format: FormatOption = "text",
     today: DateOption = None,
 ) -> None:
@@ -102,7 +128,8 @@ def overdue_command(
     from scrutiny.recommendations import overdue
 
     _check_format(output_format)
-    found = _run(lambda e, _: overdue(e, today=_today(today), authority_code=authority))
+    filters = _filters(authority, kind, decision, beneficiary)
+    found = _run(lambda e, _: overdue(e, today=_today(today), **filters))
     _print(found, output_format, "Overdue recommendations")
 
 
@@ -206,3 +233,64 @@ def digest_command(
 
     text = _run(lambda e, _: digest(e, authority, within=within, today=_today(today)))
     typer.echo(text, nl=False)
+
+
+@recommendations_app.command()
+def withdraw(
+    decision_ref: Annotated[str, typer.Argument(help="The decision's reference.")],
+    number: Annotated[int, typer.Argument(help="The recommendation's number in it.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is no longer required.")],
+    on: DateOption = None,
+) -> None:
+    """Withdraw a recommendation that is no longer required, with the reason.
+
+    Example: scrutiny recommendations withdraw "24 015 110" 2 --reason "Complainant died"
+    """
+    from scrutiny.recommendations import withdraw_recommendation
+
+    _run(
+        lambda e, settings: withdraw_recommendation(
+            e, decision_ref, number, reason=reason, by=settings.user, on=_today(on)
+        )
+    )
+    console.print(f"{decision_ref} recommendation {number}: withdrawn", highlight=False)
+
+
+@recommendations_app.command("not-complied")
+def not_complied(
+    decision_ref: Annotated[str, typer.Argument(help="The decision's reference.")],
+    number: Annotated[int, typer.Argument(help="The recommendation's number in it.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the check is closed.")],
+    on: DateOption = None,
+) -> None:
+    """Close the compliance check on an overdue recommendation as not complied with.
+
+    Example: scrutiny recommendations not-complied "24 015 110" 1 --reason "No payment made"
+    """
+    from scrutiny.recommendations import mark_not_complied
+
+    _run(
+        lambda e, settings: mark_not_complied(
+            e, decision_ref, number, reason=reason, by=settings.user, on=_today(on)
+        )
+    )
+    console.print(f"{decision_ref} recommendation {number}: not complied", highlight=False)
+
+
+@recommendations_app.command()
+def repeats(
+    authority: AuthorityOption = None,
+    threshold: Annotated[
+        int, typer.Option(help="How many failures of one kind make a repeat pattern.")
+    ] = 2,
+    output_format: FormatOption = "text",
+) -> None:
+    """Councils failing, or late on, the same kind of recommendation again and again.
+
+    Example: scrutiny recommendations repeats --threshold 2 --format csv
+    """
+    from scrutiny.recommendations import repeat_patterns
+
+    _check_format(output_format)
+    found = _run(lambda e, _: repeat_patterns(e, threshold=threshold, authority_code=authority))
+    _print(found, output_format, "Repeated failures and late compliance, by council and kind")
