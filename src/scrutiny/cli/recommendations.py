@@ -32,6 +32,10 @@ KindOption = Annotated[
     str | None, typer.Option("--kind", help="Only this kind, e.g. service_improvement.")
 ]
 DecisionOption = Annotated[str | None, typer.Option("--decision", help="Only this decision.")]
+CategoryOption = Annotated[
+    str | None,
+    typer.Option("--category", help="Only this service area (the decision's category)."),
+]
 BeneficiaryOption = Annotated[
     str | None,
     typer.Option("--beneficiary", help="complainant (personal remedies) or wider_public."),
@@ -75,13 +79,18 @@ def _print(frame: pl.DataFrame, output_format: str, title: str) -> None:
 
 
 def _filters(
-    authority: str | None, kind: str | None, decision: str | None, beneficiary: str | None
+    authority: str | None,
+    kind: str | None,
+    decision: str | None,
+    beneficiary: str | None,
+    category: str | None,
 ) -> dict[str, str | None]:
     return {
         "authority_code": authority,
         "kind": kind,
         "decision_ref": decision,
         "beneficiary": beneficiary,
+        "category": category,
     }
 
 
@@ -96,6 +105,7 @@ def due(
     authority: AuthorityOption = None,
     kind: KindOption = None,
     decision: DecisionOption = None,
+    category: CategoryOption = None,
     beneficiary: BeneficiaryOption = None,
     output_format: FormatOption = "text",
     today: DateOption = None,
@@ -107,7 +117,7 @@ def due(
     from scrutiny.recommendations import due_within
 
     _check_format(output_format)
-    filters = _filters(authority, kind, decision, beneficiary)
+    filters = _filters(authority, kind, decision, beneficiary, category)
     found = _run(lambda e, _: due_within(e, within, today=_today(today), **filters))
     _print(found, output_format, f"Due in the next {within} working days")
 
@@ -117,6 +127,7 @@ def overdue_command(
     authority: AuthorityOption = None,
     kind: KindOption = None,
     decision: DecisionOption = None,
+    category: CategoryOption = None,
     beneficiary: BeneficiaryOption = None,
     output_format: FormatOption = "text",
     today: DateOption = None,
@@ -128,7 +139,7 @@ def overdue_command(
     from scrutiny.recommendations import overdue
 
     _check_format(output_format)
-    filters = _filters(authority, kind, decision, beneficiary)
+    filters = _filters(authority, kind, decision, beneficiary, category)
     found = _run(lambda e, _: overdue(e, today=_today(today), **filters))
     _print(found, output_format, "Overdue recommendations")
 
