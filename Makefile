@@ -49,6 +49,7 @@ bench: install ## Run the benchmarks and print their figures (takes a few minute
 	taskset -c 0 $(BIN)/python benchmarks/funnel.py
 	taskset -c 0 $(BIN)/python benchmarks/spc.py
 	$(BIN)/python benchmarks/indicators.py
+	$(BIN)/python benchmarks/housing_evaluation.py
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis
