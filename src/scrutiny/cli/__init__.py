@@ -11,7 +11,6 @@ from scrutiny.cli import (  # noqa: F401  (registers)
     recommendations,
     reference,
     returns,
-    signals,
     spc,
 )
 from scrutiny.cli.base import app

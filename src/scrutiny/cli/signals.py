@@ -64,6 +64,7 @@ def signals(
         console.print(
             f"{row['period_start']:%Y-%m-%d} [{level}] {row['signal']}: {row['sentence']}",
             highlight=False,
+            markup=False,
         )
 
 
