@@ -1,0 +1,68 @@
+"""Scoring early warning against the synthetic demo's planted scenarios, at a reduced scale."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from scrutiny.demo import build_demo
+from scrutiny.evaluation import COMBINED, evaluate, evaluate_flags, tune
+from scrutiny.signals import SIGNALS
+from scrutiny.synth import AS_OF
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory):
+    return build_demo(tmp_path_factory.mktemp("demo"), seed=11, scale=0.05)
+
+
+def test_the_reduced_evaluation_reports_every_signal_and_the_combined_score(small_demo):
+    result = evaluate(small_demo.database_url, small_demo.ground_truth, as_of=AS_OF)
+    assert [f.name for f in result.figures] == [*SIGNALS, COMBINED]
+    combined = result.combined
+    assert combined.failing > 0 and combined.healthy_years > 0
+    for figures in result.figures:
+        assert figures.failing == combined.failing
+        assert 0 <= figures.within_two_quarters <= figures.flagged <= figures.failing
+        assert 0.0 <= figures.false_alert_rate <= 1.0
+    assert sum(total for _, total in result.by_scenario.values()) == combined.failing
+    assert "recovery" not in result.by_scenario
+    assert result.seconds < 60
+
+
+def test_a_flag_before_onset_is_not_a_detection_and_one_after_counts_its_delay(tmp_path):
+    truth = tmp_path / "truth.csv"
+    truth.write_text(
+        "authority_code,scenario,onset_date,end_date,description\n"
+        "E09000002,timeliness_collapse,2023-07-01,,x\n"
+        "E09000003,recovery,2023-07-01,2024-01-01,x\n",
+        encoding="utf-8",
+    )
+    truth_frame = pl.read_csv(truth, try_parse_dates=True)
+    flags = pl.DataFrame(
+        {
+            "authority_code": ["E09000002", "E09000002", "E09000004", "E09000004"],
+            "period_start": pl.Series(
+                ["2023-04-01", "2024-01-01", "2022-04-01", "2022-07-01"]
+            ).str.to_date(),
+        }
+    )
+    figures, delays = evaluate_flags(flags, truth_frame, AS_OF, "test")
+    assert (figures.failing, figures.flagged, figures.within_two_quarters) == (1, 1, 0)
+    assert delays["delay"].to_list() == [2]
+    # E09000004 is healthy: two flagged quarters of one financial year are one council-year.
+    assert figures.false_alert_years == 1
+    assert figures.healthy_years == 5 * (317 - 2)
+
+
+def test_tuning_keeps_only_settings_within_the_false_alert_limit(small_demo):
+    from scrutiny.db import make_engine
+    from scrutiny.signals import compute_signals
+
+    engine = make_engine(small_demo.database_url)
+    signals = compute_signals(engine, AS_OF)
+    engine.dispose()
+    found = tune(signals, small_demo.ground_truth, as_of=AS_OF, trials=5, thresholds=(4.0,))
+    assert all(figures.false_alert_rate <= 0.05 for figures, _, _ in found)
+    shares = [figures.within_two_quarters_share for figures, _, _ in found]
+    assert shares == sorted(shares, reverse=True)
