@@ -50,6 +50,7 @@ bench: install ## Run the benchmarks and print their figures (takes a few minute
 	taskset -c 0 $(BIN)/python benchmarks/spc.py
 	$(BIN)/python benchmarks/indicators.py
 	$(BIN)/python benchmarks/housing_evaluation.py
+	$(BIN)/python benchmarks/early_warning.py
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

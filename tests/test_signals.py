@@ -21,16 +21,11 @@ from scrutiny.settings import Settings
 from scrutiny.signals import compute_signals, quarter_label
 from scrutiny.watchlist import DEFAULT_WEIGHTS, scores, watchlist
 
-# The commands are registered with their README section (see the report for issue 7);
-# until then they run in a child process that registers them, so this session's app, which
-# test_cli checks against the README, is left as it is.
-REGISTER = "import scrutiny.cli.signals; from scrutiny.cli import app; app(prog_name='scrutiny')"
-
 
 def run_cli(args: list[str], database_url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SCRUTINY_DATABASE_URL": database_url, "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-c", REGISTER, *args], capture_output=True, text=True, env=env
+        [sys.executable, "-m", "scrutiny", *args], capture_output=True, text=True, env=env
     )
 
 

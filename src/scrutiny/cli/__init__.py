@@ -11,6 +11,7 @@ from scrutiny.cli import (  # noqa: F401  (registers)
     recommendations,
     reference,
     returns,
+    signals,
     spc,
 )
 from scrutiny.cli.base import app
