@@ -136,18 +136,20 @@ that flag the most failing councils within two quarters with at most 5% of healt
 council-years flagged, then rounded by hand with the reasons given beside them in
 `scrutiny/watchlist.py`. No setting found meets both targets.
 
-## Why the targets are not met, and what would help
+## Why the detection target is not met, and what would help
 
 - Healthy councils differ from each other all the time (their rates are drawn per
-  council) and drift, so funnel outliers and runs on XmR charts are common among them:
-  most of the false alerts are chronic outliers, not changes.
-- A rising uphold rate climbs over a year and has no direction in the indicator set, so
-  it is rarely clear within six months.
-- Late recommendations and complaint-handling faults are common at healthy councils one
-  at a time; they help only when they pile up.
+  council) and drift, so funnel outliers and runs on XmR charts are common among them.
+  The score therefore leans on `sudden_change` (each council's quarter against its own
+  previous four quarters, allowing for its numbers: z of at least 4 and a change of at
+  least 10 points), which is rare at healthy councils.
+- A rising uphold rate climbs over a year, so within six months of onset it has rarely
+  moved far enough from the council's own previous year to be told from chance.
+- Recommendations are few per council and quarter; a compliance failure shows only as
+  late or missed recommendations pile up.
 
-A detector built for change (each council's quarter against its own recent quarters,
-allowing for its numbers, with peers as a check) would be the next step.
+Next steps: a cumulative-sum (CUSUM) detector per council for slow drifts, and reading
+recommendations over a rolling year rather than a quarter.
 """
 
 

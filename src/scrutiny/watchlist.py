@@ -21,33 +21,35 @@ from scrutiny.signals import SIGNALS, compute_signals
 from scrutiny.signals.quarters import last_complete_quarter, quarter_label, short_names
 
 # What each signal is worth, per point of severity. Set on the synthetic demo data by
-# benchmarks/early_warning.py (a search over weights and thresholds for the most failing
-# councils flagged within two quarters with at most 5% of healthy council-years flagged;
-# figures in docs/early-warning.md). The scenarios planted there are ours, so these are a
-# reasoned starting point, not a validated model.
-# - A fall in complaint volumes against the council's own record (3) and escalations
-#   rising (1.5) are rare at healthy councils and came with every planted failure of
-#   access; being below peers on volume (1.5) is common for some councils all the time.
-# - Peer outliers (1) weigh more than single special causes (0.5): synthetic rates drift,
-#   so a run of six on one side is common at healthy councils.
-# - One late recommendation, one complaint-handling fault or a rising uphold rate is
-#   common at healthy councils (0.25 to 0.5): they count when they come together.
-# - Public-interest reports (0.5, so 1 with their severity of 2) are scattered over healthy
-#   councils in the synthetic data; a real one deserves reading whatever the score.
+# benchmarks/early_warning.py --tune (a search over weights and thresholds for the most
+# failing councils flagged within two quarters with at most 5% of healthy council-years
+# flagged; figures in docs/early-warning.md). The scenarios planted there are ours, so
+# these are a reasoned starting point, not a validated model.
+# - A sudden change against the council's own previous year (3) and falling complaint
+#   volumes (2) carry the score: they are rare at healthy councils and came with most
+#   planted failures.
+# - Being outside the peer funnel (0) or below peers on volume (0) is chronic for some
+#   healthy councils, so it is shown as a signal but does not add to the score.
+# - Special causes, rising escalations and uphold rates, and missed recommendations
+#   (0.25 to 0.5) count when they come together with other signals.
+# - Complaint-handling faults and public-interest reports are scattered over healthy
+#   councils in the synthetic data (0); a real public-interest report deserves reading
+#   whatever the score.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "peer_outlier": 1.0,
-    "special_cause": 0.5,
-    "volume_low": 1.5,
-    "volume_falling": 3.0,
-    "escalation_rising": 1.5,
-    "uphold_rising": 0.25,
-    "recommendations_missed": 0.25,
-    "complaint_handling_fault": 0.5,
-    "public_interest_report": 0.5,
+    "peer_outlier": 0.0,
+    "sudden_change": 3.0,
+    "special_cause": 0.25,
+    "volume_low": 0.0,
+    "volume_falling": 2.0,
+    "escalation_rising": 0.5,
+    "uphold_rising": 0.5,
+    "recommendations_missed": 0.5,
+    "complaint_handling_fault": 0.0,
+    "public_interest_report": 0.0,
     "return_overdue": 1.0,
 }
 # A council is on watch from this score: set, with the weights, on the demo data.
-WATCH_THRESHOLD = 6.0
+WATCH_THRESHOLD = 3.0
 WATCHLIST_SCHEMA = {
     "rank": pl.Int64,
     "authority_code": pl.String,

@@ -10,6 +10,9 @@ decisions or recommendations concerned).
 
 - peer_outlier: an indicator with a direction outside its peer group's funnel on the
   adverse side (alert 1, alarm 2).
+- sudden_change: a quarter clearly worse than the council's own previous four quarters,
+  beyond what chance allows (scrutiny.signals.changes; volumes falling this way raise
+  volume_falling).
 - special_cause: an XmR special cause on the worse side of the council's own quarterly
   record (beyond the limits 2, other rules 1).
 - volume_low: stage 1 complaints per 10,000 residents below the peer group's funnel
@@ -43,6 +46,7 @@ from sqlalchemy import Engine
 
 from scrutiny.authorities import load_authorities
 from scrutiny.indicators import compute_indicators
+from scrutiny.signals.changes import change_signals
 from scrutiny.signals.charts import MINIMUM_POINTS, chart_signals
 from scrutiny.signals.funnels import funnel_signals
 from scrutiny.signals.ombudsman import (
@@ -56,6 +60,7 @@ from scrutiny.signals.returns import read_submissions, return_signals
 
 SIGNALS = (
     "peer_outlier",
+    "sudden_change",
     "special_cause",
     "volume_low",
     "volume_falling",
@@ -112,6 +117,7 @@ def compute_signals(
     found = [
         funnel_signals(values, groups),
         chart_signals(values, minimum_points),
+        change_signals(values),
         decision_signals(read_decisions(engine, as_of)),
         recommendation_signals(read_recommendations(engine, as_of)),
         return_signals(read_submissions(engine, as_of), as_of),
