@@ -91,3 +91,13 @@ def test_settings_come_from_scrutiny_variables_with_clear_errors():
     assert Settings.from_env({}).database_url == "sqlite:///scrutiny.db"
     with pytest.raises(ValueError, match="SCRUTINY_MAX_ROWS must be a whole number"):
         Settings.from_env({"SCRUTINY_MAX_ROWS": "lots"})
+
+
+def test_the_command_line_starts_without_loading_scipy_or_sqlalchemy():
+    """Start-up time counts in every command: heavy libraries load when a command needs them."""
+    import subprocess
+    import sys
+
+    probe = "import sys, scrutiny.cli; print(sorted({'scipy', 'sqlalchemy'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr

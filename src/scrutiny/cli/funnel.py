@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from scrutiny.cli.base import app, fail
-from scrutiny.funnel import Funnel, FunnelError, compare
-from scrutiny.funnel.table import read_units
+
+if TYPE_CHECKING:  # the funnel module loads SciPy: it is imported when the command runs
+    from scrutiny.funnel import Funnel
 
 METHOD_NAMES = {
     ("proportion", "exact"): "exact binomial limits (Spiegelhalter's interpolation)",
@@ -67,6 +68,9 @@ def funnel_command(
     """
     if output_format not in ("text", "json"):
         fail("--format must be text or json", code=2)
+    from scrutiny.funnel import FunnelError, compare
+    from scrutiny.funnel.table import read_units
+
     try:
         units = read_units(file, id_column, numerator, denominator)
         funnel = compare(
