@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    import polars as pl
 
 app = typer.Typer(help="Oversight of how English councils handle complaints.", no_args_is_help=True)
 standard_app = typer.Typer(help="The Complaint Handling Performance Data Standard.")
@@ -42,3 +48,32 @@ MappingOption = Annotated[
     Path | None,
     typer.Option("--mapping", help="YAML file mapping your column headers to the standard's."),
 ]
+
+
+FORMATS = ("text", "json", "csv")
+
+
+def check_format(output_format: str) -> None:
+    """Exit with status 2 unless OUTPUT_FORMAT is text, json or csv."""
+    if output_format not in FORMATS:
+        fail("--format must be text, json or csv", code=2)
+
+
+def print_frame(
+    frame: pl.DataFrame, output_format: str, title: str, columns: Sequence[str] | None = None
+) -> None:
+    """FRAME as JSON (every column), CSV (every column) or a table of COLUMNS (default all)."""
+    if output_format == "json":
+        typer.echo(json.dumps(frame.to_dicts(), default=str, indent=1))
+    elif output_format == "csv":
+        typer.echo(frame.write_csv(), nl=False)
+    else:
+        shown = list(columns or frame.columns)
+        table = Table(title=title)
+        for name in shown:
+            table.add_column(name.replace("_", " "))
+        for row in frame.select(shown).iter_rows():
+            table.add_row(
+                *["" if v is None else f"{v:,.1f}" if isinstance(v, float) else str(v) for v in row]
+            )
+        console.print(table)

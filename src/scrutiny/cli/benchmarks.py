@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import polars as pl
 import typer
-from rich.table import Table
 
-from scrutiny.cli.base import app, console, fail
+from scrutiny.cli.base import app, check_format, fail, print_frame
 from scrutiny.settings import Settings
 
 PeersOption = Annotated[
@@ -30,21 +28,10 @@ PeriodOption = Annotated[
 
 
 def _print(frame: pl.DataFrame, output_format: str, title: str, first: str) -> None:
-    if output_format == "json":
-        typer.echo(json.dumps(frame.to_dicts(), default=str, indent=1))
-    elif output_format == "csv":
-        typer.echo(frame.write_csv(), nl=False)
-    else:
-        table = Table(title=title)
-        shown = [first, "value", "numerator", "denominator"]
-        shown += ["peer_median", "lower_99_8", "upper_99_8", "reading"]
-        for name in shown:
-            table.add_column(name.replace("_", " "))
-        for row in frame.iter_rows(named=True):
-            table.add_row(
-                *[f"{row[n]:,.1f}" if isinstance(row[n], float) else str(row[n]) for n in shown]
-            )
-        console.print(table)
+    shown = [first, "value", "numerator", "denominator"]
+    print_frame(
+        frame, output_format, title, [*shown, "peer_median", "lower_99_8", "upper_99_8", "reading"]
+    )
 
 
 def _run(output_format: str, compute):  # type: ignore[no-untyped-def]
@@ -52,8 +39,7 @@ def _run(output_format: str, compute):  # type: ignore[no-untyped-def]
     from scrutiny.indicators import indicator  # noqa: F401  (imports the indicator set)
     from scrutiny.peers import PeerError
 
-    if output_format not in ("text", "json", "csv"):
-        fail("--format must be text, json or csv", code=2)
+    check_format(output_format)
     engine = make_engine(Settings.from_env())
     try:
         return compute(engine)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
-import polars as pl
 import typer
-from rich.table import Table
 
-from scrutiny.cli.base import DateOption, app, console, fail
+from scrutiny.cli.base import DateOption, app, check_format, console, fail, print_frame
 from scrutiny.settings import Settings
 
 recommendations_app = typer.Typer(
@@ -21,7 +18,6 @@ recommendations_app = typer.Typer(
 app.add_typer(recommendations_app, name="recommendations")
 
 T = TypeVar("T")
-FORMATS = ("text", "json", "csv")
 AuthorityOption = Annotated[
     str | None, typer.Option("--authority", help="Only this council (GSS code).")
 ]
@@ -62,22 +58,6 @@ def _run(compute: Callable[[Any, Settings], T]) -> T:
         engine.dispose()
 
 
-def _print(frame: pl.DataFrame, output_format: str, title: str) -> None:
-    if output_format == "json":
-        typer.echo(json.dumps(frame.to_dicts(), default=str, indent=1))
-    elif output_format == "csv":
-        typer.echo(frame.write_csv(), nl=False)
-    else:
-        table = Table(title=title)
-        for name in frame.columns:
-            table.add_column(name.replace("_", " "))
-        for row in frame.iter_rows():
-            table.add_row(
-                *["" if v is None else f"{v:,.1f}" if isinstance(v, float) else str(v) for v in row]
-            )
-        console.print(table)
-
-
 def _filters(
     authority: str | None,
     kind: str | None,
@@ -92,11 +72,6 @@ def _filters(
         "beneficiary": beneficiary,
         "category": category,
     }
-
-
-def _check_format(output_format: str) -> None:
-    if output_format not in FORMATS:
-        fail("--format must be text, json or csv", code=2)
 
 
 @recommendations_app.command()
@@ -116,10 +91,10 @@ def due(
     """
     from scrutiny.recommendations import due_within
 
-    _check_format(output_format)
+    check_format(output_format)
     filters = _filters(authority, kind, decision, beneficiary, category)
     found = _run(lambda e, _: due_within(e, within, today=_today(today), **filters))
-    _print(found, output_format, f"Due in the next {within} working days")
+    print_frame(found, output_format, f"Due in the next {within} working days")
 
 
 @recommendations_app.command("overdue")
@@ -138,10 +113,10 @@ def overdue_command(
     """
     from scrutiny.recommendations import overdue
 
-    _check_format(output_format)
+    check_format(output_format)
     filters = _filters(authority, kind, decision, beneficiary, category)
     found = _run(lambda e, _: overdue(e, today=_today(today), **filters))
-    _print(found, output_format, "Overdue recommendations")
+    print_frame(found, output_format, "Overdue recommendations")
 
 
 @recommendations_app.command("record-evidence")
@@ -216,7 +191,7 @@ def measures_command(
     """
     from scrutiny.recommendations import measures
 
-    _check_format(output_format)
+    check_format(output_format)
     found = _run(lambda e, _: measures(e, today=_today(today), authority_code=authority))
     if output_format == "text":  # a wide table reads better turned on its side
         for row in found.iter_rows(named=True):
@@ -227,7 +202,7 @@ def measures_command(
                 )
                 typer.echo(f"  {name.replace('_', ' ')}: {shown}")
         return
-    _print(found, output_format, "Recommendation measures")
+    print_frame(found, output_format, "Recommendation measures")
 
 
 @recommendations_app.command("digest")
@@ -302,6 +277,6 @@ def repeats(
     """
     from scrutiny.recommendations import repeat_patterns
 
-    _check_format(output_format)
+    check_format(output_format)
     found = _run(lambda e, _: repeat_patterns(e, threshold=threshold, authority_code=authority))
-    _print(found, output_format, "Repeated failures and late compliance, by council and kind")
+    print_frame(found, output_format, "Repeated failures and late compliance, by council and kind")
