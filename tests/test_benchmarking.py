@@ -2,6 +2,7 @@
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -22,10 +23,7 @@ def demo_url(tmp_path_factory) -> str:
 
 def test_periods_are_read_as_people_write_them():
     assert parse_period("2024-25")[0] == "financial_year"
-    assert parse_period("2024-25 Q3")[1:] == (
-        __import__("datetime").date(2024, 10, 1),
-        __import__("datetime").date(2024, 12, 31),
-    )
+    assert parse_period("2024-25 Q3")[1:] == (date(2024, 10, 1), date(2024, 12, 31))
     with pytest.raises(ValueError, match="2024-25 Q1"):
         parse_period("last year")
 

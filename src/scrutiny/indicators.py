@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select
 
 from scrutiny.aggregates import COUNTS, GRAINS, period_bounds
 from scrutiny.authorities import load_authorities
-from scrutiny.db import DATA_TABLES, complaint_counts, submissions
+from scrutiny.db import DATA_TABLES, complaint_counts
 from scrutiny.store import read_frame
 
 DIRECTIONS = ("higher_better", "lower_better", "neither")
@@ -73,22 +73,14 @@ def indicator(code: str) -> Indicator:
 def complaint_counts_by_period(engine: Engine, grain: str) -> pl.DataFrame:
     """Counts per authority, period and stage, from case-level and aggregate returns.
 
-    Counts from every current submission are added together. Medians are combined by
+    Counts from every submission are added together (the store keeps only current
+    submissions' rows: see scrutiny.store). Medians are combined by
     weighting each by its responses, which is exact when one submission answers them all.
     """
-    counted = (
-        select(complaint_counts)
-        .join(submissions, submissions.c.id == complaint_counts.c.submission_id)
-        .where(submissions.c.status == "current", complaint_counts.c.grain == grain)
-    )
+    counted = select(complaint_counts).where(complaint_counts.c.grain == grain)
     case_level = read_frame(engine, counted)
     returns = DATA_TABLES["aggregate_returns"]
-    totals = read_frame(
-        engine,
-        select(returns)
-        .join(submissions, submissions.c.id == returns.c.submission_id)
-        .where(submissions.c.status == "current", returns.c.service_area.is_(None)),
-    )
+    totals = read_frame(engine, select(returns).where(returns.c.service_area.is_(None)))
     columns = [*PERIOD, "stage", *COUNTS, "working_days_to_respond_median"]
     frames = [f.select(columns) for f in (case_level, _of_grain(totals, grain)) if f.height]
     if not frames:
@@ -124,9 +116,7 @@ def decision_counts(engine: Engine, grain: str) -> pl.DataFrame:
             decisions.c.outcome,
             decisions.c.satisfactory_remedy_by_authority,
             decisions.c.complaint_handling_fault,
-        )
-        .join(submissions, submissions.c.id == decisions.c.submission_id)
-        .where(submissions.c.status == "current", decisions.c.ombudsman == "lgsco"),
+        ).where(decisions.c.ombudsman == "lgsco"),
     )
     if rows.is_empty():
         return rows
@@ -152,9 +142,7 @@ def recommendation_counts(engine: Engine, grain: str) -> pl.DataFrame:
     table = DATA_TABLES["recommendations"]
     rows = read_frame(
         engine,
-        select(table.c.authority_code, table.c.due_date, table.c.compliance_status)
-        .join(submissions, submissions.c.id == table.c.submission_id)
-        .where(submissions.c.status == "current"),
+        select(table.c.authority_code, table.c.due_date, table.c.compliance_status),
     )
     if rows.is_empty():
         return rows

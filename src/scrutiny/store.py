@@ -1,4 +1,9 @@
-"""Reading what is stored: rows of the standard's tables, and any query, as polars frames."""
+"""Reading what is stored: rows of the standard's tables, and any query, as polars frames.
+
+The data tables (and complaint_counts) hold only the rows of current submissions: a
+submission that is replaced has its rows deleted in the same transaction (see
+scrutiny.submissions), so reads need no join to the submissions table.
+"""
 
 from __future__ import annotations
 

@@ -18,14 +18,12 @@ not count. Each quarter uses only itself and the quarters before it: no look-ahe
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 import polars as pl
 
 from scrutiny.indicators import indicator
-from scrutiny.signals.quarters import SIGNAL_SCHEMA, empty, number, quarter_label
+from scrutiny.signals.quarters import empty, frame, number, quarter_label
 
 # Which way is worse for each watched indicator, and the signal a change raises.
 WATCHED: dict[str, tuple[str, str]] = {
@@ -84,10 +82,8 @@ def change_signals(values: pl.DataFrame) -> pl.DataFrame:
 
 
 def _rows(fired: pl.DataFrame) -> pl.DataFrame:
-    if fired.is_empty():
-        return empty()
     rows: list[dict[str, Any]] = []
-    for row in fired.iter_rows(named=True):
+    for row in fired.iter_rows(named=True):  # only the quarters that fired: a few hundred
         item = indicator(row["indicator"])
         _, signal = WATCHED[item.code]
         baseline = row["baseline"] * item.multiplier
@@ -105,21 +101,18 @@ def _rows(fired: pl.DataFrame) -> pl.DataFrame:
                 "signal": signal,
                 "severity": 2 if row["z"] >= Z_ALARM else 1,
                 "sentence": sentence,
-                "evidence": json.dumps(
-                    {
-                        "indicator": item.code,
-                        "value": row["value"],
-                        "numerator": row["numerator"],
-                        "denominator": row["denominator"],
-                        "baseline": baseline,
-                        "z": round(row["z"], 2) if math.isfinite(row["z"]) else None,
-                        "rule": (
-                            f"against the pooled previous {BASELINE_QUARTERS} quarters:"
-                            f" z >= {Z_ALERT:g} on the worse side"
-                        ),
-                    },
-                    sort_keys=True,
-                ),
+                "evidence": {
+                    "indicator": item.code,
+                    "value": row["value"],
+                    "numerator": row["numerator"],
+                    "denominator": row["denominator"],
+                    "baseline": baseline,
+                    "z": round(row["z"], 2),
+                    "rule": (
+                        f"against the pooled previous {BASELINE_QUARTERS} quarters:"
+                        f" z >= {Z_ALERT:g} on the worse side"
+                    ),
+                },
             }
         )
-    return pl.DataFrame(rows, schema=SIGNAL_SCHEMA)
+    return frame(rows)

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, select
 
-from scrutiny.db import DATA_TABLES, submissions
+from scrutiny.db import DATA_TABLES
 from scrutiny.recommendations import read_register
 from scrutiny.signals.quarters import frame, quarter_label, quarter_of
 from scrutiny.store import read_frame
@@ -38,9 +38,7 @@ def read_decisions(engine: Engine, as_of: date) -> pl.DataFrame:
             table.c.decision_date,
             table.c.complaint_handling_fault,
             table.c.public_interest_report,
-        )
-        .join(submissions, submissions.c.id == table.c.submission_id)
-        .where(submissions.c.status == "current", table.c.decision_date <= as_of),
+        ).where(table.c.decision_date <= as_of),
     )
     if rows.is_empty():
         return rows
