@@ -163,3 +163,14 @@ def test_import_command_stores_nothing_and_exits_1_for_a_file_with_errors(engine
     assert result.returncode == 1
     assert "US date" in result.stdout and "nothing was stored" in result.stdout
     assert count_rows(engine, "complaints") == 0
+
+
+def test_read_frame_types_a_column_that_starts_blank_by_all_its_rows(engine):
+    from sqlalchemy import Boolean, cast, literal, null, union_all
+
+    from scrutiny.store import read_frame
+
+    blanks = [select(cast(null(), Boolean).label("flag")) for _ in range(150)]
+    query = union_all(*blanks, select(literal(True, Boolean).label("flag")))
+    flags = read_frame(engine, query)["flag"]
+    assert flags.dtype != pl.Null and flags.to_list()[-1]

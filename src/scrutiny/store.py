@@ -21,7 +21,10 @@ def read_frame(engine: Engine, query: Any) -> pl.DataFrame:
     with engine.connect() as connection:
         result = connection.execute(query)
         rows = [tuple(row) for row in result]
-        return pl.DataFrame(rows, schema=list(result.keys()), orient="row")
+        # Every row decides a column's type: a column blank for its first rows is not Null.
+        return pl.DataFrame(
+            rows, schema=list(result.keys()), orient="row", infer_schema_length=None
+        )
 
 
 def count_rows(
