@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 DEMO_DIR := build/demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint format test demo bench standard clean
+VENDOR := src/scrutiny/web/static/vendor
+.PHONY: help install assets lint format test demo bench standard clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -16,7 +17,21 @@ $(BIN)/scrutiny: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/scrutiny ## Create .venv and install scrutiny with its development tools
+install: $(BIN)/scrutiny $(VENDOR)/.built ## Create .venv, install scrutiny with its development tools and the web assets
+
+# GOV.UK Frontend, Vega and axe-core, pinned in package.json and package-lock.json.
+# vega-interpreter is an ES module importing vega-util; the app loads Vega as a script, so
+# the import is pointed at the global it makes.
+$(VENDOR)/.built: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(VENDOR)/govuk/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets $(VENDOR)/govuk/assets
+	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/
+	sed "1s|^import {\(.*\)} from 'vega-util';|const {\1} = window.vega;|" node_modules/vega-interpreter/build/vega-interpreter.js > $(VENDOR)/vega-interpreter.mjs
+	touch $@
+
+assets: $(VENDOR)/.built ## Install the pinned front-end assets (GOV.UK Frontend, Vega) from npm
 
 lint: install ## ruff (lint and format check) and mypy on the library
 	$(BIN)/ruff check src tests benchmarks scripts
@@ -38,7 +53,8 @@ demo: install ## Build the demo database (real councils and Ombudsman decisions,
 	$(BIN)/scrutiny demo $(DEMO_DIR)
 	SCRUTINY_DATABASE_URL=sqlite:///$(DEMO_DIR)/scrutiny.db $(BIN)/scrutiny submissions list --authority E06000047
 	@echo "Demo database: $(DEMO_DIR)/scrutiny.db. Data standard: $(DEMO_DIR)/standard/standard.md."
-	@echo "There is no web service to start yet: it arrives with issue 8."
+	@echo "Demo accounts (password demo-password): admin@, analyst@, officer@, councillor@demo.scrutiny"
+	SCRUTINY_DATABASE_URL=sqlite:///$(DEMO_DIR)/scrutiny.db $(BIN)/scrutiny serve --port 8000
 
 bench: install ## Run the benchmarks and print their figures (takes a few minutes)
 	taskset -c 0 $(BIN)/python benchmarks/clock.py

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
+from html.parser import HTMLParser
 from typing import Any
 
 import polars as pl
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import OperationalError
 
@@ -159,3 +162,104 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+# --- The web service -----------------------------------------------------------------
+
+WEB_SCALE = 0.02  # a small synthetic nation: every page has data, the build takes seconds
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def demo_url(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[str]:
+    """A small demo database with the demo accounts, built once per session and backend.
+
+    Read-only by convention: tests that change data use `database_url` instead.
+    """
+    from scrutiny.demo import build_demo
+
+    directory = tmp_path_factory.mktemp(f"demo-{request.param}")
+    if request.param == "sqlite":
+        yield build_demo(directory, seed=3, scale=WEB_SCALE).database_url
+        return
+    request.getfixturevalue("postgresql_url")  # the server is up (or the test skips)
+    name = f"scrutiny_demo_{os.getpid()}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?")
+    yield build_demo(directory, seed=3, scale=WEB_SCALE, database_url=url).database_url
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+class _PageChecker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.title = ""
+        self.h1 = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids += [value for name, value in attrs if name == "id" and value]
+        self._in_title = tag == "title"
+        self.h1 += tag == "h1"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+def check_page(html: str) -> None:
+    """Every page: parses, has a title and one h1, and no id used twice."""
+    checker = _PageChecker()
+    checker.feed(html)
+    assert checker.title.strip(), "the page has no title"
+    assert checker.h1 == 1, f"the page has {checker.h1} h1 headings"
+    repeated = sorted({i for i in checker.ids if checker.ids.count(i) > 1})
+    assert not repeated, f"ids used more than once: {repeated}"
+
+
+class PageClient(TestClient):
+    """A test client that checks every HTML page it receives with check_page."""
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        response = super().request(*args, **kwargs)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            check_page(response.text)
+        return response
+
+    def form_token(self, path: str) -> str:
+        """The CSRF token in the form on PATH."""
+        found = re.search(r'name="csrf_token" value="([^"]+)"', self.get(path).text)
+        assert found, f"no form with a CSRF token on {path}"
+        return found.group(1)
+
+    def sign_in(self, email: str, password: str = "demo-password") -> None:
+        token = self.form_token("/sign-in")
+        response = self.post(
+            "/sign-in",
+            data={"email": email, "password": password, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text[:500]
+
+
+def make_client(database_url: str) -> PageClient:
+    """A page-checking client on a fresh app over DATABASE_URL."""
+    from scrutiny.settings import Settings
+    from scrutiny.web import create_app
+
+    return PageClient(create_app(Settings(database_url=database_url, secret_key="test")))
+
+
+@pytest.fixture
+def demo_client(demo_url: str) -> Iterator[PageClient]:
+    """A page-checking client, signed out, on the small demo database."""
+    with make_client(demo_url) as client:
+        yield client

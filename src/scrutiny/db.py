@@ -270,6 +270,44 @@ recommendation_outcomes = Table(
     UniqueConstraint("decision_ref", "recommendation_number"),
 )
 
+# People who sign in to the web service. Council roles belong to one authority; the
+# Ombudsman and admin roles see every authority (a check constraint keeps that straight).
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", Text, nullable=False),  # stored lower-case
+    Column("password_hash", Text, nullable=False),  # argon2id
+    Column("role", Text, nullable=False),
+    Column("authority_code", Text, nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),  # UTC
+    Column("created_at", DateTime(timezone=True), nullable=False),  # UTC
+    Column("last_login_at", DateTime(timezone=True), nullable=True),  # UTC
+    CheckConstraint("role IN ('admin', 'ombudsman', 'council_officer', 'councillor')", name="role"),
+    CheckConstraint(
+        "(role IN ('council_officer', 'councillor')) = (authority_code IS NOT NULL)",
+        name="authority",
+    ),
+    UniqueConstraint("email"),
+)
+
+# API tokens: only a SHA-256 of the token is kept; each is scoped to one authority.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("authority_code", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),  # UTC
+    Column("last_used_at", DateTime(timezone=True), nullable=True),  # UTC
+    Column("revoked_at", DateTime(timezone=True), nullable=True),  # UTC
+    UniqueConstraint("token_hash"),
+)
+
 DATA_TABLES: dict[str, Table] = {
     table.name: table
     for table in (complaints, aggregate_returns, ombudsman_decisions, recommendations)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from scrutiny.accounts import create_user
 from scrutiny.db import make_engine
 from scrutiny.housing_ombudsman import convert, read_findings, write_decisions
 from scrutiny.migrations import upgrade
@@ -29,6 +30,18 @@ from scrutiny.synth import DEFAULT_SEED, generate_dataset
 HOUSING_PERIOD = (date(2019, 4, 1), date(2027, 3, 31))
 SYNTHETIC_TABLES = ("complaints", "ombudsman_decisions", "recommendations")
 DEMO_USER = "demo"
+# Accounts in the demo database, one per role, all with DEMO_PASSWORD. For trying the
+# service on your own machine only: a real database starts with `scrutiny users create`.
+DEMO_AUTHORITY = "E06000047"  # County Durham
+DEMO_OTHER_AUTHORITY = "E08000025"  # Birmingham
+DEMO_PASSWORD = "demo-password"
+DEMO_ACCOUNTS = (
+    ("admin@demo.scrutiny", "admin", None),
+    ("analyst@demo.scrutiny", "ombudsman", None),
+    ("officer@demo.scrutiny", "council_officer", DEMO_AUTHORITY),
+    ("councillor@demo.scrutiny", "councillor", DEMO_AUTHORITY),
+    ("officer@birmingham.demo.scrutiny", "council_officer", DEMO_OTHER_AUTHORITY),
+)
 
 Step = Callable[[str], None]
 
@@ -94,6 +107,17 @@ def build_demo(
     for table in SYNTHETIC_TABLES:
         say(f"importing synthetic {table.replace('_', ' ')}")
         _submit(dataset.files[table], settings, engine)
+
+    say("making the demo accounts")
+    for email, role, authority in DEMO_ACCOUNTS:
+        create_user(
+            engine,
+            email=email,
+            password=DEMO_PASSWORD,
+            role=role,
+            authority_code=authority,
+            actor=DEMO_USER,
+        )
 
     rows = {table: count_rows(engine, table) for table in SYNTHETIC_TABLES}
     engine.dispose()

@@ -30,6 +30,20 @@ class Settings:
         default="cli",
         metadata={"help": "Who is recorded as submitting imports made from the command line."},
     )
+    secret_key: str = field(
+        default="",
+        metadata={
+            "help": "Key that signs web session cookies; set it on a server. Empty: a new "
+            "random key each start, so sign-ins end when the service restarts."
+        },
+    )
+    https: bool = field(
+        default=False,
+        metadata={
+            "help": "true when the web service is reached over HTTPS: cookies are sent only "
+            "over HTTPS and browsers are told to insist on it (HSTS)."
+        },
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -47,6 +61,10 @@ class Settings:
                     raise ValueError(
                         f"{PREFIX}{spec.name.upper()} must be a whole number"
                     ) from None
+            elif spec.type in ("bool", bool):
+                if raw.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(f"{PREFIX}{spec.name.upper()} must be true or false")
+                values[spec.name] = raw.lower() in ("true", "1")
             else:
                 values[spec.name] = raw
         return cls(**values)  # type: ignore[arg-type]

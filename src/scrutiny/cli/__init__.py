@@ -13,6 +13,7 @@ from scrutiny.cli import (  # noqa: F401  (registers)
     returns,
     signals,
     spc,
+    web,
 )
 from scrutiny.cli.base import app
 

@@ -1,0 +1,106 @@
+"""The app factory: one FastAPI app per Settings, with its engine, templates and guards."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from scrutiny.db import make_engine
+from scrutiny.settings import Settings
+from scrutiny.web.cache import DataCache
+from scrutiny.web.pages import render
+from scrutiny.web.security import SecurityHeaders
+
+STATIC = Path(__file__).parent / "static"
+SESSION_COOKIE = "scrutiny_session"
+SESSION_HOURS = 8
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The web service for SETTINGS (default: from the environment)."""
+    from scrutiny.web.views import ROUTERS
+
+    settings = settings or Settings.from_env()
+    app = FastAPI(
+        title="scrutiny",
+        version="1",
+        description="Complaint-handling performance of English councils: open data, "
+        "benchmarks, Ombudsman recommendations and returns. Public data needs no token; "
+        "submitting a return needs an API token scoped to one authority "
+        "(`Authorization: Bearer scr_...`).",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.cache = DataCache(app.state.engine)
+    app.add_middleware(SecurityHeaders, https=settings.https)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key or secrets.token_urlsafe(32),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_HOURS * 3600,
+        same_site="lax",
+        https_only=settings.https,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    # GOV.UK Frontend's stylesheet finds its fonts and images under /assets.
+    assets = STATIC / "vendor" / "govuk" / "assets"
+    app.mount("/assets", StaticFiles(directory=assets, check_dir=False), name="assets")
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    return app
+
+
+ERROR_PAGES = {
+    401: ("You need to sign in", "Sign in to see this page."),
+    403: ("You cannot see this page", "Your account does not give access to this page."),
+    404: ("Page not found", "If you typed the web address, check it is correct."),
+    405: ("Page not found", "This address does not accept that kind of request."),
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+    if _wants_json(request):
+        return JSONResponse(
+            {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+        )
+    if error.status_code == 401:
+        return Response(status_code=303, headers={"Location": f"/sign-in?next={request.url.path}"})
+    title, hint = ERROR_PAGES.get(error.status_code, ("Sorry, there is a problem", ""))
+    detail = error.detail if isinstance(error.detail, str) and error.status_code == 400 else hint
+    return render(
+        request,
+        "error.html",
+        {"title": title, "detail": detail},
+        status_code=error.status_code,
+    )
+
+
+async def _invalid_request(request: Request, error: RequestValidationError) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": jsonable_encoder(error.errors())}, status_code=422)
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in error.errors()
+    )
+    return render(
+        request,
+        "error.html",
+        {"title": "Sorry, there is a problem", "detail": f"Check the address: {problems}."},
+        status_code=400,
+    )

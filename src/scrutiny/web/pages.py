@@ -1,0 +1,113 @@
+"""Rendering pages: one Jinja environment with GOV.UK Frontend's macros, and render()."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    select_autoescape,
+)
+
+from scrutiny.web.security import context_user
+
+TEMPLATES = Path(__file__).parent / "templates"
+SERVICE_NAME = "Complaint handling scrutiny"
+
+
+def _number(value: object, places: int = 1) -> str:
+    """A figure for people: thousands separated, a dash for nothing."""
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "–"
+        return f"{value:,.{places}f}"
+    return str(value)
+
+
+def _day(value: object) -> str:
+    """A date the GOV.UK way: 4 June 2025."""
+    if isinstance(value, datetime | date):
+        return f"{value.day} {value:%B %Y}"
+    return "–" if value is None else str(value)
+
+
+def _words(value: object) -> str:
+    """A code-list value as words: not_upheld -> not upheld."""
+    return "–" if value is None else str(value).replace("_", " ")
+
+
+def navigation(user: Any, path: str) -> list[dict[str, Any]]:
+    """The service navigation for this visitor: public pages, then what their role adds."""
+    items = [
+        ("/", "National picture"),
+        ("/councils", "Councils"),
+        ("/compare", "Compare"),
+        ("/data", "Open data"),
+    ]
+    if user is not None:
+        code = user.authority_code
+        if user.role == "council_officer":
+            items += [(f"/council/{code}/returns", "Returns")]
+            items += [(f"/council/{code}/recommendations", "Recommendations")]
+        if user.role in ("council_officer", "councillor"):
+            items += [(f"/council/{code}/scrutiny", "Scrutiny dashboard")]
+        if user.role in ("ombudsman", "admin"):
+            items += [("/ombudsman/watchlist", "Watchlist"), ("/ombudsman/evidence", "Evidence")]
+            items += [("/ombudsman/data-quality", "Data quality")]
+        if user.role == "admin":
+            items += [("/admin/users", "Admin")]
+        items += [("/account", "Your account")]
+    else:
+        items += [("/sign-in", "Sign in")]
+
+    def active(href: str) -> bool:
+        return path == href if href == "/" else path == href or path.startswith(href + "/")
+
+    return [{"href": href, "text": text, "active": active(href)} for href, text in items]
+
+
+def make_environment() -> Environment:
+    environment = Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(TEMPLATES),
+                PrefixLoader(
+                    {"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}
+                ),
+            ]
+        ),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(number=_number, day=_day, words=_words)
+    environment.globals.update(service_name=SERVICE_NAME, navigation=navigation)
+    return environment
+
+
+ENVIRONMENT = make_environment()
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """TEMPLATE with CONTEXT, the visitor and the current path, as an HTML response."""
+    page = ENVIRONMENT.get_template(template).render(
+        request=request, path=request.url.path, **context_user(request), **(context or {})
+    )
+    return HTMLResponse(page, status_code=status_code)

@@ -1,0 +1,29 @@
+"""The views, one module per kind of user. Each module has one `router`."""
+
+from fastapi import APIRouter
+
+from scrutiny.web.views import (
+    account,
+    admin,
+    api,
+    councils,
+    national,
+    ombudsman,
+    opendata,
+    recommendations,
+    returns,
+    scrutiny_dashboard,
+)
+
+ROUTERS: list[APIRouter] = [
+    national.router,
+    councils.router,
+    opendata.router,
+    account.router,
+    returns.router,
+    recommendations.router,
+    scrutiny_dashboard.router,
+    ombudsman.router,
+    admin.router,
+    api.router,
+]
