@@ -54,6 +54,7 @@ def quarter_rows(
     rate: float = 10.0,
     on_time: float = 0.8,
     escalated: float = 0.1,
+    upheld_share: float = 0.4,
 ) -> list[dict[str, Any]]:
     """A council's aggregate return for one quarter: stage 1 and stage 2 rows."""
     received = round(population / 10_000 * rate) + wiggle
@@ -62,7 +63,7 @@ def quarter_rows(
     common = {"authority_code": council, "period_start": start, "period_end": end}
 
     def stage(number: int, count: int, timely: int) -> dict[str, Any]:
-        upheld = count * 4 // 10
+        upheld = round(count * upheld_share) if number == 1 else count * 4 // 10
         return common | {
             "stage": number,
             "received": count,
@@ -443,3 +444,99 @@ def test_a_sudden_change_against_the_councils_own_year_is_flagged_and_a_steady_o
     assert sudden["period_start"].unique().to_list() == [LAST[0]]
     evidence = json.loads(sudden.row(0, named=True)["evidence"])
     assert evidence["z"] >= 4 and "previous 4 quarters" in evidence["rule"]
+
+
+def test_a_councils_fourth_quarter_is_compared_with_its_first_three_and_its_third_is_not(
+    engine, tmp_path
+):
+    changes = {"2021-22 Q3": {"on_time": 0.3}, "2021-22 Q4": {"on_time": 0.3}}
+    store(engine, tmp_path, "returns", national_returns(**changes))
+    sudden = signals_of(compute_signals(engine, date(2022, 4, 30)), "sudden_change")
+    assert sudden["period_start"].unique().to_list() == [date(2022, 1, 1)]
+    row = sudden.row(0, named=True)
+    assert evidence(row)["baseline_quarters"] == 3
+    assert "over the previous 3 quarters" in row["sentence"]
+
+
+@pytest.mark.parametrize(
+    ("upheld_share", "fires"),
+    [
+        (0.55, True),  # 15 points above its usual 40%: beyond the lower bar for uphold rates
+        (0.46, False),  # 6 points: fewer than the 8 the rule asks for
+        (0.25, False),  # a fall in the uphold rate is not a warning
+    ],
+)
+def test_a_rise_in_the_uphold_rate_is_a_sudden_change_at_its_lower_bar(
+    engine, tmp_path, upheld_share, fires
+):
+    changes = {"2023-24 Q4": {"upheld_share": upheld_share}}
+    store(engine, tmp_path, "returns", national_returns(**changes))
+    sudden = signals_of(compute_signals(engine, date(2024, 4, 30)), "sudden_change")
+    assert sudden.height == (1 if fires else 0)
+    if fires:
+        row = sudden.row(0, named=True)
+        assert evidence(row)["indicator"] == "stage1_upheld"
+        assert "z >= 2.75" in evidence(row)["rule"]
+        assert "at least 8 points" in evidence(row)["rule"]
+        assert "55% in 2023-24 Q4, against 40% over the previous 4 quarters" in row["sentence"]
+
+
+def due_recommendations(ref: str, due: date, on_time: int, missed: int) -> list[dict[str, Any]]:
+    """ON_TIME recommendations completed before DUE and MISSED never complied with."""
+    agreed = due - timedelta(days=60)
+    rows = []
+    for number in range(1, on_time + missed + 1):
+        late = number > on_time
+        row = recommendation(number, due, None if late else agreed, "not_complied")
+        row |= {"decision_ref": ref, "agreed_date": agreed}
+        row["compliance_status"] = "not_complied" if late else "complied"
+        rows.append(row)
+    return rows
+
+
+def record(*quarters: tuple[int, int]) -> list[dict[str, Any]]:
+    """Recommendations due mid-quarter from 2022-23 Q3 on: (on time, missed) per quarter."""
+    rows = []
+    for index, (on_time, missed) in enumerate(quarters):
+        due = pl.select(pl.lit(date(2022, 11, 15)).dt.offset_by(f"{3 * index}mo")).item()
+        rows += due_recommendations(f"22 100 {index:03d}", due, on_time, missed)
+    return rows
+
+
+# The year before (2022-23 Q3 to 2023-24 Q2), then the six months to 2023-24 Q4's end.
+@pytest.mark.parametrize(
+    ("quarters", "severity"),
+    [
+        ([(2, 0), (3, 0), (2, 0), (3, 0), (0, 3), (0, 3)], 2),  # all 6 missed, none before
+        ([(3, 0), (3, 0), (3, 0), (3, 0), (1, 2), (1, 2)], 1),  # 4 of 6, none of 12 before
+        ([(3, 1), (3, 1), (3, 1), (3, 1), (3, 1), (3, 1)], None),  # a steady one in four
+        ([(8, 0), (8, 0), (8, 0), (8, 0), (0, 1), (0, 1)], None),  # only two missed
+        ([(2, 0), (3, 0), (2, 0), (3, 0), (6, 1), (6, 2)], None),  # 3 of 15: not 25 points
+    ],
+)
+def test_a_clearly_larger_share_of_recommendations_missed_than_the_year_before_is_flagged(
+    engine, tmp_path, quarters, severity
+):
+    store(engine, tmp_path, "recommendations", record(*quarters))
+    found = signals_of(compute_signals(engine, date(2024, 4, 30)), "compliance_falling")
+    if severity is None:
+        assert found.is_empty()
+        return
+    row = found.filter(pl.col("period_start") == date(2024, 1, 1)).row(0, named=True)
+    assert row["severity"] == severity
+    recent = sum(m for _, m in quarters[4:])
+    assert row["sentence"].startswith(
+        f"{recent} of 6 Ombudsman recommendations due in the six months to the end of "
+        "2023-24 Q4 were not complied with by the due date"
+    )
+    assert "Fisher's exact test" in evidence(row)["rule"]
+    assert evidence(row)["baseline_missed"] == 0
+
+
+def test_compliance_falling_uses_only_recommendations_due_by_each_quarters_end(engine, tmp_path):
+    quarters = [(2, 0), (3, 0), (2, 0), (3, 0), (1, 2), (0, 3), (0, 4)]
+    store(engine, tmp_path, "recommendations", record(*quarters))
+    found = signals_of(compute_signals(engine, date(2024, 7, 31)), "compliance_falling")
+    earlier = signals_of(compute_signals(engine, date(2024, 3, 31)), "compliance_falling")
+    assert earlier.height > 0
+    assert found.filter(pl.col("period_end") <= date(2024, 3, 31)).equals(earlier)

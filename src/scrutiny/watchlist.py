@@ -20,18 +20,20 @@ from sqlalchemy import Engine
 from scrutiny.signals import SIGNALS, compute_signals
 from scrutiny.signals.quarters import last_complete_quarter, quarter_label, short_names
 
-# What each signal is worth, per point of severity. Set on the synthetic demo data by
+# What each signal is worth, per point of severity. Set on the synthetic demo data with
 # benchmarks/early_warning.py --tune (a search over weights and thresholds for the most
 # failing councils flagged within two quarters with at most 5% of healthy council-years
-# flagged; figures in docs/early-warning.md). The scenarios planted there are ours, so
-# these are a reasoned starting point, not a validated model.
-# - A sudden change against the council's own previous year (3) and falling complaint
+# flagged; figures in docs/early-warning.md), then by hand: the search's best flagged
+# fewer failing councils than these. The scenarios planted there are ours, so these are a
+# reasoned starting point, not a validated model.
+# - A sudden change against the council's own previous year (3), a clearly larger share of
+#   Ombudsman recommendations missed than in its year before (3) and falling complaint
 #   volumes (2) carry the score: they are rare at healthy councils and came with most
-#   planted failures.
+#   planted failures. Either of the first two puts a council on watch on its own.
 # - Being outside the peer funnel (0) or below peers on volume (0) is chronic for some
 #   healthy councils, so it is shown as a signal but does not add to the score.
-# - Special causes, rising escalations and uphold rates, and missed recommendations
-#   (0.25 to 0.5) count when they come together with other signals.
+# - Special causes, rising escalations and uphold rates on the XmR chart, and any missed
+#   recommendation (0.25 to 0.5) count when they come together with other signals.
 # - Complaint-handling faults and public-interest reports are scattered over healthy
 #   councils in the synthetic data (0); a real public-interest report deserves reading
 #   whatever the score.
@@ -44,6 +46,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "escalation_rising": 0.5,
     "uphold_rising": 0.5,
     "recommendations_missed": 0.5,
+    "compliance_falling": 3.0,
     "complaint_handling_fault": 0.0,
     "public_interest_report": 0.0,
     "return_overdue": 1.0,

@@ -22,6 +22,8 @@ decisions or recommendations concerned).
 - uphold_rising: an upward special cause in the stage 1 uphold rate (read with care).
 - recommendations_missed: Ombudsman recommendations due in the quarter not complied with
   by their due date (2 when the same kind is missed repeatedly).
+- compliance_falling: a clearly larger share of recommendations missed in the last six
+  months than in the council's year before (scrutiny.signals.compliance).
 - complaint_handling_fault: Ombudsman decisions finding fault in complaint handling (2 for
   more than one in the quarter).
 - public_interest_report: an Ombudsman public-interest report (2).
@@ -48,6 +50,7 @@ from scrutiny.authorities import load_authorities
 from scrutiny.indicators import compute_indicators
 from scrutiny.signals.changes import change_signals
 from scrutiny.signals.charts import MINIMUM_POINTS, chart_signals
+from scrutiny.signals.compliance import compliance_signals
 from scrutiny.signals.funnels import funnel_signals
 from scrutiny.signals.ombudsman import (
     decision_signals,
@@ -67,6 +70,7 @@ SIGNALS = (
     "escalation_rising",
     "uphold_rising",
     "recommendations_missed",
+    "compliance_falling",
     "complaint_handling_fault",
     "public_interest_report",
     "return_overdue",
@@ -114,12 +118,14 @@ def compute_signals(
     groups = peer_groups(peers)
     values = indicators if indicators is not None else compute_indicators(engine, "quarter")
     values = values.filter(pl.col("period_end") <= as_of)
+    recommendations = read_recommendations(engine, as_of)
     found = [
         funnel_signals(values, groups),
         chart_signals(values, minimum_points),
         change_signals(values),
         decision_signals(read_decisions(engine, as_of)),
-        recommendation_signals(read_recommendations(engine, as_of)),
+        recommendation_signals(recommendations),
+        compliance_signals(recommendations),
         return_signals(read_submissions(engine, as_of), as_of),
     ]
     signals = pl.concat([f for f in found if f.height] or [empty()])
