@@ -17,7 +17,7 @@ from scrutiny.db import make_engine
 from scrutiny.settings import Settings
 from scrutiny.web.cache import DataCache
 from scrutiny.web.pages import render
-from scrutiny.web.security import SecurityHeaders
+from scrutiny.web.security import BodyLimit, SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "scrutiny_session"
@@ -43,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.cache = DataCache(app.state.engine)
+    # Room for the form around the largest file a return may be.
+    app.add_middleware(BodyLimit, limit=settings.max_file_bytes + 1_000_000)
     app.add_middleware(SecurityHeaders, https=settings.https)
     app.add_middleware(
         SessionMiddleware,

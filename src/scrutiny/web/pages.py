@@ -60,8 +60,8 @@ def navigation(user: Any, path: str) -> list[dict[str, Any]]:
         code = user.authority_code
         if user.role == "council_officer":
             items += [(f"/council/{code}/returns", "Returns")]
-            items += [(f"/council/{code}/recommendations", "Recommendations")]
         if user.role in ("council_officer", "councillor"):
+            items += [(f"/council/{code}/recommendations", "Recommendations")]
             items += [(f"/council/{code}/scrutiny", "Scrutiny dashboard")]
         if user.role in ("ombudsman", "admin"):
             items += [("/ombudsman/watchlist", "Watchlist"), ("/ombudsman/evidence", "Evidence")]

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scrutiny.accounts import TokenUser, User, get_user, user_for_token
@@ -164,3 +165,24 @@ def api_user(request: Request) -> TokenUser:
 def context_user(request: Request) -> dict[str, Any]:
     """What every template gets about the visitor."""
     return {"user": session_user(request), "csrf_token": lambda: csrf_token(request)}
+
+
+class BodyLimit:
+    """Refuses a request whose declared body is larger than LIMIT bytes (413), before any
+    of it is read: the CSRF check reads whole forms, uploads included."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length", b"0")
+            if length.isdigit() and int(length) > self.limit:
+                response = PlainTextResponse(
+                    f"The file is too large: the limit is {self.limit // 1_000_000:,} MB.",
+                    status_code=413,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

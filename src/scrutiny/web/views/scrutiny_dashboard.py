@@ -1,7 +1,103 @@
-"""(being written)"""
+"""The scrutiny dashboard for a council's Member Responsible for Complaints (read only).
 
-from fastapi import APIRouter, Depends
+How the council is doing against councils like it in the latest complete financial year,
+its open Ombudsman recommendations and the latest quarter's early-warning signals, and
+the questions the Ombudsman's guides suggest asking (chosen by scrutiny.questions).
+"""
 
-from scrutiny.web.security import csrf_protect
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+
+from scrutiny.accounts import User
+from scrutiny.benchmarking import council_benchmark
+from scrutiny.peers import PeerError
+from scrutiny.questions import (
+    STANDING_QUESTIONS,
+    council_figures,
+    councillor_questions,
+    data_end,
+    latest_quarter,
+    latest_year,
+)
+from scrutiny.recommendations import due_within, overdue, repeat_patterns
+from scrutiny.signals import compute_signals
+from scrutiny.submissions import list_submissions
+from scrutiny.web.pages import render
+from scrutiny.web.security import authority_reader, csrf_protect
+from scrutiny.web.views.recommendations import DUE_WITHIN
+from scrutiny.web.views.returns import council_or_404
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+PEERS = {
+    "type": "Councils of the same type",
+    "region": "Councils of the same type in the same region",
+    "nearest": "Nearest neighbours (similar size, density and deprivation)",
+}
+
+
+@router.get("/council/{code}/scrutiny")
+def scrutiny_dashboard(
+    request: Request, code: str, peers: str = "type", user: User = Depends(authority_reader)
+) -> Response:
+    council = council_or_404(code)
+    if peers not in PEERS:
+        raise HTTPException(400, f"Choose councils to compare with: {', '.join(PEERS)}")
+    engine, cache = request.app.state.engine, request.app.state.cache
+    context = {
+        "title": f"Scrutiny of complaint handling: {council['name']}",
+        "council": council,
+        "code": code,
+        "peers": peers,
+        "peer_choices": [{"value": k, "text": v, "selected": k == peers} for k, v in PEERS.items()],
+        "standing": STANDING_QUESTIONS,
+    }
+    end = cache.get(("returns-data-end",), lambda: data_end(list_submissions(engine)))
+    if end is None:
+        return render(request, "council/scrutiny.html", {**context, "figures": None})
+    period = latest_year(end)
+    quarter_start, quarter_end, quarter = latest_quarter(end)
+    try:
+        benchmark = cache.get(
+            ("council-benchmark", code, period, peers),
+            lambda: council_benchmark(engine, code, period, peers=peers),
+        )
+    except PeerError as error:
+        raise HTTPException(404) from error
+    # Every council's signals come from one computation over all of them (seconds), so
+    # it is cached once per quarter and data version and shared by every council's page.
+    # (The key is the JSON API's too, so the two share one computation.)
+    signals = cache.get(("signals", quarter_end), lambda: compute_signals(engine, quarter_end))
+    latest = signals.filter(
+        (pl.col("authority_code") == code) & (pl.col("period_start") == quarter_start)
+    )
+    today = date.today()
+    late = overdue(engine, today=today, authority_code=code)
+    figures = council_figures(
+        code,
+        period,
+        benchmark=benchmark,
+        overdue=late,
+        repeats=repeat_patterns(engine, authority_code=code),
+        signals=latest,
+        quarter=quarter,
+    )
+    return render(
+        request,
+        "council/scrutiny.html",
+        {
+            **context,
+            "figures": figures,
+            "questions": councillor_questions(figures),
+            "period": period,
+            "quarter": quarter,
+            "today": today,
+            "due_soon": due_within(engine, DUE_WITHIN, today=today, authority_code=code).height,
+            "due_within": DUE_WITHIN,
+        },
+    )

@@ -1,0 +1,185 @@
+"""A council officer's returns page: upload, the problems to fix, resubmission, history."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import make_client
+from scrutiny.accounts import create_user
+from scrutiny.db import make_engine
+from scrutiny.demo import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
+from scrutiny.store import count_rows
+from scrutiny.submissions import list_submissions
+
+RETURNS = Path(__file__).parent / "returns"
+DURHAM = DEMO_AUTHORITY
+OFFICER = "complaints@durham.example.org"
+PASSWORD = "a-long-password"
+
+
+@pytest.fixture
+def officer(database_url):
+    """A client signed in as Durham's complaints officer, on an empty database."""
+    engine = make_engine(database_url)
+    create_user(
+        engine,
+        email=OFFICER,
+        password=PASSWORD,
+        role="council_officer",
+        authority_code=DURHAM,
+        actor="test",
+    )
+    with make_client(database_url) as client:
+        client.sign_in(OFFICER, PASSWORD)
+        yield client, engine
+    engine.dispose()
+
+
+def upload(client, name: str, content: bytes, table: str = "", code: str = DURHAM):
+    token = client.form_token(f"/council/{code}/returns")
+    return client.post(
+        f"/council/{code}/returns",
+        data={"csrf_token": token, "table": table},
+        files={"file": (name, content, "text/csv")},
+    )
+
+
+def test_an_invalid_file_shows_each_error_with_row_column_and_fix_and_stores_nothing(officer):
+    client, engine = officer
+    page = upload(client, "bad_integer.csv", (RETURNS / "bad_integer.csv").read_bytes())
+    assert page.status_code == 400
+    assert "govuk-error-summary" in page.text
+    assert "<title>Error: " in page.text
+    summary = page.text.split("govuk-error-summary__list")[1].split("</ul>")[0]
+    assert "Row 2, column stage (one): Not a whole number." in summary
+    assert "Give a whole number" in summary
+    assert 'href="#problem-1"' in summary and 'id="problem-1"' in page.text
+    assert count_rows(engine, "complaints") == 0
+    assert list_submissions(engine) == []
+
+
+def test_the_problems_download_as_csv_for_the_same_session_only(officer, database_url):
+    client, _ = officer
+    page = upload(client, "bad_integer.csv", (RETURNS / "bad_integer.csv").read_bytes())
+    link = re.search(r'href="(/council/[^"]+/csv)"', page.text).group(1)
+    download = client.get(link)
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    lines = download.text.splitlines()
+    assert lines[0] == "row,column,value,severity,message,fix"
+    assert lines[1].startswith("2,stage,one,error,")
+    with make_client(database_url) as stranger:
+        stranger.sign_in(OFFICER, PASSWORD)
+        assert stranger.get(link).status_code == 404
+
+
+def test_many_errors_are_capped_in_the_summary_and_paged_in_full(officer):
+    client, _ = officer
+    good = (RETURNS / "valid_complaints.csv").read_text().splitlines()
+    row = good[1].replace(",1,", ",one,", 1)
+    rows = [row.replace("T-0001", f"T-{n:04d}") for n in range(120)]
+    page = upload(client, "many.csv", "\n".join([good[0], *rows]).encode())
+    summary = page.text.split("govuk-error-summary__list")[1].split("</ul>")[0]
+    assert summary.count("<li>") == 12  # the file, 10 problems, and the rest
+    assert "and 110 more errors" in summary
+    link = re.search(r'href="(/council/[^"]+\?page=2)"', page.text).group(1)
+    second = client.get(link)
+    assert second.status_code == 200
+    assert 'id="problem-51"' in second.text and "Problems 51 to 100 of 120" in second.text
+    assert client.get(link.replace("page=2", "page=4")).status_code == 404
+
+
+def test_a_valid_file_is_stored_and_listed_in_the_history(officer):
+    client, engine = officer
+    page = upload(client, "valid_complaints.csv", (RETURNS / "valid_complaints.csv").read_bytes())
+    assert page.status_code == 200, page.text[:2000]
+    assert "govuk-notification-banner--success" in page.text
+    assert "3 rows stored as submission" in page.text
+    assert count_rows(engine, "complaints", authority_code=DURHAM) == 3
+    [stored] = list_submissions(engine, DURHAM)
+    assert stored.submitted_by == OFFICER
+    history = client.get(f"/council/{DURHAM}/returns").text
+    assert "valid_complaints.csv" in history and "Current" in history
+
+
+def test_a_corrected_file_for_the_same_period_replaces_the_earlier_one(officer):
+    client, engine = officer
+    first = (RETURNS / "valid_complaints.csv").read_text()
+    upload(client, "complaints.csv", first.encode())
+    corrected = first.replace("Letters now give a named contact", "Letters name a contact")
+    page = upload(client, "complaints-corrected.csv", corrected.encode())
+    assert page.status_code == 200
+    assert "replacing submission" in page.text
+    newer, older = list_submissions(engine, DURHAM)
+    assert (newer.status, older.status) == ("current", "superseded")
+    assert older.superseded_by == newer.id
+    assert count_rows(engine, "complaints", authority_code=DURHAM) == 3
+    history = client.get(f"/council/{DURHAM}/returns").text
+    assert "Superseded" in history and "complaints-corrected.csv" in history
+
+
+def test_a_file_with_another_councils_rows_is_refused_and_nothing_stored(officer):
+    client, engine = officer
+    text = (RETURNS / "valid_complaints.csv").read_text()
+    mixed = text.replace(f"{DURHAM},T-0002", f"{DEMO_OTHER_AUTHORITY},T-0002")
+    page = upload(client, "mixed.csv", mixed.encode())
+    assert page.status_code == 400
+    assert "rows for other councils" in page.text and DEMO_OTHER_AUTHORITY in page.text
+    assert list_submissions(engine) == []
+
+
+def test_ombudsman_tables_cannot_be_sent_by_a_council(officer):
+    client, engine = officer
+    text = (RETURNS / "valid_recommendations.csv").read_text().replace("E10000017", DURHAM)
+    page = upload(client, "recommendations.csv", text.encode())
+    assert page.status_code == 400
+    assert "comes from the Ombudsman" in page.text
+    assert list_submissions(engine) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "the file is empty"),
+        ("old.xls", (RETURNS / "old_excel.xls").read_bytes(), "old-style .xls"),
+        ("binary.csv", (RETURNS / "binary.csv").read_bytes(), "cannot be read"),
+    ],
+)
+def test_files_that_cannot_be_read_get_a_clear_message(officer, name, content, message):
+    client, engine = officer
+    page = upload(client, name, content)
+    assert page.status_code == 400
+    assert message in page.text
+    assert list_submissions(engine) == []
+
+
+def test_officers_of_another_council_cannot_open_or_post_to_durhams_returns(demo_client):
+    demo_client.sign_in("officer@birmingham.demo.scrutiny")
+    assert demo_client.get(f"/council/{DURHAM}/returns").status_code == 403
+    token = demo_client.form_token(f"/council/{DEMO_OTHER_AUTHORITY}/returns")
+    refused = demo_client.post(
+        f"/council/{DURHAM}/returns",
+        data={"csrf_token": token},
+        files={"file": ("x.csv", (RETURNS / "valid_complaints.csv").read_bytes(), "text/csv")},
+    )
+    assert refused.status_code == 403
+
+
+def test_a_councillor_cannot_open_the_returns_page(demo_client):
+    demo_client.sign_in("councillor@demo.scrutiny")
+    assert demo_client.get(f"/council/{DURHAM}/returns").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(demo_client):
+    page = demo_client.get(f"/council/{DURHAM}/returns", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
+
+
+def test_the_history_shows_the_demo_returns_of_the_officers_own_council(demo_client):
+    demo_client.sign_in("officer@demo.scrutiny")
+    page = demo_client.get(f"/council/{DURHAM}/returns")
+    assert page.status_code == 200
+    assert "complaints.csv" in page.text and "Durham County Council" in page.text
