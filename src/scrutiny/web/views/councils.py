@@ -1,7 +1,207 @@
-"""(being written)"""
+"""Councils: search, a page per council, and councils side by side (public)."""
 
-from fastapi import APIRouter, Depends
+from __future__ import annotations
 
+from datetime import date
+
+import polars as pl
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from scrutiny.authorities import load_authorities, search_authorities
+from scrutiny.council_figures import (
+    council_benchmark_from,
+    decision_summary,
+    ombudsman_decisions,
+    service_improvements,
+    spc_series,
+)
+from scrutiny.funnel_plot import position
+from scrutiny.headlines import national_headlines
+from scrutiny.indicators import Indicator, load_indicators
+from scrutiny.recommendations import measures, read_register
+from scrutiny.web.charts import ChartView, cached_chart, figure, spc_view
+from scrutiny.web.pages import render
 from scrutiny.web.security import csrf_protect
+from scrutiny.web.views.national import (
+    PEER_CHOICES,
+    Peers,
+    cached_page,
+    chosen_indicator,
+    chosen_period,
+    council_names,
+    funnel_chart_view,
+    indicator_rows,
+    period_items,
+    select_items,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+RECENT_DECISIONS = 20
+RECENT_RECOMMENDATIONS = 10
+MOST_COMPARED = 4
+OPEN_STATES = ("agreed", "due", "evidence_submitted")
+
+
+@router.get("/councils")
+def search(request: Request, q: str = "") -> Response:
+    found = search_authorities(q).sort("name")
+    return render(
+        request,
+        "public/search.html",
+        {"title": "Find a council", "q": q, "councils": found.to_dicts()},
+    )
+
+
+@router.get("/councils/{code}")
+def council(
+    request: Request,
+    code: str,
+    period: str | None = None,
+    indicator: str | None = None,
+    peers: Peers = "type",
+) -> Response:
+    authority = _authority(code)
+    if not authority["current"]:
+        return render(request, "public/former_council.html", _former(authority))
+    version = request.app.state.cache.version()
+    label, grain, start, end = chosen_period(request, period, version)
+    item = chosen_indicator(indicator)
+    return cached_page(
+        request,
+        lambda: _council_page(request, authority, version, (label, grain, start, end), item, peers),
+        version,
+    )
+
+
+def _authority(code: str) -> dict[str, object]:
+    found = load_authorities().filter(pl.col("gss_code") == code.strip().upper())
+    if found.is_empty():
+        raise HTTPException(404)
+    return found.row(0, named=True)
+
+
+def _former(authority: dict[str, object]) -> dict[str, object]:
+    successor = None
+    if authority["replaced_by_gss_code"]:
+        successor = _authority(str(authority["replaced_by_gss_code"]))
+    return {"title": str(authority["name"]), "authority": authority, "successor": successor}
+
+
+def _council_page(
+    request: Request,
+    authority: dict[str, object],
+    version: int,
+    period: tuple[str, str, date, date],
+    item: Indicator,
+    peers: str,
+) -> HTMLResponse:
+    label, grain, start, end = period
+    engine = request.app.state.engine
+    cache = request.app.state.cache
+    code = str(authority["gss_code"])
+    name = str(authority["name"])
+    rows = indicator_rows(request, grain, version)
+    benchmark = council_benchmark_from(rows, code, start, peers)
+    funnel = funnel_chart_view(request, version, grain, start, label, item, code, peers)
+
+    def build_spc() -> ChartView | None:
+        quarters = indicator_rows(request, "quarter", version)
+        series = spc_series(quarters, code, item.code)
+        return spc_view(series, item, id="spc-chart", council=name)
+
+    spc = cached_chart(request, ("spc", code, item.code), build_spc, version)
+    decisions = ombudsman_decisions(engine, code)
+    today = date.today()
+    register = cache.get(("register", today), lambda: read_register(engine, today), version)
+    mine = register.filter(pl.col("authority_code") == code).sort("due_date", descending=True)
+    compliance = cache.get(("measures", today), lambda: measures(engine, today=today), version)
+    improvements = service_improvements(engine, start, end, code)
+    return render(
+        request,
+        "public/council.html",
+        {
+            "title": name,
+            "authority": authority,
+            "period": label,
+            "item": item,
+            "peers": peers,
+            "peer_name": benchmark.get_column("peer_group")[0] if benchmark.height else "",
+            "benchmark": benchmark.to_dicts(),
+            "names": {i.code: i for i in load_indicators()},
+            "figure": figure,
+            "position": position,
+            "funnel": funnel,
+            "spc": spc,
+            "decision_counts": decision_summary(decisions).to_dicts(),
+            "decisions": decisions.head(RECENT_DECISIONS).to_dicts(),
+            "decision_total": decisions.height,
+            "compliance": next(
+                iter(compliance.filter(pl.col("authority_code") == code).to_dicts()), None
+            ),
+            "open_recommendations": mine.filter(pl.col("state").is_in(OPEN_STATES)).to_dicts(),
+            "recent_recommendations": mine.filter(~pl.col("state").is_in(OPEN_STATES))
+            .head(RECENT_RECOMMENDATIONS)
+            .to_dicts(),
+            "improvements": improvements.to_dicts(),
+            "choices": {
+                "period": period_items(request, version, label),
+                "indicator": select_items({i.code: i.name for i in load_indicators()}, item.code),
+                "peers": select_items(PEER_CHOICES, peers),
+            },
+        },
+    )
+
+
+@router.get("/compare")
+def compare(
+    request: Request,
+    codes: list[str] = Query(default=[]),
+    period: str | None = None,
+) -> Response:
+    version = request.app.state.cache.version()
+    label, grain, start, _ = chosen_period(request, period, version)
+    councils = council_names()
+    chosen = list(dict.fromkeys(c.strip().upper() for c in codes if c.strip()))
+    unknown = [c for c in chosen if c not in councils]
+    if unknown:
+        raise HTTPException(400, f"Not a current council: {', '.join(unknown)}.")
+    if len(chosen) > MOST_COMPARED:
+        raise HTTPException(400, f"Compare at most {MOST_COMPARED} councils at once.")
+    return cached_page(
+        request, lambda: _compare_page(request, version, chosen, (label, grain, start)), version
+    )
+
+
+def _compare_page(
+    request: Request, version: int, chosen: list[str], period: tuple[str, str, date]
+) -> HTMLResponse:
+    label, grain, start = period
+    councils = council_names()
+    rows = indicator_rows(request, grain, version)
+    cache = request.app.state.cache
+    headlines = cache.get(
+        ("headlines", grain, start), lambda: national_headlines(rows, start), version
+    )
+    columns = []
+    for code in chosen:
+        placed = council_benchmark_from(rows, code, start, "type")
+        by_indicator = {r["indicator"]: r for r in placed.iter_rows(named=True)}
+        columns.append({"code": code, "name": councils[code], "figures": by_indicator})
+    slots = [*chosen, *[""] * (MOST_COMPARED - len(chosen))][: max(MOST_COMPARED, len(chosen))]
+    return render(
+        request,
+        "public/compare.html",
+        {
+            "title": "Compare councils",
+            "period": label,
+            "columns": columns,
+            "indicators": load_indicators(),
+            "england": {r["indicator"]: r for r in headlines.iter_rows(named=True)},
+            "figure": figure,
+            "position": position,
+            "slots": [select_items({"": "Choose a council", **councils}, slot) for slot in slots],
+            "periods": period_items(request, version, label),
+        },
+    )

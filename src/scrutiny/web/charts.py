@@ -1,0 +1,264 @@
+"""Charts on pages: a chart from scrutiny.charts with its words and figures, drawn once.
+
+`templates/macros/charts.html` shows a ChartView as an SVG image (so it works without
+JavaScript), the Vega-Lite spec for charts.mjs to make it interactive, a caption and the
+figures as a table. Drawing an SVG costs tenths of a second for a funnel of 300 councils,
+so a view is built once per data version and key, through the app's DataCache.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from fastapi import Request
+
+from scrutiny.charts import (
+    VARIATION_WORDS,
+    distribution_chart,
+    funnel_chart,
+    spc_chart,
+    to_spec,
+    to_svg,
+)
+from scrutiny.funnel_plot import FunnelPlot, denominator_words
+from scrutiny.indicators import Indicator
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """Everything the chart macro shows: ids must be unique on the page."""
+
+    id: str
+    title: str
+    caption: str
+    alt: str
+    svg_base64: str
+    spec: dict[str, Any]
+    headings: list[str]
+    rows: list[list[str]]
+
+
+def chart_view(
+    chart: Any,
+    *,
+    id: str,
+    title: str,
+    caption: str,
+    alt: str,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[object]],
+) -> ChartView:
+    """A ChartView of CHART (an Altair chart), with its figures as table ROWS."""
+    spec = to_spec(chart)
+    svg = to_svg(spec)
+    return ChartView(
+        id=id,
+        title=title,
+        caption=caption,
+        alt=alt,
+        svg_base64=base64.b64encode(svg.encode("utf-8")).decode("ascii"),
+        spec=spec,
+        headings=list(headings),
+        rows=[[_cell(value) for value in row] for row in rows],
+    )
+
+
+def cached_chart(
+    request: Request,
+    key: Hashable,
+    build: Callable[[], ChartView | None],
+    version: int | None = None,
+) -> ChartView | None:
+    """The ChartView BUILD makes, kept for this data version under KEY."""
+    view: ChartView | None = request.app.state.cache.get(("chart", key), build, version)
+    return view
+
+
+def _cell(value: object) -> str:
+    """A table cell: figures with separators and one decimal place, a dash for none."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != value:
+            return "–"
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def figure(value: object, unit: str) -> str:
+    """An indicator's value for people: rates per resident to 2 places, others to 1."""
+    if not isinstance(value, int | float) or value != value:
+        return "–"
+    places = 2 if unit.startswith("per ") else 1
+    return f"{value:,.{places}f}{'%' if unit == 'percent' else ''}"
+
+
+def funnel_view(plot: FunnelPlot, *, id: str, period: str) -> ChartView:
+    """A funnel plot's ChartView, its table listing every council on it."""
+    item = plot.indicator
+    points = plot.points
+    chart = funnel_chart(
+        points,
+        plot.curve,
+        target=plot.target,
+        value_title=item.unit.capitalize(),
+        denominator_title=denominator_words(item),
+        highlight=plot.highlight,
+    )
+    counts = points.get_column("flag").value_counts()
+    counted = dict(zip(counts["flag"].to_list(), counts["count"].to_list(), strict=True))
+    above = counted.get("high_alarm", 0)
+    below = counted.get("low_alarm", 0)
+    about = ""
+    chosen = points.filter(pl.col("code") == (plot.highlight or ""))
+    if chosen.height:
+        row = chosen.row(0, named=True)
+        about = f" {row['name']} is {row['position']}, at {figure(row['value'], item.unit)}."
+    widened = " widened for over-dispersion" if plot.adjusted else ""
+    return chart_view(
+        chart,
+        id=id,
+        title=f"{item.name}, {period}: funnel plot",
+        caption=(
+            f"Each dot is a council: {plot.group}. The solid horizontal line is the "
+            f"group's figure ({figure(plot.target, item.unit)}); the dashed curves are 95% "
+            f"limits and the solid curves 99.8% limits{widened}. A council outside the "
+            "99.8% limits differs from the group by more than chance would explain. "
+            "Funnel plots show position, not rank."
+        ),
+        alt=(
+            f"Funnel plot of {item.name.lower()} in {period} for {points.height} councils "
+            f"({plot.group}) against {denominator_words(item).lower()}. {above} are above "
+            f"the 99.8% limit and {below} below it.{about}"
+        ),
+        headings=[
+            "Council",
+            item.unit.capitalize(),
+            denominator_words(item),
+            "Lower 99.8% limit",
+            "Lower 95% limit",
+            "Upper 95% limit",
+            "Upper 99.8% limit",
+            "Funnel position",
+        ],
+        rows=[
+            [
+                row["name"],
+                figure(row["value"], item.unit),
+                f"{row['denominator']:,.0f}",
+                figure(row["lower_99_8"], item.unit),
+                figure(row["lower_95"], item.unit),
+                figure(row["upper_95"], item.unit),
+                figure(row["upper_99_8"], item.unit),
+                row["position"],
+            ]
+            for row in points.iter_rows(named=True)
+        ],
+    )
+
+
+def distribution_view(
+    values: pl.DataFrame,
+    item: Indicator,
+    *,
+    id: str,
+    period: str,
+    highlight: str | None = None,
+) -> ChartView | None:
+    """A histogram of one indicator across councils; None when no council has a figure."""
+    if values.is_empty():
+        return None
+    column = values.get_column("value")
+    chosen = values.filter(pl.col("code") == (highlight or ""))
+    about = ""
+    if chosen.height:
+        row = chosen.row(0, named=True)
+        about = f" {row['name']}: {figure(row['value'], item.unit)} (orange line)."
+    return chart_view(
+        distribution_chart(values, value_title=item.unit.capitalize(), highlight=highlight),
+        id=id,
+        title=f"{item.name}, {period}: spread across councils",
+        caption=(
+            "Each bar counts the councils whose figure falls in its range; the dashed line "
+            "is the median council."
+            + (" The orange line marks the chosen council." if chosen.height else "")
+        ),
+        alt=(
+            f"Histogram of {item.name.lower()} across {values.height} councils in {period}: "
+            f"median {figure(column.median(), item.unit)}, the middle half between "
+            f"{figure(column.quantile(0.25, 'linear'), item.unit)} and "
+            f"{figure(column.quantile(0.75, 'linear'), item.unit)}, ranging from "
+            f"{figure(column.min(), item.unit)} to {figure(column.max(), item.unit)}.{about}"
+        ),
+        headings=["Council", item.unit.capitalize(), "Numerator", "Denominator"],
+        rows=[
+            [
+                row["name"],
+                figure(row["value"], item.unit),
+                f"{row['numerator']:,.0f}",
+                f"{row['denominator']:,.0f}",
+            ]
+            for row in values.iter_rows(named=True)
+        ],
+    )
+
+
+def spc_view(series: pl.DataFrame, item: Indicator, *, id: str, council: str) -> ChartView | None:
+    """A council's quarterly SPC chart; None when it has fewer than two quarters."""
+    if series.height < 2:
+        return None
+    first, last = series.row(0, named=True), series.row(-1, named=True)
+    special = series.filter(pl.col("variation") != "common_cause").height
+    limits = (
+        f"process limits {figure(last['lower_limit'], item.unit)} to "
+        f"{figure(last['upper_limit'], item.unit)}"
+        if last["upper_limit"] is not None
+        else "too few quarters for process limits (13 are needed)"
+    )
+    return chart_view(
+        spc_chart(series, value_title=item.unit.capitalize()),
+        id=id,
+        title=f"{item.name}: {council} quarter by quarter",
+        caption=(
+            "A statistical process control (XmR) chart, drawn the Making Data Count way: the "
+            "solid line is the mean, the dashed lines the process limits. Points in colour "
+            "show special-cause variation (blue improvement, orange concern); grey points "
+            "are common-cause variation, which needs no explanation."
+        ),
+        alt=(
+            f"SPC chart of {council}'s {item.name.lower()} for {series.height} quarters from "
+            f"{first['period']} to {last['period']}: mean {figure(last['mean'], item.unit)}, "
+            f"{limits}. {special} quarters show special-cause variation; the latest, "
+            f"{last['period']} at {figure(last['value'], item.unit)}, is "
+            f"{VARIATION_WORDS[last['variation']]}."
+        ),
+        headings=[
+            "Quarter",
+            item.unit.capitalize(),
+            "Mean",
+            "Lower limit",
+            "Upper limit",
+            "Variation",
+            "Special-cause rules",
+        ],
+        rows=[
+            [
+                row["period"],
+                figure(row["value"], item.unit),
+                figure(row["mean"], item.unit),
+                figure(row["lower_limit"], item.unit),
+                figure(row["upper_limit"], item.unit),
+                VARIATION_WORDS[row["variation"]],
+                row["special_causes"] or "–",
+            ]
+            for row in series.iter_rows(named=True)
+        ],
+    )

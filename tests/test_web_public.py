@@ -1,0 +1,226 @@
+"""The public pages: the national picture, council search, council pages and comparison.
+
+Figures on each page are checked against the library's own figures for the same council
+and period; charts must be there without JavaScript, as SVG images with alt text and a
+table of their figures.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from scrutiny.benchmarking import council_benchmark
+from scrutiny.council_figures import ombudsman_decisions, service_improvements
+from scrutiny.db import make_engine
+from scrutiny.demo import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
+from scrutiny.funnel_plot import position
+from scrutiny.headlines import latest_period, national_headlines, period_label
+from scrutiny.indicators import compute_indicators, indicator
+from scrutiny.web.charts import figure
+
+
+@pytest.fixture
+def library(demo_url: str) -> Iterator[dict[str, object]]:
+    """The library's figures on the demo database: its engine and latest financial year."""
+    engine = make_engine(demo_url)
+    rows = compute_indicators(engine, "financial_year")
+    start = latest_period(rows)
+    assert start is not None
+    yield {
+        "engine": engine,
+        "rows": rows,
+        "start": start,
+        "period": period_label(start, "financial_year"),
+    }
+    engine.dispose()
+
+
+def cell(page: str, attribute: str, value: str) -> str:
+    """The text of the table cell marked ATTRIBUTE="VALUE" on PAGE."""
+    found = re.search(rf'{attribute}="{re.escape(value)}"[^>]*>([^<]*)<', page)
+    assert found, f"no cell {attribute}={value}"
+    return found.group(1).strip()
+
+
+def chart_images(page: str) -> list[tuple[str, str]]:
+    """Each chart's (alt text, SVG) on PAGE, as a browser without JavaScript sees them."""
+    images = re.findall(
+        r'<img class="app-chart__image" src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]*)"',
+        page,
+    )
+    return [(alt, base64.b64decode(data).decode()) for data, alt in images]
+
+
+def test_national_overview_shows_the_latest_year_and_england_s_figures(demo_client, library):
+    page = demo_client.get("/")
+    assert page.status_code == 200
+    assert f"Headline figures for England, {library['period']}" in page.text
+    headlines = national_headlines(library["rows"], library["start"])
+    for row in headlines.iter_rows(named=True):
+        assert cell(page.text, "data-indicator", row["indicator"]) == figure(
+            row["value"], row["unit"]
+        )
+
+
+def test_national_overview_charts_work_without_javascript(demo_client):
+    page = demo_client.get("/?indicator=stage1_on_time").text
+    images = chart_images(page)
+    assert len(images) == 2  # the spread across councils and the funnel plot
+    for alt, svg in images:
+        assert svg.startswith("<svg")
+        assert len(alt) > 80 and "councils" in alt
+    assert page.count("Show the figures in this chart as a table") == 2
+    assert 'id="funnel-chart-spec"' in page and 'id="distribution-chart-spec"' in page
+
+
+def test_national_funnel_highlights_the_chosen_council_among_its_peers(demo_client, library):
+    page = demo_client.get(f"/?indicator=stage1_on_time&code={DEMO_AUTHORITY}&peers=region").text
+    assert "Funnel plot: Durham County Council and its peers" in page
+    alt = next(alt for alt, _ in chart_images(page) if alt.startswith("Funnel plot"))
+    assert "Durham County Council is" in alt
+    assert "councils in North East" in alt
+
+
+def test_a_median_indicator_has_its_spread_but_no_funnel(demo_client):
+    page = demo_client.get("/?indicator=stage1_median_days").text
+    assert len(chart_images(page)) == 1
+    assert "not put on a funnel plot" in page
+
+
+@pytest.mark.parametrize(
+    "query", ["period=last-year", "indicator=happiness", "peers=friends", "code=E99999999"]
+)
+def test_national_overview_refuses_a_wrong_choice_with_a_message(demo_client, query):
+    page = demo_client.get(f"/?{query}")
+    assert page.status_code == 400
+    assert "Sorry, there is a problem" in page.text
+
+
+def test_search_finds_durham_by_name_and_by_code(demo_client):
+    for query in ("Durham", "e06000047"):
+        page = demo_client.get("/councils", params={"q": query})
+        assert page.status_code == 200
+        assert f'href="/councils/{DEMO_AUTHORITY}">Durham County Council</a>' in page.text
+        assert "Birmingham" not in page.text
+
+
+def test_search_form_works_without_javascript_and_says_when_nothing_matches(demo_client):
+    page = demo_client.get("/councils").text
+    assert '<form method="get" action="/councils"' in page and 'name="q"' in page
+    assert "All 317 councils in England" in page or "councils in England, by name" in page
+    nothing = demo_client.get("/councils", params={"q": "Atlantis"}).text
+    assert "No council matches ‘Atlantis’" in nothing
+
+
+def test_council_page_shows_its_benchmark_as_the_library_computes_it(demo_client, library):
+    page = demo_client.get(f"/councils/{DEMO_AUTHORITY}")
+    assert page.status_code == 200
+    assert "<h1" in page.text and "Durham County Council</h1>" in page.text
+    benchmark = council_benchmark(library["engine"], DEMO_AUTHORITY, library["period"])
+    assert benchmark.height > 5
+    for row in benchmark.iter_rows(named=True):
+        item = indicator(row["indicator"])
+        assert cell(page.text, "data-indicator", item.code) == figure(row["value"], item.unit)
+        words = cell(page.text, "data-position", item.code)
+        assert words == position(row["flag"], item.direction)
+    assert not re.search(r"<th[^>]*>\s*(rank|position in england)", page.text, re.I)
+
+
+def test_council_page_has_a_funnel_and_an_spc_chart_as_images(demo_client):
+    page = demo_client.get(f"/councils/{DEMO_AUTHORITY}?indicator=stage1_on_time").text
+    images = dict(chart_images(page))
+    assert len(images) == 2
+    funnel = next(alt for alt in images if alt.startswith("Funnel plot"))
+    spc = next(alt for alt in images if alt.startswith("SPC chart"))
+    assert "Durham County Council is" in funnel
+    assert "quarters from 2020-21 Q1" in spc
+    assert 'id="spc-chart"' in page and 'id="funnel-chart"' in page
+
+
+def test_council_page_lists_ombudsman_decisions_and_recommendations(demo_client, library):
+    code = DEMO_OTHER_AUTHORITY  # Birmingham: real Housing Ombudsman decisions
+    page = demo_client.get(f"/councils/{code}").text
+    decisions = ombudsman_decisions(library["engine"], code)
+    assert f"of {decisions.height:,}" in page
+    assert "Housing Ombudsman" in page
+    newest = decisions.row(0, named=True)
+    assert newest["decision_ref"] in page
+    assert "Ombudsman recommendations and compliance" in page
+
+
+def test_council_page_counts_service_improvements_by_service(demo_client, library):
+    start = library["start"]
+    end = date(start.year + 1, 3, 31)
+    page = demo_client.get(f"/councils/{DEMO_AUTHORITY}").text
+    found = service_improvements(library["engine"], start, end, DEMO_AUTHORITY)
+    assert found.height > 0
+    for row in found.iter_rows(named=True):
+        assert cell(page, "data-area", row["service_area"]) == f"{row['improvements']:,}"
+
+
+def test_council_page_for_an_earlier_year_and_a_quarter(demo_client, library):
+    start: date = library["start"]
+    earlier = period_label(start - timedelta(days=365), "financial_year")
+    assert (
+        f"Indicators against its peers, {earlier}"
+        in demo_client.get(f"/councils/{DEMO_AUTHORITY}?period={earlier}").text
+    )
+    quarter = period_label(start, "quarter")
+    page = demo_client.get(f"/councils/{DEMO_AUTHORITY}", params={"period": quarter})
+    assert page.status_code == 200
+    assert f"Indicators against its peers, {quarter}" in page.text
+
+
+def test_unknown_council_is_a_404_page(demo_client):
+    page = demo_client.get("/councils/E06999999")
+    assert page.status_code == 404
+    assert "Page not found" in page.text
+
+
+def test_a_former_council_says_which_council_took_over(demo_client):
+    page = demo_client.get("/councils/E06000028")  # Bournemouth, now BCP
+    assert page.status_code == 200
+    assert "no longer exists" in page.text
+    assert 'href="/councils/E06000058"' in page.text
+
+
+def test_compare_shows_both_councils_with_the_library_s_figures(demo_client, library):
+    page = demo_client.get(
+        "/compare", params={"codes": [DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY]}
+    ).text
+    assert "Durham County Council" in page and "Birmingham City Council" in page
+    for code in (DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY):
+        benchmark = council_benchmark(library["engine"], code, library["period"])
+        for row in benchmark.filter(pl.col("value").is_not_null()).iter_rows(named=True):
+            shown = re.search(
+                rf'data-council="{code}" data-indicator="{row["indicator"]}">([^<]*)<', page
+            )
+            assert shown, row["indicator"]
+            assert shown.group(1) == figure(row["value"], indicator(row["indicator"]).unit)
+
+
+def test_compare_form_works_without_javascript(demo_client):
+    page = demo_client.get("/compare").text
+    assert '<form method="get" action="/compare"' in page
+    assert page.count('name="codes"') >= 2
+    assert "Choose two or more councils" in page
+
+
+def test_compare_refuses_an_unknown_council(demo_client):
+    page = demo_client.get("/compare", params={"codes": ["E06000047", "NOPE"]})
+    assert page.status_code == 400
+    assert "NOPE" in page.text
+
+
+def test_signed_in_visitors_see_their_own_navigation_on_cached_pages(demo_client):
+    assert 'href="/sign-in"' in demo_client.get(f"/councils/{DEMO_AUTHORITY}").text
+    demo_client.sign_in("officer@demo.scrutiny")
+    page = demo_client.get(f"/councils/{DEMO_AUTHORITY}").text
+    assert f"/council/{DEMO_AUTHORITY}/returns" in page
+    assert "Your account" in page and 'href="/sign-in"' not in page
