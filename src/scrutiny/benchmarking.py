@@ -62,7 +62,7 @@ def _period_rows(engine: Engine, period: str) -> tuple[pl.DataFrame, date]:
     return rows, start
 
 
-def _place(item: Indicator, group: PeerGroup, rows: pl.DataFrame) -> dict[str, object]:
+def place_among_peers(item: Indicator, group: PeerGroup, rows: pl.DataFrame) -> dict[str, object]:
     """One council's row of an indicator placed on the funnel of its peer group."""
     members = rows.filter(
         pl.col("authority_code").is_in([group.authority_code, *group.codes])
@@ -129,7 +129,7 @@ def council_benchmark(
     rows, _ = _period_rows(engine, period)
     group = peer_group(code, peers, k=k, codes=codes)
     placed = [
-        _place(item, group, rows.filter(pl.col("indicator") == item.code))
+        place_among_peers(item, group, rows.filter(pl.col("indicator") == item.code))
         for item in load_indicators()
     ]
     return pl.DataFrame([p for p in placed if p], schema=BENCHMARK_SCHEMA, orient="row")
@@ -143,7 +143,7 @@ def indicator_benchmark(
     rows, _ = _period_rows(engine, period)
     rows = rows.filter(pl.col("indicator") == item.code)
     placed = [
-        _place(item, peer_group(council, peers, k=k), rows)
+        place_among_peers(item, peer_group(council, peers, k=k), rows)
         for council in rows.get_column("authority_code").to_list()
     ]
     return pl.DataFrame([p for p in placed if p], schema=BENCHMARK_SCHEMA, orient="row")

@@ -13,7 +13,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine, and_, case, func, select
 
-from scrutiny.benchmarking import BENCHMARK_SCHEMA, _place
+from scrutiny.benchmarking import BENCHMARK_SCHEMA, place_among_peers
 from scrutiny.db import DATA_TABLES
 from scrutiny.headlines import period_label, periods_with_data
 from scrutiny.indicators import indicator, load_indicators
@@ -53,7 +53,7 @@ def council_benchmark_from(
     period = rows.filter(pl.col("period_start") == start)
     group = peer_group(code, peers, k=k)
     placed = [
-        _place(item, group, period.filter(pl.col("indicator") == item.code))
+        place_among_peers(item, group, period.filter(pl.col("indicator") == item.code))
         for item in load_indicators()
     ]
     return pl.DataFrame([p for p in placed if p], schema=BENCHMARK_SCHEMA, orient="row")

@@ -29,6 +29,7 @@ class DataCache:
         self.size = size
         self._items: OrderedDict[tuple[int, Hashable], Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._computing: dict[tuple[int, Hashable], threading.Lock] = {}
 
     def version(self) -> int:
         """The data's version: the newest audit-log entry's id (0 for none)."""
@@ -42,9 +43,17 @@ class DataCache:
             if stamp in self._items:
                 self._items.move_to_end(stamp)
                 return self._items[stamp]
-        value = compute()
-        with self._lock:
-            self._items[stamp] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            # Requests arriving together for the same missing result wait for one
+            # computation instead of each doing it.
+            computing = self._computing.setdefault(stamp, threading.Lock())
+        with computing:
+            with self._lock:
+                if stamp in self._items:
+                    return self._items[stamp]
+            value = compute()
+            with self._lock:
+                self._items[stamp] = value
+                self._computing.pop(stamp, None)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
         return value
