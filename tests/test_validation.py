@@ -237,3 +237,11 @@ def test_a_council_name_in_place_of_its_code_gets_the_code_as_the_fix(tmp_path):
     issue = check_path(path).issues.row(0, named=True)
     assert issue["rule"] == "pattern"
     assert "E06000047" in issue["fix"]
+
+
+def test_a_file_with_none_of_the_tables_columns_gets_errors_not_a_crash(tmp_path):
+    path = tmp_path / "nothing.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    report = validate(read_file(path, Settings(), table_name="aggregate_returns"))
+    assert not report.valid
+    assert "authority_code" in report.issues["column"].to_list()

@@ -430,9 +430,14 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
     height = raw.frame.height
     present = [spec for spec in table.fields if spec.name in raw.headers]
     few_values = [spec.name for spec in present if not _whole_column(spec)]
-    distincts = raw.frame.select(
-        pl.col(name).drop_nulls().unique().implode() for name in few_values
-    ).row(0, named=True)
+    # A file with none of the table's columns has nothing to select (and no row 0).
+    distincts = (
+        raw.frame.select(pl.col(name).drop_nulls().unique().implode() for name in few_values).row(
+            0, named=True
+        )
+        if few_values
+        else {}
+    )
     expressions = [pl.int_range(pl.len(), dtype=pl.Int64).add(HEADER_ROW + 1).alias(ROW)]
     checks: list[Check] = []
     copies: list[pl.Expr] = []

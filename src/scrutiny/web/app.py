@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "submitting a return needs an API token scoped to one authority "
         "(`Authorization: Bearer scr_...`).",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # our own page at /api/v1/docs: Swagger UI needs a CDN and inline script
         redoc_url=None,
     )
     app.state.settings = settings
@@ -59,7 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     assets = STATIC / "vendor" / "govuk" / "assets"
     app.mount("/assets", StaticFiles(directory=assets, check_dir=False), name="assets")
     for router in ROUTERS:
-        app.include_router(router)
+        # Only the JSON API belongs in the OpenAPI description, not the HTML pages.
+        app.include_router(router, include_in_schema=router.prefix == "/api/v1")
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     return app
@@ -83,7 +85,9 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> Respon
             {"detail": error.detail}, status_code=error.status_code, headers=error.headers
         )
     if error.status_code == 401:
-        return Response(status_code=303, headers={"Location": f"/sign-in?next={request.url.path}"})
+        return Response(
+            status_code=303, headers={"Location": f"/sign-in?next={quote(request.url.path)}"}
+        )
     title, hint = ERROR_PAGES.get(error.status_code, ("Sorry, there is a problem", ""))
     detail = error.detail if isinstance(error.detail, str) and error.status_code == 400 else hint
     return render(

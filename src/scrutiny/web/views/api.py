@@ -1,5 +1,15 @@
-"""(being written)"""
+"""The JSON API under /api/v1, described by OpenAPI at /api/v1/openapi.json.
+
+Public data (councils, indicators, benchmarks, funnels, recommendations) needs no token;
+a council's early-warning signals and returns need an API token scoped to that council.
+Lists are paged (page, page_size up to 500, with the total and the next page's address)
+and some also come as CSV (format=csv).
+"""
 
 from fastapi import APIRouter
 
+from scrutiny.web.views import api_council, api_public
+
 router = APIRouter(prefix="/api/v1")
+router.include_router(api_public.router)
+router.include_router(api_council.router)

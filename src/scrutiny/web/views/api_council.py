@@ -1,0 +1,247 @@
+"""The API for one council, with its API token: early-warning signals and returns.
+
+A token is scoped to one authority (scrutiny.accounts), so a token can only ever read
+that council's signals and submissions, and only send returns whose every row is that
+council's.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from scrutiny.accounts import TokenUser
+from scrutiny.ingest import FileUnreadable
+from scrutiny.opendata import latest_period
+from scrutiny.returns import submit_return
+from scrutiny.rules import ROW
+from scrutiny.signals import compute_signals, quarter_label
+from scrutiny.signals.quarters import quarter_containing
+from scrutiny.submissions import SubmissionError, list_submissions
+from scrutiny.validation import Report
+from scrutiny.web.security import api_user
+from scrutiny.web.views.api_common import (
+    Page,
+    Paging,
+    cached_indicators,
+    check_date,
+    page_of,
+    refuse,
+)
+from scrutiny.web.views.api_models import ReturnResult, Signals, SubmissionRecord
+
+router = APIRouter()
+
+# Councils send complaints; decisions and recommendations come from the Ombudsman.
+COUNCIL_TABLES = ("complaints", "aggregate_returns")
+UPLOAD_CHUNK = 1024 * 1024
+TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No working API token"},
+    403: {"description": "The token is for another authority"},
+}
+
+
+class _Refused(Exception):
+    """The file may not be stored with this token: another authority's rows or table."""
+
+    def __init__(self, issues: list[dict[str, Any]]) -> None:
+        self.issues = issues
+
+
+def _own_authority(token: TokenUser, code: str) -> None:
+    if code.strip().upper() != token.authority_code:
+        raise refuse(403, f"This API token is for {token.authority_code}, not {code}")
+
+
+@router.get(
+    "/signals/{code}", response_model=Signals, responses=TOKEN_ERRORS, tags=["council (token)"]
+)
+def signals(
+    request: Request,
+    code: str,
+    as_of: date | None = Query(
+        None, description="Judge as it was known on this day (default: the latest quarter's end)"
+    ),
+    token: TokenUser = Depends(api_user),
+) -> dict[str, Any]:
+    """Early-warning signals for the token's council: not public, so a token is needed."""
+    _own_authority(token, code)
+    check_date(as_of, "as_of")
+    quarters = cached_indicators(request, "quarter")
+    if as_of is None:
+        latest = latest_period(quarters)
+        as_of = quarter_containing(latest)[1] if latest else date.today()
+    engine = request.app.state.engine
+    every = request.app.state.cache.get(
+        ("signals", as_of), lambda: compute_signals(engine, as_of, indicators=quarters)
+    )
+    own = every.filter(pl.col("authority_code") == token.authority_code)
+    found = [
+        {
+            **row,
+            "period": quarter_label(row["period_start"]),
+            "evidence": json.loads(row["evidence"]) if row["evidence"] else {},
+        }
+        for row in own.iter_rows(named=True)
+    ]
+    return {"authority_code": token.authority_code, "as_of": as_of, "signals": found}
+
+
+@router.get(
+    "/submissions",
+    response_model=Page[SubmissionRecord],
+    responses=TOKEN_ERRORS,
+    tags=["council (token)"],
+)
+def submissions(
+    request: Request, paging: Paging = Depends(), token: TokenUser = Depends(api_user)
+) -> dict[str, Any]:
+    """The token's council's returns, newest first, current and superseded."""
+    history = list_submissions(request.app.state.engine, token.authority_code)
+    frame = pl.DataFrame([asdict(s) for s in history]) if history else pl.DataFrame()
+    return page_of(request, frame, paging)
+
+
+def _result(
+    report: Report | None,
+    file_name: str,
+    extra: list[dict[str, Any]] | None = None,
+    saved: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The JSON answer to an upload: the validation report's issues and what was stored."""
+    issues = [*(extra or []), *(report.to_records() if report else [])]
+    return ReturnResult.model_validate(
+        {
+            "file_name": file_name,
+            "table": report.table.name if report else None,
+            "rows": report.rows if report else 0,
+            "valid": report is not None and report.valid and not extra,
+            "stored": bool(saved),
+            "errors": sum(issue["severity"] == "error" for issue in issues),
+            "warnings": sum(issue["severity"] == "warning" for issue in issues),
+            "issues": issues,
+            "notes": report.notes if report else [],
+            "submissions": saved or [],
+        }
+    ).model_dump(mode="json")
+
+
+def _check_rows(token: TokenUser, report: Report) -> None:
+    """Refuse (before anything is stored) rows for another authority, or an Ombudsman table."""
+    if report.table.name not in COUNCIL_TABLES:
+        raise _Refused(
+            [
+                {
+                    "row": None,
+                    "column": None,
+                    "value": report.table.name,
+                    "severity": "error",
+                    "rule": "council_table",
+                    "message": f"A council cannot send {report.table.title.lower()}: the"
+                    " Ombudsman sends them.",
+                    "fix": f"Send a {' or '.join(COUNCIL_TABLES)} file.",
+                }
+            ]
+        )
+    others = report.typed.filter(
+        pl.col("authority_code").is_not_null() & (pl.col("authority_code") != token.authority_code)
+    )
+    if others.height:
+        raise _Refused(
+            [
+                {
+                    "row": row[ROW],
+                    "column": "authority_code",
+                    "value": row["authority_code"],
+                    "severity": "error",
+                    "rule": "token_authority",
+                    "message": f"This row is for {row['authority_code']}, but the API token"
+                    f" is for {token.authority_code}.",
+                    "fix": f"Send only {token.authority_code}'s rows with this token.",
+                }
+                for row in others.iter_rows(named=True)
+            ]
+        )
+
+
+@router.post(
+    "/submissions",
+    response_model=ReturnResult,
+    status_code=201,
+    responses={
+        200: {"description": "The same file was already stored: nothing changed"},
+        **TOKEN_ERRORS,
+        403: {"description": "Rows for another authority, or a table councils do not send"},
+        409: {"description": "Rows clash with another current submission; nothing stored"},
+        413: {"description": "The file is larger than the service accepts"},
+        422: {"description": "The file has errors (listed with row, column and fix)"},
+    },
+    tags=["council (token)"],
+)
+def submit(
+    request: Request,
+    file: UploadFile = File(description="A return: CSV or XLSX, one table of the standard"),
+    table: Literal["complaints", "aggregate_returns"] | None = Form(
+        None, description="Which table the file holds (default: worked out from its columns)"
+    ),
+    token: TokenUser = Depends(api_user),
+) -> Response:
+    """Send a return for the token's council: validated, and stored only if it has no errors."""
+    settings = request.app.state.settings
+    name = Path(file.filename or "return.csv").name[-200:] or "return.csv"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out, UPLOAD_CHUNK)
+        if path.stat().st_size > settings.max_file_bytes:
+            raise refuse(413, f"The file is larger than {settings.max_file_bytes:,} bytes")
+        seen: list[Report] = []
+
+        def check(report: Report) -> None:
+            seen.append(report)
+            _check_rows(token, report)
+
+        try:
+            result = submit_return(
+                path,
+                settings,
+                request.app.state.engine,
+                submitted_by=f"{token.user.email} (API token {token.token_id})",
+                table_name=table,
+                on_validated=check,
+            )
+        except FileUnreadable as error:
+            return _unreadable(name, str(error))
+        except _Refused as refused:
+            return JSONResponse(_result(seen[0], name, refused.issues), status_code=403)
+        except SubmissionError as error:
+            raise refuse(409, str(error)) from None
+    if not result.stored:
+        return JSONResponse(_result(result.report, name), status_code=422)
+    saved = [asdict(s) for s in result.saved]
+    changed = any(s["outcome"] != "unchanged" for s in saved)
+    return JSONResponse(
+        _result(result.report, name, saved=saved), status_code=201 if changed else 200
+    )
+
+
+def _unreadable(file_name: str, problem: str) -> Response:
+    issue = {
+        "row": None,
+        "column": None,
+        "value": None,
+        "severity": "error",
+        "rule": "unreadable",
+        "message": f"The file cannot be read: {problem}.",
+        "fix": "Send a CSV or XLSX file with the header row of a template from /standard.",
+    }
+    return JSONResponse(_result(None, file_name, [issue]), status_code=422)

@@ -1,0 +1,176 @@
+"""The shapes of the public API's answers, which its OpenAPI description publishes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class Authority(BaseModel):
+    gss_code: str
+    name: str
+    short_name: str | None
+    type: str
+    region: str | None
+    current: bool
+    end_date: str | None
+    replaced_by_gss_code: str | None
+    county_gss_code: str | None
+    population_2021: int | None
+    area_km2: float | None
+    imd_average_score: float | None
+    imd_rank_of_average_score: int | None
+    imd_proportion_most_deprived_10pc: float | None
+    income_average_score: float | None
+    employment_average_score: float | None
+
+
+class IndicatorDefinition(BaseModel):
+    code: str
+    name: str
+    numerator: dict[str, Any]
+    denominator: dict[str, Any] | str
+    multiplier: float
+    unit: str
+    direction: str
+    kind: str
+    source: str
+    caveat: str
+
+
+class IndicatorValue(BaseModel):
+    authority_code: str
+    indicator: str
+    grain: str
+    period: str
+    period_start: date
+    period_end: date
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+
+
+class Placement(BaseModel):
+    """One council's figure for one indicator, placed on the funnel of its peer group."""
+
+    authority_code: str
+    indicator: str
+    period_start: date
+    period_end: date
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    peer_group: str
+    peers: int
+    peer_median: float | None
+    target: float | None
+    lower_95: float | None
+    upper_95: float | None
+    lower_99_8: float | None
+    upper_99_8: float | None
+    flag: str | None
+    reading: str
+
+
+class CouncilBenchmark(BaseModel):
+    authority_code: str
+    name: str
+    period: str
+    peers: str
+    indicators: list[Placement]
+
+
+class Funnel(BaseModel):
+    indicator: str
+    name: str
+    unit: str
+    direction: str
+    period: str
+    peers: str
+    points: list[Placement]
+
+
+class Recommendation(BaseModel):
+    authority_code: str
+    decision_ref: str
+    recommendation_number: int
+    kind: str
+    beneficiary: str
+    remedy_type: str
+    category: str | None
+    amount_gbp: float | None
+    agreed_date: date
+    due_date: date
+    completed_date: date | None
+    status: str
+    state: str
+    overdue: bool
+    working_days_overdue: int
+    days_late: int
+
+
+class Signal(BaseModel):
+    authority_code: str
+    period: str
+    period_start: date
+    period_end: date
+    signal: str
+    severity: int
+    sentence: str
+    evidence: dict[str, Any]
+
+
+class Signals(BaseModel):
+    authority_code: str
+    as_of: date
+    signals: list[Signal]
+
+
+class SubmissionRecord(BaseModel):
+    id: int
+    authority_code: str
+    table_name: str
+    period_start: date
+    period_end: date
+    file_name: str
+    row_count: int
+    warning_count: int
+    status: str
+    superseded_by: int | None
+    submitted_by: str
+    submitted_at: datetime
+
+
+class Issue(BaseModel):
+    row: int | None
+    column: str | None
+    value: str | None
+    severity: str
+    rule: str
+    message: str
+    fix: str
+
+
+class Stored(BaseModel):
+    authority_code: str
+    submission_id: int
+    rows: int
+    outcome: str
+    period_start: date
+    period_end: date
+    replaced_submission_id: int | None
+
+
+class ReturnResult(BaseModel):
+    file_name: str
+    table: str | None
+    rows: int
+    valid: bool
+    stored: bool
+    errors: int
+    warnings: int
+    issues: list[Issue]
+    notes: list[str]
+    submissions: list[Stored]

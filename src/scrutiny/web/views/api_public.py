@@ -1,0 +1,268 @@
+"""The public API: councils, indicators, benchmarks, funnel data and the recommendations register.
+
+Everything here is public data, so no token is needed. Figures over every council come
+from the app's cache, which keeps them until the data changes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+import polars as pl
+from fastapi import APIRouter, Depends, Query, Request
+
+from scrutiny.authorities import load_authorities
+from scrutiny.benchmarking import council_benchmark, indicator_benchmark
+from scrutiny.indicators import indicator, load_indicators
+from scrutiny.opendata import period_label, resolve_period
+from scrutiny.peers import TIERS, PeerError
+from scrutiny.recommendations import STATES, read_register
+from scrutiny.web.views.api_common import (
+    CSV_RESPONSE,
+    Page,
+    Paging,
+    cached_indicators,
+    csv_response,
+    page_of,
+    records,
+    refuse,
+)
+from scrutiny.web.views.api_models import (
+    Authority,
+    CouncilBenchmark,
+    Funnel,
+    IndicatorDefinition,
+    IndicatorValue,
+    Recommendation,
+)
+
+router = APIRouter()
+
+CouncilType = StrEnum("CouncilType", {t: t for t in TIERS})  # type: ignore[misc]
+Region = StrEnum(  # type: ignore[misc]
+    "Region", {r: r for r in sorted(load_authorities()["region"].drop_nulls().unique())}
+)
+IndicatorCode = StrEnum(  # type: ignore[misc]
+    "IndicatorCode", {i.code: i.code for i in load_indicators()}
+)
+State = StrEnum("State", {s: s for s in STATES})  # type: ignore[misc]
+Grain = Literal["month", "quarter", "financial_year"]
+Peers = Literal["type", "region", "nearest"]
+Format = Literal["json", "csv"]
+PERIOD_HELP = "2024-25 (financial year), 2024-25 Q1 (April to June) or 2024-06 (a month)"
+REGISTER_COLUMNS = [
+    "authority_code",
+    "decision_ref",
+    "recommendation_number",
+    "kind",
+    "beneficiary",
+    "remedy_type",
+    "category",
+    "amount_gbp",
+    "agreed_date",
+    "due_date",
+    "completed_date",
+    "status",
+    "state",
+    "overdue",
+    "working_days_overdue",
+    "days_late",
+]
+
+
+def _period(request: Request, text: str | None, grain: str = "financial_year") -> str:
+    """Period TEXT as people write it, or the latest period of GRAIN with data (422 if none)."""
+    try:
+        found, start = resolve_period(text, grain, cached_indicators(request, grain))
+    except ValueError as error:
+        raise refuse(422, str(error)) from None
+    return period_label(found, start)
+
+
+@router.get("/authorities", response_model=Page[Authority], tags=["councils"])
+def authorities(
+    request: Request,
+    type: CouncilType | None = Query(None, description="Only councils of this type"),
+    region: Region | None = Query(None, description="Only councils in this English region"),
+    q: str | None = Query(None, max_length=200, description="Name or GSS code contains this"),
+    current: bool = Query(True, description="Only councils that exist today"),
+    paging: Paging = Depends(),
+) -> dict[str, Any]:
+    """English principal councils, by GSS code, with their reference data."""
+    found = load_authorities()
+    if current:
+        found = found.filter("current")
+    if type is not None:
+        found = found.filter(pl.col("type") == type.value)
+    if region is not None:
+        found = found.filter(pl.col("region") == region.value)
+    if q and q.strip():
+        needle = q.strip().lower()
+        found = found.filter(
+            pl.col("name").str.to_lowercase().str.contains(needle, literal=True)
+            | pl.col("gss_code").str.to_lowercase().str.contains(needle, literal=True)
+        )
+    return page_of(request, found.sort("gss_code"), paging)
+
+
+@router.get("/authorities/{code}", response_model=Authority, tags=["councils"])
+def authority(code: str) -> dict[str, Any]:
+    """One council, current or former, by GSS code."""
+    found = load_authorities().filter(pl.col("gss_code") == code.strip().upper())
+    if found.is_empty():
+        raise refuse(404, f"{code} is not the GSS code of an English principal council")
+    return records(found)[0]
+
+
+@router.get("/indicators", response_model=list[IndicatorDefinition], tags=["indicators"])
+def indicator_definitions() -> list[dict[str, Any]]:
+    """The national indicator set: how each indicator is worked out."""
+    return [item.__dict__ for item in load_indicators()]
+
+
+@router.get(
+    "/indicators/values",
+    response_model=Page[IndicatorValue],
+    responses=CSV_RESPONSE,
+    tags=["indicators"],
+)
+def indicator_values(
+    request: Request,
+    indicator: IndicatorCode | None = Query(None, description="Only this indicator"),
+    authority: str | None = Query(None, max_length=20, description="Only this council"),
+    grain: Grain | None = Query(None, description="Periods of this length (financial_year)"),
+    period: str | None = Query(None, max_length=40, description=f"Only this period: {PERIOD_HELP}"),
+    format: Format = Query("json", description="csv: every matching row as CSV"),
+    paging: Paging = Depends(),
+) -> Any:
+    """Indicator values per council and period, with numerators and denominators."""
+    start = None
+    chosen: str = grain or "financial_year"
+    if period:
+        try:
+            found, start = resolve_period(period, chosen, pl.DataFrame())
+        except ValueError as error:
+            raise refuse(422, str(error)) from None
+        if grain and grain != found:
+            raise refuse(
+                422, f"the period {period!r} is a {found.replace('_', ' ')}, not a {grain}"
+            )
+        chosen = found
+    values = cached_indicators(request, chosen)
+    if indicator is not None:
+        values = values.filter(pl.col("indicator") == indicator.value)
+    if authority:
+        values = values.filter(pl.col("authority_code") == authority.strip().upper())
+    if start is not None:
+        values = values.filter(pl.col("period_start") == start)
+    labels = {s: period_label(chosen, s) for s in values["period_start"].unique().to_list()}
+    values = values.select(
+        "authority_code",
+        "indicator",
+        pl.lit(chosen).alias("grain"),
+        pl.col("period_start").replace_strict(labels, return_dtype=pl.String).alias("period"),
+        "period_start",
+        "period_end",
+        "numerator",
+        "denominator",
+        "value",
+    )
+    if format == "csv":
+        return csv_response(values, "indicator_values.csv")
+    return page_of(request, values, paging)
+
+
+@router.get("/benchmarks/{code}", response_model=CouncilBenchmark, tags=["benchmarks"])
+def benchmark(
+    request: Request,
+    code: str,
+    period: str | None = Query(None, max_length=40, description=f"{PERIOD_HELP}; default latest"),
+    peers: Peers = Query(
+        "type",
+        description="Compare with councils of the same type, region or the 15 nearest neighbours",
+    ),
+) -> dict[str, Any]:
+    """Every indicator for one council, placed among its peers (never ranked)."""
+    code = code.strip().upper()
+    council = load_authorities().filter(pl.col("gss_code") == code, pl.col("current"))
+    if council.is_empty():
+        raise refuse(404, f"{code} is not the GSS code of a current English principal council")
+    label = _period(request, period)
+    engine = request.app.state.engine
+    try:
+        rows = request.app.state.cache.get(
+            ("benchmark", code, label, peers),
+            lambda: council_benchmark(engine, code, label, peers),
+        )
+    except PeerError as error:
+        raise refuse(404, str(error)) from None
+    return {
+        "authority_code": code,
+        "name": council["name"][0],
+        "period": label,
+        "peers": peers,
+        "indicators": records(rows),
+    }
+
+
+@router.get("/funnel/{indicator_code}", response_model=Funnel, tags=["benchmarks"])
+def funnel(
+    request: Request,
+    indicator_code: str,
+    period: str | None = Query(None, max_length=40, description=f"{PERIOD_HELP}; default latest"),
+    peers: Peers = Query("type", description="Each council's peer group"),
+) -> dict[str, Any]:
+    """One indicator for every council, each placed on the funnel of its own peer group."""
+    try:
+        item = indicator(indicator_code)
+    except KeyError as error:
+        raise refuse(404, str(error).strip('"')) from None
+    label = _period(request, period)
+    engine = request.app.state.engine
+    rows = request.app.state.cache.get(
+        ("funnel", item.code, label, peers),
+        lambda: indicator_benchmark(engine, item.code, label, peers),
+    )
+    return {
+        "indicator": item.code,
+        "name": item.name,
+        "unit": item.unit,
+        "direction": item.direction,
+        "period": label,
+        "peers": peers,
+        "points": records(rows),
+    }
+
+
+@router.get(
+    "/recommendations",
+    response_model=Page[Recommendation],
+    responses=CSV_RESPONSE,
+    tags=["recommendations"],
+)
+def recommendations(
+    request: Request,
+    authority: str | None = Query(None, max_length=20, description="Only this council"),
+    status: State | None = Query(None, description="Only recommendations in this state"),
+    overdue: bool | None = Query(None, description="Only those overdue (true) or not (false)"),
+    format: Format = Query("json", description="csv: every matching row as CSV"),
+    paging: Paging = Depends(),
+) -> Any:
+    """The public register of Ombudsman recommendations and whether councils complied."""
+    today = date.today()
+    engine = request.app.state.engine
+    register = request.app.state.cache.get(
+        ("register", today), lambda: read_register(engine, today)
+    ).select(REGISTER_COLUMNS)
+    if authority:
+        register = register.filter(pl.col("authority_code") == authority.strip().upper())
+    if status is not None:
+        register = register.filter(pl.col("state") == status.value)
+    if overdue is not None:
+        register = register.filter(pl.col("overdue") == overdue)
+    register = register.sort("authority_code", "due_date", "decision_ref", "recommendation_number")
+    if format == "csv":
+        return csv_response(register, "recommendations.csv")
+    return page_of(request, register, paging)

@@ -1,0 +1,229 @@
+"""Administration pages: accounts, API tokens, authorities and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+from sqlalchemy import select
+
+from conftest import make_client
+from scrutiny.accounts import create_user, list_users, user_for_token
+from scrutiny.audit import list_audit_entries
+from scrutiny.db import api_tokens, make_engine
+
+ADMIN, PASSWORD = "boss@example.org", "a-long-password"
+DURHAM = "E06000047"
+PAGES = ["/admin/users", "/admin/tokens", "/admin/authorities", "/admin/audit"]
+POSTS = ["/admin/users", "/admin/users/1/active", "/admin/tokens", "/admin/tokens/1/revoke"]
+
+
+@pytest.fixture
+def admin(database_url):
+    """An engine over an empty database with one admin, and a client signed in as them."""
+    engine = make_engine(database_url)
+    create_user(engine, email=ADMIN, password=PASSWORD, role="admin", actor="test")
+    with make_client(database_url) as client:
+        client.sign_in(ADMIN, PASSWORD)
+        yield engine, client
+    engine.dispose()
+
+
+def test_an_admin_makes_an_account_that_can_then_sign_in(admin, database_url):
+    engine, client = admin
+    token = client.form_token("/admin/users")
+    made = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "email": "New.Officer@Durham.example",
+            "role": "council_officer",
+            "authority_code": DURHAM,
+            "password": "another-long-password",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    page = client.get(made.headers["location"])
+    assert "Account made for new.officer@durham.example" in page.text
+    assert "Durham County Council (E06000047)" in page.text
+    account = next(u for u in list_users(engine) if u.email == "new.officer@durham.example")
+    assert (account.role, account.authority_code) == ("council_officer", DURHAM)
+    entry = list_audit_entries(engine, entity="user", entity_id=account.id)[0]
+    assert (entry.action, entry.actor) == ("create", ADMIN)
+    with make_client(database_url) as newcomer:
+        newcomer.sign_in("new.officer@durham.example", "another-long-password")
+        assert newcomer.get("/account").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"password": "short"}, "password", "at least 12 characters"),
+        ({"email": "not-an-email"}, "email", "correct format"),
+        ({"authority_code": ""}, "authority_code", "needs an authority code"),
+        ({"role": ""}, "role", "The role must be one of"),
+        ({"email": ADMIN}, "email", "already an account"),
+    ],
+)
+def test_a_bad_account_is_refused_with_the_error_summary(admin, fields, field, message):
+    engine, client = admin
+    token = client.form_token("/admin/users")
+    good = {
+        "email": "someone@example.org",
+        "role": "councillor",
+        "authority_code": DURHAM,
+        "password": "another-long-password",
+    }
+    page = client.post("/admin/users", data={"csrf_token": token, **good, **fields})
+    assert page.status_code == 400
+    assert "<title>Error: Accounts" in page.text
+    assert "govuk-error-summary" in page.text
+    assert f'href="#{field}"' in page.text
+    assert message in page.text
+    assert [u.email for u in list_users(engine)] == [ADMIN]
+
+
+def test_a_switched_off_account_cannot_sign_in_and_can_be_switched_back(admin, database_url):
+    engine, client = admin
+    other = create_user(
+        engine, email="off@example.org", password=PASSWORD, role="ombudsman", actor="test"
+    )
+    token = client.form_token("/admin/users")
+    path = f"/admin/users/{other.id}/active"
+    client.post(path, data={"csrf_token": token, "active": "false"})
+    with make_client(database_url) as person:
+        sign_in = person.form_token("/sign-in")
+        refused = person.post(
+            "/sign-in",
+            data={"email": "off@example.org", "password": PASSWORD, "csrf_token": sign_in},
+        )
+        assert refused.status_code == 400
+    page = client.post(path, data={"csrf_token": token, "active": "true"})
+    assert f"Account {other.id} switched on" in page.text
+    actions = [e.action for e in list_audit_entries(engine, entity="user", entity_id=other.id)]
+    assert actions == ["create", "deactivate", "activate"]
+    # An admin cannot switch themselves off.
+    me = next(u for u in list_users(engine) if u.email == ADMIN)
+    own = client.post(f"/admin/users/{me.id}/active", data={"csrf_token": token, "active": "false"})
+    assert own.status_code == 400
+    assert next(u for u in list_users(engine) if u.email == ADMIN).active
+
+
+def test_a_token_is_shown_once_stored_hashed_works_and_stops_when_revoked(admin):
+    engine, client = admin
+    officer = create_user(
+        engine,
+        email="officer@durham.example",
+        password=PASSWORD,
+        role="council_officer",
+        authority_code=DURHAM,
+        actor="test",
+    )
+    token = client.form_token("/admin/tokens")
+    page = client.post(
+        "/admin/tokens",
+        data={
+            "csrf_token": token,
+            "user_id": str(officer.id),
+            "name": "Case system",
+            "authority_code": DURHAM,
+        },
+    )
+    assert page.status_code == 200
+    assert "It will not be shown again" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    value = re.search(r"scr_[A-Za-z0-9_-]+", page.text).group(0)
+    assert value not in client.get("/admin/tokens").text
+    with engine.connect() as connection:
+        stored = connection.execute(select(api_tokens)).one()._mapping
+    assert stored["token_hash"] == hashlib.sha256(value.encode()).hexdigest()
+    assert value not in [str(v) for v in stored.values()]
+    found = user_for_token(engine, value)
+    assert (found.user.email, found.authority_code) == ("officer@durham.example", DURHAM)
+    revoked = client.post(f"/admin/tokens/{stored['id']}/revoke", data={"csrf_token": token})
+    assert "revoked" in revoked.text
+    assert user_for_token(engine, value) is None
+    actions = [e.action for e in list_audit_entries(engine, entity="api_token")]
+    assert actions == ["create", "revoke"]
+
+
+def test_a_token_for_another_councils_officer_is_refused(admin):
+    engine, client = admin
+    officer = create_user(
+        engine,
+        email="officer@durham.example",
+        password=PASSWORD,
+        role="council_officer",
+        authority_code=DURHAM,
+        actor="test",
+    )
+    token = client.form_token("/admin/tokens")
+    page = client.post(
+        "/admin/tokens",
+        data={
+            "csrf_token": token,
+            "user_id": str(officer.id),
+            "name": "Case system",
+            "authority_code": "E08000025",
+        },
+    )
+    assert page.status_code == 400
+    assert "govuk-error-summary" in page.text
+    assert "cannot submit returns for E08000025" in page.text
+    assert "scr_" not in page.text
+
+
+@pytest.mark.parametrize("path", POSTS)
+def test_admin_forms_posted_without_the_csrf_token_are_refused(admin, path):
+    engine, client = admin
+    response = client.post(path, data={"email": "x@example.org", "active": "false"})
+    assert response.status_code == 403
+    assert len(list_users(engine)) == 1
+    assert [e.action for e in list_audit_entries(engine)] == ["create"]
+
+
+@pytest.mark.parametrize(
+    "email", ["officer@demo.scrutiny", "councillor@demo.scrutiny", "analyst@demo.scrutiny"]
+)
+def test_everyone_but_an_admin_is_refused_the_admin_pages(demo_client, email):
+    demo_client.sign_in(email)
+    for path in PAGES:
+        assert demo_client.get(path).status_code == 403, path
+    token = demo_client.form_token("/account")
+    for path in POSTS:
+        assert demo_client.post(path, data={"csrf_token": token}).status_code == 403, path
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(demo_client):
+    for path in PAGES:
+        response = demo_client.get(path, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == f"/sign-in?next={path}"
+
+
+def test_the_authorities_are_searchable_with_their_accounts(demo_client):
+    demo_client.sign_in("admin@demo.scrutiny")
+    page = demo_client.get("/admin/authorities?q=durham")
+    assert page.status_code == 200
+    row = re.search(r"E06000047</td>(.*?)</tr>", page.text, re.S).group(1)
+    cells = re.findall(r">([^<>]+)</td>", row)
+    assert cells[-2:] == ["522,069", "2"]  # Census 2021 residents; an officer and a councillor
+    first = demo_client.get("/admin/authorities")
+    assert "page 1 of" in first.text
+    assert 'href="/admin/authorities?page=2"' in first.text
+
+
+def test_the_audit_log_lists_the_newest_first_and_filters_by_entity(admin):
+    engine, client = admin
+    create_user(engine, email="a@example.org", password=PASSWORD, role="ombudsman", actor=ADMIN)
+    create_user(engine, email="b@example.org", password=PASSWORD, role="ombudsman", actor=ADMIN)
+    page = client.get("/admin/audit?entity=user")
+    assert page.status_code == 200
+    assert "3 entries about user" in page.text
+    assert page.text.index("b@example.org") < page.text.index("a@example.org")
+    assert (
+        "Nothing has been recorded about api token"
+        in client.get("/admin/audit?entity=api_token").text
+    )

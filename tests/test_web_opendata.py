@@ -1,0 +1,157 @@
+"""Open data downloads, the data standard's pages and the accessibility statement."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import frictionless
+import polars as pl
+import pytest
+from sqlalchemy import func, select
+
+from scrutiny import opendata
+from scrutiny.db import DATA_TABLES, make_engine
+from scrutiny.indicators import compute_indicators, load_indicators
+from scrutiny.standard import describe_rule, load_standard
+from scrutiny.standard.package import csv_template
+
+
+@pytest.fixture
+def engine(demo_url):
+    engine = make_engine(demo_url)
+    yield engine
+    engine.dispose()
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_open_data_page_links_every_download_with_its_licence_and_row_count(demo_client, engine):
+    page = demo_client.get("/data")
+    assert page.status_code == 200
+    rows = opendata.published_rows(engine)
+    for name in opendata.DOWNLOADS:
+        assert f'href="/data/{name}.csv"' in page.text
+    assert f"{rows['recommendations']:,}" in page.text
+    assert "Open Government Licence v3.0" in page.text
+    assert "Creative Commons Attribution 4.0" in page.text
+    assert 'href="/data/datapackage.json"' in page.text
+    assert "Why individual complaints are not published" in page.text
+
+
+def test_complaint_case_rows_are_never_published(demo_client):
+    assert demo_client.get("/data/complaints.csv").status_code == 404
+    assert demo_client.get("/data/users.csv").status_code == 404
+
+
+def test_complaint_counts_add_up_to_the_complaints_held(demo_client, engine):
+    rows = read_csv(demo_client.get("/data/aggregate_returns.csv").text)
+    assert len(rows) == opendata.published_rows(engine)["aggregate_returns"]
+    complaints = DATA_TABLES["complaints"]
+    with engine.connect() as connection:
+        for stage in (1, 2):
+            held = connection.execute(
+                select(func.count()).where(complaints.c.stage == stage)
+            ).scalar_one()
+            published = sum(int(r["received"]) for r in rows if r["stage"] == str(stage))
+            assert published == held
+
+
+def test_recommendations_are_published_without_evidence_notes(demo_client, engine):
+    response = demo_client.get("/data/recommendations.csv")
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = read_csv(response.text)
+    assert len(rows) == opendata.published_rows(engine)["recommendations"]
+    assert "evidence_note" not in rows[0]
+    assert list(rows[0]) == opendata.published_fields("recommendations")
+
+
+def test_published_indicators_match_the_library(demo_client, engine):
+    rows = read_csv(demo_client.get("/data/indicators.csv").text)
+    expected = compute_indicators(engine, "financial_year").filter(
+        pl.col("authority_code") == "E06000047", pl.col("indicator") == "stage1_on_time"
+    )
+    published = {
+        r["period_start"]: float(r["value"])
+        for r in rows
+        if r["authority_code"] == "E06000047"
+        and r["indicator"] == "stage1_on_time"
+        and r["grain"] == "financial_year"
+        and r["value"]
+    }
+    assert published
+    for row in expected.drop_nulls("value").iter_rows(named=True):
+        assert published[row["period_start"].isoformat()] == pytest.approx(row["value"])
+
+
+def test_frictionless_accepts_the_published_files_and_their_data_package(demo_client, tmp_path):
+    package = demo_client.get("/data/datapackage.json")
+    assert package.status_code == 200
+    (tmp_path / "datapackage.json").write_text(package.text, encoding="utf-8")
+    names = [resource["name"] for resource in package.json()["resources"]]
+    assert set(names) == set(opendata.DOWNLOADS)
+    for name in names:
+        (tmp_path / f"{name}.csv").write_bytes(demo_client.get(f"/data/{name}.csv").content)
+    report = frictionless.validate(tmp_path / "datapackage.json")
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "message"])[:5]
+
+
+def test_the_standard_page_documents_every_table_field_rule_and_code(demo_client):
+    page = demo_client.get("/standard")
+    assert page.status_code == 200
+    standard = load_standard()
+    assert standard.version in page.text
+    for table in standard.tables.values():
+        assert f'id="table-{table.name}"' in page.text
+        assert f'href="/standard/templates/{table.name}.csv"' in page.text
+        for field in table.fields:
+            assert f"<code>{field.name}</code>" in page.text
+        for rule in table.rules:
+            assert f"<code>{rule.id}</code>" in page.text
+            # The rule's words, as the generated standard.md has them, less their markup.
+            words = describe_rule(rule).replace("`", "").replace("'", "&#39;")
+            plain = page.text.replace("<code>", "").replace("</code>", "")
+            assert words in plain
+    for code_list in standard.code_lists.values():
+        assert f'id="code-list-{code_list.name}"' in page.text
+        for code in code_list.codes:
+            assert f"<code>{code.code}</code>" in page.text
+
+
+@pytest.mark.parametrize("table", list(load_standard().tables))
+def test_csv_templates_are_the_standards_header_rows(demo_client, table):
+    response = demo_client.get(f"/standard/templates/{table}.csv")
+    assert response.status_code == 200
+    assert response.text == csv_template(load_standard().table(table))
+
+
+def test_an_unknown_template_is_not_found(demo_client):
+    assert demo_client.get("/standard/templates/people.csv").status_code == 404
+
+
+def test_the_indicators_page_defines_every_indicator(demo_client):
+    page = demo_client.get("/standard/indicators")
+    assert page.status_code == 200
+    for item in load_indicators():
+        assert f'id="indicator-{item.code}"' in page.text
+        assert item.name.replace("'", "&#39;") in page.text
+        if item.caveat:
+            assert item.caveat.strip().replace("'", "&#39;") in page.text
+
+
+def test_the_accessibility_statement_follows_the_gov_uk_pattern(demo_client):
+    page = demo_client.get("/accessibility")
+    assert page.status_code == 200
+    for words in (
+        "Accessibility statement for",
+        "WCAG",
+        "2.2 AA",
+        "Reporting accessibility problems",
+        "Enforcement procedure",
+        "Equality Advisory and Support Service",
+        "table",
+    ):
+        assert words in page.text
