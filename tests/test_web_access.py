@@ -1,0 +1,249 @@
+"""The access-control matrix: every route and API endpoint against every kind of visitor.
+
+Each route is declared below with the rule it must follow; a route that is not declared
+fails the test, so a new page cannot ship without saying who may use it. Requests go to a
+real app on its own small demo database (SQLite and PostgreSQL), as each visitor:
+anonymous, County Durham's officer and councillor (the authority in the URLs), an officer
+of another council (Birmingham), an Ombudsman analyst and an admin. API routes are tried
+with no token, a token for the authority in the URL and a token for another one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from conftest import PageClient, make_client
+from scrutiny.accounts import create_token, create_user, list_tokens, list_users
+from scrutiny.db import DATA_TABLES, make_engine
+from scrutiny.demo import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY, build_demo
+
+VISITORS = {
+    "anonymous": None,
+    "officer": "officer@demo.scrutiny",
+    "councillor": "councillor@demo.scrutiny",
+    "other_officer": "officer@birmingham.demo.scrutiny",
+    "ombudsman": "analyst@demo.scrutiny",
+    "admin": "admin@demo.scrutiny",
+}
+# Who each rule lets in (the URL's authority is County Durham, the officer's and
+# councillor's own; "other_officer" is Birmingham's).
+RULES = {
+    "public": set(VISITORS),
+    "signed_in": set(VISITORS) - {"anonymous"},
+    "reader": {"officer", "councillor", "ombudsman", "admin"},
+    "writer": {"officer", "admin"},
+    "ombudsman": {"ombudsman", "admin"},
+    "admin": {"admin"},
+}
+# API rules: who may call with which token.
+API_RULES = {
+    "public": {"none", "own", "other"},
+    "token": {"own"},  # a token for the authority in the URL (or the token's own data)
+    "any_token": {"own", "other"},
+}
+
+ROUTES: dict[tuple[str, str], str] = {
+    # public pages
+    ("GET", "/"): "public",
+    ("GET", "/councils"): "public",
+    ("GET", "/councils/{code}"): "public",
+    ("GET", "/compare"): "public",
+    ("GET", "/data"): "public",
+    ("GET", "/data/{name}.csv"): "public",
+    ("GET", "/data/datapackage.json"): "public",
+    ("GET", "/standard"): "public",
+    ("GET", "/standard/indicators"): "public",
+    ("GET", "/standard/templates/{name}.csv"): "public",
+    ("GET", "/accessibility"): "public",
+    ("GET", "/api/v1/docs"): "public",
+    ("GET", "/sign-in"): "public",
+    ("POST", "/sign-in"): "public",
+    ("POST", "/sign-out"): "public",
+    ("GET", "/account"): "signed_in",
+    # council pages
+    ("GET", "/council/{code}/returns"): "writer",
+    ("POST", "/council/{code}/returns"): "writer",
+    ("GET", "/council/{code}/recommendations"): "reader",
+    ("GET", "/council/{code}/recommendations/{decision_ref}/{number}/evidence"): "writer",
+    ("POST", "/council/{code}/recommendations/{decision_ref}/{number}/evidence"): "writer",
+    ("GET", "/council/{code}/returns/problems/{report_id}"): "writer",
+    ("GET", "/council/{code}/returns/problems/{report_id}/csv"): "writer",
+    ("GET", "/council/{code}/scrutiny"): "reader",
+    # the Ombudsman
+    ("GET", "/ombudsman/watchlist"): "ombudsman",
+    ("GET", "/ombudsman/evidence"): "ombudsman",
+    ("POST", "/ombudsman/evidence/{decision_ref}/{number}"): "ombudsman",
+    ("GET", "/ombudsman/data-quality"): "ombudsman",
+    ("GET", "/ombudsman/data-quality.csv"): "ombudsman",
+    # admin
+    ("GET", "/admin/users"): "admin",
+    ("POST", "/admin/users"): "admin",
+    ("POST", "/admin/users/{user_id}/active"): "admin",
+    ("GET", "/admin/tokens"): "admin",
+    ("POST", "/admin/tokens"): "admin",
+    ("POST", "/admin/tokens/{token_id}/revoke"): "admin",
+    ("GET", "/admin/authorities"): "admin",
+    ("GET", "/admin/audit"): "admin",
+}
+API_ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/authorities"): "public",
+    ("GET", "/api/v1/authorities/{code}"): "public",
+    ("GET", "/api/v1/indicators"): "public",
+    ("GET", "/api/v1/indicators/values"): "public",
+    ("GET", "/api/v1/benchmarks/{code}"): "public",
+    ("GET", "/api/v1/funnel/{indicator_code}"): "public",
+    ("GET", "/api/v1/recommendations"): "public",
+    ("GET", "/api/v1/signals/{code}"): "token",
+    ("GET", "/api/v1/submissions"): "any_token",
+    ("POST", "/api/v1/submissions"): "any_token",
+}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[dict[str, Any]]:
+    """A small demo of its own (the allowed POSTs below may change it), with a spare account
+    and token to switch off and revoke, and a Durham recommendation for evidence URLs."""
+    directory = tmp_path_factory.mktemp(f"access-{request.param}")
+    if request.param == "sqlite":
+        url = build_demo(directory, seed=3, scale=0.02).database_url
+    else:
+        from sqlalchemy import create_engine
+
+        from conftest import POSTGRES_ADMIN_URL
+
+        request.getfixturevalue("postgresql_url")
+        name = f"scrutiny_access_{request.node.name[-8:].strip('[]')}"
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        admin.dispose()
+        url = build_demo(
+            directory,
+            seed=3,
+            scale=0.02,
+            database_url=POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?"),
+        ).database_url
+    engine = make_engine(url)
+    spare = create_user(
+        engine,
+        email="spare@example.org",
+        password="a-long-password",
+        role="council_officer",
+        authority_code=DEMO_AUTHORITY,
+        actor="test",
+    )
+    officer = next(u for u in list_users(engine) if u.email == VISITORS["officer"])
+    other = next(u for u in list_users(engine) if u.email == VISITORS["other_officer"])
+    tokens = {
+        "own": create_token(engine, officer, "t", authority_code=DEMO_AUTHORITY, actor="test"),
+        "other": create_token(
+            engine, other, "t", authority_code=DEMO_OTHER_AUTHORITY, actor="test"
+        ),
+    }
+    create_token(engine, spare, "spare", authority_code=DEMO_AUTHORITY, actor="t")
+    spare_token = next(t for t in list_tokens(engine) if t["name"] == "spare")
+    table = DATA_TABLES["recommendations"]
+    with engine.connect() as connection:
+        recommendation = connection.execute(
+            select(table.c.decision_ref, table.c.recommendation_number)
+            .where(table.c.authority_code == DEMO_AUTHORITY)
+            .limit(1)
+        ).first()
+    engine.dispose()
+    assert recommendation is not None
+    yield {
+        "url": url,
+        "tokens": tokens,
+        "params": {
+            "code": DEMO_AUTHORITY,
+            "decision_ref": recommendation[0],
+            "number": str(recommendation[1]),
+            "user_id": str(spare.id),
+            "token_id": str(spare_token["id"]),  # the admin's allowed POST revokes it
+            "report_id": "AAAAAAAAAAAAAAAA",
+            "name": "aggregate_returns",
+            "indicator_code": "stage1_on_time",
+        },
+    }
+
+
+def _routes() -> list[tuple[str, str]]:
+    """(method, path) of every route the app serves, through its included routers."""
+    from scrutiny.settings import Settings
+    from scrutiny.web import create_app
+
+    app = create_app(Settings(database_url="sqlite://"))
+    found = []
+    for route in app.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        for item in contexts() if contexts else [route]:
+            if isinstance(item, APIRoute) or hasattr(item, "original_route"):
+                found += [(method, item.path) for method in item.methods]
+    return sorted(found)
+
+
+def test_every_route_is_declared_in_the_matrix():
+    declared = set(ROUTES) | set(API_ROUTES)
+    found = set(_routes())
+    assert sorted(found - declared) == [], "routes with no access rule"
+    assert sorted(declared - found) == [], "rules for routes that do not exist"
+
+
+def _fill(path: str, params: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: params[m.group(1)], path)
+
+
+def _client_for(site: dict[str, Any], visitor: str) -> PageClient:
+    client = make_client(site["url"])
+    if VISITORS[visitor]:
+        client.sign_in(VISITORS[visitor])  # type: ignore[arg-type]
+    return client
+
+
+@pytest.mark.parametrize("visitor", list(VISITORS))
+def test_each_page_lets_in_exactly_the_visitors_its_rule_allows(site, visitor):
+    wrong = []
+    with _client_for(site, visitor) as client:
+        token = client.form_token("/sign-in")
+        for (method, path), rule in sorted(ROUTES.items()):
+            if path == "/sign-out":
+                continue  # would end this visitor's session; covered by the account tests
+            url = _fill(path, site["params"])
+            if method == "GET":
+                response = client.get(url, follow_redirects=False)
+            else:
+                response = client.post(url, data={"csrf_token": token}, follow_redirects=False)
+            refused = response.status_code in (401, 403) or (
+                response.status_code == 303 and response.headers["location"].startswith("/sign-in")
+            )
+            if response.status_code >= 500:
+                wrong.append(f"{method} {url}: server error")
+            elif refused == (visitor in RULES[rule]):
+                wrong.append(f"{method} {url}: {response.status_code} for {visitor} ({rule})")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("token", ["none", "own", "other"])
+def test_each_api_endpoint_lets_in_exactly_the_tokens_its_rule_allows(site, token):
+    wrong = []
+    headers = {} if token == "none" else {"Authorization": f"Bearer {site['tokens'][token]}"}
+    with make_client(site["url"]) as client:
+        for (method, path), rule in sorted(API_ROUTES.items()):
+            url = _fill(path, site["params"])
+            if method == "GET":
+                response = client.get(url, headers=headers)
+            else:
+                response = client.post(url, headers=headers, files={"file": ("x.csv", b"a\n1\n")})
+            refused = response.status_code in (401, 403)
+            if response.status_code >= 500:
+                wrong.append(f"{method} {url}: server error")
+            elif refused == (token in API_RULES[rule]):
+                wrong.append(f"{method} {url}: {response.status_code} with token {token} ({rule})")
+    assert wrong == []
