@@ -110,3 +110,35 @@ def test_indicators_keep_numerator_and_denominator(engine, database_url):
     )
     per_10k = rows.filter(pl.col("indicator") == "stage1_per_10k").row(0, named=True)
     assert per_10k["denominator"] == 522_069  # County Durham, Census 2021
+
+
+def _quarterly_return(case_file: Path, directory: Path) -> Path:
+    typed = validate(read_file(case_file, Settings()), TODAY).typed.drop("__row")
+    counts = aggregate_complaints(typed, TODAY, grains=("quarter",))
+    path = directory / "quarterly.csv"
+    counts.select(load_standard().table("aggregate_returns").field_names()).write_csv(path)
+    return path
+
+
+def test_quarterly_aggregate_returns_add_up_to_the_financial_year(database_url, tmp_path):
+    other_url = f"sqlite:///{tmp_path / 'quarterly.db'}"
+    upgrade(other_url)
+    case_engine, total_engine = make_engine(database_url), make_engine(other_url)
+    case_file = RETURNS / "valid_complaints.csv"
+    submit_return(case_file, Settings(database_url=database_url), case_engine, submitted_by="t")
+    quarterly = _quarterly_return(case_file, tmp_path)
+    stored = submit_return(quarterly, Settings(), total_engine, submitted_by="t")
+    assert stored.stored, stored.report.to_text()
+    # Medians of quarters do not add up to the year's median, so those are left out.
+    counted = ~pl.col("indicator").str.contains("median")
+    from_cases = compute_indicators(case_engine, "financial_year").filter(counted)
+    from_quarters = compute_indicators(total_engine, "financial_year").filter(counted)
+    assert from_quarters.height > 0
+    assert_frame_equal(from_cases, from_quarters)
+    # With a return for the whole year as well, the year's return stands alone.
+    yearly = _aggregate_return(case_file, tmp_path)
+    assert submit_return(yearly, Settings(), total_engine, submitted_by="t").stored
+    both = compute_indicators(total_engine, "financial_year").filter(counted)
+    assert_frame_equal(from_cases, both)
+    case_engine.dispose()
+    total_engine.dispose()

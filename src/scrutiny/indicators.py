@@ -98,11 +98,31 @@ def complaint_counts_by_period(engine: Engine, grain: str) -> pl.DataFrame:
 
 
 def _of_grain(returns: pl.DataFrame, grain: str) -> pl.DataFrame:
-    """Aggregate returns whose period is exactly one month, quarter or financial year."""
+    """Aggregate returns counted in the GRAIN periods that hold them.
+
+    A return for exactly one period of GRAIN counts as it is. Returns for shorter periods
+    inside one (months or quarters within a financial year) are added up, unless the
+    council also sent a return for the whole period, which then stands on its own so
+    nothing is counted twice. A return spanning more than one period counts in none.
+    """
     if returns.is_empty():
         return returns
     start, end = period_bounds(pl.col("period_start"), grain)
-    return returns.filter((pl.col("period_start") == start) & (pl.col("period_end") == end))
+    key = ["authority_code", "grain_start", "stage"]
+    inside = returns.with_columns(start.alias("grain_start"), end.alias("grain_end")).filter(
+        pl.col("period_end") <= pl.col("grain_end")
+    )
+    exact = (pl.col("period_start") == pl.col("grain_start")) & (
+        pl.col("period_end") == pl.col("grain_end")
+    )
+    return (
+        inside.with_columns(exact.alias("exact"))
+        .filter(pl.col("exact") | ~pl.col("exact").any().over(key))
+        .with_columns(
+            pl.col("grain_start").alias("period_start"), pl.col("grain_end").alias("period_end")
+        )
+        .drop("grain_start", "grain_end", "exact")
+    )
 
 
 def decision_counts(engine: Engine, grain: str) -> pl.DataFrame:
