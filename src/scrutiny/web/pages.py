@@ -73,7 +73,11 @@ def navigation(user: Any, path: str) -> list[dict[str, Any]]:
         items += [("/sign-in", "Sign in")]
 
     def active(href: str) -> bool:
-        return path == href if href == "/" else path == href or path.startswith(href + "/")
+        if href == "/":
+            return path == href
+        if href.startswith("/admin/"):  # one item for every admin page
+            return path.startswith("/admin/")
+        return path == href or path.startswith(href + "/")
 
     return [{"href": href, "text": text, "active": active(href)} for href, text in items]
 
