@@ -258,8 +258,18 @@ def make_client(database_url: str) -> PageClient:
     return PageClient(create_app(Settings(database_url=database_url, secret_key="test")))
 
 
+@pytest.fixture(scope="session")
+def demo_app(demo_url: str) -> Any:
+    """One app per demo database for the whole session, so figures it has computed and
+    cached (signals take seconds) serve every test that reads the demo."""
+    from scrutiny.settings import Settings
+    from scrutiny.web import create_app
+
+    return create_app(Settings(database_url=demo_url, secret_key="test"))
+
+
 @pytest.fixture
-def demo_client(demo_url: str) -> Iterator[PageClient]:
-    """A page-checking client, signed out, on the small demo database."""
-    with make_client(demo_url) as client:
+def demo_client(demo_app: Any) -> Iterator[PageClient]:
+    """A page-checking client, signed out (its own cookies), on the small demo database."""
+    with PageClient(demo_app) as client:
         yield client

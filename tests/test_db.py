@@ -17,7 +17,7 @@ from scrutiny.settings import Settings
 from scrutiny.standard import load_standard
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAD = "0004"  # the newest migration
+HEAD = "0005"  # the newest migration
 SQL_TYPES = {
     "string": Text,
     "code": Text,
@@ -53,6 +53,7 @@ def test_migrations_are_numbered_and_shipped_with_the_package():
         "0002_complaint_counts.py",
         "0003_recommendation_lifecycle.py",
         "0004_accounts.py",
+        "0005_self_assessment.py",
     ]
     assert all(name[:4] == f"{number:04d}" for number, name in enumerate(versions, start=1))
     assert versions[-1].startswith(HEAD)

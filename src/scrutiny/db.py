@@ -308,6 +308,27 @@ api_tokens = Table(
     UniqueConstraint("token_hash"),
 )
 
+# Self-assessment against the Complaint Handling Code (scrutiny.self_assessment): the
+# current answer per authority, financial year ('2024-25') and checklist item. Earlier
+# answers are in the audit log, written in the same transaction as each change.
+self_assessment_items = Table(
+    "self_assessment_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("authority_code", Text, nullable=False),
+    Column("financial_year", Text, nullable=False),
+    Column("item", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("evidence", Text),
+    Column("action", Text),
+    Column("action_owner", Text),
+    Column("action_due", Date),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),  # UTC
+    CheckConstraint("status IN ('meets', 'partly_meets', 'does_not_meet')", name="status"),
+    UniqueConstraint("authority_code", "financial_year", "item"),
+)
+
 DATA_TABLES: dict[str, Table] = {
     table.name: table
     for table in (complaints, aggregate_returns, ombudsman_decisions, recommendations)

@@ -26,6 +26,8 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(db_app, name="db")
 app.add_typer(submissions_app, name="submissions")
 app.add_typer(ombudsman_app, name="ombudsman")
+report_app = typer.Typer(help="Reports: the annual report, councillor packs, the national overview.")
+app.add_typer(report_app, name="report")
 console = Console()
 
 DateArg = Annotated[date, typer.Argument(formats=["%Y-%m-%d"], help="A date, YYYY-MM-DD.")]

@@ -63,6 +63,7 @@ def navigation(user: Any, path: str) -> list[dict[str, Any]]:
         if user.role in ("council_officer", "councillor"):
             items += [(f"/council/{code}/recommendations", "Recommendations")]
             items += [(f"/council/{code}/scrutiny", "Scrutiny dashboard")]
+            items += [(f"/council/{code}/self-assessment", "Self-assessment")]
         if user.role in ("ombudsman", "admin"):
             items += [("/ombudsman/watchlist", "Watchlist"), ("/ombudsman/evidence", "Evidence")]
             items += [("/ombudsman/data-quality", "Data quality")]

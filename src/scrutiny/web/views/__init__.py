@@ -10,9 +10,12 @@ from scrutiny.web.views import (
     national,
     ombudsman,
     opendata,
+    packs,
     recommendations,
+    reports,
     returns,
     scrutiny_dashboard,
+    self_assessment,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -25,5 +28,8 @@ ROUTERS: list[APIRouter] = [
     scrutiny_dashboard.router,
     ombudsman.router,
     admin.router,
+    reports.router,
+    packs.router,
+    self_assessment.router,
     api.router,
 ]
