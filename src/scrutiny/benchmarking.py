@@ -15,7 +15,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from scrutiny.aggregates import parse_period
-from scrutiny.funnel import FunnelError, compare
+from scrutiny.funnel import Funnel, FunnelError, compare
 from scrutiny.indicators import (
     RESULT_SCHEMA,
     Indicator,
@@ -62,6 +62,28 @@ def _period_rows(engine: Engine, period: str) -> tuple[pl.DataFrame, date]:
     return rows, start
 
 
+def peer_funnel(members: pl.DataFrame, kind: str) -> Funnel | None:
+    """The funnel of MEMBERS (authority_code, numerator, denominator) for a proportion or
+    ratio indicator, as scrutiny draws it everywhere; None when it cannot be drawn."""
+    target = None
+    if kind == "ratio":  # a count per population: compared with the group's pooled rate
+        target = float(members["numerator"].sum()) / float(members["denominator"].sum())
+    try:
+        return compare(
+            members["numerator"].to_numpy(),
+            members["denominator"].to_numpy(),
+            kind=kind,  # type: ignore[arg-type]
+            overdispersion=OVERDISPERSION,
+            target=target,
+            # For counts, the square-root (CQC) scale copes with councils that have none,
+            # where the log scale's z-scores would be infinite.
+            scale="sqrt" if kind == "ratio" else None,
+            ids=members["authority_code"].to_list(),
+        )
+    except FunnelError:
+        return None
+
+
 def place_among_peers(item: Indicator, group: PeerGroup, rows: pl.DataFrame) -> dict[str, object]:
     """One council's row of an indicator placed on the funnel of its peer group."""
     members = rows.filter(
@@ -81,22 +103,8 @@ def place_among_peers(item: Indicator, group: PeerGroup, rows: pl.DataFrame) -> 
     kind = FUNNEL_KINDS.get(item.kind)
     if kind is None or members.height < 3 or result["denominator"] == 0:
         return result | {"flag": None, "reading": reading(None, item.direction)}
-    target = None
-    if kind == "ratio":  # a count per population: compared with the group's pooled rate
-        target = float(members["numerator"].sum()) / float(members["denominator"].sum())
-    try:
-        funnel = compare(
-            members["numerator"].to_numpy(),
-            members["denominator"].to_numpy(),
-            kind=kind,  # type: ignore[arg-type]
-            overdispersion=OVERDISPERSION,
-            target=target,
-            # For counts, the square-root (CQC) scale copes with councils that have none,
-            # where the log scale's z-scores would be infinite.
-            scale="sqrt" if kind == "ratio" else None,
-            ids=members["authority_code"].to_list(),
-        )
-    except FunnelError:
+    funnel = peer_funnel(members, kind)
+    if funnel is None:
         return result | {"flag": None, "reading": reading(None, item.direction)}
     where = funnel.ids.index(group.authority_code)
     scale = item.multiplier

@@ -14,8 +14,8 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from scrutiny.benchmarking import FUNNEL_KINDS, OVERDISPERSION
-from scrutiny.funnel import Funnel, FunnelError, compare
+from scrutiny.benchmarking import FUNNEL_KINDS, peer_funnel
+from scrutiny.funnel import Funnel
 from scrutiny.headlines import council_names
 from scrutiny.indicators import Indicator, indicator
 from scrutiny.peers import DEFAULT_K, peer_group
@@ -100,20 +100,8 @@ def funnel_plot(
         group = f"{chosen.name}, with the council itself"
     if period.height < 3:
         return None
-    target = None
-    if kind == "ratio":  # counts per resident: compared with the group's pooled rate
-        target = float(period["numerator"].sum()) / float(period["denominator"].sum())
-    try:
-        funnel = compare(
-            period["numerator"].to_numpy(),
-            period["denominator"].to_numpy(),
-            kind=kind,  # type: ignore[arg-type]
-            overdispersion=OVERDISPERSION,
-            target=target,
-            scale="sqrt" if kind == "ratio" else None,
-            ids=period["authority_code"].to_list(),
-        )
-    except FunnelError:
+    funnel = peer_funnel(period, kind)
+    if funnel is None:
         return None
     return FunnelPlot(
         indicator=item,
