@@ -1,0 +1,95 @@
+"""Downloads of the councillor scrutiny pack (the council's readers) and the national
+overview (the Ombudsman and admins).
+
+Both take seconds to make (the national overview reads every council's signals), so each
+document is kept in the app's DataCache until the data changes, and for the day: what is
+overdue, and the default "as of" for a year still running, change at midnight.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from scrutiny.accounts import User
+from scrutiny.peers import PeerError
+from scrutiny.questions import data_end, latest_year
+from scrutiny.reports.national import (
+    NationalReportError,
+    national_html,
+    national_pdf,
+    national_report,
+)
+from scrutiny.reports.pack import PackError, pack_pdf, scrutiny_pack
+from scrutiny.submissions import list_submissions
+from scrutiny.web.security import authority_reader, csrf_protect, role_in
+from scrutiny.web.views.returns import council_or_404
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+ombudsman = role_in("ombudsman", "admin")
+
+
+def _pdf(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@router.get("/council/{code}/scrutiny/pack.pdf")
+def scrutiny_pack_pdf(
+    request: Request,
+    code: str,
+    period: str | None = None,
+    peers: str = "type",
+    user: User = Depends(authority_reader),
+) -> Response:
+    council_or_404(code)
+    engine, cache = request.app.state.engine, request.app.state.cache
+    if not period:
+        end = cache.get(("returns-data-end",), lambda: data_end(list_submissions(engine)))
+        if end is None:
+            raise HTTPException(404, "There are no complaint returns to make a pack from yet.")
+        period = latest_year(end)
+
+    def build() -> bytes:
+        return pack_pdf(scrutiny_pack(engine, code, period, peers=peers))
+
+    try:
+        body = cache.get(("scrutiny-pack-pdf", code, period, peers, date.today()), build)
+    except (PackError, PeerError) as error:
+        raise HTTPException(400, str(error)) from None
+    return _pdf(body, f"scrutiny-pack-{code}-{period}.pdf")
+
+
+def _national(request: Request, year: str, kind: str) -> bytes:
+    engine, cache = request.app.state.engine, request.app.state.cache
+    report = cache.get(
+        ("national-report", year, date.today()), lambda: national_report(engine, year)
+    )
+    render = national_pdf if kind == "pdf" else national_html
+
+    def build() -> bytes:
+        body = render(report)
+        return body if isinstance(body, bytes) else body.encode()
+
+    return cache.get(("national-report", year, kind, date.today()), build)
+
+
+@router.get("/ombudsman/reports/national/{year}.pdf")
+def national_report_pdf(request: Request, year: str, user: User = Depends(ombudsman)) -> Response:
+    try:
+        return _pdf(_national(request, year, "pdf"), f"national-overview-{year}.pdf")
+    except NationalReportError as error:
+        raise HTTPException(400, str(error)) from None
+
+
+@router.get("/ombudsman/reports/national/{year}.html")
+def national_report_html(request: Request, year: str, user: User = Depends(ombudsman)) -> Response:
+    try:
+        return HTMLResponse(_national(request, year, "html"))
+    except NationalReportError as error:
+        raise HTTPException(400, str(error)) from None

@@ -1,0 +1,58 @@
+"""Downloading the scrutiny pack (the council's readers) and the national overview (the
+Ombudsman and admins)."""
+
+from __future__ import annotations
+
+import subprocess
+
+from scrutiny.demo import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
+
+PACK = f"/council/{DEMO_AUTHORITY}/scrutiny/pack.pdf"
+NATIONAL = "/ombudsman/reports/national/2024-25"
+
+
+def pdf_text(body: bytes, tmp_path) -> str:
+    path = tmp_path / "download.pdf"
+    path.write_bytes(body)
+    found = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True)
+    return " ".join(found.stdout.split())
+
+
+def test_a_councillor_downloads_their_councils_pack(demo_client, tmp_path):
+    demo_client.sign_in("councillor@demo.scrutiny")
+    response = demo_client.get(PACK, params={"period": "2024-25"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert "Complaints scrutiny pack: Durham County Council, 2024-25" in pdf_text(
+        response.content, tmp_path
+    )
+    # Without a period, the latest year with data: the same pack, from the cache.
+    assert demo_client.get(PACK).content == response.content
+
+
+def test_another_councils_officer_is_refused_the_pack(demo_client):
+    demo_client.sign_in("officer@birmingham.demo.scrutiny")
+    assert demo_client.get(PACK).status_code == 403
+    assert demo_client.get(f"/council/{DEMO_OTHER_AUTHORITY}/scrutiny/pack.pdf").status_code == 200
+
+
+def test_a_pack_for_a_period_that_is_not_a_year_is_a_bad_request(demo_client):
+    demo_client.sign_in("officer@demo.scrutiny")
+    assert demo_client.get(PACK, params={"period": "2024-25 Q1"}).status_code == 400
+    assert demo_client.get(PACK, params={"peers": "friends"}).status_code == 400
+
+
+def test_an_ombudsman_analyst_gets_the_national_overview(demo_client, tmp_path):
+    demo_client.sign_in("analyst@demo.scrutiny")
+    response = demo_client.get(f"{NATIONAL}.pdf")
+    assert response.status_code == 200
+    assert "national overview 2024-25" in pdf_text(response.content, tmp_path)
+    page = demo_client.get(f"{NATIONAL}.html")  # checked by the page client: title, one h1
+    assert page.status_code == 200 and "The watchlist" in page.text
+    assert demo_client.get("/ombudsman/reports/national/2024.pdf").status_code == 400
+
+
+def test_a_councillor_is_refused_the_national_overview(demo_client):
+    demo_client.sign_in("councillor@demo.scrutiny")
+    assert demo_client.get(f"{NATIONAL}.pdf").status_code == 403
+    assert demo_client.get(f"{NATIONAL}.html").status_code == 403
