@@ -266,6 +266,58 @@ def build_authority_names(la_codes: Path) -> pl.DataFrame:
     )
 
 
+# DfE "Education, health and care plans", timeliness file: plans issued in each calendar
+# year and how many within the statutory 20 weeks (exceptions included), per council.
+EHC_TIMELINESS = "ehc_timeliness_20_week_all_plans_2019_2024.csv"
+EHC_FILE_NAME = "ehc_timeliness.csv"
+
+
+def build_ehc_timeliness(send_ehc_plans: Path) -> pl.DataFrame:
+    """EHC plans issued within 20 weeks, per current council (GSS code) and calendar year.
+
+    DfE lists upper-tier councils by the codes they had that year. A former code that one
+    current council took over (North Yorkshire, Somerset; Buckinghamshire's county code)
+    becomes that council's; Cumbria and Northamptonshire, each split in two, have no
+    single successor, so their years before the split are left out. Suppressed figures
+    ("x") are blank. The share is recomputed from the counts.
+    """
+    rows = pl.read_csv(send_ehc_plans / EHC_TIMELINESS, infer_schema=False).filter(
+        (pl.col("geographic_level") == "Local authority")
+        & (pl.col("breakdown_topic") == "All EHC plans issued")
+    )
+    councils = pl.read_csv(authorities_path(), schema=SCHEMA).select(
+        "gss_code",
+        pl.when("current")
+        .then(pl.col("gss_code"))
+        .otherwise(pl.col("replaced_by_gss_code"))
+        .alias("current_gss_code"),
+    )
+    counts = rows.join(councils, left_on="new_la_code", right_on="gss_code", how="left").select(
+        pl.col("current_gss_code").alias("gss_code"),
+        pl.col("time_period").cast(pl.Int64).alias("calendar_year"),
+        pl.col("plans_issued_den").cast(pl.Int64, strict=False).alias("plans_issued"),
+        pl.col("plans_issued_within_20_weeks")
+        .cast(pl.Int64, strict=False)
+        .alias("plans_within_20_weeks"),
+    )
+    return (
+        counts.filter(pl.col("gss_code").is_not_null())
+        .group_by("gss_code", "calendar_year")
+        .agg(
+            # A council listed twice in a year (old and new codes) is counted once in total;
+            # a blank anywhere leaves the total blank rather than partial.
+            pl.when(pl.col(c).null_count() == 0).then(pl.col(c).sum()).alias(c)
+            for c in ("plans_issued", "plans_within_20_weeks")
+        )
+        .with_columns(
+            pl.when(pl.col("plans_issued") > 0)
+            .then((100 * pl.col("plans_within_20_weeks") / pl.col("plans_issued")).round(1))
+            .alias("share_within_20_weeks")
+        )
+        .sort("gss_code", "calendar_year")
+    )
+
+
 def main(research_data: Path) -> None:
     feed = research_data / "bank_holidays" / "bank-holidays.json"
     first, last = calendar.refresh_feed(feed)
@@ -289,6 +341,13 @@ def main(research_data: Path) -> None:
     shipped = authorities_path().with_name("housing_ombudsman_findings.csv")
     shutil.copyfile(findings, shipped)
     print(f"Housing Ombudsman findings about council landlords -> {shipped}")
+    ehc = build_ehc_timeliness(research_data / "send_ehc_plans")
+    ehc_path = authorities_path().with_name(EHC_FILE_NAME)
+    ehc.write_csv(ehc_path)
+    print(
+        f"EHC plans within 20 weeks: {ehc.height} council-years, "
+        f"{ehc.get_column('gss_code').n_unique()} councils -> {ehc_path}"
+    )
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/standard/templates/{name}.csv"): "public",
     ("GET", "/accessibility"): "public",
     ("GET", "/api/v1/docs"): "public",
+    ("GET", "/research/impact"): "public",
     ("GET", "/sign-in"): "public",
     ("POST", "/sign-in"): "public",
     ("POST", "/sign-out"): "public",

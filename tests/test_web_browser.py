@@ -23,6 +23,8 @@ PUBLIC_PAGES = [
     "/standard",
     "/sign-in",
     "/accessibility",
+    "/research/impact",
+    "/api/v1/docs",
 ]
 SIGNED_IN_PAGES = {
     "officer@demo.scrutiny": [
@@ -201,3 +203,12 @@ def test_axe_finds_a_real_violation_on_a_broken_page(page, site):
     page.goto(site + "/sign-in")
     page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=x>')")
     assert any(v["id"] == "image-alt" for v in axe_violations(page))
+
+
+def test_the_annual_report_page_is_styled_under_the_content_security_policy(page, site):
+    page.goto(f"{site}/councils/{DEMO_AUTHORITY}/reports/annual/2024-25.html")
+    assert page.csp_errors == []
+    # base.html's stylesheet applied: tables collapse their borders.
+    collapse = page.evaluate("getComputedStyle(document.querySelector('table')).borderCollapse")
+    assert collapse == "collapse"
+    assert axe_violations(page) == []

@@ -8,6 +8,7 @@ from scrutiny.cli import (  # noqa: F401  (registers)
     benchmarks,
     data,
     funnel,
+    impact,
     packs,
     recommendations,
     reference,

@@ -26,7 +26,7 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(db_app, name="db")
 app.add_typer(submissions_app, name="submissions")
 app.add_typer(ombudsman_app, name="ombudsman")
-report_app = typer.Typer(help="Reports: the annual report, councillor packs, the national overview.")
+report_app = typer.Typer(help="Reports: the annual report, councillor packs, national overview.")
 app.add_typer(report_app, name="report")
 console = Console()
 

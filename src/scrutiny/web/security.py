@@ -11,13 +11,16 @@ HTML forms carry a per-session CSRF token, checked on every POST by `csrf_protec
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scrutiny.accounts import TokenUser, User, get_user, user_for_token
@@ -56,7 +59,12 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *self.headers]
+                headers = message.get("headers", [])
+                # A response may narrow the policy for itself (report_page does, to allow
+                # the exact stylesheets of a report); otherwise it gets the site's.
+                own = any(name.lower() == b"content-security-policy" for name, _ in headers)
+                extra = [h for h in self.headers if not (own and h[0] == HEADERS[0][0])]
+                message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -186,3 +194,18 @@ class BodyLimit:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+
+
+def report_page(html: str) -> HTMLResponse:
+    """A report as a web page. Reports carry their stylesheet inline, so that the same
+    file works printed, saved and as PDF; the site's policy allows exactly those
+    stylesheets, by hash, and nothing else inline."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+        for css in STYLE_BLOCK.findall(html)
+    )
+    policy = CSP.replace("style-src 'self'", f"style-src 'self' {hashes}".rstrip())
+    return HTMLResponse(html, headers={"content-security-policy": policy})

@@ -13,6 +13,7 @@ from scrutiny.web.views import (
     packs,
     recommendations,
     reports,
+    research,
     returns,
     scrutiny_dashboard,
     self_assessment,
@@ -31,5 +32,6 @@ ROUTERS: list[APIRouter] = [
     reports.router,
     packs.router,
     self_assessment.router,
+    research.router,
     api.router,
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from scrutiny.accounts import User
 from scrutiny.peers import PeerError
@@ -24,7 +24,7 @@ from scrutiny.reports.national import (
 )
 from scrutiny.reports.pack import PackError, pack_pdf, scrutiny_pack
 from scrutiny.submissions import list_submissions
-from scrutiny.web.security import authority_reader, csrf_protect, role_in
+from scrutiny.web.security import authority_reader, csrf_protect, report_page, role_in
 from scrutiny.web.views.returns import council_or_404
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -90,6 +90,6 @@ def national_report_pdf(request: Request, year: str, user: User = Depends(ombuds
 @router.get("/ombudsman/reports/national/{year}.html")
 def national_report_html(request: Request, year: str, user: User = Depends(ombudsman)) -> Response:
     try:
-        return HTMLResponse(_national(request, year, "html"))
+        return report_page(_national(request, year, "html").decode())
     except NationalReportError as error:
         raise HTTPException(400, str(error)) from None
