@@ -68,6 +68,8 @@ bench: install ## Run the benchmarks and print their figures (takes a few minute
 	$(BIN)/python benchmarks/housing_evaluation.py
 	$(BIN)/python benchmarks/early_warning.py
 	$(BIN)/python benchmarks/web_load.py
+	$(BIN)/python benchmarks/reports.py
+	$(BIN)/python benchmarks/impact_validation.py
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis
