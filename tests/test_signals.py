@@ -540,3 +540,20 @@ def test_compliance_falling_uses_only_recommendations_due_by_each_quarters_end(e
     earlier = signals_of(compute_signals(engine, date(2024, 3, 31)), "compliance_falling")
     assert earlier.height > 0
     assert found.filter(pl.col("period_end") <= date(2024, 3, 31)).equals(earlier)
+
+
+def test_one_councils_signals_are_exactly_its_share_of_every_councils(demo_url):
+    from scrutiny.db import make_engine
+    from scrutiny.indicators import compute_indicators
+
+    engine = make_engine(demo_url)
+    as_of = date(2025, 4, 30)
+    quarters = compute_indicators(engine, "quarter")
+    every = compute_signals(engine, as_of, indicators=quarters)
+    busiest = every.group_by("authority_code").len().sort("len", descending=True)
+    codes = [*busiest["authority_code"].head(3).to_list(), "E06000047", "E09000001"]
+    for code in codes:
+        own = compute_signals(engine, as_of, indicators=quarters, authority_code=code)
+        assert own.height > 0 or code == "E09000001"
+        assert own.equals(every.filter(pl.col("authority_code") == code)), code
+    engine.dispose()

@@ -4,7 +4,7 @@ council's, or those from the Ombudsman's records and returns, the rest per counc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -41,10 +41,8 @@ class ReportInputs:
     indicators: pl.DataFrame  # every indicator per council, financial years
     quarters: pl.DataFrame  # every indicator per council, quarters
     measures: pl.DataFrame  # compliance measures of recommendations due in the year
-    # Every council's signals; or, when None, those from decisions, recommendations and
-    # returns only (record_signals), the rest computed for each council.
+    # Every council's signals, or None to compute each council's own (under a second).
     signals: pl.DataFrame | None = None
-    record_signals: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def financial_year(year: str) -> tuple[str, date, date]:
@@ -82,11 +80,9 @@ def prepare_inputs(
     if quarters is None:
         quarters = compute_indicators(engine, "quarter")
     today = today or date.today()
-    signals, records = None, pl.DataFrame()
-    if every_council:
-        signals = compute_signals(engine, end, peers=PEERS, indicators=quarters)
-    else:  # no indicators: only the signals from the Ombudsman's records and returns
-        records = compute_signals(engine, end, peers=PEERS, indicators=quarters.clear())
+    signals = (
+        compute_signals(engine, end, peers=PEERS, indicators=quarters) if every_council else None
+    )
     return ReportInputs(
         year=label,
         start=start,
@@ -97,40 +93,17 @@ def prepare_inputs(
         quarters=quarters,
         measures=measures(engine, today=today, due_from=start, due_to=end),
         signals=signals,
-        record_signals=records,
     )
 
 
 def council_signals(engine: Engine, code: str, inputs: ReportInputs) -> pl.DataFrame:
-    """The council's early-warning signals for quarters up to the year's end: what
-    compute_signals finds for it, without charting every other council."""
+    """The council's early-warning signals for quarters up to the year's end (from every
+    council's, when they were computed for many reports)."""
     if inputs.signals is not None:
         return inputs.signals.filter(pl.col("authority_code") == code)
-    from scrutiny.signals import peer_groups
-    from scrutiny.signals.changes import change_signals
-    from scrutiny.signals.charts import chart_signals
-    from scrutiny.signals.funnels import funnel_signals
+    from scrutiny.signals import compute_signals
 
-    # compute_signals charts every council it is given (24 ms each) and reads every
-    # council's decisions and recommendations; the second half is done once, in
-    # prepare_inputs (record_signals), and the first for this council and its peers here,
-    # as compute_signals composes them.
-    groups = peer_groups(PEERS)
-    group = groups.filter(pl.col("authority_code") == code).get_column("peer_group")
-    peers = groups.filter(pl.col("peer_group").is_in(group.to_list()))
-    quarters = inputs.quarters.filter(pl.col("period_end") <= inputs.end)
-    own = quarters.filter(pl.col("authority_code") == code)
-    # Each quarter has its own funnel, so only the year's quarters need placing.
-    among = quarters.filter(
-        pl.col("authority_code").is_in(peers.get_column("authority_code").to_list())
-        & (pl.col("period_start") >= inputs.start)
+    signals = compute_signals(
+        engine, inputs.end, peers=PEERS, indicators=inputs.quarters, authority_code=code
     )
-    found = [
-        funnel_signals(among, peers).filter(pl.col("authority_code") == code),
-        chart_signals(own),
-        change_signals(own),
-        inputs.record_signals.filter(pl.col("authority_code") == code),
-    ]
-    return pl.concat([f for f in found if f.height] or [found[-1]]).sort(
-        "period_start", "signal", "severity"
-    )
+    return signals.sort("period_start", "signal", "severity")

@@ -46,7 +46,7 @@ from scrutiny.questions import (
 )
 from scrutiny.recommendations import overdue, repeat_patterns
 from scrutiny.reports.render import PDF_VARIANT, TEMPLATES, render_html
-from scrutiny.signals import compute_signals, peer_groups
+from scrutiny.signals import compute_signals
 from scrutiny.signals.quarters import last_complete_quarter, number, quarter_label
 
 MAX_ITEMS = 8
@@ -222,17 +222,9 @@ def scrutiny_pack(
     quarter_start, _ = last_complete_quarter(min(end, as_of))
     years = compute_indicators(engine, "financial_year")
     benchmark = council_benchmark_from(years, authority_code, start, peers)
-    # Signals compare a council only with councils of its own type, so computing them for
-    # that type alone gives the same signals in a fraction of the time.
-    groups = peer_groups("type")
-    own = groups.filter(pl.col("authority_code") == authority_code)["peer_group"]
-    same_type = groups.filter(pl.col("peer_group").is_in(own.to_list()))["authority_code"]
-    quarters = compute_indicators(engine, "quarter").filter(
-        pl.col("authority_code").is_in(same_type.to_list())
+    signals = compute_signals(engine, as_of, peers="type", authority_code=authority_code).filter(
+        pl.col("period_start") == quarter_start
     )
-    signals = compute_signals(
-        engine, as_of, peers="type", authority_code=authority_code, indicators=quarters
-    ).filter(pl.col("period_start") == quarter_start)
     figures = council_figures(
         authority_code,
         period,

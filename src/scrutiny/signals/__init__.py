@@ -112,18 +112,33 @@ def compute_signals(
     """Every signal for every council and complete quarter up to AS_OF (default today).
 
     PEERS is type (default) or region. INDICATORS may pass compute_indicators(engine,
-    "quarter") already computed, to reuse it for several dates.
+    "quarter") already computed, to reuse it for several dates. With AUTHORITY_CODE, only
+    that council's signals, computed from its own figures and its peer group's (the same
+    signals as for every council, without charting every other council).
     """
     as_of = as_of or date.today()
     groups = peer_groups(peers)
     values = indicators if indicators is not None else compute_indicators(engine, "quarter")
     values = values.filter(pl.col("period_end") <= as_of)
     recommendations = read_recommendations(engine, as_of)
+    decisions = read_decisions(engine, as_of)
+    among = own = values
+    if authority_code is not None:
+        # Every signal but return_overdue is judged per council or per peer group, so
+        # narrowing the inputs changes nothing for this council.
+        group = groups.filter(pl.col("authority_code") == authority_code)["peer_group"]
+        members = groups.filter(pl.col("peer_group").is_in(group.to_list()))["authority_code"]
+        among = values.filter(pl.col("authority_code").is_in(members.to_list()))
+        own = values.filter(pl.col("authority_code") == authority_code)
+        if recommendations.height:
+            recommendations = recommendations.filter(pl.col("authority_code") == authority_code)
+        if decisions.height:
+            decisions = decisions.filter(pl.col("authority_code") == authority_code)
     found = [
-        funnel_signals(values, groups),
-        chart_signals(values, minimum_points),
-        change_signals(values),
-        decision_signals(read_decisions(engine, as_of)),
+        funnel_signals(among, groups),
+        chart_signals(own, minimum_points),
+        change_signals(own),
+        decision_signals(decisions),
         recommendation_signals(recommendations),
         compliance_signals(recommendations),
         return_signals(read_submissions(engine, as_of), as_of),
@@ -132,4 +147,5 @@ def compute_signals(
     signals = signals.filter(pl.col("period_end") <= as_of)
     if authority_code is not None:
         signals = signals.filter(pl.col("authority_code") == authority_code)
-    return signals.sort("authority_code", "period_start", "signal", "severity")
+    # Sentences break ties, so the order never depends on how the inputs were read.
+    return signals.sort("authority_code", "period_start", "signal", "severity", "sentence")

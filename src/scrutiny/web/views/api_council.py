@@ -81,10 +81,10 @@ def signals(
         latest = latest_period(quarters)
         as_of = quarter_containing(latest)[1] if latest else date.today()
     engine = request.app.state.engine
-    every = request.app.state.cache.get(
-        ("signals", as_of), lambda: compute_signals(engine, as_of, indicators=quarters)
+    own = request.app.state.cache.get(
+        ("signals", as_of, code),
+        lambda: compute_signals(engine, as_of, indicators=quarters, authority_code=code),
     )
-    own = every.filter(pl.col("authority_code") == token.authority_code)
     found = [
         {
             **row,

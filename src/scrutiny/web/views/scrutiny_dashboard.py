@@ -69,10 +69,12 @@ def scrutiny_dashboard(
         )
     except PeerError as error:
         raise HTTPException(404) from error
-    # Every council's signals come from one computation over all of them (seconds), so
-    # it is cached once per quarter and data version and shared by every council's page.
-    # (The key is the JSON API's too, so the two share one computation.)
-    signals = cache.get(("signals", quarter_end), lambda: compute_signals(engine, quarter_end))
+    # One council's signals take under a second (its own charts, its peer group's
+    # funnels); cached per quarter and data version, under the JSON API's key too.
+    signals = cache.get(
+        ("signals", quarter_end, code),
+        lambda: compute_signals(engine, quarter_end, authority_code=code),
+    )
     latest = signals.filter(
         (pl.col("authority_code") == code) & (pl.col("period_start") == quarter_start)
     )
