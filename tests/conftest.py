@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -128,16 +129,27 @@ def postgresql_url() -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason}; CI must run the PostgreSQL tests", pytrace=False)
         pytest.skip(f"{reason}; start it with `pg_ctlcluster 15 main start`")
-    name = f"scrutiny_test_{os.getpid()}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?")
-    upgrade(url)
-    yield url
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+    with scratch_postgresql(f"scrutiny_test_{os.getpid()}") as url:
+        upgrade(url)
+        yield url
+
+
+@contextmanager
+def scratch_postgresql(name: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database called NAME (any old one is dropped): its URL.
+    Dropped again afterwards."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    with admin.connect() as connection:
+        connection.exec_driver_sql(drop)
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?")
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(drop)
+        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -182,16 +194,8 @@ def demo_url(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[
         yield build_demo(directory, seed=3, scale=WEB_SCALE).database_url
         return
     request.getfixturevalue("postgresql_url")  # the server is up (or the test skips)
-    name = f"scrutiny_demo_{os.getpid()}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?")
-    yield build_demo(directory, seed=3, scale=WEB_SCALE, database_url=url).database_url
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    with scratch_postgresql(f"scrutiny_demo_{os.getpid()}") as url:
+        yield build_demo(directory, seed=3, scale=WEB_SCALE, database_url=url).database_url
 
 
 class _PageChecker(HTMLParser):

@@ -10,15 +10,17 @@ with no token, a token for the authority in the URL and a token for another one.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
-from conftest import PageClient
+from conftest import PageClient, scratch_postgresql
 from scrutiny.accounts import create_token, create_user, list_tokens, list_users
 from scrutiny.db import DATA_TABLES, make_engine
 from scrutiny.demo import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY, build_demo
@@ -121,26 +123,18 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[dict
     """A small demo of its own (the allowed POSTs below may change it), with a spare account
     and token to switch off and revoke, and a Durham recommendation for evidence URLs."""
     directory = tmp_path_factory.mktemp(f"access-{request.param}")
-    if request.param == "sqlite":
-        url = build_demo(directory, seed=3, scale=0.02).database_url
-    else:
-        from sqlalchemy import create_engine
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = build_demo(directory, seed=3, scale=0.02).database_url
+        else:
+            request.getfixturevalue("postgresql_url")  # the server is up (or the test skips)
+            scratch = stack.enter_context(scratch_postgresql(f"scrutiny_access_{os.getpid()}"))
+            url = build_demo(directory, seed=3, scale=0.02, database_url=scratch).database_url
+        yield _with_visitors(url)
 
-        from conftest import POSTGRES_ADMIN_URL
 
-        request.getfixturevalue("postgresql_url")
-        name = f"scrutiny_access_{request.node.name[-8:].strip('[]')}"
-        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        admin.dispose()
-        url = build_demo(
-            directory,
-            seed=3,
-            scale=0.02,
-            database_url=POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?"),
-        ).database_url
+def _with_visitors(url: str) -> dict[str, Any]:
+    """The site's app, with a spare account and tokens made, and the URLs' parameters."""
     engine = make_engine(url)
     spare = create_user(
         engine,
@@ -172,7 +166,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[dict
     from scrutiny.settings import Settings
     from scrutiny.web import create_app
 
-    yield {
+    return {
         "url": url,
         # One app for every visitor: what it computes once (signals take seconds) it keeps.
         "app": create_app(Settings(database_url=url, secret_key="access")),
