@@ -557,3 +557,33 @@ def test_one_councils_signals_are_exactly_its_share_of_every_councils(demo_url):
         assert own.height > 0 or code == "E09000001"
         assert own.equals(every.filter(pl.col("authority_code") == code)), code
     engine.dispose()
+
+
+def test_repeated_kinds_of_missed_recommendation_are_listed_most_repeated_first():
+    from scrutiny.signals.ombudsman import recommendation_signals
+
+    quarter = (date(2023, 10, 1), date(2023, 12, 31))
+    kinds = ["apology", "apology", "service_improvement", "service_improvement"] + [
+        "financial_remedy"
+    ] * 3
+    missed = pl.DataFrame(
+        {
+            "authority_code": WATCHED,
+            "decision_ref": "23 000 010",
+            "recommendation_number": list(range(1, len(kinds) + 1)),
+            "kind": kinds,
+            "due_date": date(2023, 11, 1),
+            "period_start": quarter[0],
+            "period_end": quarter[1],
+            "missed": True,
+        }
+    )
+    row = recommendation_signals(missed).row(0, named=True)
+    assert [r["kind"] for r in evidence(row)["repeated"]] == [
+        "financial_remedy",
+        "apology",
+        "service_improvement",
+    ]
+    assert row["sentence"].endswith(
+        "financial remedy (3 times), apology (2 times), service improvement (2 times)."
+    )

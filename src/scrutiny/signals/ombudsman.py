@@ -152,7 +152,12 @@ def recommendation_signals(recommendations: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.len().alias("times"))
         .filter(pl.col("times") >= REPEAT_THRESHOLD)
         .group_by("authority_code", "period_start")
-        .agg(pl.struct("kind", "times").alias("repeated"))
+        # Most repeated first, then by kind: the sentence never depends on how rows grouped.
+        .agg(
+            pl.struct("kind", "times")
+            .sort_by("times", "kind", descending=[True, False])
+            .alias("repeated")
+        )
     )
     refs = missed.group_by("authority_code", "period_start").agg(
         (pl.col("decision_ref") + " #" + pl.col("recommendation_number").cast(pl.String))
