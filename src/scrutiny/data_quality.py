@@ -172,14 +172,13 @@ def _current_returns(engine: Engine) -> pl.DataFrame:
         submissions.c.period_end.label("to"),
         submissions.c.warning_count,
     ).where(submissions.c.status == "current", submissions.c.table_name.in_(COMPLAINT_TABLES))
-    found = read_frame(engine, query)
-    schema = {
-        "id": pl.Int64,
-        "authority_code": pl.String,
-        "from": pl.Date,
-        "to": pl.Date,
-        "warning_count": pl.Int64,
-    }
-    if found.is_empty():
-        return pl.DataFrame(schema=schema)
-    return found.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
+    # Cast, so that no returns at all is an empty frame of the right types.
+    return read_frame(engine, query).cast(
+        {
+            "id": pl.Int64,
+            "authority_code": pl.String,
+            "from": pl.Date,
+            "to": pl.Date,
+            "warning_count": pl.Int64,
+        }
+    )

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, select
 from scrutiny.authorities import load_authorities
 from scrutiny.code_clock import code_clock
 from scrutiny.db import DATA_TABLES
+from scrutiny.standard import load_standard, polars_schema
 from scrutiny.store import read_frame
 
 PANEL_SCHEMA = {
@@ -33,6 +34,16 @@ PANEL_SCHEMA = {
     "value": pl.Float64,
 }
 EHC_FILE_NAME = "ehc_timeliness.csv"
+COMPLAINT_COLUMNS = (
+    "authority_code",
+    "stage",
+    "received_date",
+    "acknowledged_date",
+    "responded_date",
+    "extension_working_days",
+    "acceptance",
+    "outcome",
+)
 
 
 @dataclass(frozen=True)
@@ -144,33 +155,14 @@ def period_label(period: int, grain: str) -> str:
 def read_service_complaints(engine: Engine, area: ServiceArea) -> pl.DataFrame:
     """The stored complaints about AREA, with the columns the Code clock needs."""
     table = DATA_TABLES["complaints"]
-    names = (
-        "authority_code",
-        "stage",
-        "received_date",
-        "acknowledged_date",
-        "responded_date",
-        "extension_working_days",
-        "acceptance",
-        "outcome",
+    typed = polars_schema(load_standard().table("complaints"))
+    query = select(*(table.c[n] for n in COMPLAINT_COLUMNS)).where(
+        table.c.service_area == area.area
     )
-    query = select(*(table.c[n] for n in names)).where(table.c.service_area == area.area)
     if area.subarea is not None:
         query = query.where(table.c.service_subarea == area.subarea)
-    frame = read_frame(engine, query)
-    schema = {
-        "authority_code": pl.String,
-        "stage": pl.Int64,
-        "received_date": pl.Date,
-        "acknowledged_date": pl.Date,
-        "responded_date": pl.Date,
-        "extension_working_days": pl.Int64,
-        "acceptance": pl.String,
-        "outcome": pl.String,
-    }
-    if frame.is_empty():
-        return pl.DataFrame(schema=schema)
-    return frame.select(pl.col(n).cast(t) for n, t in schema.items())
+    # Typed by the standard, so a blank column (or no rows at all) has the columns' types.
+    return read_frame(engine, query).cast({n: typed[n] for n in COMPLAINT_COLUMNS})
 
 
 def reporting_quarters(engine: Engine) -> pl.DataFrame:
