@@ -9,7 +9,13 @@ from polars.testing import assert_frame_equal
 
 from scrutiny.aggregates import aggregate_complaints
 from scrutiny.db import make_engine
-from scrutiny.indicators import compute_indicators, documentation, indicator, load_indicators
+from scrutiny.indicators import (
+    complaint_counts_by_period,
+    compute_indicators,
+    documentation,
+    indicator,
+    load_indicators,
+)
 from scrutiny.ingest import read_file
 from scrutiny.migrations import upgrade
 from scrutiny.returns import submit_return
@@ -142,3 +148,16 @@ def test_quarterly_aggregate_returns_add_up_to_the_financial_year(database_url, 
     assert_frame_equal(from_cases, both)
     case_engine.dispose()
     total_engine.dispose()
+
+
+def test_one_authoritys_complaint_counts_are_its_rows_of_every_authoritys(demo_url):
+    engine = make_engine(demo_url)
+    every = complaint_counts_by_period(engine, "financial_year")
+    keys = ["authority_code", "period_start", "stage"]
+    for code in every["authority_code"].unique().sort().head(3):
+        own = complaint_counts_by_period(engine, "financial_year", code)
+        assert own.height > 0
+        assert_frame_equal(
+            own.sort(keys), every.filter(pl.col("authority_code") == code).sort(keys)
+        )
+    engine.dispose()

@@ -70,17 +70,24 @@ def indicator(code: str) -> Indicator:
     raise KeyError(f"no indicator {code!r} (indicators: {known})")
 
 
-def complaint_counts_by_period(engine: Engine, grain: str) -> pl.DataFrame:
+def complaint_counts_by_period(
+    engine: Engine, grain: str, authority_code: str | None = None
+) -> pl.DataFrame:
     """Counts per authority, period and stage, from case-level and aggregate returns.
 
     Counts from every submission are added together (the store keeps only current
     submissions' rows: see scrutiny.store). Medians are combined by
     weighting each by its responses, which is exact when one submission answers them all.
+    With AUTHORITY_CODE, only that authority's counts are read.
     """
-    counted = select(complaint_counts).where(complaint_counts.c.grain == grain)
-    case_level = read_frame(engine, counted)
     returns = DATA_TABLES["aggregate_returns"]
-    totals = read_frame(engine, select(returns).where(returns.c.service_area.is_(None)))
+    counted = select(complaint_counts).where(complaint_counts.c.grain == grain)
+    whole = select(returns).where(returns.c.service_area.is_(None))
+    if authority_code is not None:
+        counted = counted.where(complaint_counts.c.authority_code == authority_code)
+        whole = whole.where(returns.c.authority_code == authority_code)
+    case_level = read_frame(engine, counted)
+    totals = read_frame(engine, whole)
     columns = [*PERIOD, "stage", *COUNTS, "working_days_to_respond_median"]
     frames = [f.select(columns) for f in (case_level, _of_grain(totals, grain)) if f.height]
     if not frames:

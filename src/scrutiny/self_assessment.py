@@ -215,11 +215,11 @@ Figures = dict[tuple[str, int, int | None], tuple[int, int, str]]
 
 def _complaint_figures(engine: Engine, code: str, start: date) -> Figures:
     """Timeliness from the counts the indicators use (case-level and aggregate returns)."""
-    counts = complaint_counts_by_period(engine, "financial_year")
+    counts = complaint_counts_by_period(engine, "financial_year", code)
     if counts.is_empty():
         return {}
     found: Figures = {}
-    rows = counts.filter((pl.col("authority_code") == code) & (pl.col("period_start") == start))
+    rows = counts.filter(pl.col("period_start") == start)
     for row in rows.iter_rows(named=True):
         stage = int(row["stage"])
         found[("acknowledged_on_time", stage, None)] = (
