@@ -6,7 +6,7 @@ DURHAM = "E06000047"
 ADDRESS = f"/councils/{DURHAM}/reports/annual/2024-25"
 
 
-def test_the_annual_report_pdf_is_public_and_kept_once_made(demo_client):
+def test_the_annual_report_pdf_is_public_and_the_same_each_time(demo_client):
     response = demo_client.get(f"{ADDRESS}.pdf")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"

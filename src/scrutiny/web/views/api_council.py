@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from scrutiny.accounts import TokenUser
 from scrutiny.ingest import FileUnreadable
 from scrutiny.opendata import latest_period
+from scrutiny.questions import RETURN_TABLES
 from scrutiny.returns import submit_return
 from scrutiny.rules import ROW
 from scrutiny.signals import compute_signals, quarter_label
@@ -38,11 +39,10 @@ from scrutiny.web.views.api_common import (
     refuse,
 )
 from scrutiny.web.views.api_models import ReturnResult, Signals, SubmissionRecord
+from scrutiny.web.views.returns import other_councils_rows
 
 router = APIRouter()
 
-# Councils send complaints; decisions and recommendations come from the Ombudsman.
-COUNCIL_TABLES = ("complaints", "aggregate_returns")
 UPLOAD_CHUNK = 1024 * 1024
 TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No working API token"},
@@ -137,7 +137,7 @@ def _result(
 
 def _check_rows(token: TokenUser, report: Report) -> None:
     """Refuse (before anything is stored) rows for another authority, or an Ombudsman table."""
-    if report.table.name not in COUNCIL_TABLES:
+    if report.table.name not in RETURN_TABLES:
         raise _Refused(
             [
                 {
@@ -148,13 +148,11 @@ def _check_rows(token: TokenUser, report: Report) -> None:
                     "rule": "council_table",
                     "message": f"A council cannot send {report.table.title.lower()}: the"
                     " Ombudsman sends them.",
-                    "fix": f"Send a {' or '.join(COUNCIL_TABLES)} file.",
+                    "fix": f"Send a {' or '.join(RETURN_TABLES)} file.",
                 }
             ]
         )
-    others = report.typed.filter(
-        pl.col("authority_code").is_not_null() & (pl.col("authority_code") != token.authority_code)
-    )
+    others = other_councils_rows(report, token.authority_code)
     if others.height:
         raise _Refused(
             [

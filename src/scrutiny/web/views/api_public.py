@@ -52,24 +52,8 @@ Grain = Literal["month", "quarter", "financial_year"]
 Peers = Literal["type", "region", "nearest"]
 Format = Literal["json", "csv"]
 PERIOD_HELP = "2024-25 (financial year), 2024-25 Q1 (April to June) or 2024-06 (a month)"
-REGISTER_COLUMNS = [
-    "authority_code",
-    "decision_ref",
-    "recommendation_number",
-    "kind",
-    "beneficiary",
-    "remedy_type",
-    "category",
-    "amount_gbp",
-    "agreed_date",
-    "due_date",
-    "completed_date",
-    "status",
-    "state",
-    "overdue",
-    "working_days_overdue",
-    "days_late",
-]
+# The register's public columns are the API's Recommendation model, in its order.
+REGISTER_COLUMNS = list(Recommendation.model_fields)
 
 
 def _period(request: Request, text: str | None, grain: str = "financial_year") -> str:

@@ -31,7 +31,8 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 ombudsman = role_in("ombudsman", "admin")
 
 
-def _pdf(body: bytes, filename: str) -> Response:
+def pdf_response(body: bytes, filename: str) -> Response:
+    """A PDF shown in the browser, saved as FILENAME."""
     return Response(
         body,
         media_type="application/pdf",
@@ -62,7 +63,7 @@ def scrutiny_pack_pdf(
         body = cache.get(("scrutiny-pack-pdf", code, period, peers, date.today()), build)
     except (PackError, PeerError) as error:
         raise HTTPException(400, str(error)) from None
-    return _pdf(body, f"scrutiny-pack-{code}-{period}.pdf")
+    return pdf_response(body, f"scrutiny-pack-{code}-{period}.pdf")
 
 
 def _national(request: Request, year: str, kind: str) -> bytes:
@@ -82,7 +83,7 @@ def _national(request: Request, year: str, kind: str) -> bytes:
 @router.get("/ombudsman/reports/national/{year}.pdf")
 def national_report_pdf(request: Request, year: str, user: User = Depends(ombudsman)) -> Response:
     try:
-        return _pdf(_national(request, year, "pdf"), f"national-overview-{year}.pdf")
+        return pdf_response(_national(request, year, "pdf"), f"national-overview-{year}.pdf")
     except NationalReportError as error:
         raise HTTPException(400, str(error)) from None
 

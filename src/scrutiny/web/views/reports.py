@@ -4,7 +4,9 @@ to publish with the report)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -19,8 +21,10 @@ from scrutiny.reports.annual import (
 )
 from scrutiny.web.security import csrf_protect, report_page
 from scrutiny.web.views.national import indicator_rows
+from scrutiny.web.views.packs import pdf_response
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+T = TypeVar("T")
 
 
 def _inputs(request: Request, year: str, version: int) -> ReportInputs:
@@ -52,42 +56,30 @@ def _checked(code: str, year: str) -> tuple[str, str]:
     return code.strip().upper(), label
 
 
-@router.get("/councils/{code}/reports/annual/{year}.pdf")
-def annual_report_pdf(request: Request, code: str, year: str) -> Response:
-    code, year = _checked(code, year)
+def _annual(request: Request, code: str, year: str, make: Callable[..., T]) -> T:
+    """CODE's annual report for YEAR, made by MAKE (annual_pdf or annual_html) and kept
+    until the data changes, and for the day (what is overdue changes at midnight)."""
     cache = request.app.state.cache
     version = cache.version()
 
-    def build() -> bytes:
-        return annual_pdf(
-            request.app.state.engine, code, year, inputs=_inputs(request, year, version)
-        )
+    def build() -> T:
+        return make(request.app.state.engine, code, year, inputs=_inputs(request, year, version))
 
     try:
-        body: bytes = cache.get(("annual-report-pdf", code, year, date.today()), build, version)
+        body: T = cache.get((make.__name__, code, year, date.today()), build, version)
     except ReportError:
         raise HTTPException(404) from None
-    filename = f"{code}-annual-report-{year}.pdf"
-    return Response(
-        body,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
+    return body
+
+
+@router.get("/councils/{code}/reports/annual/{year}.pdf")
+def annual_report_pdf(request: Request, code: str, year: str) -> Response:
+    code, year = _checked(code, year)
+    body = _annual(request, code, year, annual_pdf)
+    return pdf_response(body, f"{code}-annual-report-{year}.pdf")
 
 
 @router.get("/councils/{code}/reports/annual/{year}.html")
 def annual_report_html(request: Request, code: str, year: str) -> Response:
     code, year = _checked(code, year)
-    cache = request.app.state.cache
-    version = cache.version()
-
-    def build() -> str:
-        return annual_html(
-            request.app.state.engine, code, year, inputs=_inputs(request, year, version)
-        )
-
-    try:
-        body: str = cache.get(("annual-report-html", code, year, date.today()), build, version)
-    except ReportError:
-        raise HTTPException(404) from None
-    return report_page(body)
+    return report_page(_annual(request, code, year, annual_html))

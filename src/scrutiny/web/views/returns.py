@@ -98,6 +98,13 @@ def _safe_name(name: str | None) -> str:
     return cleaned or "return.csv"
 
 
+def other_councils_rows(report: Report, code: str) -> pl.DataFrame:
+    """REPORT's rows that name a council other than CODE (the web and API refuse them)."""
+    return report.typed.filter(
+        pl.col("authority_code").is_not_null() & (pl.col("authority_code") != code)
+    )
+
+
 def _only_this_council(code: str) -> Callable[[Report], None]:
     """A check run after validation and before storing: refuse other tables and councils."""
 
@@ -107,9 +114,7 @@ def _only_this_council(code: str) -> Callable[[Report], None]:
                 f"This file is {report.table.title.lower()}, which comes from the Ombudsman. "
                 "Councils send complaints or aggregate returns."
             )
-        found = report.typed.filter(
-            pl.col("authority_code").is_not_null() & (pl.col("authority_code") != code)
-        )
+        found = other_councils_rows(report, code)
         if found.height:
             others = ", ".join(sorted(set(found["authority_code"].to_list()))[:5])
             rows = ", ".join(str(r) for r in found[ROW].head(5).to_list())
