@@ -169,6 +169,12 @@ def test_spc_series_has_the_mean_limits_and_marks_a_special_cause():
     last = series.row(-1, named=True)
     assert last["variation"] == "concern"  # lower is worse for answers on time
     assert "outside the process limits" in last["special_causes"]
+    alt = charts.spc_alt(series, "Answered on time", "percent", "Durham")
+    assert alt.startswith("SPC chart of Durham's answered on time for 15 quarters from 2020-21 Q1")
+    assert f"process limits {charts.figure(last['lower_limit'], 'percent')} to " in alt
+    special = series.filter(pl.col("variation") != "common_cause").height
+    assert f"{special} quarters show special-cause variation" in alt
+    assert alt.endswith(f"at 30.0%, is {charts.VARIATION_WORDS['concern']}.")
     chart = charts.spc_chart(series, value_title="Percent")
     spec = chart.to_dict()
     assert len(spec["datasets"]["series"]) == len(values)
@@ -179,6 +185,8 @@ def test_spc_series_with_too_few_quarters_has_no_limits():
     series = spc_series(quarters([50.0, 60, 55, 58]), "E06000047", "stage1_on_time")
     assert series["upper_limit"].is_null().all()
     assert set(series["variation"]) == {"common_cause"}
+    alt = charts.spc_alt(series, "Answered on time", "percent", "Durham")
+    assert "too few quarters for process limits (13 are needed)" in alt
     assert charts.to_svg(charts.spc_chart(series, value_title="Percent")).startswith("<svg")
 
 

@@ -18,6 +18,8 @@ import altair as alt
 import polars as pl
 import vl_convert
 
+from scrutiny.spc import MINIMUM_POINTS
+
 BLUE = "#1d70b8"
 BLACK = "#0b0c0c"
 GREY = "#505a5f"
@@ -228,6 +230,41 @@ def spc_chart(series: pl.DataFrame, *, value_title: str, title: str | None = Non
     layers.append(points)
     chart = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
     return _configured(chart, title, data)
+
+
+SPC_CAPTION = (
+    "A statistical process control (XmR) chart, drawn the Making Data Count way: the solid "
+    "line is the mean, the dashed lines the process limits. Diamonds in colour show "
+    "special-cause variation (blue improvement, orange concern); grey circles are "
+    "common-cause variation, the usual ups and downs."
+)
+
+
+def figure(value: object, unit: str) -> str:
+    """An indicator's value for people: rates per resident to 2 places, others to 1."""
+    if not isinstance(value, int | float) or value != value:
+        return "–"
+    places = 2 if unit.startswith("per ") else 1
+    return f"{value:,.{places}f}{'%' if unit == 'percent' else ''}"
+
+
+def spc_alt(series: pl.DataFrame, name: str, unit: str, place: str) -> str:
+    """The alt text of PLACE's SPC chart of indicator NAME (SERIES as spc_chart takes it,
+    at least one row): its span, mean, limits and the latest quarter's variation."""
+    first, last = series.row(0, named=True), series.row(-1, named=True)
+    special = series.filter(pl.col("variation") != "common_cause").height
+    limits = (
+        f"process limits {figure(last['lower_limit'], unit)} to {figure(last['upper_limit'], unit)}"
+        if last["upper_limit"] is not None
+        else f"too few quarters for process limits ({MINIMUM_POINTS} are needed)"
+    )
+    return (
+        f"SPC chart of {place}'s {name.lower()} for {series.height} quarters from "
+        f"{first['period']} to {last['period']}: mean {figure(last['mean'], unit)}, "
+        f"{limits}. {special} quarters show special-cause variation; the latest, "
+        f"{last['period']} at {figure(last['value'], unit)}, is "
+        f"{VARIATION_WORDS[last['variation']]}."
+    )
 
 
 def trend_chart(series: pl.DataFrame, *, value_title: str, title: str | None = None) -> Any:

@@ -9,7 +9,14 @@ from datetime import date
 
 import polars as pl
 
-from scrutiny.charts import VARIATION_WORDS, funnel_chart, spc_chart
+from scrutiny.charts import (
+    SPC_CAPTION,
+    VARIATION_WORDS,
+    figure,
+    funnel_chart,
+    spc_alt,
+    spc_chart,
+)
 from scrutiny.council_figures import spc_series
 from scrutiny.funnel_plot import POSITIONS, denominator_words, funnel_plot
 from scrutiny.indicators import indicator
@@ -30,14 +37,6 @@ class ChartFigure:
     src: str  # a data: URI of the SVG
     headings: list[str]
     rows: list[list[str]]
-
-
-def figure(value: object, unit: str) -> str:
-    """An indicator's value for people: rates per resident to 2 places, others to 1."""
-    if not isinstance(value, int | float) or value != value:
-        return "–"
-    places = 2 if unit.startswith("per ") else 1
-    return f"{value:,.{places}f}{'%' if unit == 'percent' else ''}"
 
 
 def funnel_figure(
@@ -104,31 +103,12 @@ def spc_figure(quarters: pl.DataFrame, code: str, name: str, end: date) -> Chart
     series = spc_series(quarters.filter(pl.col("period_end") <= end), code, item.code)
     if series.height < 2:
         return None
-    first, last = series.row(0, named=True), series.row(-1, named=True)
-    special = series.filter(pl.col("variation") != "common_cause").height
-    limits = (
-        f"process limits {figure(last['lower_limit'], item.unit)} to "
-        f"{figure(last['upper_limit'], item.unit)}"
-        if last["upper_limit"] is not None
-        else "too few quarters for process limits"
-    )
     return ChartFigure(
         id="chart-spc",
         src=svg_data_uri(spc_chart(series, value_title=item.unit.capitalize())),
         title=f"{item.name}: {name} quarter by quarter",
-        caption=(
-            "A statistical process control (XmR) chart, drawn the Making Data Count way: the "
-            "solid line is the mean, the dashed lines the process limits. Diamonds in colour "
-            "show special-cause variation (blue improvement, orange concern); grey circles "
-            "are common-cause variation, the usual ups and downs."
-        ),
-        alt=(
-            f"SPC chart of {name}'s {item.name.lower()} for {series.height} quarters from "
-            f"{first['period']} to {last['period']}: mean {figure(last['mean'], item.unit)}, "
-            f"{limits}. {special} quarters show special-cause variation; the latest, "
-            f"{last['period']} at {figure(last['value'], item.unit)}, is "
-            f"{VARIATION_WORDS[last['variation']]}."
-        ),
+        caption=SPC_CAPTION,
+        alt=spc_alt(series, item.name, item.unit, name),
         headings=["Quarter", "On time", "Answered", "Value", "Mean", "Limits", "Variation"],
         rows=[
             [

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, and_, case, func, select
 
+from scrutiny.council_figures import DECISION_COLUMNS
 from scrutiny.db import DATA_TABLES
 from scrutiny.standard import load_standard
 from scrutiny.store import read_frame
@@ -230,23 +231,17 @@ def year_decisions(engine: Engine, code: str, start: date, end: date) -> pl.Data
     """Ombudsman decisions (Housing Ombudsman findings too) about the council dated in the
     year, with their fault, complaint-handling and remedy flags, newest first."""
     table = DATA_TABLES["ombudsman_decisions"]
+    # The columns the dashboard shows, and the flags the report counts.
     columns = (
-        "ombudsman",
-        "decision_ref",
-        "finding_element",
-        "decision_date",
-        "category",
-        "subcategory",
-        "outcome",
+        *DECISION_COLUMNS,
         "complaint_handling_fault",
         "satisfactory_remedy_by_authority",
         "public_interest_report",
-        "housing_ombudsman_finding",
     )
     query = (
         select(*(table.c[c] for c in columns))
         .where(table.c.authority_code == code, _in_year(table.c.decision_date, start, end))
-        .order_by(table.c.decision_date.desc(), table.c.decision_ref)
+        .order_by(table.c.decision_date.desc(), table.c.decision_ref, table.c.finding_element)
     )
     found = read_frame(engine, query)
     return found if found.height else pl.DataFrame(schema=list(columns))

@@ -45,7 +45,7 @@ from scrutiny.questions import (
     councillor_questions,
 )
 from scrutiny.recommendations import overdue, repeat_patterns
-from scrutiny.reports.render import PDF_VARIANT, TEMPLATES, render_html
+from scrutiny.reports.render import document_pdf, laid_out, render_html
 from scrutiny.signals import compute_signals
 from scrutiny.signals.quarters import last_complete_quarter, number, quarter_label
 
@@ -273,11 +273,8 @@ def pack_pdf(pack: ScrutinyPack) -> bytes:
     Should the items not fit, the least urgent are left out (and counted as left out)
     until they do: a committee pack that runs over is not read.
     """
-    from weasyprint import HTML  # imported here: it takes a moment to load
-
     while True:
-        document = HTML(string=pack_html(pack), base_url=str(TEMPLATES)).render()
+        document = laid_out(pack_html(pack))
         if len(document.pages) <= MAX_PAGES or not pack.items:
-            pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
-            return pdf
+            return document_pdf(document)
         pack = replace(pack, items=pack.items[:-1], left_out=pack.left_out + 1)

@@ -22,7 +22,8 @@ PDF_VARIANT = "pdf/ua-1"
 
 
 def _number(value: object, places: int = 1) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    """A figure for people: thousands separated, a dash for nothing."""
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
         return "–"
     if isinstance(value, int):
         return f"{value:,}"
@@ -32,12 +33,20 @@ def _number(value: object, places: int = 1) -> str:
 
 
 def _day(value: object) -> str:
-    return f"{value.day} {value:%B %Y}" if isinstance(value, date) else str(value or "–")
+    """A date the GOV.UK way: 4 June 2025 (a datetime is a date too)."""
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    return "–" if value is None else str(value)
 
 
 def _words(value: object) -> str:
+    """A code-list value as words: not_upheld -> not upheld."""
     return "–" if value is None else str(value).replace("_", " ")
 
+
+# The filters report templates and the web app's templates share, so a figure reads the
+# same on a page as in a PDF.
+FILTERS = {"number": _number, "day": _day, "words": _words}
 
 ENVIRONMENT = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -45,7 +54,7 @@ ENVIRONMENT = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-ENVIRONMENT.filters.update(number=_number, day=_day, words=_words)
+ENVIRONMENT.filters.update(FILTERS)
 
 
 def svg_data_uri(chart: Any) -> str:
@@ -59,9 +68,20 @@ def render_html(template: str, context: dict[str, Any]) -> str:
     return ENVIRONMENT.get_template(template).render(**context)
 
 
-def html_to_pdf(html: str) -> bytes:
-    """HTML as a tagged, accessible PDF (PDF/UA-1)."""
+def laid_out(html: str) -> Any:
+    """HTML laid out as PDF/UA-1 pages (a WeasyPrint Document): count its pages, then
+    write it with document_pdf."""
     from weasyprint import HTML  # imported here: it takes a moment to load
 
-    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(pdf_variant=PDF_VARIANT)
+    return HTML(string=html, base_url=str(TEMPLATES)).render(pdf_variant=PDF_VARIANT)
+
+
+def document_pdf(document: Any) -> bytes:
+    """A laid-out document as a tagged, accessible PDF (PDF/UA-1)."""
+    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
     return pdf
+
+
+def html_to_pdf(html: str) -> bytes:
+    """HTML as a tagged, accessible PDF (PDF/UA-1)."""
+    return document_pdf(laid_out(html))

@@ -17,9 +17,12 @@ import polars as pl
 from fastapi import Request
 
 from scrutiny.charts import (
+    SPC_CAPTION,
     VARIATION_WORDS,
     distribution_chart,
+    figure,
     funnel_chart,
+    spc_alt,
     spc_chart,
     to_spec,
     to_svg,
@@ -91,14 +94,6 @@ def _cell(value: object) -> str:
             return "–"
         return f"{value:,.1f}"
     return str(value)
-
-
-def figure(value: object, unit: str) -> str:
-    """An indicator's value for people: rates per resident to 2 places, others to 1."""
-    if not isinstance(value, int | float) or value != value:
-        return "–"
-    places = 2 if unit.startswith("per ") else 1
-    return f"{value:,.{places}f}{'%' if unit == 'percent' else ''}"
 
 
 def funnel_view(plot: FunnelPlot, *, id: str, period: str) -> ChartView:
@@ -215,31 +210,12 @@ def spc_view(series: pl.DataFrame, item: Indicator, *, id: str, council: str) ->
     """A council's quarterly SPC chart; None when it has fewer than two quarters."""
     if series.height < 2:
         return None
-    first, last = series.row(0, named=True), series.row(-1, named=True)
-    special = series.filter(pl.col("variation") != "common_cause").height
-    limits = (
-        f"process limits {figure(last['lower_limit'], item.unit)} to "
-        f"{figure(last['upper_limit'], item.unit)}"
-        if last["upper_limit"] is not None
-        else "too few quarters for process limits (13 are needed)"
-    )
     return chart_view(
         spc_chart(series, value_title=item.unit.capitalize()),
         id=id,
         title=f"{item.name}: {council} quarter by quarter",
-        caption=(
-            "A statistical process control (XmR) chart, drawn the Making Data Count way: the "
-            "solid line is the mean, the dashed lines the process limits. Points in colour "
-            "show special-cause variation (blue improvement, orange concern); grey points "
-            "are common-cause variation, which needs no explanation."
-        ),
-        alt=(
-            f"SPC chart of {council}'s {item.name.lower()} for {series.height} quarters from "
-            f"{first['period']} to {last['period']}: mean {figure(last['mean'], item.unit)}, "
-            f"{limits}. {special} quarters show special-cause variation; the latest, "
-            f"{last['period']} at {figure(last['value'], item.unit)}, is "
-            f"{VARIATION_WORDS[last['variation']]}."
-        ),
+        caption=SPC_CAPTION,
+        alt=spc_alt(series, item.name, item.unit, council),
         headings=[
             "Quarter",
             item.unit.capitalize(),

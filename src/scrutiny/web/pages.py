@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,35 +16,11 @@ from jinja2 import (
     select_autoescape,
 )
 
+from scrutiny.reports.render import FILTERS
 from scrutiny.web.security import context_user
 
 TEMPLATES = Path(__file__).parent / "templates"
 SERVICE_NAME = "Complaint handling scrutiny"
-
-
-def _number(value: object, places: int = 1) -> str:
-    """A figure for people: thousands separated, a dash for nothing."""
-    if value is None:
-        return "–"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return "–"
-        return f"{value:,.{places}f}"
-    return str(value)
-
-
-def _day(value: object) -> str:
-    """A date the GOV.UK way: 4 June 2025."""
-    if isinstance(value, datetime | date):
-        return f"{value.day} {value:%B %Y}"
-    return "–" if value is None else str(value)
-
-
-def _words(value: object) -> str:
-    """A code-list value as words: not_upheld -> not upheld."""
-    return "–" if value is None else str(value).replace("_", " ")
 
 
 def navigation(user: Any, path: str) -> list[dict[str, Any]]:
@@ -97,7 +72,7 @@ def make_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(number=_number, day=_day, words=_words)
+    environment.filters.update(FILTERS)
     environment.globals.update(service_name=SERVICE_NAME, navigation=navigation)
     return environment
 
