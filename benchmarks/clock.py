@@ -13,8 +13,8 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from scrutiny.calendar import busday_calendar
-from scrutiny.code_clock import code_clock
+from scrutiny.reference.calendar import busday_calendar
+from scrutiny.returns.code_clock import code_clock
 
 ROWS = 1_000_000
 REPEATS = 5

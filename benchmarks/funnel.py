@@ -1,7 +1,7 @@
 """How long funnel limits take for 10,000 units (target: under 100 ms), for every method.
 
 Run with `taskset -c 0 .venv/bin/python benchmarks/funnel.py` (one core, like the clock
-benchmark). Times scrutiny.funnel.compare end to end: target, phi and tau², the four limits
+benchmark). Times scrutiny.measures.funnel.compare end to end: target, phi and tau², the four limits
 at each unit's denominator and the flags. Prints its figures; it is not a test.
 """
 
@@ -14,8 +14,8 @@ from functools import partial
 
 import numpy as np
 
-from scrutiny.funnel import PROPORTION_METHODS, RATIO_METHODS, compare
-from scrutiny.funnel.comparison import Kind, Overdispersion
+from scrutiny.measures.funnel import PROPORTION_METHODS, RATIO_METHODS, compare
+from scrutiny.measures.funnel.comparison import Kind, Overdispersion
 
 UNITS = 10_000
 REPEATS = 7

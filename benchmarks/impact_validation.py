@@ -1,11 +1,11 @@
 """Validation of the impact estimators on synthetic panels with a known effect.
 
 Runs REPETITIONS panels (default 200) of each scenario in
-scrutiny.impact.simulate.default_scenarios (zero, three constant effects and a growing
+scrutiny.research.impact.simulate.default_scenarios (zero, three constant effects and a growing
 effect with staggered timing), prints bias, coverage of 95% intervals and power for the
 stacked and two-way fixed effects estimators, and writes the table into docs/impact.md
 between its validation markers. With a demo database (SCRUTINY_DATABASE_URL or
-build/demo/scrutiny.db) it also times one study per outcome.
+build/demo/scrutiny.store.db) it also times one study per outcome.
 
 Usage: python benchmarks/impact_validation.py [REPETITIONS]
 """
@@ -20,11 +20,11 @@ from pathlib import Path
 import polars as pl
 from rich.progress import Progress
 
-from scrutiny.impact.simulate import default_scenarios, run_validation, summarise
+from scrutiny.research.impact.simulate import default_scenarios, run_validation, summarise
 
 DOCS = Path(__file__).parents[1] / "docs" / "impact.md"
 START, END = "<!-- validation:start -->", "<!-- validation:end -->"
-DEMO = Path(__file__).parents[1] / "build" / "demo" / "scrutiny.db"
+DEMO = Path(__file__).parents[1] / "build" / "demo" / "scrutiny.store.db"
 
 
 def table(summary: pl.DataFrame, repetitions: int, seconds: float) -> str:
@@ -64,8 +64,8 @@ def time_studies() -> None:
     """One study per outcome on the demo database, timed, if there is one."""
     import os
 
-    from scrutiny.db import make_engine
-    from scrutiny.impact import ImpactError, run_study
+    from scrutiny.research.impact import ImpactError, run_study
+    from scrutiny.store.db import make_engine
 
     url = os.environ.get("SCRUTINY_DATABASE_URL") or (
         f"sqlite:///{DEMO}" if DEMO.exists() else None

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 
 from returns import write_complaints_csv
-from scrutiny.migrations import upgrade
+from scrutiny.store.migrations import upgrade
 
 ROWS = 1_000_000
 WORK = Path("build/bench")

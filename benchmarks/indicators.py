@@ -14,9 +14,9 @@ from pathlib import Path
 
 from imports import fresh_postgresql
 
-from scrutiny.db import make_engine
-from scrutiny.demo import build_demo
-from scrutiny.indicators import compute_indicators
+from scrutiny.demo.build import build_demo
+from scrutiny.measures.indicators import compute_indicators
+from scrutiny.store.db import make_engine
 
 WORK = Path("build/bench")
 
@@ -32,8 +32,8 @@ def timed(url: str) -> tuple[float, int]:
 
 def main(scale: float) -> None:
     directory = WORK / f"demo-scale-{scale:g}"
-    sqlite_url = f"sqlite:///{directory / 'scrutiny.db'}"
-    if not (directory / "scrutiny.db").exists():
+    sqlite_url = f"sqlite:///{directory / 'scrutiny.store.db'}"
+    if not (directory / "scrutiny.store.db").exists():
         print(f"building the scale {scale:g} demo in SQLite (once)...")
         build_demo(directory, scale=scale)
     targets = [("SQLite", sqlite_url)]

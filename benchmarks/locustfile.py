@@ -7,7 +7,7 @@ import random
 
 from locust import HttpUser, constant, task
 
-from scrutiny.authorities import current_codes
+from scrutiny.reference.authorities import current_codes
 
 CODES = current_codes().to_list()
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from scrutiny.authorities import current_codes
-from scrutiny.calendar import offset_working_days
+from scrutiny.reference.authorities import current_codes
+from scrutiny.reference.calendar import offset_working_days
 from scrutiny.standard import load_standard
 
 

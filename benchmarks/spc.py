@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scrutiny.spc import RULES, Chart, xmr_chart
+from scrutiny.measures.spc import RULES, Chart, xmr_chart
 
 COUNCILS = 317
 QUARTERS = 20

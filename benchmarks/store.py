@@ -21,10 +21,10 @@ import polars as pl
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
-from scrutiny.db import make_engine
-from scrutiny.migrations import upgrade
-from scrutiny.store import count_rows
-from scrutiny.submissions import save_submission
+from scrutiny.returns.submissions import save_submission
+from scrutiny.store.db import make_engine
+from scrutiny.store.migrations import upgrade
+from scrutiny.store.read import count_rows
 
 ROWS = 1_000_000
 AUTHORITIES = 300

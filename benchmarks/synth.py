@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from scrutiny.synth import DEFAULT_SEED, generate_dataset
+from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
 
 WORK = Path("build/bench/synth")
 TARGET_SECONDS = 60.0

@@ -1,7 +1,8 @@
 """Rebuild the reference data scrutiny ships from the public files in shared/research/data.
 
 The product never reads that folder at run time: this script copies and derives what it
-needs into src/scrutiny/data/, where it is committed with its licence (see SOURCES.md there).
+needs into src/scrutiny/reference/data/, where it is committed with its licence (see
+SOURCES.md there).
 
 Usage: python scripts/build_reference_data.py ../shared/research/data
 """
@@ -14,8 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from scrutiny import calendar
-from scrutiny.authorities import (
+from scrutiny.reference import calendar
+from scrutiny.reference.authorities import (
     NAMES_FILE_NAME,
     SCHEMA,
     authorities_path,

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import OperationalError
 
-from scrutiny.db import make_engine, metadata
-from scrutiny.migrations import upgrade
 from scrutiny.standard import load_standard
+from scrutiny.store.db import make_engine, metadata
+from scrutiny.store.migrations import upgrade
 
 ROOT_EXAMPLES = "examples"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://root@/postgres?host=/var/run/postgresql"
@@ -156,7 +156,7 @@ def scratch_postgresql(name: str) -> Iterator[str]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     """An empty database at the newest migration: a SQLite file, or the session's PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'scrutiny.db'}"
+        url = f"sqlite:///{tmp_path / 'scrutiny.store.db'}"
         upgrade(url)
         return url
     url: str = request.getfixturevalue("postgresql_url")
@@ -187,7 +187,7 @@ def demo_url(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[
 
     Read-only by convention: tests that change data use `database_url` instead.
     """
-    from scrutiny.demo import build_demo
+    from scrutiny.demo.build import build_demo
 
     directory = tmp_path_factory.mktemp(f"demo-{request.param}")
     if request.param == "sqlite":

@@ -7,10 +7,10 @@ import polars as pl
 from sqlalchemy import func, select
 
 from conftest import complaints_frame, make_complaint
-from scrutiny.aggregates import aggregate_complaints, period_bounds
-from scrutiny.db import complaint_counts
-from scrutiny.returns import submit_return
+from scrutiny.returns.aggregates import aggregate_complaints, period_bounds
+from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
+from scrutiny.store.db import complaint_counts
 
 AS_OF = date(2026, 11, 26)
 RETURNS = Path(__file__).parent / "returns"

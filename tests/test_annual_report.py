@@ -14,7 +14,12 @@ from typer.testing import CliRunner
 
 from conftest import typed_frame
 from scrutiny.cli import app
-from scrutiny.reports.annual import (
+from scrutiny.councillor.self_assessment import (
+    load_checklist,
+    read_self_assessment,
+    save_self_assessment_item,
+)
+from scrutiny.publish.reports.annual import (
     ReportError,
     annual_html,
     annual_pdf,
@@ -22,10 +27,9 @@ from scrutiny.reports.annual import (
     council_signals,
     prepare_inputs,
 )
-from scrutiny.reports.annual_batch import write_all_reports
-from scrutiny.self_assessment import load_checklist, read_self_assessment, save_self_assessment_item
-from scrutiny.signals import compute_signals
-from scrutiny.submissions import save_submission
+from scrutiny.publish.reports.annual_batch import write_all_reports
+from scrutiny.returns.submissions import save_submission
+from scrutiny.warning.signals import compute_signals
 
 DURHAM = "E06000047"
 PEERS = ("E06000001", "E06000002", "E06000003", "E06000004")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from scrutiny.authorities import (
+from scrutiny.reference.authorities import (
     NAMES_FILE_NAME,
     SCHEMA,
     authorities_path,

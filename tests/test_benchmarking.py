@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from scrutiny.aggregates import parse_period
-from scrutiny.benchmarking import council_benchmark, indicator_benchmark, reading
 from scrutiny.cli import app
-from scrutiny.demo import build_demo
-from scrutiny.indicators import load_indicators
+from scrutiny.demo.build import build_demo
+from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmark, reading
+from scrutiny.returns.aggregates import parse_period
+from scrutiny.standard.indicators import load_indicators
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_a_flag_is_read_against_the_indicators_direction(flag, direction, expect
 
 
 def test_a_council_gets_every_indicator_with_its_named_peer_group(demo_url):
-    from scrutiny.db import make_engine
+    from scrutiny.store.db import make_engine
 
     engine = make_engine(demo_url)
     found = council_benchmark(engine, "E06000047", "2023-24", "nearest")
@@ -59,7 +59,7 @@ def test_a_council_gets_every_indicator_with_its_named_peer_group(demo_url):
 
 
 def test_every_council_is_placed_for_an_indicator_and_none_is_ranked(demo_url):
-    from scrutiny.db import make_engine
+    from scrutiny.store.db import make_engine
 
     engine = make_engine(demo_url)
     found = indicator_benchmark(engine, "stage1_on_time", "2024-25", "type")

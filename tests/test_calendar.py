@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrutiny.calendar import (
+from scrutiny.reference.calendar import (
     CalendarError,
     add_working_days,
     bank_holidays,

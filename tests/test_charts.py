@@ -8,13 +8,18 @@ from datetime import date
 import polars as pl
 import pytest
 
-from scrutiny import charts
-from scrutiny.authorities import load_authorities
-from scrutiny.benchmarking import council_benchmark
-from scrutiny.council_figures import spc_series
-from scrutiny.funnel_plot import funnel_plot, position
-from scrutiny.headlines import distribution, latest_period, national_headlines, period_label
-from scrutiny.peers import peer_group
+from scrutiny.measures.benchmarking import council_benchmark
+from scrutiny.measures.council_figures import spc_series
+from scrutiny.measures.funnel_plot import funnel_plot, position
+from scrutiny.measures.headlines import (
+    distribution,
+    latest_period,
+    national_headlines,
+    period_label,
+)
+from scrutiny.publish import charts
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.reference.peers import peer_group
 
 YEAR = date(2024, 4, 1)
 
@@ -89,8 +94,8 @@ def test_funnel_chart_carries_every_council_the_limits_and_the_highlight_and_dra
 
 
 def test_funnel_plot_of_a_council_uses_its_peer_group_and_agrees_with_its_benchmark(demo_url):
-    from scrutiny.db import make_engine
-    from scrutiny.indicators import compute_indicators
+    from scrutiny.measures.indicators import compute_indicators
+    from scrutiny.store.db import make_engine
 
     engine = make_engine(demo_url)
     rows = compute_indicators(engine, "financial_year")
@@ -238,7 +243,7 @@ def test_national_headlines_pool_the_counts_of_every_council():
     ],
 )
 def test_period_labels_read_back_as_the_same_period(start, grain, label):
-    from scrutiny.aggregates import parse_period
+    from scrutiny.returns.aggregates import parse_period
 
     assert period_label(start, grain) == label
     assert parse_period(label)[:2] == (grain, start)

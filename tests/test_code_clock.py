@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import complaints_frame, make_complaint
-from scrutiny.calendar import add_working_days, working_days_between
-from scrutiny.code_clock import ClockError, code_clock
+from scrutiny.reference.calendar import add_working_days, working_days_between
+from scrutiny.returns.code_clock import ClockError, code_clock
 
 AS_OF = date(2024, 6, 28)
 

@@ -8,7 +8,9 @@ import polars as pl
 from sqlalchemy import update
 
 from conftest import make_complaints
-from scrutiny.data_quality import (
+from scrutiny.returns.submissions import save_submission
+from scrutiny.store.db import submissions
+from scrutiny.warning.data_quality import (
     data_end,
     default_as_of,
     late_returns,
@@ -18,8 +20,6 @@ from scrutiny.data_quality import (
     submission_warnings,
     warning_totals,
 )
-from scrutiny.db import submissions
-from scrutiny.submissions import save_submission
 
 DURHAM, BIRMINGHAM = "E06000047", "E08000025"
 

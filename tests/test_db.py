@@ -11,10 +11,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import BigInteger, Boolean, Date, Double, Text, text
 
-from scrutiny.db import DATA_TABLES, make_engine, metadata, transaction
-from scrutiny.migrations import current_revision, upgrade
 from scrutiny.settings import Settings
 from scrutiny.standard import load_standard
+from scrutiny.store.db import DATA_TABLES, make_engine, metadata, transaction
+from scrutiny.store.migrations import current_revision, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAD = "0005"  # the newest migration
@@ -80,7 +80,7 @@ def test_standard_tables_are_exactly_the_data_tables():
 
 
 def test_sqlite_engine_uses_wal_and_enforces_foreign_keys(tmp_path):
-    url = f"sqlite:///{tmp_path / 'scrutiny.db'}"
+    url = f"sqlite:///{tmp_path / 'scrutiny.store.db'}"
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as connection:

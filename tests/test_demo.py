@@ -2,9 +2,9 @@
 
 from sqlalchemy import func, select
 
-from scrutiny.db import DATA_TABLES, make_engine
-from scrutiny.demo import build_demo
-from scrutiny.submissions import list_submissions
+from scrutiny.demo.build import build_demo
+from scrutiny.returns.submissions import list_submissions
+from scrutiny.store.db import DATA_TABLES, make_engine
 
 
 def test_demo_database_holds_real_and_synthetic_data_through_the_import_path(tmp_path):

@@ -5,8 +5,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrutiny.calendar import is_working_day
-from scrutiny.due_dates import NUMBER_WORDS, PERIODS, DueDatePhraseError, add_months, due_date
+from scrutiny.reference.calendar import is_working_day
+from scrutiny.reference.due_dates import (
+    NUMBER_WORDS,
+    PERIODS,
+    DueDatePhraseError,
+    add_months,
+    due_date,
+)
 
 decision_dates = st.dates(min_value=date(1995, 1, 1), max_value=date(2095, 12, 31))
 counts = st.integers(min_value=1, max_value=99)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from scrutiny.demo import build_demo
-from scrutiny.evaluation import COMBINED, evaluate, evaluate_flags, tune
-from scrutiny.signals import SIGNALS
-from scrutiny.synth import AS_OF
+from scrutiny.demo.build import build_demo
+from scrutiny.demo.synth import AS_OF
+from scrutiny.warning.evaluation import COMBINED, evaluate, evaluate_flags, tune
+from scrutiny.warning.signals import SIGNALS
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +56,8 @@ def test_a_flag_before_onset_is_not_a_detection_and_one_after_counts_its_delay(t
 
 
 def test_tuning_keeps_only_settings_within_the_false_alert_limit(small_demo):
-    from scrutiny.db import make_engine
-    from scrutiny.signals import compute_signals
+    from scrutiny.store.db import make_engine
+    from scrutiny.warning.signals import compute_signals
 
     engine = make_engine(small_demo.database_url)
     signals = compute_signals(engine, AS_OF)

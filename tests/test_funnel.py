@@ -18,7 +18,7 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from scrutiny.cli import app
-from scrutiny.funnel import (
+from scrutiny.measures.funnel import (
     FunnelError,
     additive_limits,
     classify,
@@ -29,8 +29,8 @@ from scrutiny.funnel import (
     truncate,
     winsorise,
 )
-from scrutiny.funnel.byar import touching_count
-from scrutiny.funnel.exact import binomial_limit, poisson_limit
+from scrutiny.measures.funnel.byar import touching_count
+from scrutiny.measures.funnel.exact import binomial_limit, poisson_limit
 
 TOLERANCE = 1e-6
 

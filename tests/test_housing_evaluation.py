@@ -9,10 +9,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from scrutiny import housing_evaluation as evaluation
-from scrutiny.housing_ombudsman import convert, read_findings
+from scrutiny.returns.housing_ombudsman import convert, read_findings
+from scrutiny.warning import housing_evaluation as evaluation
 
-SHIPPED = Path(str(resources.files("scrutiny") / "data" / "housing_ombudsman_findings.csv"))
+SHIPPED = Path(
+    str(resources.files("scrutiny.reference") / "data" / "housing_ombudsman_findings.csv")
+)
 
 
 def make_finding(

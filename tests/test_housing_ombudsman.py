@@ -7,12 +7,19 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from scrutiny.housing_ombudsman import FindingsError, convert, read_findings, write_decisions
-from scrutiny.ingest import read_file
+from scrutiny.returns.housing_ombudsman import (
+    FindingsError,
+    convert,
+    read_findings,
+    write_decisions,
+)
+from scrutiny.returns.ingest import read_file
+from scrutiny.returns.validation import validate
 from scrutiny.settings import Settings
-from scrutiny.validation import validate
 
-SHIPPED = Path(str(resources.files("scrutiny") / "data" / "housing_ombudsman_findings.csv"))
+SHIPPED = Path(
+    str(resources.files("scrutiny.reference") / "data" / "housing_ombudsman_findings.csv")
+)
 HEADER = "case_id,landlord,landlord_type,decision_date,category,complaint,finding\n"
 
 

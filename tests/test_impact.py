@@ -10,15 +10,15 @@ import numpy as np
 import polars as pl
 import pytest
 
-from scrutiny.impact import design, estimate
-from scrutiny.impact.panel import (
+from scrutiny.research.impact import design, estimate
+from scrutiny.research.impact.panel import (
     complaint_panel,
     ehc_panel,
     quarter_index,
     quarter_label,
     quarter_start,
 )
-from scrutiny.impact.simulate import Scenario, run_validation, simulate_panel, summarise
+from scrutiny.research.impact.simulate import Scenario, run_validation, simulate_panel, summarise
 
 
 def _events(**g: int) -> pl.DataFrame:
@@ -176,7 +176,7 @@ def test_quarters_are_numbered_and_named_as_financial_quarters():
 
 
 def test_shipped_ehc_figures_are_current_councils_with_consistent_shares():
-    from scrutiny.authorities import current_codes
+    from scrutiny.reference.authorities import current_codes
 
     panel = ehc_panel()
     assert set(panel["authority_code"]) <= set(current_codes())

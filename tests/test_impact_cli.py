@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from scrutiny.cli import app
-from scrutiny.db import make_engine
-from scrutiny.impact import ImpactError, run_study
+from scrutiny.research.impact import ImpactError, run_study
+from scrutiny.store.db import make_engine
 
 runner = CliRunner()
 

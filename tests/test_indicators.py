@@ -7,21 +7,16 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from scrutiny.aggregates import aggregate_complaints
-from scrutiny.db import make_engine
-from scrutiny.indicators import (
-    complaint_counts_by_period,
-    compute_indicators,
-    documentation,
-    indicator,
-    load_indicators,
-)
-from scrutiny.ingest import read_file
-from scrutiny.migrations import upgrade
-from scrutiny.returns import submit_return
+from scrutiny.measures.indicators import complaint_counts_by_period, compute_indicators
+from scrutiny.returns.aggregates import aggregate_complaints
+from scrutiny.returns.ingest import read_file
+from scrutiny.returns.submit import submit_return
+from scrutiny.returns.validation import validate
 from scrutiny.settings import Settings
 from scrutiny.standard import load_standard
-from scrutiny.validation import validate
+from scrutiny.standard.indicators import documentation, indicator, load_indicators
+from scrutiny.store.db import make_engine
+from scrutiny.store.migrations import upgrade
 
 RETURNS = Path(__file__).parent / "returns"
 TODAY = date(2026, 11, 26)

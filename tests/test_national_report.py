@@ -10,12 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from scrutiny.cli import app
-from scrutiny.db import make_engine
-from scrutiny.headlines import national_headlines
-from scrutiny.indicators import compute_indicators, load_indicators
+from scrutiny.measures.headlines import national_headlines
+from scrutiny.measures.indicators import compute_indicators
+from scrutiny.publish.reports.national import national_html, national_pdf, national_report
 from scrutiny.recommendations import measures
-from scrutiny.reports.national import national_html, national_pdf, national_report
-from scrutiny.watchlist import watchlist
+from scrutiny.standard.indicators import load_indicators
+from scrutiny.store.db import make_engine
+from scrutiny.warning.watchlist import watchlist
 
 YEAR = "2024-25"
 AS_OF = date(2025, 4, 30)  # a month after the year ends: the report's default

@@ -11,18 +11,18 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import make_complaints
-from scrutiny.authorities import load_authorities
-from scrutiny.benchmarking import council_benchmark
 from scrutiny.cli import app
-from scrutiny.db import make_engine
-from scrutiny.demo import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
-from scrutiny.indicators import indicator
-from scrutiny.questions import CouncilFigures, Measure, Signal
-from scrutiny.reports.pack import MAX_ITEMS, pack_html, pack_items, pack_pdf, scrutiny_pack
-from scrutiny.returns import submit_return
+from scrutiny.councillor.questions import CouncilFigures, Measure, Signal
+from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
+from scrutiny.measures.benchmarking import council_benchmark
+from scrutiny.publish.reports.pack import MAX_ITEMS, pack_html, pack_items, pack_pdf, scrutiny_pack
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.returns.submissions import save_submission
+from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
-from scrutiny.submissions import save_submission
-from scrutiny.watchlist import watchlist
+from scrutiny.standard.indicators import indicator
+from scrutiny.store.db import make_engine
+from scrutiny.warning.watchlist import watchlist
 
 DURHAM = DEMO_AUTHORITY
 AS_OF = date(2025, 4, 30)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from scrutiny.peers import PeerError, nearest_neighbours, peer_group, read_peer_codes
+from scrutiny.reference.peers import PeerError, nearest_neighbours, peer_group, read_peer_codes
 
 
 def test_type_group_is_every_other_council_of_that_type():

@@ -12,16 +12,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from scrutiny.cli import app
-from scrutiny.db import (
-    audit_log,
-    make_engine,
-    recommendation_evidence,
-    recommendation_outcomes,
-    recommendations,
-)
-from scrutiny.demo import build_demo
-from scrutiny.indicators import compute_indicators
-from scrutiny.peers import peer_group
+from scrutiny.demo.build import build_demo
+from scrutiny.measures.indicators import compute_indicators
 from scrutiny.recommendations import (
     RecommendationError,
     check_evidence,
@@ -38,8 +30,16 @@ from scrutiny.recommendations import (
     repeat_patterns,
     withdraw_recommendation,
 )
-from scrutiny.returns import submit_return
+from scrutiny.reference.peers import peer_group
+from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
+from scrutiny.store.db import (
+    audit_log,
+    make_engine,
+    recommendation_evidence,
+    recommendation_outcomes,
+    recommendations,
+)
 
 TODAY = date(2025, 6, 2)  # a Monday
 LANCS, DURHAM = "E10000017", "E06000047"

@@ -12,12 +12,12 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
-from scrutiny.db import metadata
-from scrutiny.ingest import FileUnreadable
-from scrutiny.returns import submit_return
+from scrutiny.returns.ingest import FileUnreadable
+from scrutiny.returns.submissions import list_submissions
+from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
-from scrutiny.store import count_rows
-from scrutiny.submissions import list_submissions
+from scrutiny.store.db import metadata
+from scrutiny.store.read import count_rows
 
 RETURNS = Path(__file__).parent / "returns"
 TODAY = date(2026, 11, 26)
@@ -98,7 +98,7 @@ def test_a_corrected_resubmission_replaces_the_earlier_one_and_keeps_history(
 
 def test_every_stored_row_belongs_to_a_current_submission(engine, database_url, tmp_path):
     """Data tables carry no foreign key (for load speed), and reads rely on replaced
-    submissions leaving no rows behind (scrutiny.store): check both here."""
+    submissions leaving no rows behind (scrutiny.store.read): check both here."""
     submit(engine, database_url, "valid_complaints.csv")
     corrected = tmp_path / "corrected.csv"
     text = (RETURNS / "valid_complaints.csv").read_text().replace("partly_upheld", "upheld")
@@ -168,7 +168,7 @@ def test_import_command_stores_nothing_and_exits_1_for_a_file_with_errors(engine
 def test_read_frame_types_a_column_that_starts_blank_by_all_its_rows(engine):
     from sqlalchemy import Boolean, cast, literal, null, union_all
 
-    from scrutiny.store import read_frame
+    from scrutiny.store.read import read_frame
 
     blanks = [select(cast(null(), Boolean).label("flag")) for _ in range(150)]
     query = union_all(*blanks, select(literal(True, Boolean).label("flag")))

@@ -10,10 +10,7 @@ import polars as pl
 import pytest
 
 from conftest import make_complaints
-from scrutiny.audit import list_audit_entries
-from scrutiny.db import make_engine
-from scrutiny.indicators import compute_indicators
-from scrutiny.self_assessment import (
+from scrutiny.councillor.self_assessment import (
     AUDIT_ENTITY,
     AnswerInvalid,
     SelfAssessmentError,
@@ -23,8 +20,11 @@ from scrutiny.self_assessment import (
     read_self_assessment,
     save_self_assessment_item,
 )
-from scrutiny.self_assessment_csv import ImportRefused, export_csv, import_csv
-from scrutiny.submissions import save_submission
+from scrutiny.councillor.self_assessment_csv import ImportRefused, export_csv, import_csv
+from scrutiny.measures.indicators import compute_indicators
+from scrutiny.returns.submissions import save_submission
+from scrutiny.store.audit import list_audit_entries
+from scrutiny.store.db import make_engine
 
 DURHAM, BIRMINGHAM = "E06000047", "E08000025"
 YEAR = "2024-25"

@@ -14,12 +14,12 @@ import polars as pl
 import pytest
 from sqlalchemy import update
 
-from scrutiny.authorities import load_authorities
-from scrutiny.db import submissions
-from scrutiny.returns import submit_return
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
-from scrutiny.signals import compute_signals, quarter_label
-from scrutiny.watchlist import DEFAULT_WEIGHTS, scores, watchlist
+from scrutiny.store.db import submissions
+from scrutiny.warning.signals import compute_signals, quarter_label
+from scrutiny.warning.watchlist import DEFAULT_WEIGHTS, scores, watchlist
 
 
 def run_cli(args: list[str], database_url: str) -> subprocess.CompletedProcess[str]:
@@ -385,7 +385,7 @@ def test_a_quarters_signals_do_not_change_when_later_quarters_arrive(engine, tmp
 
 
 def test_signals_command_prints_one_councils_signals_as_json_and_text(database_url, tmp_path):
-    from scrutiny.db import make_engine
+    from scrutiny.store.db import make_engine
 
     engine = make_engine(database_url)
     store(engine, tmp_path, "returns", national_returns(**{"2023-24 Q4": {"on_time": 0.3}}))
@@ -420,7 +420,7 @@ def test_signals_command_prints_one_councils_signals_as_json_and_text(database_u
 )
 def test_signals_and_watchlist_commands_exit_2_with_a_message_on_bad_input(args, tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.db'}"
-    from scrutiny.migrations import upgrade
+    from scrutiny.store.migrations import upgrade
 
     upgrade(url)
     result = run_cli(args, url)
@@ -543,8 +543,8 @@ def test_compliance_falling_uses_only_recommendations_due_by_each_quarters_end(e
 
 
 def test_one_councils_signals_are_exactly_its_share_of_every_councils(demo_url):
-    from scrutiny.db import make_engine
-    from scrutiny.indicators import compute_indicators
+    from scrutiny.measures.indicators import compute_indicators
+    from scrutiny.store.db import make_engine
 
     engine = make_engine(demo_url)
     as_of = date(2025, 4, 30)
@@ -560,7 +560,7 @@ def test_one_councils_signals_are_exactly_its_share_of_every_councils(demo_url):
 
 
 def test_repeated_kinds_of_missed_recommendation_are_listed_most_repeated_first():
-    from scrutiny.signals.ombudsman import recommendation_signals
+    from scrutiny.warning.signals.ombudsman import recommendation_signals
 
     quarter = (date(2023, 10, 1), date(2023, 12, 31))
     kinds = ["apology", "apology", "service_improvement", "service_improvement"] + [

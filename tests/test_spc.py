@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from scrutiny.cli import app
-from scrutiny.spc import RULES, SeriesError, read_values, xmr_chart
+from scrutiny.measures.spc import RULES, SeriesError, read_values, xmr_chart
 
 runner = CliRunner()
 

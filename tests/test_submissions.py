@@ -10,15 +10,15 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from conftest import make_complaints, typed_frame
-from scrutiny.audit import list_audit_entries
-from scrutiny.db import make_engine
-from scrutiny.store import count_rows, read_rows
-from scrutiny.submissions import (
+from scrutiny.returns.submissions import (
     SubmissionClash,
     SubmissionError,
     list_submissions,
     save_submission,
 )
+from scrutiny.store.audit import list_audit_entries
+from scrutiny.store.db import make_engine
+from scrutiny.store.read import count_rows, read_rows
 
 HASH_A = "a" * 64
 HASH_B = "b" * 64

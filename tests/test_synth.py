@@ -8,17 +8,17 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from scrutiny.authorities import TIER_SERVICES, load_authorities
-from scrutiny.calendar import busday_calendar
 from scrutiny.cli import app
-from scrutiny.ingest import read_file
-from scrutiny.returns import submit_return
+from scrutiny.demo.synth import AS_OF, FIRST_DAY, LAST_DAY, generate_dataset
+from scrutiny.demo.synth.scenarios import KINDS
+from scrutiny.reference.authorities import TIER_SERVICES, load_authorities
+from scrutiny.reference.calendar import busday_calendar
+from scrutiny.returns.ingest import read_file
+from scrutiny.returns.submit import submit_return
+from scrutiny.returns.validation import validate
 from scrutiny.settings import Settings
 from scrutiny.standard import load_standard, polars_schema
-from scrutiny.store import count_rows
-from scrutiny.synth import AS_OF, FIRST_DAY, LAST_DAY, generate_dataset
-from scrutiny.synth.scenarios import KINDS
-from scrutiny.validation import validate
+from scrutiny.store.read import count_rows
 
 TODAY = date(2026, 11, 26)
 TABLES = ("complaints", "ombudsman_decisions", "recommendations")

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from scrutiny.cli import app
-from scrutiny.ingest import FileUnreadable, load_mapping, read_file
+from scrutiny.returns.ingest import FileUnreadable, load_mapping, read_file
+from scrutiny.returns.validation import validate
 from scrutiny.settings import Settings
-from scrutiny.validation import validate
 
 RETURNS = Path(__file__).parent / "returns"
 TODAY = date(2026, 11, 26)

@@ -21,9 +21,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from conftest import PageClient, scratch_postgresql
-from scrutiny.accounts import create_token, create_user, list_tokens, list_users
-from scrutiny.db import DATA_TABLES, make_engine
-from scrutiny.demo import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY, build_demo
+from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY, build_demo
+from scrutiny.store.accounts import create_token, create_user, list_tokens, list_users
+from scrutiny.store.db import DATA_TABLES, make_engine
 
 VISITORS = {
     "anonymous": None,

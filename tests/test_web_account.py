@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scrutiny.accounts import LOCK_AFTER
-from scrutiny.demo import DEMO_AUTHORITY
+from scrutiny.demo.build import DEMO_AUTHORITY
+from scrutiny.store.accounts import LOCK_AFTER
 
 
 def test_sign_in_takes_a_council_officer_to_their_returns(demo_client):
@@ -44,8 +44,8 @@ def test_signing_out_ends_the_session(demo_client):
 
 def test_repeated_failures_lock_the_account_even_for_the_right_password(database_url):
     from conftest import make_client
-    from scrutiny.accounts import create_user
-    from scrutiny.db import make_engine
+    from scrutiny.store.accounts import create_user
+    from scrutiny.store.db import make_engine
 
     engine = make_engine(database_url)
     create_user(

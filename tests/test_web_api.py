@@ -9,15 +9,16 @@ from datetime import date
 import polars as pl
 import pytest
 
-from scrutiny.accounts import create_token, create_user, list_users
-from scrutiny.authorities import load_authorities
-from scrutiny.benchmarking import council_benchmark, indicator_benchmark
-from scrutiny.db import make_engine
-from scrutiny.demo import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
-from scrutiny.indicators import compute_indicators, load_indicators
+from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
+from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmark
+from scrutiny.measures.indicators import compute_indicators
 from scrutiny.recommendations import read_register
-from scrutiny.signals import compute_signals
-from scrutiny.store import count_rows
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.standard.indicators import load_indicators
+from scrutiny.store.accounts import create_token, create_user, list_users
+from scrutiny.store.db import make_engine
+from scrutiny.store.read import count_rows
+from scrutiny.warning.signals import compute_signals
 
 OFFICERS = {
     DEMO_AUTHORITY: "officer@demo.scrutiny",

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from conftest import WEB_SCALE
-from scrutiny.accounts import create_token, create_user
-from scrutiny.db import make_engine
-from scrutiny.demo import DEMO_AUTHORITY, build_demo
+from scrutiny.demo.build import DEMO_AUTHORITY, build_demo
 from scrutiny.settings import Settings
+from scrutiny.store.accounts import create_token, create_user
+from scrutiny.store.db import make_engine
 from scrutiny.web import create_app
 
 EXAMPLES = 30  # a page of examples per operation: the module finishes in well under a minute

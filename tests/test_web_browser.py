@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from browser import axe_violations, chromium, live_server, require_chromium
-from scrutiny.demo import DEMO_AUTHORITY, DEMO_PASSWORD, build_demo
+from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_PASSWORD, build_demo
 
 # One page of each kind; signed-in pages are checked with the account that may see them.
 PUBLIC_PAGES = [

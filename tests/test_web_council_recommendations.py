@@ -8,12 +8,12 @@ from urllib.parse import quote
 import pytest
 
 from conftest import make_client
-from scrutiny.accounts import create_user
-from scrutiny.db import make_engine
-from scrutiny.demo import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
+from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
 from scrutiny.recommendations import list_evidence, read_register, recommendation_history
-from scrutiny.returns import submit_return
+from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
+from scrutiny.store.accounts import create_user
+from scrutiny.store.db import make_engine
 
 DURHAM, BIRMINGHAM = DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
 PASSWORD = "a-long-password"

@@ -13,12 +13,12 @@ import pytest
 from markupsafe import escape
 
 from conftest import make_client
-from scrutiny.accounts import create_user
-from scrutiny.audit import list_audit_entries
-from scrutiny.data_quality import default_as_of, missing_returns, return_coverage
-from scrutiny.db import make_engine
 from scrutiny.recommendations import list_evidence, read_register, record_evidence
-from scrutiny.watchlist import watchlist
+from scrutiny.store.accounts import create_user
+from scrutiny.store.audit import list_audit_entries
+from scrutiny.store.db import make_engine
+from scrutiny.warning.data_quality import default_as_of, missing_returns, return_coverage
+from scrutiny.warning.watchlist import watchlist
 from test_recommendations import load
 
 ANALYST = "analyst@demo.scrutiny"

@@ -10,11 +10,12 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from scrutiny import opendata
-from scrutiny.db import DATA_TABLES, make_engine
-from scrutiny.indicators import compute_indicators, load_indicators
+from scrutiny.measures.indicators import compute_indicators
+from scrutiny.publish import opendata
 from scrutiny.standard import describe_rule, load_standard
+from scrutiny.standard.indicators import load_indicators
 from scrutiny.standard.package import csv_template
+from scrutiny.store.db import DATA_TABLES, make_engine
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
-from scrutiny.demo import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
+from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
 
 PACK = f"/council/{DEMO_AUTHORITY}/scrutiny/pack.pdf"
 NATIONAL = "/ombudsman/reports/national/2024-25"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from conftest import make_client
-from scrutiny.accounts import create_user
-from scrutiny.db import make_engine
-from scrutiny.demo import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
-from scrutiny.store import count_rows
-from scrutiny.submissions import list_submissions
+from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
+from scrutiny.returns.submissions import list_submissions
+from scrutiny.store.accounts import create_user
+from scrutiny.store.db import make_engine
+from scrutiny.store.read import count_rows
 
 RETURNS = Path(__file__).parent / "returns"
 DURHAM = DEMO_AUTHORITY

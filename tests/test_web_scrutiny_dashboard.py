@@ -8,10 +8,7 @@ import polars as pl
 import pytest
 
 from conftest import make_client
-from scrutiny.benchmarking import council_benchmark
-from scrutiny.demo import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
-from scrutiny.indicators import indicator
-from scrutiny.questions import (
+from scrutiny.councillor.questions import (
     CouncilFigures,
     Measure,
     RepeatedFailure,
@@ -21,7 +18,10 @@ from scrutiny.questions import (
     latest_quarter,
     latest_year,
 )
-from scrutiny.submissions import Submission
+from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
+from scrutiny.measures.benchmarking import council_benchmark
+from scrutiny.returns.submissions import Submission
+from scrutiny.standard.indicators import indicator
 
 
 def measure(code: str, value: float, peer_median: float, flag: str | None = "within") -> Measure:
@@ -187,7 +187,7 @@ def client(demo_url):
 
 
 def test_a_councillor_sees_the_figures_against_peers_and_the_questions(client, demo_url):
-    from scrutiny.db import make_engine
+    from scrutiny.store.db import make_engine
 
     client.sign_in("councillor@demo.scrutiny")
     page = client.get(f"/council/{DEMO_AUTHORITY}/scrutiny")

@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 
 from conftest import make_client, make_complaints
-from scrutiny.accounts import create_user
-from scrutiny.audit import list_audit_entries
-from scrutiny.db import make_engine
-from scrutiny.self_assessment import AUDIT_ENTITY, load_checklist, read_self_assessment
-from scrutiny.submissions import save_submission
+from scrutiny.councillor.self_assessment import AUDIT_ENTITY, load_checklist, read_self_assessment
+from scrutiny.returns.submissions import save_submission
+from scrutiny.store.accounts import create_user
+from scrutiny.store.audit import list_audit_entries
+from scrutiny.store.db import make_engine
 
 DURHAM, BIRMINGHAM = "E06000047", "E08000025"
 YEAR = "2024-25"

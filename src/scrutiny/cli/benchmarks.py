@@ -35,9 +35,9 @@ def _print(frame: pl.DataFrame, output_format: str, title: str, first: str) -> N
 
 
 def _run(output_format: str, compute):  # type: ignore[no-untyped-def]
-    from scrutiny.db import make_engine
-    from scrutiny.indicators import indicator  # noqa: F401  (imports the indicator set)
-    from scrutiny.peers import PeerError
+    from scrutiny.reference.peers import PeerError
+    from scrutiny.standard.indicators import indicator  # noqa: F401  (imports the indicator set)
+    from scrutiny.store.db import make_engine
 
     check_format(output_format)
     engine = make_engine(Settings.from_env())
@@ -64,8 +64,8 @@ def indicators(
 
     Example: scrutiny indicators --authority E06000047 --period 2024-25 --peers nearest
     """
-    from scrutiny.benchmarking import council_benchmark
-    from scrutiny.peers import read_peer_codes
+    from scrutiny.measures.benchmarking import council_benchmark
+    from scrutiny.reference.peers import read_peer_codes
 
     codes = None
     if peers_file:
@@ -93,7 +93,7 @@ def benchmark(
 
     Example: scrutiny benchmark stage1_on_time --period 2024-25 --format csv
     """
-    from scrutiny.benchmarking import indicator_benchmark
+    from scrutiny.measures.benchmarking import indicator_benchmark
 
     found = _run(output_format, lambda e: indicator_benchmark(e, indicator_code, period, peers))
     title = f"{indicator_code}, {period}, each council among its {peers} peers"

@@ -24,7 +24,12 @@ def ombudsman_housing(
 
     Example: scrutiny ombudsman housing findings.csv decisions.csv
     """
-    from scrutiny.housing_ombudsman import FindingsError, convert, read_findings, write_decisions
+    from scrutiny.returns.housing_ombudsman import (
+        FindingsError,
+        convert,
+        read_findings,
+        write_decisions,
+    )
 
     try:
         conversion = convert(read_findings(findings))
@@ -61,7 +66,7 @@ def synth(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from scrutiny.synth import generate_dataset
+    from scrutiny.demo.synth import generate_dataset
 
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -90,13 +95,13 @@ def demo(
     """Build the demo database: real councils and Housing Ombudsman decisions, synthetic returns.
 
     Everything goes through validation and the normal import path into a fresh SQLite
-    database, DIRECTORY/scrutiny.db.
+    database, DIRECTORY/scrutiny.store.db.
 
     Example: scrutiny demo build/demo
     """
     import time
 
-    from scrutiny.demo import build_demo
+    from scrutiny.demo.build import build_demo
 
     started = time.perf_counter()
     with console.status("building the demo database") as status:

@@ -11,7 +11,7 @@ import typer
 from scrutiny.cli.base import app, fail
 
 if TYPE_CHECKING:  # the funnel module loads SciPy: it is imported when the command runs
-    from scrutiny.funnel import Funnel
+    from scrutiny.measures.funnel import Funnel
 
 METHOD_NAMES = {
     ("proportion", "exact"): "exact binomial limits (Spiegelhalter's interpolation)",
@@ -68,8 +68,8 @@ def funnel_command(
     """
     if output_format not in ("text", "json"):
         fail("--format must be text or json", code=2)
-    from scrutiny.funnel import FunnelError, compare
-    from scrutiny.funnel.table import read_units
+    from scrutiny.measures.funnel import FunnelError, compare
+    from scrutiny.measures.funnel.table import read_units
 
     try:
         units = read_units(file, id_column, numerator, denominator)

@@ -12,7 +12,7 @@ from scrutiny.cli.base import DateOption, app, console, fail
 from scrutiny.settings import Settings
 
 if TYPE_CHECKING:
-    from scrutiny.impact import ImpactStudy
+    from scrutiny.research.impact import ImpactStudy
 
 IMPACT_FORMATS = ("json", "csv", "html")
 
@@ -53,10 +53,10 @@ def impact_command(
     """
     if output_format not in IMPACT_FORMATS:
         fail("--format must be json, csv or html", code=2)
-    from scrutiny.db import make_engine
-    from scrutiny.impact import ImpactError, run_study
-    from scrutiny.impact.export import to_csv, to_html, to_json
-    from scrutiny.impact.study import analysis_data
+    from scrutiny.research.impact import ImpactError, run_study
+    from scrutiny.research.impact.export import to_csv, to_html, to_json
+    from scrutiny.research.impact.study import analysis_data
+    from scrutiny.store.db import make_engine
 
     engine = make_engine(Settings.from_env())
     try:
@@ -94,8 +94,8 @@ def impact_command(
 
 def _svg(study: ImpactStudy) -> str:
     """The event-study chart as SVG."""
-    from scrutiny.charts import to_svg
-    from scrutiny.impact.chart import event_study_chart
+    from scrutiny.publish.charts import to_svg
+    from scrutiny.research.impact.chart import event_study_chart
 
     return to_svg(
         event_study_chart(

@@ -16,7 +16,7 @@ OutputOption = Annotated[Path, typer.Option("--output", help="The file to write.
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    from scrutiny.db import make_engine
+    from scrutiny.store.db import make_engine
 
     return make_engine(Settings.from_env())
 
@@ -53,8 +53,8 @@ def pack(
 
     Example: scrutiny report pack --authority E06000047 --period 2024-25 --output pack.pdf
     """
-    from scrutiny.peers import PeerError
-    from scrutiny.reports.pack import PackError, pack_html, pack_pdf, scrutiny_pack
+    from scrutiny.publish.reports.pack import PackError, pack_html, pack_pdf, scrutiny_pack
+    from scrutiny.reference.peers import PeerError
 
     _check(output_format)
     engine = _engine()
@@ -90,7 +90,7 @@ def national(
 
     Example: scrutiny report national --year 2024-25 --output national.pdf
     """
-    from scrutiny.reports.national import (
+    from scrutiny.publish.reports.national import (
         NationalReportError,
         national_html,
         national_pdf,

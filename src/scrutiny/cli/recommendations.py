@@ -44,8 +44,8 @@ def _today(today: datetime | None) -> date:
 
 def _run(compute: Callable[[Any, Settings], T]) -> T:
     """COMPUTE(engine, settings), with library errors turned into a message and exit 2."""
-    from scrutiny.db import make_engine
     from scrutiny.recommendations import RecommendationError
+    from scrutiny.store.db import make_engine
 
     settings = Settings.from_env()
     engine = make_engine(settings)

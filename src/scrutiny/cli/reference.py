@@ -10,8 +10,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from scrutiny import __version__, calendar, standard
-from scrutiny.authorities import search_authorities
+from scrutiny import __version__, standard
 from scrutiny.cli.base import (
     DateArg,
     app,
@@ -20,7 +19,9 @@ from scrutiny.cli.base import (
     fail,
     standard_app,
 )
-from scrutiny.code_clock import ClockError, code_clock
+from scrutiny.reference import calendar
+from scrutiny.reference.authorities import search_authorities
+from scrutiny.returns.code_clock import ClockError, code_clock
 
 
 @app.command()

@@ -14,7 +14,7 @@ from scrutiny.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from scrutiny.reports.annual_batch import BatchResult
+    from scrutiny.publish.reports.annual_batch import BatchResult
 
 
 @report_app.command("annual")
@@ -37,9 +37,9 @@ def annual_command(
     Examples: scrutiny report annual --authority E06000047 --year 2024-25 --output durham.pdf;
     scrutiny report annual --all --year 2024-25 --output reports/
     """
-    from scrutiny.db import make_engine
-    from scrutiny.reports.annual import ReportError
-    from scrutiny.reports.annual_batch import FORMATS, write_report
+    from scrutiny.publish.reports.annual import ReportError
+    from scrutiny.publish.reports.annual_batch import FORMATS, write_report
+    from scrutiny.store.db import make_engine
 
     if output_format not in FORMATS:
         fail("--format must be pdf or html", code=2)
@@ -74,7 +74,7 @@ def _write_all(
         TimeRemainingColumn,
     )
 
-    from scrutiny.reports.annual_batch import write_all_reports
+    from scrutiny.publish.reports.annual_batch import write_all_reports
 
     columns = (
         TextColumn("{task.description}"),

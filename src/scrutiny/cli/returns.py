@@ -18,9 +18,9 @@ from scrutiny.cli.base import (
     fail,
     submissions_app,
 )
-from scrutiny.ingest import FileUnreadable, load_mapping, read_file
+from scrutiny.returns.ingest import FileUnreadable, load_mapping, read_file
+from scrutiny.returns.validation import Report, validate
 from scrutiny.settings import Settings
-from scrutiny.validation import Report, validate
 
 
 def read_and_validate(file: Path, table: str | None, mapping: Path | None) -> Report:
@@ -65,9 +65,9 @@ def validate_command(
 def db_upgrade() -> None:
     """Create the database, or bring it up to the newest migration.
 
-    Example: SCRUTINY_DATABASE_URL=sqlite:///scrutiny.db scrutiny db upgrade
+    Example: SCRUTINY_DATABASE_URL=sqlite:///scrutiny.store.db scrutiny db upgrade
     """
-    from scrutiny.migrations import upgrade
+    from scrutiny.store.migrations import upgrade
 
     settings = Settings.from_env()
     upgrade(settings.database_url)
@@ -92,9 +92,9 @@ def import_command(
     """
     from rich.progress import Progress
 
-    from scrutiny.db import make_engine
-    from scrutiny.returns import submit_return
-    from scrutiny.submissions import SubmissionError
+    from scrutiny.returns.submissions import SubmissionError
+    from scrutiny.returns.submit import submit_return
+    from scrutiny.store.db import make_engine
 
     settings = Settings.from_env()
     engine = make_engine(settings)
@@ -164,8 +164,8 @@ def submissions_list(
 
     Example: scrutiny submissions list --authority E06000047
     """
-    from scrutiny.db import make_engine
-    from scrutiny.submissions import list_submissions
+    from scrutiny.returns.submissions import list_submissions
+    from scrutiny.store.db import make_engine
 
     engine = make_engine(Settings.from_env())
     found = list_submissions(engine, authority_code=authority)

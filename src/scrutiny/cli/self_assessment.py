@@ -26,9 +26,9 @@ OutputOption = Annotated[
 @self_assessment_app.command("export")
 def export(authority: AuthorityOption, year: YearOption, output: OutputOption = None) -> None:
     """The checklist with the council's answers, and pre-fills from its data, as CSV."""
-    from scrutiny.db import make_engine
-    from scrutiny.self_assessment import SelfAssessmentError
-    from scrutiny.self_assessment_csv import export_csv
+    from scrutiny.councillor.self_assessment import SelfAssessmentError
+    from scrutiny.councillor.self_assessment_csv import export_csv
+    from scrutiny.store.db import make_engine
 
     engine = make_engine(Settings.from_env())
     try:
@@ -52,9 +52,9 @@ def import_(
     year: YearOption,
 ) -> None:
     """Store the answers in FILE for the council and year: all of them, or none if any is wrong."""
-    from scrutiny.db import make_engine
-    from scrutiny.self_assessment import SelfAssessmentError
-    from scrutiny.self_assessment_csv import import_csv
+    from scrutiny.councillor.self_assessment import SelfAssessmentError
+    from scrutiny.councillor.self_assessment_csv import import_csv
+    from scrutiny.store.db import make_engine
 
     try:
         text = file.read_text(encoding="utf-8-sig")

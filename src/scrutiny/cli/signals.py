@@ -18,7 +18,7 @@ PeersOption = Annotated[
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    from scrutiny.db import make_engine
+    from scrutiny.store.db import make_engine
 
     return make_engine(Settings.from_env())
 
@@ -36,8 +36,8 @@ def signals(
 
     Example: scrutiny signals --authority E06000047 --as-of 2025-04-30 --format json
     """
-    from scrutiny.peers import PeerError, peer_group
-    from scrutiny.signals import compute_signals
+    from scrutiny.reference.peers import PeerError, peer_group
+    from scrutiny.warning.signals import compute_signals
 
     if output_format not in ("text", "json"):
         fail("--format must be text or json", code=2)
@@ -82,7 +82,7 @@ def watchlist(
 
     Example: scrutiny watchlist --as-of 2025-04-30 --top 10 --format csv
     """
-    from scrutiny.watchlist import watchlist as ranked
+    from scrutiny.warning.watchlist import watchlist as ranked
 
     if output_format not in ("text", "json", "csv"):
         fail("--format must be text, json or csv", code=2)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from scrutiny.cli.base import app, fail
-from scrutiny.spc import RULE_LENGTH, Chart, SeriesError, read_values, xmr_chart
+from scrutiny.measures.spc import RULE_LENGTH, Chart, SeriesError, read_values, xmr_chart
 
 
 @app.command("spc")

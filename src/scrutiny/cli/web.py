@@ -25,7 +25,7 @@ def serve(
     """
     import uvicorn
 
-    from scrutiny.migrations import upgrade
+    from scrutiny.store.migrations import upgrade
 
     settings = Settings.from_env()
     upgrade(settings.database_url)
@@ -63,9 +63,9 @@ def users_create(
 
     Example: scrutiny users create --email admin@example.org --role admin
     """
-    from scrutiny.accounts import AccountError, create_user
-    from scrutiny.db import make_engine
-    from scrutiny.migrations import upgrade
+    from scrutiny.store.accounts import AccountError, create_user
+    from scrutiny.store.db import make_engine
+    from scrutiny.store.migrations import upgrade
 
     settings = Settings.from_env()
     upgrade(settings.database_url)
@@ -89,8 +89,8 @@ def users_create(
 @users_app.command("list")
 def users_list() -> None:
     """List the accounts: email, role, authority, whether active."""
-    from scrutiny.accounts import list_users
-    from scrutiny.db import make_engine
+    from scrutiny.store.accounts import list_users
+    from scrutiny.store.db import make_engine
 
     engine = make_engine(Settings.from_env())
     try:

@@ -7,9 +7,9 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine
 
-from scrutiny.authorities import load_authorities
 from scrutiny.recommendations.measures import measures
 from scrutiny.recommendations.register import due_within, overdue
+from scrutiny.reference.authorities import load_authorities
 
 
 def digest(

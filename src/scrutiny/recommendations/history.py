@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from scrutiny.audit import AuditEntry, list_audit_entries
-from scrutiny.db import recommendation_evidence
 from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
+from scrutiny.store.audit import AuditEntry, list_audit_entries
+from scrutiny.store.db import recommendation_evidence
 
 
 def list_evidence(engine: Engine, decision_ref: str, number: int) -> list[dict[str, Any]]:

@@ -13,14 +13,14 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from scrutiny.audit import record_audit_entry
-from scrutiny.db import (
+from scrutiny.reference.due_dates import DueDatePhraseError, due_date
+from scrutiny.store.audit import record_audit_entry
+from scrutiny.store.db import (
     recommendation_evidence,
     recommendation_outcomes,
     recommendations,
     transaction,
 )
-from scrutiny.due_dates import DueDatePhraseError, due_date
 
 NOTE_LIMIT = 1000  # the standard's max_length for evidence_note
 EVIDENCE = "recommendation_evidence"

@@ -2,7 +2,7 @@
 
 One read of the store gives a frame of every current recommendation with its effective
 status (a lifecycle outcome, else the imported compliance_status), its state on TODAY
-and working-day counts; the views filter that frame. Working days are scrutiny.calendar's.
+and working-day counts; the views filter that frame. Working days are scrutiny.reference.calendar's.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Engine, select
 
-from scrutiny.calendar import add_working_days, count_working_days
-from scrutiny.db import (
+from scrutiny.reference.calendar import add_working_days, count_working_days
+from scrutiny.store.db import (
     DATA_TABLES,
     recommendation_evidence,
     recommendation_outcomes,
     recommendations,
 )
-from scrutiny.store import read_frame
+from scrutiny.store.read import read_frame
 
 FINAL = ("complied", "complied_late", "not_complied", "withdrawn")
 STATES = ("agreed", "due", "evidence_submitted", *FINAL)

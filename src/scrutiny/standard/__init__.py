@@ -72,7 +72,7 @@ def export(directory: Path) -> list[Path]:
     path = directory / "standard.md"
     path.write_text(documentation(standard), encoding="utf-8")
     written.append(path)
-    from scrutiny.indicators import documentation as indicator_documentation
+    from scrutiny.standard.indicators import documentation as indicator_documentation
 
     path = directory / "indicators.md"
     path.write_text(indicator_documentation(), encoding="utf-8")

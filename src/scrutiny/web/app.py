@@ -14,8 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from scrutiny.db import make_engine
 from scrutiny.settings import Settings
+from scrutiny.store.db import make_engine
 from scrutiny.web.cache import DataCache
 from scrutiny.web.pages import render
 from scrutiny.web.security import BodyLimit, SecurityHeaders

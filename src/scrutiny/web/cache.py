@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
 
-from scrutiny.db import audit_log
+from scrutiny.store.db import audit_log
 
 T = TypeVar("T")
 SIZE = 2048

@@ -1,4 +1,4 @@
-"""Charts on pages: a chart from scrutiny.charts with its words and figures, drawn once.
+"""Charts on pages: a chart from scrutiny.publish.charts with its words and figures, drawn once.
 
 `templates/macros/charts.html` shows a ChartView as an SVG image (so it works without
 JavaScript), the Vega-Lite spec for charts.mjs to make it interactive, a caption and the
@@ -16,7 +16,8 @@ from typing import Any
 import polars as pl
 from fastapi import Request
 
-from scrutiny.charts import (
+from scrutiny.measures.funnel_plot import FunnelPlot, denominator_words
+from scrutiny.publish.charts import (
     SPC_CAPTION,
     VARIATION_WORDS,
     distribution_chart,
@@ -27,8 +28,7 @@ from scrutiny.charts import (
     to_spec,
     to_svg,
 )
-from scrutiny.funnel_plot import FunnelPlot, denominator_words
-from scrutiny.indicators import Indicator
+from scrutiny.standard.indicators import Indicator
 
 
 @dataclass(frozen=True)

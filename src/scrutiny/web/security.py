@@ -23,7 +23,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scrutiny.accounts import TokenUser, User, get_user, user_for_token
+from scrutiny.store.accounts import TokenUser, User, get_user, user_for_token
 
 CSRF_FIELD = "csrf_token"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from scrutiny.accounts import ROLE_NAMES, AccountError, User, authenticate, list_tokens
+from scrutiny.store.accounts import ROLE_NAMES, AccountError, User, authenticate, list_tokens
 from scrutiny.web.pages import render
 from scrutiny.web.security import csrf_protect, sign_in, sign_out, signed_in
 

@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from scrutiny.accounts import (
+from scrutiny.reference.authorities import load_authorities, search_authorities
+from scrutiny.store.accounts import (
     COUNCIL_ROLES,
     ROLE_NAMES,
     ROLES,
@@ -25,8 +26,7 @@ from scrutiny.accounts import (
     revoke_token,
     set_active,
 )
-from scrutiny.audit import list_audit_entries
-from scrutiny.authorities import load_authorities, search_authorities
+from scrutiny.store.audit import list_audit_entries
 from scrutiny.web.pages import render
 from scrutiny.web.security import csrf_protect, role_in
 

@@ -11,8 +11,8 @@ from fastapi import HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from scrutiny.indicators import compute_indicators
-from scrutiny.opendata import frame_csv
+from scrutiny.measures.indicators import compute_indicators
+from scrutiny.publish.opendata import frame_csv
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 500

@@ -1,6 +1,6 @@
 """The API for one council, with its API token: early-warning signals and returns.
 
-A token is scoped to one authority (scrutiny.accounts), so a token can only ever read
+A token is scoped to one authority (scrutiny.store.accounts), so a token can only ever read
 that council's signals and submissions, and only send returns whose every row is that
 council's.
 """
@@ -19,16 +19,16 @@ import polars as pl
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from scrutiny.accounts import TokenUser
-from scrutiny.ingest import FileUnreadable
-from scrutiny.opendata import latest_period
-from scrutiny.questions import RETURN_TABLES
-from scrutiny.returns import submit_return
-from scrutiny.rules import ROW
-from scrutiny.signals import compute_signals, quarter_label
-from scrutiny.signals.quarters import quarter_containing
-from scrutiny.submissions import SubmissionError, list_submissions
-from scrutiny.validation import Report
+from scrutiny.councillor.questions import RETURN_TABLES
+from scrutiny.publish.opendata import latest_period
+from scrutiny.returns.ingest import FileUnreadable
+from scrutiny.returns.submissions import SubmissionError, list_submissions
+from scrutiny.returns.submit import submit_return
+from scrutiny.returns.validation import Report
+from scrutiny.standard.rules import ROW
+from scrutiny.store.accounts import TokenUser
+from scrutiny.warning.signals import compute_signals, quarter_label
+from scrutiny.warning.signals.quarters import quarter_containing
 from scrutiny.web.security import api_user
 from scrutiny.web.views.api_common import (
     Page,

@@ -13,12 +13,12 @@ from typing import Any, Literal
 import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
 
-from scrutiny.authorities import load_authorities
-from scrutiny.benchmarking import council_benchmark, indicator_benchmark
-from scrutiny.indicators import indicator, load_indicators
-from scrutiny.opendata import period_label, resolve_period
-from scrutiny.peers import TIERS, PeerError
+from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmark
+from scrutiny.publish.opendata import period_label, resolve_period
 from scrutiny.recommendations import STATES, read_register
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.reference.peers import TIERS, PeerError
+from scrutiny.standard.indicators import indicator, load_indicators
 from scrutiny.web.views.api_common import (
     CSV_RESPONSE,
     Page,

@@ -8,18 +8,18 @@ import polars as pl
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from scrutiny.authorities import load_authorities, search_authorities
-from scrutiny.council_figures import (
+from scrutiny.measures.council_figures import (
     council_benchmark_from,
     decision_summary,
     ombudsman_decisions,
     service_improvements,
     spc_series,
 )
-from scrutiny.funnel_plot import position
-from scrutiny.headlines import national_headlines
-from scrutiny.indicators import Indicator, load_indicators
+from scrutiny.measures.funnel_plot import position
+from scrutiny.measures.headlines import national_headlines
 from scrutiny.recommendations import measures, read_register
+from scrutiny.reference.authorities import load_authorities, search_authorities
+from scrutiny.standard.indicators import Indicator, load_indicators
 from scrutiny.web.charts import ChartView, cached_chart, figure, spc_view
 from scrutiny.web.pages import render
 from scrutiny.web.security import csrf_protect

@@ -14,11 +14,17 @@ import polars as pl
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from scrutiny.aggregates import parse_period
-from scrutiny.authorities import search_authorities
-from scrutiny.funnel_plot import funnel_plot
-from scrutiny.headlines import distribution, national_headlines, period_label, periods_with_data
-from scrutiny.indicators import Indicator, compute_indicators, indicator, load_indicators
+from scrutiny.measures.funnel_plot import funnel_plot
+from scrutiny.measures.headlines import (
+    distribution,
+    national_headlines,
+    period_label,
+    periods_with_data,
+)
+from scrutiny.measures.indicators import compute_indicators
+from scrutiny.reference.authorities import search_authorities
+from scrutiny.returns.aggregates import parse_period
+from scrutiny.standard.indicators import Indicator, indicator, load_indicators
 from scrutiny.web.charts import ChartView, cached_chart, distribution_view, figure, funnel_view
 from scrutiny.web.pages import render
 from scrutiny.web.security import csrf_protect, session_user

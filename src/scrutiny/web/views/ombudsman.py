@@ -10,8 +10,14 @@ import polars as pl
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from scrutiny.accounts import User
-from scrutiny.data_quality import (
+from scrutiny.recommendations import (
+    RecommendationError,
+    check_evidence,
+    list_evidence,
+    read_register,
+)
+from scrutiny.store.accounts import User
+from scrutiny.warning.data_quality import (
     RECENT_QUARTERS,
     default_as_of,
     late_returns,
@@ -20,15 +26,9 @@ from scrutiny.data_quality import (
     submission_warnings,
     warning_totals,
 )
-from scrutiny.recommendations import (
-    RecommendationError,
-    check_evidence,
-    list_evidence,
-    read_register,
-)
-from scrutiny.signals.quarters import last_complete_quarter, quarter_label, short_names
-from scrutiny.signals.returns import RETURN_DUE_DAYS
-from scrutiny.watchlist import DEFAULT_WEIGHTS, WATCH_THRESHOLD, watchlist
+from scrutiny.warning.signals.quarters import last_complete_quarter, quarter_label, short_names
+from scrutiny.warning.signals.returns import RETURN_DUE_DAYS
+from scrutiny.warning.watchlist import DEFAULT_WEIGHTS, WATCH_THRESHOLD, watchlist
 from scrutiny.web.pages import render
 from scrutiny.web.security import csrf_protect, role_in
 

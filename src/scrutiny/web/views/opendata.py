@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from scrutiny import opendata
-from scrutiny.indicators import load_indicators
+from scrutiny.publish import opendata
 from scrutiny.standard import describe_rule, documentation, load_standard
 from scrutiny.standard.docs import FILE_CHECKS, _constraints_text, _type_text
+from scrutiny.standard.indicators import load_indicators
 from scrutiny.standard.package import csv_template
 from scrutiny.web.pages import render
 from scrutiny.web.security import csrf_protect
@@ -158,7 +158,7 @@ def standard_page(request: Request) -> Response:
 
 
 def _side(spec: dict[str, Any] | str) -> list[dict[str, Any]]:
-    """One side of an indicator in words, as scrutiny.indicators.documentation writes it."""
+    """One side of an indicator in words, as scrutiny.standard.indicators.documentation does."""
     if isinstance(spec, str):
         return [{"text": "Census 2021 population"}]
     kind, names = next(iter(spec.items()))

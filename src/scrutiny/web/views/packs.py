@@ -13,17 +13,17 @@ from datetime import date
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from scrutiny.accounts import User
-from scrutiny.peers import PeerError
-from scrutiny.questions import data_end, latest_year
-from scrutiny.reports.national import (
+from scrutiny.councillor.questions import data_end, latest_year
+from scrutiny.publish.reports.national import (
     NationalReportError,
     national_html,
     national_pdf,
     national_report,
 )
-from scrutiny.reports.pack import PackError, pack_pdf, scrutiny_pack
-from scrutiny.submissions import list_submissions
+from scrutiny.publish.reports.pack import PackError, pack_pdf, scrutiny_pack
+from scrutiny.reference.peers import PeerError
+from scrutiny.returns.submissions import list_submissions
+from scrutiny.store.accounts import User
 from scrutiny.web.security import authority_reader, csrf_protect, report_page, role_in
 from scrutiny.web.views.returns import council_or_404
 

@@ -16,7 +16,6 @@ import polars as pl
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from scrutiny.accounts import User
 from scrutiny.recommendations import (
     RecommendationError,
     due_within,
@@ -26,6 +25,7 @@ from scrutiny.recommendations import (
     record_evidence,
 )
 from scrutiny.recommendations.lifecycle import NOTE_LIMIT
+from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
 from scrutiny.web.security import authority_reader, authority_writer, csrf_protect
 from scrutiny.web.views.returns import council_or_404

@@ -11,7 +11,7 @@ from typing import TypeVar
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from scrutiny.reports.annual import (
+from scrutiny.publish.reports.annual import (
     ReportError,
     ReportInputs,
     annual_html,

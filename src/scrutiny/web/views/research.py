@@ -11,10 +11,10 @@ from datetime import date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from scrutiny.impact import OUTCOMES, SERVICE_AREAS, ImpactError, run_study
-from scrutiny.impact.chart import event_study_chart
-from scrutiny.impact.export import in_words, signed
-from scrutiny.impact.study import ImpactStudy
+from scrutiny.research.impact import OUTCOMES, SERVICE_AREAS, ImpactError, run_study
+from scrutiny.research.impact.chart import event_study_chart
+from scrutiny.research.impact.export import in_words, signed
+from scrutiny.research.impact.study import ImpactStudy
 from scrutiny.web.charts import ChartView, chart_view
 from scrutiny.web.pages import render
 from scrutiny.web.security import csrf_protect

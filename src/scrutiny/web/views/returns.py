@@ -1,6 +1,6 @@
 """A council officer's returns: upload one, see exactly what to fix, and the history.
 
-A file is validated and stored by scrutiny.returns.submit_return, the same call the
+A file is validated and stored by scrutiny.returns.submit.submit_return, the same call the
 command line makes: a file with any error stores nothing, and a corrected file for the
 same period replaces the earlier submission. The page adds the web's own limits: an
 officer sends only their council's rows, and only the council's own tables (Ombudsman
@@ -23,15 +23,15 @@ import polars as pl
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
-from scrutiny.accounts import User
-from scrutiny.authorities import load_authorities
-from scrutiny.ingest import FileUnreadable
-from scrutiny.questions import RETURN_TABLES
-from scrutiny.returns import SubmittedReturn, submit_return
-from scrutiny.rules import ROW
+from scrutiny.councillor.questions import RETURN_TABLES
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.returns.ingest import FileUnreadable
+from scrutiny.returns.submissions import SubmissionClash, SubmissionError, list_submissions
+from scrutiny.returns.submit import SubmittedReturn, submit_return
+from scrutiny.returns.validation import Report
 from scrutiny.standard import load_standard
-from scrutiny.submissions import SubmissionClash, SubmissionError, list_submissions
-from scrutiny.validation import Report
+from scrutiny.standard.rules import ROW
+from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
 from scrutiny.web.security import authority_writer, csrf_protect
 

@@ -2,7 +2,7 @@
 
 How the council is doing against councils like it in the latest complete financial year,
 its open Ombudsman recommendations and the latest quarter's early-warning signals, and
-the questions the Ombudsman's guides suggest asking (chosen by scrutiny.questions).
+the questions the Ombudsman's guides suggest asking (chosen by scrutiny.councillor.questions).
 """
 
 from __future__ import annotations
@@ -13,10 +13,7 @@ import polars as pl
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from scrutiny.accounts import User
-from scrutiny.benchmarking import council_benchmark
-from scrutiny.peers import PeerError
-from scrutiny.questions import (
+from scrutiny.councillor.questions import (
     STANDING_QUESTIONS,
     council_figures,
     councillor_questions,
@@ -24,9 +21,12 @@ from scrutiny.questions import (
     latest_quarter,
     latest_year,
 )
+from scrutiny.measures.benchmarking import council_benchmark
 from scrutiny.recommendations import due_within, overdue, repeat_patterns
-from scrutiny.signals import compute_signals
-from scrutiny.submissions import list_submissions
+from scrutiny.reference.peers import PeerError
+from scrutiny.returns.submissions import list_submissions
+from scrutiny.store.accounts import User
+from scrutiny.warning.signals import compute_signals
 from scrutiny.web.pages import render
 from scrutiny.web.security import authority_reader, csrf_protect
 from scrutiny.web.views.recommendations import DUE_WITHIN

@@ -2,7 +2,7 @@
 
 Anyone who may read the council's data sees the checklist and downloads it as CSV; its
 complaints officers (and admins) change answers one at a time or by uploading the CSV.
-scrutiny.self_assessment checks every answer and writes the audit log; an upload with
+scrutiny.councillor.self_assessment checks every answer and writes the audit log; an upload with
 any mistake stores nothing.
 """
 
@@ -14,8 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from scrutiny.accounts import User
-from scrutiny.self_assessment import (
+from scrutiny.councillor.self_assessment import (
     STATUSES,
     TEXT_LIMIT,
     AnswerInvalid,
@@ -32,7 +31,8 @@ from scrutiny.self_assessment import (
     status_counts,
     status_label,
 )
-from scrutiny.self_assessment_csv import ImportRefused, export_csv, import_csv
+from scrutiny.councillor.self_assessment_csv import ImportRefused, export_csv, import_csv
+from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
 from scrutiny.web.security import authority_reader, authority_writer, csrf_protect
 from scrutiny.web.views.returns import council_or_404

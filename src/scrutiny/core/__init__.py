@@ -1,0 +1,4 @@
+"""The shared words of scrutiny: periods, typed domain terms, errors and formatting.
+
+Imports nothing else of scrutiny.
+"""

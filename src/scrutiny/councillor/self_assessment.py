@@ -1,0 +1,454 @@
+"""Self-assessment against the Complaint Handling Code: the checklist, answers, pre-fills, CSV.
+
+The checklist is declared once, as data, in self_assessment.yaml. A council's answers are
+kept per authority and financial year, one current row per item; every change is written
+to the audit log in the same transaction, and the log is the history. Items the data can
+answer (acknowledgement and response timescales, extensions, refusal reasons, reasonable
+adjustments) are pre-filled from the store when the council has not answered them, with
+the figures and thresholds in a note; a council's own answer always wins. CSV export and
+import are in scrutiny.councillor.self_assessment_csv.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import polars as pl
+import yaml
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from scrutiny.measures.indicators import complaint_counts_by_period
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.returns.aggregates import parse_period
+from scrutiny.store.audit import AuditEntry, list_audit_entries, record_audit_entry
+from scrutiny.store.db import DATA_TABLES, self_assessment_items, transaction
+from scrutiny.store.read import read_frame
+
+STATUSES = ("meets", "partly_meets", "does_not_meet")
+ANSWER_FIELDS = ("status", "evidence", "action", "action_owner", "action_due")
+TEXT_LIMIT = 5_000  # evidence and action
+OWNER_LIMIT = 200
+AUDIT_ENTITY = "self_assessment_item"
+# Case-level measures count complaints under the Codes only: statutory social care
+# procedures have their own timescales.
+CODE_PROCESSES = ("complaint_handling_code", "housing_complaint_handling_code")
+SCHEMA = {
+    "section": pl.String,
+    "item": pl.String,
+    "requirement": pl.String,
+    "status": pl.String,
+    "evidence": pl.String,
+    "action": pl.String,
+    "action_owner": pl.String,
+    "action_due": pl.Date,
+    "source": pl.String,
+    "note": pl.String,
+}
+
+
+class SelfAssessmentError(ValueError):
+    """A self-assessment request that cannot be met, with what to do instead."""
+
+
+class AnswerInvalid(SelfAssessmentError):
+    """An answer with mistakes; FIELDS maps each field at fault to a plain-English fix."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = fields
+        super().__init__("; ".join(f"{name}: {text}" for name, text in fields.items()))
+
+
+@dataclass(frozen=True)
+class Prefill:
+    measure: str
+    stage: int
+    meets_at: float
+    partly_at: float
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    section: str  # "3. Accessibility and awareness"
+    item: str  # "3.3"
+    requirement: str
+    prefill: Prefill | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: str
+    evidence: str | None = None
+    action: str | None = None
+    action_owner: str | None = None
+    action_due: date | None = None
+
+
+@dataclass(frozen=True)
+class DataAnswer:
+    status: str
+    note: str
+    numerator: int
+    denominator: int
+
+
+@cache
+def _declaration() -> dict[str, Any]:
+    text = (resources.files("scrutiny.councillor") / "self_assessment.yaml").read_text("utf-8")
+    found: dict[str, Any] = yaml.safe_load(text)
+    return found
+
+
+@cache
+def load_checklist() -> tuple[ChecklistItem, ...]:
+    """The checklist in the Code's order, read from self_assessment.yaml."""
+    return tuple(
+        ChecklistItem(
+            section=f"{section['number']}. {section['title']}",
+            item=str(entry["item"]),
+            requirement=" ".join(entry["requirement"].split()),
+            prefill=Prefill(**entry["prefill"]) if "prefill" in entry else None,
+        )
+        for section in _declaration()["sections"]
+        for entry in section["items"]
+    )
+
+
+def status_label(status: str | None) -> str:
+    """'Partly meets' for partly_meets; 'Not assessed' for none."""
+    labels: dict[str, str] = _declaration()["statuses"]
+    return labels[status] if status else "Not assessed"
+
+
+def checklist_item(item: str) -> ChecklistItem:
+    """The checklist item coded ITEM (a SelfAssessmentError for an unknown one)."""
+    for candidate in load_checklist():
+        if candidate.item == item.strip():
+            return candidate
+    raise SelfAssessmentError(
+        f"there is no checklist item {item!r}: use an item code from the checklist, "
+        "such as 6.2 (see `scrutiny self-assessment export`)"
+    )
+
+
+def financial_year(year: str) -> tuple[date, date]:
+    """The first and last day of financial year YEAR, written '2024-25'."""
+    try:
+        grain, start, end = parse_period(year)
+    except ValueError:
+        grain = ""
+    if grain != "financial_year" or year.strip() != f"{start.year}-{(start.year + 1) % 100:02d}":
+        raise SelfAssessmentError(f"{year!r} is not a financial year: write it as 2024-25")
+    return start, end
+
+
+def default_year(engine: Engine, authority_code: str, today: date) -> str:
+    """The year to assess: the latest financial year the council's returns cover to its
+    end, else the latest one ended by TODAY."""
+    from scrutiny.councillor.questions import data_end, latest_year
+    from scrutiny.returns.submissions import list_submissions
+
+    return latest_year(data_end(list_submissions(engine, authority_code)) or today)
+
+
+def recent_years(today: date, count: int = 6) -> list[str]:
+    """The financial year holding TODAY and the COUNT - 1 before it, newest first."""
+    first = today.year - (today.month < 4)
+    return [f"{y}-{(y + 1) % 100:02d}" for y in range(first, first - count, -1)]
+
+
+def status_counts(frame: pl.DataFrame) -> dict[str, int]:
+    """How many items of a read_self_assessment frame have each status (and none)."""
+    counts = {status: 0 for status in (*STATUSES, None)}
+    for status in frame.get_column("status").to_list():
+        counts[status] += 1
+    return {status or "not_assessed": n for status, n in counts.items()}
+
+
+def _check_authority(code: str) -> None:
+    if load_authorities().filter(pl.col("gss_code") == code).is_empty():
+        raise SelfAssessmentError(f"no council has the code {code!r}: use its GSS code")
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1f}%" if value % 1 else f"{value:.0f}%"
+
+
+def prefill_from_data(engine: Engine, authority_code: str, year: str) -> dict[str, DataAnswer]:
+    """What the data says about each item it can answer, for the council and year."""
+    start, end = financial_year(year)
+    figures = _complaint_figures(engine, authority_code, start) | _case_figures(
+        engine, authority_code, start, end
+    )
+    found = {}
+    for entry in load_checklist():
+        rule = entry.prefill
+        if rule is None:
+            continue
+        key = (rule.measure, rule.stage, rule.limit)
+        numerator, denominator, words = figures.get(key, (0, 0, ""))
+        if denominator < _declaration()["minimum_cases"]:
+            continue
+        share = 100 * numerator / denominator
+        status = (
+            "meets"
+            if share >= rule.meets_at
+            else ("partly_meets" if share >= rule.partly_at else "does_not_meet")
+        )
+        note = (
+            f"{numerator:,} of {denominator:,} ({_percent(share)}) {words.format(year=year)}; "
+            f"meets at {_percent(rule.meets_at)} or more, partly meets at "
+            f"{_percent(rule.partly_at)} or more"
+        )
+        found[entry.item] = DataAnswer(status, note, numerator, denominator)
+    return found
+
+
+Figures = dict[tuple[str, int, int | None], tuple[int, int, str]]
+
+
+def _complaint_figures(engine: Engine, code: str, start: date) -> Figures:
+    """Timeliness from the counts the indicators use (case-level and aggregate returns)."""
+    counts = complaint_counts_by_period(engine, "financial_year", code)
+    if counts.is_empty():
+        return {}
+    found: Figures = {}
+    rows = counts.filter(pl.col("period_start") == start)
+    for row in rows.iter_rows(named=True):
+        stage = int(row["stage"])
+        found[("acknowledged_on_time", stage, None)] = (
+            int(row["acknowledged_on_time"]),
+            int(row["received"]),
+            f"stage {stage} complaints received in {{year}} were acknowledged within"
+            " 5 working days",
+        )
+        found[("responded_on_time", stage, None)] = (
+            int(row["responded_within_extended_timescale"]),
+            int(row["responded"]),
+            f"stage {stage} responses sent in {{year}} were within the Code's timescale"
+            " (counting agreed extensions up to the Code's limit)",
+        )
+    return found
+
+
+def _case_figures(engine: Engine, code: str, start: date, end: date) -> Figures:
+    """Extensions, refusal reasons and reasonable adjustments: case-level returns only."""
+    table = DATA_TABLES["complaints"]
+    under_code = or_(table.c.process.is_(None), table.c.process.in_(CODE_PROCESSES))
+    mine = and_(table.c.authority_code == code, under_code)
+    received = table.c.received_date.between(start, end)
+    has_reason = table.c.extension_reason.is_not(None).label("has_reason")
+    extended = read_frame(
+        engine,
+        select(table.c.stage, table.c.extension_working_days, has_reason, func.count().label("n"))
+        .where(mine, table.c.responded_date.between(start, end))
+        .where(table.c.extension_working_days > 0)
+        .group_by(table.c.stage, table.c.extension_working_days, has_reason),
+    )
+    refused = read_frame(
+        engine,
+        select(table.c.refusal_reason, func.count().label("n"))
+        .where(mine, received, table.c.stage == 1, table.c.acceptance == "refused")
+        .group_by(table.c.refusal_reason),
+    )
+    adjustments = read_frame(
+        engine,
+        select(table.c.reasonable_adjustments, func.count().label("n"))
+        .where(mine, received, table.c.stage == 1)
+        .group_by(table.c.reasonable_adjustments),
+    )
+    found: Figures = {}
+    for entry in load_checklist():
+        rule = entry.prefill
+        if rule is None or rule.measure != "extensions_within_limit" or rule.limit is None:
+            continue
+        rows = [r for r in extended.to_dicts() if r["stage"] == rule.stage]
+        within = sum(
+            r["n"] for r in rows if r["extension_working_days"] <= rule.limit and r["has_reason"]
+        )
+        found[(rule.measure, rule.stage, rule.limit)] = (
+            within,
+            sum(r["n"] for r in rows),
+            f"stage {rule.stage} responses sent in {{year}} after an extension had one of"
+            f" {rule.limit} working days or fewer with its reason recorded",
+        )
+    reasons = Counter({r["refusal_reason"]: r["n"] for r in refused.to_dicts()})
+    common = ", ".join(
+        f"{(reason or 'no reason').replace('_', ' ')} {n:,}" for reason, n in reasons.most_common()
+    )
+    found[("refusals_with_reason", 1, None)] = (
+        sum(n for reason, n in reasons.items() if reason),
+        sum(reasons.values()),
+        f"stage 1 complaints refused in {{year}} have a recorded reason ({common})",
+    )
+    recorded = {r["reasonable_adjustments"]: r["n"] for r in adjustments.to_dicts()}
+    made = sum(n for value, n in recorded.items() if value)
+    found[("adjustments_recorded", 1, None)] = (
+        sum(n for value, n in recorded.items() if value is not None),
+        sum(recorded.values()),
+        "stage 1 complaints received in {year} record whether reasonable adjustments were"
+        f" made ({made:,} with adjustments)",
+    )
+    return found
+
+
+def _stored(connection: Connection, code: str, year: str) -> dict[str, dict[str, Any]]:
+    table = self_assessment_items
+    query = select(table).where(table.c.authority_code == code, table.c.financial_year == year)
+    return {row.item: dict(row._mapping) for row in connection.execute(query)}
+
+
+def read_self_assessment(engine: Engine, authority_code: str, year: str) -> pl.DataFrame:
+    """The checklist for the council and year: its answers, else pre-fills from the data."""
+    financial_year(year)
+    with engine.connect() as connection:
+        stored = _stored(connection, authority_code, year)
+    unanswered = [i for i in load_checklist() if i.prefill and i.item not in stored]
+    from_data = prefill_from_data(engine, authority_code, year) if unanswered else {}
+    rows = []
+    for entry in load_checklist():
+        base = {"section": entry.section, "item": entry.item, "requirement": entry.requirement}
+        answer, data = stored.get(entry.item), from_data.get(entry.item)
+        if answer is not None:
+            rows.append({**base, **{k: answer[k] for k in ANSWER_FIELDS}, "source": "council"})
+        elif data is not None:
+            rows.append({**base, "status": data.status, "source": "data", "note": data.note})
+        else:
+            rows.append(base)
+    return pl.DataFrame(rows, schema=SCHEMA)
+
+
+def _clean(value: str | None) -> str | None:
+    cleaned = value.strip() if isinstance(value, str) else value
+    return cleaned or None
+
+
+def check_answer(
+    status: str | None,
+    evidence: str | None = None,
+    action: str | None = None,
+    action_owner: str | None = None,
+    action_due: date | None = None,
+) -> Answer:
+    """The answer, tidied, or AnswerInvalid naming each mistake and its fix."""
+    evidence, action, action_owner = _clean(evidence), _clean(action), _clean(action_owner)
+    wrong: dict[str, str] = {}
+    if status not in STATUSES:
+        wrong["status"] = "Choose a status: meets, partly meets or does not meet"
+    if evidence and len(evidence) > TEXT_LIMIT:
+        wrong["evidence"] = f"The evidence must be {TEXT_LIMIT:,} characters or fewer"
+    if action and len(action) > TEXT_LIMIT:
+        wrong["action"] = f"The action must be {TEXT_LIMIT:,} characters or fewer"
+    elif not action and (action_owner or action_due):
+        wrong["action"] = "Describe the action, or leave its owner and due date blank"
+    if action and not action_owner:
+        wrong["action_owner"] = "Say who owns the action"
+    elif action_owner and len(action_owner) > OWNER_LIMIT:
+        wrong["action_owner"] = f"The owner must be {OWNER_LIMIT} characters or fewer"
+    if action and action_due is None:
+        wrong["action_due"] = "Give the date the action is due"
+    if wrong:
+        raise AnswerInvalid(wrong)
+    assert status is not None
+    return Answer(status, evidence, action, action_owner, action_due)
+
+
+def _write(
+    connection: Connection, code: str, year: str, item: str, answer: Answer, actor: str, via: str
+) -> bool:
+    """Store ANSWER if it changes what is stored, with its audit entry; whether it did."""
+    table = self_assessment_items
+    before = _stored(connection, code, year).get(item)
+    after = {name: getattr(answer, name) for name in ANSWER_FIELDS}
+    if before is not None and all(before[k] == after[k] for k in ANSWER_FIELDS):
+        return False
+    stamp = {"updated_by": actor, "updated_at": datetime.now(UTC)}
+    if before is None:
+        keys = {"authority_code": code, "financial_year": year, "item": item}
+        row_id = connection.execute(
+            insert(table).values(**keys, **after, **stamp).returning(table.c.id)
+        ).scalar_one()
+    else:
+        row_id = before["id"]
+        connection.execute(update(table).where(table.c.id == row_id).values(**after, **stamp))
+
+    def plain(values: dict[str, Any] | None) -> dict[str, Any] | None:
+        if values is None:
+            return None
+        return {k: str(values[k]) if k == "action_due" and values[k] else values[k] for k in after}
+
+    detail = {"authority_code": code, "year": year, "item": item, "via": via}
+    record_audit_entry(
+        connection,
+        actor=actor,
+        action="self_assessment_answered" if before is None else "self_assessment_changed",
+        entity=AUDIT_ENTITY,
+        entity_id=row_id,
+        detail={**detail, "before": plain(before), "after": plain(after)},
+    )
+    return True
+
+
+def save_self_assessment_item(
+    engine: Engine,
+    authority_code: str,
+    year: str,
+    item: str,
+    *,
+    status: str | None,
+    evidence: str | None = None,
+    action: str | None = None,
+    action_owner: str | None = None,
+    action_due: date | None = None,
+    actor: str,
+) -> bool:
+    """Store the council's answer to ITEM for YEAR, with an audit entry; False if unchanged."""
+    _check_authority(authority_code)
+    financial_year(year)
+    code = checklist_item(item).item
+    answer = check_answer(status, evidence, action, action_owner, action_due)
+    with transaction(engine) as connection:
+        return _write(connection, authority_code, year, code, answer, actor, via="form")
+
+
+def item_history(engine: Engine, authority_code: str, year: str, item: str) -> list[AuditEntry]:
+    """Every change to the council's answer to ITEM for YEAR, oldest first (from the audit log)."""
+    table = self_assessment_items
+    with engine.connect() as connection:
+        row_id = connection.execute(
+            select(table.c.id).where(
+                table.c.authority_code == authority_code,
+                table.c.financial_year == year,
+                table.c.item == item,
+            )
+        ).scalar_one_or_none()
+    if row_id is None:
+        return []
+    return list_audit_entries(engine, entity=AUDIT_ENTITY, entity_id=row_id)
+
+
+def save_answers(
+    engine: Engine,
+    authority_code: str,
+    year: str,
+    answers: dict[str, Answer],
+    actor: str,
+    via: str,
+) -> list[str]:
+    """Store several checked answers in one transaction (all or nothing); the items changed."""
+    _check_authority(authority_code)
+    financial_year(year)
+    with transaction(engine) as connection:
+        return [
+            item
+            for item, answer in answers.items()
+            if _write(
+                connection, authority_code, year, checklist_item(item).item, answer, actor, via
+            )
+        ]

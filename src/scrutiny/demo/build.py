@@ -1,0 +1,142 @@
+"""The demo database: real reference data and Ombudsman decisions, and a synthetic nation.
+
+Built the way a real one would be: every file goes through validation and the normal
+import path, so the demo also proves that path end to end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
+from scrutiny.returns.housing_ombudsman import convert, read_findings, write_decisions
+from scrutiny.returns.submit import submit_return
+from scrutiny.settings import Settings
+from scrutiny.store.accounts import create_user
+from scrutiny.store.db import make_engine
+from scrutiny.store.migrations import upgrade
+from scrutiny.store.read import count_rows
+
+# The real Housing Ombudsman decisions are stored as one submission per council covering
+# every year they span. Giving that period explicitly keeps it apart from the synthetic
+# LGSCO decisions' financial years: two sources of the same table must not replace each
+# other's submissions.
+HOUSING_PERIOD = (date(2019, 4, 1), date(2027, 3, 31))
+SYNTHETIC_TABLES = ("complaints", "ombudsman_decisions", "recommendations")
+DEMO_USER = "demo"
+# Accounts in the demo database, one per role, all with DEMO_PASSWORD. For trying the
+# service on your own machine only: a real database starts with `scrutiny users create`.
+DEMO_AUTHORITY = "E06000047"  # County Durham
+DEMO_OTHER_AUTHORITY = "E08000025"  # Birmingham
+DEMO_PASSWORD = "demo-password"
+DEMO_ACCOUNTS = (
+    ("admin@demo.scrutiny", "admin", None),
+    ("analyst@demo.scrutiny", "ombudsman", None),
+    ("officer@demo.scrutiny", "council_officer", DEMO_AUTHORITY),
+    ("councillor@demo.scrutiny", "councillor", DEMO_AUTHORITY),
+    ("officer@birmingham.demo.scrutiny", "council_officer", DEMO_OTHER_AUTHORITY),
+)
+
+Step = Callable[[str], None]
+
+
+class DemoError(RuntimeError):
+    """A demo file failed validation: a bug in the generator, never expected."""
+
+
+@dataclass
+class Demo:
+    """What the demo build stored."""
+
+    database_url: str
+    rows: dict[str, int] = field(default_factory=dict)
+    housing_matched_share: float = 0.0
+    ground_truth: Path | None = None
+
+
+def housing_findings_path() -> Path:
+    """The shipped file of real Housing Ombudsman findings about council landlords."""
+    return Path(
+        str(resources.files("scrutiny.reference") / "data" / "housing_ombudsman_findings.csv")
+    )
+
+
+def build_demo(
+    directory: Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: float = 1.0,
+    step: Step | None = None,
+    database_url: str | None = None,
+) -> Demo:
+    """Build a fresh demo database from real and synthetic data, with files in DIRECTORY.
+
+    The database is DIRECTORY/scrutiny.store.db (SQLite, deleted first) unless DATABASE_URL
+    names another one, which should be empty (benchmarks load PostgreSQL this way).
+    """
+    say = step or (lambda _: None)
+    directory.mkdir(parents=True, exist_ok=True)
+    database = directory / "scrutiny.store.db"
+    if database_url is None:
+        for suffix in ("", "-wal", "-shm"):
+            database.with_name(database.name + suffix).unlink(missing_ok=True)
+    # Larger demo scales make larger files than a council would send: allow for them.
+    headroom = max(1.0, scale) * 2
+    defaults = Settings()
+    settings = Settings(
+        database_url=database_url or f"sqlite:///{database}",
+        user=DEMO_USER,
+        max_file_bytes=int(defaults.max_file_bytes * headroom),
+        max_rows=int(defaults.max_rows * headroom),
+    )
+    upgrade(settings.database_url)
+    engine = make_engine(settings)
+
+    say("converting real Housing Ombudsman findings")
+    conversion = convert(read_findings(housing_findings_path()))
+    housing = write_decisions(conversion, directory / "housing_ombudsman_decisions.csv")
+    say("importing real Housing Ombudsman decisions")
+    _submit(housing, settings, engine, period=HOUSING_PERIOD)
+
+    say("generating the synthetic nation")
+    dataset = generate_dataset(directory / "synth", seed=seed, scale=scale)
+    for table in SYNTHETIC_TABLES:
+        say(f"importing synthetic {table.replace('_', ' ')}")
+        _submit(dataset.files[table], settings, engine)
+
+    say("making the demo accounts")
+    for email, role, authority in DEMO_ACCOUNTS:
+        create_user(
+            engine,
+            email=email,
+            password=DEMO_PASSWORD,
+            role=role,
+            authority_code=authority,
+            actor=DEMO_USER,
+        )
+
+    rows = {table: count_rows(engine, table) for table in SYNTHETIC_TABLES}
+    engine.dispose()
+    return Demo(
+        database_url=settings.database_url,
+        rows=rows,
+        housing_matched_share=conversion.matched_share,
+        ground_truth=dataset.files.get("ground_truth"),
+    )
+
+
+def _submit(
+    path: Path, settings: Settings, engine: Engine, period: tuple[date, date] | None = None
+) -> None:
+    start, end = period or (None, None)
+    result = submit_return(
+        path, settings, engine, submitted_by=settings.user, period_start=start, period_end=end
+    )
+    if not result.stored:
+        raise DemoError(f"{path} did not validate:\n{result.report.to_text()[:4000]}")

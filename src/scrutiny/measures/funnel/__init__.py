@@ -1,0 +1,62 @@
+"""Funnel plots: compare councils with a target, allowing for chance and over-dispersion.
+
+The methods are those of Spiegelhalter (2005) as implemented by FunnelPlotR and by OHID's
+PHEindicatormethods, specified with test vectors in docs methods note section 1.
+
+    from scrutiny.measures.funnel import compare
+    funnel = compare(answered_in_time, complaints, kind="proportion", overdispersion="additive")
+    funnel.flags  # high_alarm, high_alert, within, low_alert or low_alarm for each unit
+"""
+
+from scrutiny.measures.funnel.adjustment import additive_limits, multiplicative_limits
+from scrutiny.measures.funnel.comparison import (
+    FLAGS,
+    KINDS,
+    OVERDISPERSION,
+    Funnel,
+    FunnelError,
+    classify,
+    compare,
+)
+from scrutiny.measures.funnel.dispersion import (
+    Dispersion,
+    DispersionError,
+    dispersion_ratio,
+    estimate_dispersion,
+    tau_squared,
+    truncate,
+    winsorise,
+    z_scores,
+)
+from scrutiny.measures.funnel.limits import (
+    PROPORTION_METHODS,
+    RATIO_METHODS,
+    Limits,
+    proportion_limits,
+    ratio_limits,
+)
+
+__all__ = [
+    "FLAGS",
+    "KINDS",
+    "OVERDISPERSION",
+    "PROPORTION_METHODS",
+    "RATIO_METHODS",
+    "Dispersion",
+    "DispersionError",
+    "Funnel",
+    "FunnelError",
+    "Limits",
+    "additive_limits",
+    "classify",
+    "compare",
+    "dispersion_ratio",
+    "estimate_dispersion",
+    "multiplicative_limits",
+    "proportion_limits",
+    "ratio_limits",
+    "tau_squared",
+    "truncate",
+    "winsorise",
+    "z_scores",
+]

@@ -1,0 +1,269 @@
+"""Compare units on a funnel plot: target, limits at each unit's denominator, and flags."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from scrutiny.measures.funnel.adjustment import additive_limits, multiplicative_limits
+from scrutiny.measures.funnel.dispersion import (
+    Dispersion,
+    DispersionError,
+    Influence,
+    Scale,
+    estimate_dispersion,
+)
+from scrutiny.measures.funnel.limits import (
+    PROPORTION_METHODS,
+    RATIO_METHODS,
+    Limits,
+    ProportionMethod,
+    RatioMethod,
+    proportion_limits,
+    ratio_limits,
+)
+
+Array = NDArray[np.float64]
+Kind = Literal["proportion", "ratio"]
+Overdispersion = Literal["none", "multiplicative", "additive"]
+KINDS: tuple[str, ...] = ("proportion", "ratio")
+OVERDISPERSION: tuple[str, ...] = ("none", "multiplicative", "additive")
+RATIO_SCALES: tuple[str, ...] = ("log", "sqrt")
+FLAGS: tuple[str, ...] = ("high_alarm", "high_alert", "within", "low_alert", "low_alarm")
+
+
+class FunnelError(ValueError):
+    """The data cannot be put on a funnel plot as asked."""
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Units compared with a target: their values, limits, flags and the over-dispersion."""
+
+    kind: str
+    method: str
+    overdispersion: str  # what was asked for
+    adjusted: bool  # whether the limits were widened: only when phi > 1
+    scale: str
+    target: float
+    ids: list[str]
+    numerator: Array
+    denominator: Array
+    value: Array
+    limits: Limits  # at each unit's denominator
+    flags: list[str]
+    dispersion: Dispersion | None  # None when it cannot be estimated and was not asked for
+
+    @property
+    def phi(self) -> float | None:
+        """The dispersion ratio, if it could be estimated."""
+        return self.dispersion.phi if self.dispersion else None
+
+    @property
+    def tau2(self) -> float | None:
+        """The DerSimonian-Laird between-unit variance, if it could be estimated."""
+        return self.dispersion.tau2 if self.dispersion else None
+
+    def limits_at(self, denominator: ArrayLike) -> Limits:
+        """The same funnel's limits at other denominators, e.g. a grid for drawing it.
+
+        Exact binomial limits need whole-number denominators here too.
+        """
+        d = np.asarray(denominator, dtype=np.float64)
+        return _limits(
+            self.kind,
+            self.method,
+            self.target,
+            d,
+            self.dispersion,
+            self.adjusted,
+            self.overdispersion,
+            self.scale,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary with one row per unit."""
+        limits = self.limits
+        rows = [
+            {
+                "id": unit,
+                "value": float(self.value[i]),
+                "lower_95": float(limits.lower_95[i]),
+                "upper_95": float(limits.upper_95[i]),
+                "lower_99_8": float(limits.lower_99_8[i]),
+                "upper_99_8": float(limits.upper_99_8[i]),
+                "flag": self.flags[i],
+            }
+            for i, unit in enumerate(self.ids)
+        ]
+        return {
+            "kind": self.kind,
+            "method": self.method,
+            "overdispersion": self.overdispersion,
+            "adjusted": self.adjusted,
+            "scale": self.scale,
+            "target": self.target,
+            "phi": _finite_or_none(self.phi),
+            "tau2": _finite_or_none(self.tau2),
+            "rows": rows,
+        }
+
+
+def compare(
+    numerator: ArrayLike,
+    denominator: ArrayLike,
+    *,
+    kind: Kind,
+    method: str = "exact",
+    overdispersion: Overdispersion = "none",
+    target: float | None = None,
+    scale: Scale | None = None,
+    trim: float = 0.1,
+    influence: Influence | None = None,
+    ids: Sequence[str] | None = None,
+) -> Funnel:
+    """Put units on a funnel plot: limits at each denominator and a flag for each unit.
+
+    KIND proportion: numerator events out of denominator; target defaults to the pooled
+    sum(numerator)/sum(denominator). KIND ratio: observed over expected (target 1), or a
+    count over a population with a target rate. Over-dispersion is estimated on SCALE
+    (asin for proportions; log as SHMI, or sqrt as CQC, for ratios) and, when asked for,
+    widens the limits only if phi > 1. A value strictly outside a limit is outside.
+    """
+    o, d = _arrays(numerator, denominator, kind)
+    if ids is None:
+        ids = [str(i + 1) for i in range(o.size)]
+    elif len(ids) != o.size:
+        raise FunnelError("there must be one id for each unit")
+    names = [str(unit) for unit in ids]
+    _validate(o, d, kind, names)
+    if kind == "proportion":
+        if method not in PROPORTION_METHODS:
+            raise FunnelError(f"unknown method {method!r} for a proportion: {PROPORTION_METHODS}")
+        theta = float(o.sum() / d.sum()) if target is None else float(target)
+        if not 0.0 <= theta <= 1.0:
+            raise FunnelError("a proportion's target must be between 0 and 1")
+        scale = scale or "asin"
+        if scale != "asin":
+            raise FunnelError("proportions are put on the asin scale for over-dispersion")
+    else:
+        if method not in RATIO_METHODS:
+            raise FunnelError(f"unknown method {method!r} for a ratio: {RATIO_METHODS}")
+        theta = 1.0 if target is None else float(target)
+        if not (theta > 0.0 and math.isfinite(theta)):
+            raise FunnelError("a ratio's target must be above 0")
+        scale = scale or "log"
+        if scale not in RATIO_SCALES:
+            raise FunnelError(f"ratios are put on the log or sqrt scale, not {scale!r}")
+    if overdispersion not in OVERDISPERSION:
+        raise FunnelError(f"unknown over-dispersion {overdispersion!r}: use {OVERDISPERSION}")
+    if not 0.0 <= trim < 0.5:
+        raise FunnelError("trim must be at least 0 and less than 0.5")
+    try:
+        dispersion: Dispersion | None = estimate_dispersion(
+            o, d, scale=scale, target=theta, trim=trim, influence=influence
+        )
+    except DispersionError as error:
+        if overdispersion != "none":
+            raise FunnelError(str(error)) from error
+        dispersion = None  # reported as unknown; nothing depends on it
+    except ValueError as error:
+        raise FunnelError(str(error)) from error
+    adjusted = overdispersion != "none" and dispersion is not None and dispersion.phi > 1.0
+    try:
+        limits = _limits(kind, method, theta, d, dispersion, adjusted, overdispersion, scale)
+    except ValueError as error:
+        raise FunnelError(str(error)) from error
+    value = o / d
+    return Funnel(
+        kind=kind,
+        method=method,
+        overdispersion=overdispersion,
+        adjusted=adjusted,
+        scale=scale,
+        target=theta,
+        ids=names,
+        numerator=o,
+        denominator=d,
+        value=value,
+        limits=limits,
+        flags=classify(value, limits),
+        dispersion=dispersion,
+    )
+
+
+def classify(value: Array, limits: Limits) -> list[str]:
+    """Each value's flag: high_alarm, high_alert, within, low_alert or low_alarm.
+
+    Only strictly outside counts: a value on a limit is inside it.
+    """
+    flags = np.select(
+        [
+            value > limits.upper_99_8,
+            value > limits.upper_95,
+            value < limits.lower_99_8,
+            value < limits.lower_95,
+        ],
+        ["high_alarm", "high_alert", "low_alarm", "low_alert"],
+        default="within",
+    )
+    return [str(flag) for flag in flags]
+
+
+def _limits(
+    kind: str,
+    method: str,
+    target: float,
+    d: Array,
+    dispersion: Dispersion | None,
+    adjusted: bool,
+    overdispersion: str,
+    scale: str,
+) -> Limits:
+    """Limits at denominators D: adjusted when ADJUSTED, else the METHOD's own."""
+    high = 1.0 if kind == "proportion" else np.inf
+    if adjusted and dispersion is not None and overdispersion == "additive":
+        return additive_limits(target, d, dispersion.tau2, cast(Scale, scale)).clip(0.0, high)
+    if kind == "proportion":
+        raw = proportion_limits(target, d, cast(ProportionMethod, method), clip=False)
+    else:
+        raw = ratio_limits(target, d, cast(RatioMethod, method), clip=False)
+    if adjusted and dispersion is not None:
+        raw = multiplicative_limits(raw, target, dispersion.phi)
+    return raw.clip(0.0, high)
+
+
+def _arrays(numerator: ArrayLike, denominator: ArrayLike, kind: str) -> tuple[Array, Array]:
+    if kind not in KINDS:
+        raise FunnelError(f"unknown kind {kind!r}: use one of {KINDS}")
+    o = np.asarray(numerator, dtype=np.float64).ravel()
+    d = np.asarray(denominator, dtype=np.float64).ravel()
+    if o.size != d.size:
+        raise FunnelError("numerator and denominator must have the same length")
+    if o.size == 0:
+        raise FunnelError("there are no units to compare")
+    return o, d
+
+
+def _validate(o: Array, d: Array, kind: str, ids: list[str]) -> None:
+    checks = [
+        (np.isfinite(o) & np.isfinite(d), "missing or infinite numerator or denominator"),
+        (d > 0, "zero or negative denominator"),
+        (o >= 0, "negative numerator"),
+    ]
+    if kind == "proportion":
+        checks.append((o <= d, "numerator larger than the denominator"))
+    for ok, problem in checks:
+        if not ok.all():
+            bad = [ids[i] for i in np.flatnonzero(~ok)]
+            shown = ", ".join(bad[:10]) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
+            raise FunnelError(f"{problem} for {shown}")
+
+
+def _finite_or_none(number: float | None) -> float | None:
+    return number if number is not None and math.isfinite(number) else None

@@ -1,0 +1,235 @@
+"""The national indicator set, computed per authority and period from the store.
+
+Indicators are declared once, as data, in indicators.yaml. Each is a numerator over a
+denominator, both kept in the result, so that funnel plots, SPC and readers can see the
+counts behind every percentage. Complaint indicators come from case-level returns
+(counted up at import, see scrutiny.returns.aggregates) and from aggregate returns alike; the
+Ombudsman's come from decisions (LGSCO) and recommendations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, select
+
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.returns.aggregates import COUNTS, GRAINS, period_bounds
+from scrutiny.standard.indicators import load_indicators
+from scrutiny.store.db import DATA_TABLES, complaint_counts
+from scrutiny.store.read import read_frame
+
+PERIOD = ["authority_code", "period_start", "period_end"]
+RESULT_SCHEMA = {
+    "authority_code": pl.String,
+    "indicator": pl.String,
+    "period_start": pl.Date,
+    "period_end": pl.Date,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+    "value": pl.Float64,
+}
+
+
+def complaint_counts_by_period(
+    engine: Engine, grain: str, authority_code: str | None = None
+) -> pl.DataFrame:
+    """Counts per authority, period and stage, from case-level and aggregate returns.
+
+    Counts from every submission are added together (the store keeps only current
+    submissions' rows: see scrutiny.store.read). Medians are combined by
+    weighting each by its responses, which is exact when one submission answers them all.
+    With AUTHORITY_CODE, only that authority's counts are read.
+    """
+    returns = DATA_TABLES["aggregate_returns"]
+    counted = select(complaint_counts).where(complaint_counts.c.grain == grain)
+    whole = select(returns).where(returns.c.service_area.is_(None))
+    if authority_code is not None:
+        counted = counted.where(complaint_counts.c.authority_code == authority_code)
+        whole = whole.where(returns.c.authority_code == authority_code)
+    case_level = read_frame(engine, counted)
+    totals = read_frame(engine, whole)
+    columns = [*PERIOD, "stage", *COUNTS, "working_days_to_respond_median"]
+    frames = [f.select(columns) for f in (case_level, _of_grain(totals, grain)) if f.height]
+    if not frames:
+        return pl.DataFrame(schema=columns)
+    rows = pl.concat(frames, how="vertical_relaxed")
+    return rows.group_by(*PERIOD, "stage").agg(
+        *[pl.col(name).fill_null(0).sum() for name in COUNTS],
+        (
+            (pl.col("working_days_to_respond_median") * pl.col("responded")).sum()
+            / pl.col("responded")
+            .filter(pl.col("working_days_to_respond_median").is_not_null())
+            .sum()
+        ).alias("working_days_to_respond_median"),
+    )
+
+
+def _of_grain(returns: pl.DataFrame, grain: str) -> pl.DataFrame:
+    """Aggregate returns counted in the GRAIN periods that hold them.
+
+    A return for exactly one period of GRAIN counts as it is. Returns for shorter periods
+    inside one (months or quarters within a financial year) are added up, unless the
+    council also sent a return for the whole period, which then stands on its own so
+    nothing is counted twice. A return spanning more than one period counts in none.
+    """
+    if returns.is_empty():
+        return returns
+    start, end = period_bounds(pl.col("period_start"), grain)
+    key = ["authority_code", "grain_start", "stage"]
+    inside = returns.with_columns(start.alias("grain_start"), end.alias("grain_end")).filter(
+        pl.col("period_end") <= pl.col("grain_end")
+    )
+    exact = (pl.col("period_start") == pl.col("grain_start")) & (
+        pl.col("period_end") == pl.col("grain_end")
+    )
+    return (
+        inside.with_columns(exact.alias("exact"))
+        .filter(pl.col("exact") | ~pl.col("exact").any().over(key))
+        .with_columns(
+            pl.col("grain_start").alias("period_start"), pl.col("grain_end").alias("period_end")
+        )
+        .drop("grain_start", "grain_end", "exact")
+    )
+
+
+def decision_counts(engine: Engine, grain: str) -> pl.DataFrame:
+    """LGSCO decisions per authority and period: all, investigated, upheld and more."""
+    decisions = DATA_TABLES["ombudsman_decisions"]
+    rows = read_frame(
+        engine,
+        select(
+            decisions.c.authority_code,
+            decisions.c.decision_date,
+            decisions.c.outcome,
+            decisions.c.satisfactory_remedy_by_authority,
+            decisions.c.complaint_handling_fault,
+        ).where(decisions.c.ombudsman == "lgsco"),
+    )
+    if rows.is_empty():
+        return rows
+    start, end = period_bounds(pl.col("decision_date"), grain)
+    upheld = pl.col("outcome") == "upheld"
+    return rows.group_by(
+        "authority_code", start.alias("period_start"), end.alias("period_end")
+    ).agg(
+        pl.len().alias("all"),
+        pl.col("outcome").is_in(["upheld", "not_upheld"]).sum().alias("investigated"),
+        upheld.sum().alias("upheld"),
+        (upheld & pl.col("satisfactory_remedy_by_authority").fill_null(False))
+        .sum()
+        .alias("satisfactory_remedy"),
+        (upheld & pl.col("complaint_handling_fault").fill_null(False))
+        .sum()
+        .alias("complaint_handling_fault"),
+    )
+
+
+def recommendation_counts(engine: Engine, grain: str) -> pl.DataFrame:
+    """Recommendations per authority and period (of their due date), by compliance status."""
+    table = DATA_TABLES["recommendations"]
+    rows = read_frame(
+        engine,
+        select(table.c.authority_code, table.c.due_date, table.c.compliance_status),
+    )
+    if rows.is_empty():
+        return rows
+    start, end = period_bounds(pl.col("due_date"), grain)
+    status = pl.col("compliance_status")
+    return rows.group_by(
+        "authority_code", start.alias("period_start"), end.alias("period_end")
+    ).agg(
+        *[
+            (status == name).sum().alias(name)
+            for name in ("complied", "complied_late", "not_complied")
+        ]
+    )
+
+
+def _sum_counts(counts: pl.DataFrame, names: list[str], stage: int | None) -> pl.DataFrame:
+    rows = counts if stage is None else counts.filter(pl.col("stage") == stage)
+    return rows.group_by(PERIOD).agg(pl.sum_horizontal(names).sum().alias("x"))
+
+
+def _term(
+    spec: dict[str, Any],
+    counts: pl.DataFrame,
+    decisions: pl.DataFrame,
+    recommendations: pl.DataFrame,
+) -> pl.DataFrame:
+    """One side of an indicator as a frame of PERIOD keys and a column x."""
+    if "count" in spec:
+        names = spec["count"] if isinstance(spec["count"], list) else [spec["count"]]
+        return _sum_counts(counts, names, spec.get("stage"))
+    if "median" in spec:
+        rows = counts.filter(pl.col("stage") == spec["stage"])
+        return rows.select(*PERIOD, pl.col(spec["median"]).alias("x"))
+    if "decisions" in spec:
+        return decisions.select(*PERIOD, pl.col(spec["decisions"]).cast(pl.Float64).alias("x"))
+    names = spec["recommendations"]
+    return recommendations.select(*PERIOD, pl.sum_horizontal(names).cast(pl.Float64).alias("x"))
+
+
+def compute_indicators(engine: Engine, grain: str = "financial_year") -> pl.DataFrame:
+    """Every indicator for every authority and period of GRAIN, with numerator and denominator."""
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
+    counts = complaint_counts_by_period(engine, grain)
+    decisions = decision_counts(engine, grain)
+    recommendations = recommendation_counts(engine, grain)
+    return indicators_from_counts(counts, decisions, recommendations)
+
+
+def indicators_from_counts(
+    counts: pl.DataFrame, decisions: pl.DataFrame, recommendations: pl.DataFrame
+) -> pl.DataFrame:
+    """The indicators from counted complaints, decisions and recommendations (long format)."""
+    population = load_authorities().select(
+        pl.col("gss_code").alias("authority_code"), pl.col("population_2021").cast(pl.Float64)
+    )
+    sources = {
+        "count": counts,
+        "median": counts,
+        "decisions": decisions,
+        "recommendations": recommendations,
+    }
+    found = []
+    for item in load_indicators():
+        source = sources[next(iter(item.numerator))]
+        if source.is_empty():
+            continue
+        top = _term(item.numerator, counts, decisions, recommendations).rename({"x": "numerator"})
+        if item.denominator == "population":
+            joined = top.join(population, on="authority_code").rename(
+                {"population_2021": "denominator"}
+            )
+        else:
+            assert isinstance(item.denominator, dict)
+            bottom = _term(item.denominator, counts, decisions, recommendations).rename(
+                {"x": "denominator"}
+            )
+            joined = top.join(bottom, on=PERIOD, how="full", coalesce=True)
+        value = (
+            pl.col("numerator")
+            if item.kind == "median"
+            else pl.col("numerator") / pl.col("denominator") * item.multiplier
+        )
+        found.append(
+            joined.select(
+                "authority_code",
+                pl.lit(item.code).alias("indicator"),
+                "period_start",
+                "period_end",
+                pl.col("numerator").cast(pl.Float64).fill_null(0),
+                pl.col("denominator").cast(pl.Float64).fill_null(0),
+                pl.when(pl.col("denominator") > 0)
+                .then(value)
+                .otherwise(None)
+                .cast(pl.Float64)
+                .alias("value"),
+            )
+        )
+    if not found:
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+    return pl.concat(found).sort("indicator", "authority_code", "period_start")

@@ -1,0 +1,349 @@
+"""Open data: what scrutiny publishes, as CSV files and a Frictionless Data Package.
+
+Published, each under its licence:
+- aggregate_returns: complaint counts per council, period and stage in the standard's
+  aggregate_returns shape: the totals councils sent, and case-level complaints counted up
+  by financial quarter at import (scrutiny.returns.aggregates). Case rows are never published:
+  the standard holds no personal data, but a complaint reference, dates and outcome of
+  one case could still identify a complainant to someone who knows them;
+- ombudsman_decisions and recommendations, the Ombudsmen's published decisions (less any
+  free text, such as the council's evidence notes);
+- indicators: the national indicator set per council, quarter and financial year;
+- authorities and code_lists: reference data.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, func, literal, select
+
+from scrutiny.measures.indicators import compute_indicators
+from scrutiny.reference.authorities import SCHEMA as AUTHORITY_SCHEMA
+from scrutiny.reference.authorities import authorities_path, load_authorities
+from scrutiny.returns.aggregates import parse_period
+from scrutiny.standard import load_standard
+from scrutiny.standard.package import code_lists_csv, data_package, table_schema
+from scrutiny.store.db import DATA_TABLES, complaint_counts
+from scrutiny.store.read import count_rows
+from scrutiny.warning.signals.quarters import quarter_label
+
+OGL = {
+    "name": "OGL-UK-3.0",
+    "title": "Open Government Licence v3.0",
+    "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+}
+CC_BY = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0 International",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
+# Fields never published, whatever the standard's free_text flag says: the council's own
+# words about evidence can name people.
+WITHHELD = {"recommendations": ("evidence_note",)}
+COUNTED_GRAIN = "quarter"  # case-level complaints are published counted up by quarter
+INDICATOR_GRAINS = ("quarter", "financial_year")
+CHUNK_ROWS = 2000
+# The share of the best-covered period's figures a period needs to count as having data
+# for most councils (a period still being reported has far fewer).
+COVERAGE = 0.9
+
+
+@dataclass(frozen=True)
+class Download:
+    """One published CSV file."""
+
+    name: str
+    title: str
+    description: str
+    licences: tuple[dict[str, str], ...]
+    attribution: str
+
+
+DOWNLOADS: dict[str, Download] = {
+    item.name: item
+    for item in (
+        Download(
+            "aggregate_returns",
+            "Complaint counts by council, period and stage",
+            "The totals councils sent in aggregate returns, and complaints sent case by case"
+            " counted up by financial quarter, in the standard's aggregate_returns shape."
+            " Individual complaints are not published.",
+            (OGL,),
+            "Contains public sector information licensed under the Open Government Licence v3.0.",
+        ),
+        Download(
+            "ombudsman_decisions",
+            "Ombudsman decisions",
+            "Decisions of the Local Government and Social Care Ombudsman and the Housing"
+            " Ombudsman about councils, one row per decision and finding.",
+            (OGL, CC_BY),
+            "Contains public sector information licensed under the Open Government Licence"
+            " v3.0, from the Ombudsmen's published decisions. Housing Ombudsman findings"
+            " compiled by guyclarkemarshall/HousingOmbudsmanData, CC-BY 4.0.",
+        ),
+        Download(
+            "recommendations",
+            "Ombudsman recommendations and compliance",
+            "Each recommendation the Ombudsman made, when it was due and whether the council"
+            " complied. The council's evidence notes are not published.",
+            (OGL,),
+            "Contains public sector information licensed under the Open Government Licence v3.0.",
+        ),
+        Download(
+            "indicators",
+            "The national indicator set",
+            "Every indicator for every council, by financial quarter and financial year,"
+            " with its numerator and denominator.",
+            (OGL,),
+            "Contains public sector information licensed under the Open Government Licence"
+            " v3.0, including ONS Census 2021 populations.",
+        ),
+        Download(
+            "authorities",
+            "English principal councils",
+            "Every English principal council, current and former: GSS code, names, type,"
+            " region, successor, Census 2021 population, area and deprivation.",
+            (CC_BY, OGL),
+            "Contains data from mySociety's UK local authority names and codes (CC-BY 4.0),"
+            " and public sector information licensed under the Open Government Licence v3.0"
+            " (ONS Census 2021; MHCLG English Indices of Deprivation 2025).",
+        ),
+        Download(
+            "code_lists",
+            "Code lists",
+            "Every code the data standard uses, with its label and meaning.",
+            (OGL,),
+            "Contains public sector information licensed under the Open Government Licence v3.0.",
+        ),
+    )
+}
+STANDARD_TABLES = ("aggregate_returns", "ombudsman_decisions", "recommendations")
+INDICATOR_FIELDS = {
+    "authority_code": "string",
+    "indicator": "string",
+    "grain": "string",
+    "period_start": "date",
+    "period_end": "date",
+    "numerator": "number",
+    "denominator": "number",
+    "value": "number",
+}
+
+
+def published_fields(table_name: str) -> list[str]:
+    """The fields of a standard table that are published: all but free text and WITHHELD."""
+    spec = load_standard().table(table_name)
+    withheld = WITHHELD.get(table_name, ())
+    return [f.name for f in spec.fields if not f.free_text and f.name not in withheld]
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """CSV text in chunks of CHUNK_ROWS rows: the header, then ROWS."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for n, row in enumerate(rows, start=1):
+        writer.writerow([_cell(value) for value in row])
+        if n % CHUNK_ROWS == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def frame_csv(frame: pl.DataFrame, rows: int = 20_000) -> Iterator[str]:
+    """FRAME as CSV in chunks (polars writes it about ten times faster than csv does)."""
+    finite = frame.with_columns(pl.col(pl.Float64).fill_nan(None))
+    for start in range(0, max(finite.height, 1), rows):
+        yield finite.slice(start, rows).write_csv(include_header=start == 0)
+
+
+def _stored_rows(engine: Engine, queries: list[Any]) -> Iterator[tuple[Any, ...]]:
+    """Rows of QUERIES in turn, fetched from the database in batches as they are written."""
+    with engine.connect() as connection:
+        for query in queries:
+            result = connection.execution_options(yield_per=CHUNK_ROWS).execute(query)
+            for row in result:
+                yield tuple(row)
+
+
+def _table_queries(table_name: str) -> list[Any]:
+    names = published_fields(table_name)
+    data = DATA_TABLES[table_name]
+    key = [data.c[n] for n in load_standard().table(table_name).primary_key if n in names]
+    queries = [select(*(data.c[n] for n in names)).order_by(*key, data.c.id)]
+    if table_name == "aggregate_returns":
+        counted = [
+            complaint_counts.c[n] if n != "service_area" else literal(None).label(n) for n in names
+        ]
+        queries.append(
+            select(*counted)
+            .where(complaint_counts.c.grain == COUNTED_GRAIN)
+            .order_by(
+                complaint_counts.c.authority_code,
+                complaint_counts.c.period_start,
+                complaint_counts.c.stage,
+            )
+        )
+    return queries
+
+
+def published_rows(engine: Engine) -> dict[str, int]:
+    """How many rows each published file of stored data has, and how many complaints are held."""
+    found = {name: count_rows(engine, name) for name in (*STANDARD_TABLES, "complaints")}
+    counted = select(func.count()).where(complaint_counts.c.grain == COUNTED_GRAIN)
+    with engine.connect() as connection:
+        found["aggregate_returns"] += int(connection.execute(counted).scalar_one())
+    found["authorities"] = load_authorities().height
+    found["code_lists"] = sum(len(c.codes) for c in load_standard().code_lists.values())
+    return found
+
+
+def indicator_values(engine: Engine) -> pl.DataFrame:
+    """The indicator set by quarter and financial year, with a grain column."""
+    frames = [
+        compute_indicators(engine, grain).with_columns(pl.lit(grain).alias("grain"))
+        for grain in INDICATOR_GRAINS
+    ]
+    return pl.concat(frames).select(list(INDICATOR_FIELDS))
+
+
+def download_csv(
+    engine: Engine, name: str, indicators: pl.DataFrame | None = None
+) -> Iterator[str]:
+    """The published CSV file NAME, in chunks; KeyError for a file that is not published.
+
+    INDICATORS may pass indicator_values(engine), already computed.
+    """
+    if name not in DOWNLOADS:
+        raise KeyError(f"no published file {name!r} (files: {', '.join(DOWNLOADS)})")
+    if name in STANDARD_TABLES:
+        return csv_lines(published_fields(name), _stored_rows(engine, _table_queries(name)))
+    if name == "indicators":
+        values = indicator_values(engine) if indicators is None else indicators
+        return frame_csv(values)
+    if name == "authorities":
+        return iter([authorities_path().read_text(encoding="utf-8")])
+    return iter([code_lists_csv(load_standard())])
+
+
+def _resource(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    item = DOWNLOADS[name]
+    return {
+        "name": name,
+        "title": item.title,
+        "description": item.description,
+        "path": f"{name}.csv",
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "licenses": list(item.licences),
+        "sources": [{"title": item.attribution}],
+        "schema": schema,
+    }
+
+
+def open_data_package() -> dict[str, Any]:
+    """The datapackage.json describing every published file, with their licences."""
+    standard = load_standard()
+    package = data_package(standard)
+    resources = []
+    for name in STANDARD_TABLES:
+        schema = table_schema(standard, standard.table(name))
+        keep = set(published_fields(name))
+        schema["fields"] = [f for f in schema["fields"] if f["name"] in keep]
+        resources.append(_resource(name, schema))
+    indicator_schema = {
+        "fields": [{"name": n, "type": t} for n, t in INDICATOR_FIELDS.items()],
+        "missingValues": [""],
+    }
+    resources.append(_resource("indicators", indicator_schema))
+    kinds = {pl.String: "string", pl.Boolean: "boolean", pl.Int64: "integer"}
+    authority_schema = {
+        "fields": [
+            {"name": n, "type": kinds.get(t, "number")} for n, t in AUTHORITY_SCHEMA.items()
+        ],
+        "primaryKey": ["gss_code"],
+        "missingValues": [""],
+    }
+    resources.append(_resource("authorities", authority_schema))
+    code_lists = next(r for r in package["resources"] if r["name"] == "code_lists")
+    resources.append(_resource("code_lists", code_lists["schema"]))
+    return {
+        **package,
+        "name": f"{standard.name}-open-data",
+        "title": f"{standard.title}: open data",
+        "licenses": [OGL, CC_BY],
+        "resources": resources,
+    }
+
+
+def period_label(grain: str, start: date) -> str:
+    """A period as people write it (and parse_period reads): 2024-25, 2024-25 Q1, 2024-06."""
+    if grain == "financial_year":
+        year = start.year - (start.month < 4)
+        return f"{year}-{(year + 1) % 100:02d}"
+    if grain == "quarter":
+        return quarter_label(start)
+    if grain == "month":
+        return f"{start:%Y-%m}"
+    raise ValueError(f"grain must be month, quarter or financial_year, not {grain!r}")
+
+
+def latest_period(values: pl.DataFrame) -> date | None:
+    """The start of the latest period with figures for most councils, in VALUES.
+
+    VALUES is compute_indicators' output for one grain. The newest period is usually still
+    being reported (a few councils, or decisions only); it is skipped until its figures
+    are nearly as many as those of the best-covered period.
+    """
+    if values.is_empty():
+        return None
+    counts = values.filter(pl.col("value").is_not_null()).group_by("period_start").len()
+    if counts.is_empty():
+        return None
+    enough = counts.filter(pl.col("len") >= COVERAGE * counts["len"].max())  # type: ignore[operator]
+    return enough["period_start"].max()  # type: ignore[return-value]
+
+
+def resolve_period(text: str | None, grain: str, values: pl.DataFrame) -> tuple[str, date]:
+    """(grain, first day) of period TEXT, or of the latest period with data in VALUES.
+
+    ValueError for a period that cannot be read, or when there is no data at all.
+    """
+    if text:
+        try:
+            found, start, _ = parse_period(text)
+        except ValueError:
+            raise
+        except OverflowError:  # a year too large for a date: the same advice
+            raise ValueError(
+                f"cannot read the period {text!r}: write a financial year as 2024-25, "
+                "a quarter as 2024-25 Q1 (April to June) or a month as 2024-06"
+            ) from None
+        return found, start
+    latest = latest_period(values)
+    if latest is None:
+        raise ValueError("there are no figures yet")
+    return grain, latest

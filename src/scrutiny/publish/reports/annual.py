@@ -1,0 +1,233 @@
+"""The Code's annual complaints performance and service improvement report (paragraph 8.1),
+for one council and financial year, as HTML and as an accessible PDF.
+
+    report = annual_report(engine, "E06000047", "2024-25")
+    pdf = annual_pdf(engine, "E06000047", "2024-25")
+
+Everything 8.1 asks for (the self-assessment, quantitative and qualitative analysis with
+the types of complaint refused, the Ombudsman's findings of non-compliance, service
+improvements from learning, the Ombudsman's annual figures), then what scrutiny adds:
+each indicator against the council's peers, its SPC trend, recommendations and
+compliance, and the early-warning signals. Figures computed over every council come in a
+ReportInputs (scrutiny.publish.reports.annual_inputs), so a run over all councils computes them
+once (scrutiny.publish.reports.annual_batch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine
+
+from scrutiny.measures.council_figures import council_benchmark_from
+from scrutiny.measures.funnel_plot import position
+from scrutiny.publish.reports import annual_figures as figures
+from scrutiny.publish.reports.annual_charts import ChartFigure, funnel_figure, spc_figure
+from scrutiny.publish.reports.annual_inputs import (
+    PEERS,
+    ReportError,
+    ReportInputs,
+    council_signals,
+    financial_year,
+    prepare_inputs,
+)
+from scrutiny.publish.reports.annual_sections import (
+    key_figures,
+    ombudsman_figures,
+    percent,
+    self_assessment_summary,
+    signal_rows,
+    stage_rows,
+)
+from scrutiny.publish.reports.render import html_to_pdf, render_html
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.standard.indicators import load_indicators
+
+__all__ = [
+    "AnnualReport",
+    "ReportError",
+    "ReportInputs",
+    "annual_html",
+    "annual_pdf",
+    "annual_report",
+    "council_signals",
+    "financial_year",
+    "prepare_inputs",
+]
+
+
+@dataclass(frozen=True)
+class AnnualReport:
+    """Everything the annual report shows, section by section."""
+
+    code: str
+    name: str
+    kind: str  # the council's type, in words
+    region: str
+    year: str
+    start: date
+    end: date
+    made_on: date
+    has_data: bool
+    key_figures: list[dict[str, Any]]
+    self_assessment: dict[str, Any]
+    stages: list[dict[str, Any]]
+    service_areas: list[dict[str, Any]]
+    remedies: dict[str, Any]
+    refusals: list[dict[str, Any]]
+    refused_total: int
+    escalation_percent: float | None
+    non_compliance: list[dict[str, Any]]
+    public_interest_reports: int
+    improvements: dict[str, Any]
+    ombudsman: dict[str, Any]
+    peer_group: str
+    benchmark: list[dict[str, Any]]
+    charts: list[ChartFigure]
+    recommendations: dict[str, Any] | None
+    signals: list[dict[str, Any]]
+
+    @property
+    def title(self) -> str:
+        kind = "annual complaints performance and service improvement report"
+        return f"{self.name}: {kind} {self.year}"
+
+
+def _authority(code: str) -> dict[str, Any]:
+    found = load_authorities().filter(pl.col("gss_code") == code.strip().upper())
+    if found.is_empty():
+        raise ReportError(f"no council with the code {code!r}")
+    return found.row(0, named=True)
+
+
+def annual_report(
+    engine: Engine,
+    authority_code: str,
+    year: str,
+    *,
+    inputs: ReportInputs | None = None,
+    today: date | None = None,
+) -> AnnualReport:
+    """The annual report of council AUTHORITY_CODE for financial YEAR ("2024-25").
+
+    INPUTS are the figures over every council (prepare_inputs), computed here when not given.
+    """
+    authority = _authority(authority_code)
+    code, name = str(authority["gss_code"]), str(authority["name"])
+    inputs = inputs or prepare_inputs(engine, year, today=today)
+    label, start, end = inputs.year, inputs.start, inputs.end
+    if financial_year(year)[0] != label:
+        raise ReportError(f"the inputs are for {label}, not {year}")
+    counts = inputs.counts
+    stages = stage_rows(counts.filter(pl.col("authority_code") == code) if counts.height else None)
+    refused_total = sum(row["refused"] for row in stages)
+    own = inputs.indicators.filter(
+        (pl.col("authority_code") == code) & (pl.col("period_start") == start)
+    )
+    ombudsman = ombudsman_figures(own, figures.year_decisions(engine, code, start, end))
+    decisions = ombudsman.pop("decision_rows")
+    benchmark = council_benchmark_from(inputs.indicators, code, start, PEERS)
+    directions = {i.code: i for i in load_indicators()}
+    complied = inputs.measures.filter(pl.col("authority_code") == code)
+    signals = council_signals(engine, code, inputs).filter(pl.col("period_start") >= start)
+    improvements = figures.improvement_examples(engine, code, start, end)
+    areas = figures.by_service_area(engine, code, start, end)
+    charts = [
+        chart
+        for chart in (
+            funnel_figure(inputs.indicators, code, name, start, label, PEERS),
+            spc_figure(inputs.quarters, code, name, end),
+        )
+        if chart is not None
+    ]
+    upheld = sum(row["upheld"] + row["partly_upheld"] for row in stages)
+    recorded = sum(row["service_improvements"] for row in stages)
+    has_data = bool(stages) or bool(decisions) or complied.height > 0
+    return AnnualReport(
+        code=code,
+        name=name,
+        kind=str(authority["type"]).replace("_", " "),
+        region=str(authority.get("region") or ""),
+        year=label,
+        start=start,
+        end=end,
+        made_on=inputs.today,
+        has_data=has_data,
+        key_figures=key_figures(stages, own, areas),
+        self_assessment=self_assessment_summary(engine, code, label),
+        stages=stages,
+        service_areas=areas,
+        remedies=figures.remedies(engine, code, start, end),
+        refusals=figures.refusal_reasons(engine, code, start, end, refused_total),
+        refused_total=refused_total,
+        escalation_percent=_escalation(stages),
+        non_compliance=[d for d in decisions if d["complaint_handling_fault"]],
+        public_interest_reports=sum(1 for d in decisions if d["public_interest_report"]),
+        improvements={
+            "upheld": upheld,
+            "recorded": recorded,
+            "percent": percent(recorded, upheld),
+            "by_area": [a for a in areas if a["improvements"]],
+            "examples": improvements,
+        },
+        ombudsman=ombudsman,
+        peer_group=str(benchmark.get_column("peer_group")[0]) if benchmark.height else "",
+        benchmark=[
+            {
+                **row,
+                "name": directions[row["indicator"]].name,
+                "unit": directions[row["indicator"]].unit,
+                "position": position(row["flag"], directions[row["indicator"]].direction),
+            }
+            for row in benchmark.iter_rows(named=True)
+        ],
+        charts=charts,
+        recommendations=complied.row(0, named=True) if complied.height else None,
+        signals=signal_rows(signals),
+    )
+
+
+def _escalation(stages: list[dict[str, Any]]) -> float | None:
+    received = {row["stage"]: row["received"] for row in stages}
+    return percent(received.get(2, 0), received.get(1, 0))
+
+
+def annual_html(
+    engine: Engine,
+    authority_code: str,
+    year: str,
+    *,
+    inputs: ReportInputs | None = None,
+    report: AnnualReport | None = None,
+) -> str:
+    """The annual report as one HTML document (printable; charts inline)."""
+    report = report or annual_report(engine, authority_code, year, inputs=inputs)
+    return render_html(
+        "annual.html",
+        {
+            "report": report,
+            "title": report.title,
+            "footer": f"{report.name}: annual complaints report {report.year}",
+            "author": report.name,
+            "description": (
+                f"The annual complaints performance and service improvement report of "
+                f"{report.name} for {report.year}, under paragraph 8.1 of the Complaint "
+                "Handling Code."
+            ),
+        },
+    )
+
+
+def annual_pdf(
+    engine: Engine,
+    authority_code: str,
+    year: str,
+    *,
+    inputs: ReportInputs | None = None,
+    report: AnnualReport | None = None,
+) -> bytes:
+    """The annual report as a tagged, accessible PDF (PDF/UA-1)."""
+    return html_to_pdf(annual_html(engine, authority_code, year, inputs=inputs, report=report))

@@ -1,0 +1,109 @@
+"""The figures over every council that each annual report reads, computed once: indicators
+by financial year and by quarter, compliance measures, and early-warning signals (every
+council's, or those from the Ombudsman's records and returns, the rest per council)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Engine
+
+from scrutiny.measures.indicators import (
+    complaint_counts_by_period,
+    compute_indicators,
+    decision_counts,
+    indicators_from_counts,
+    recommendation_counts,
+)
+from scrutiny.recommendations import measures
+from scrutiny.returns.aggregates import parse_period
+
+GRAIN = "financial_year"
+PEERS = "type"
+
+
+class ReportError(ValueError):
+    """A report that cannot be made: an unknown council or a period that is not a year."""
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Figures over every council for one financial year, computed once and shared by
+    every council's report. SIGNALS is None to compute each council's own."""
+
+    year: str
+    start: date
+    end: date
+    today: date
+    counts: pl.DataFrame  # complaint counts per council and stage, financial years
+    indicators: pl.DataFrame  # every indicator per council, financial years
+    quarters: pl.DataFrame  # every indicator per council, quarters
+    measures: pl.DataFrame  # compliance measures of recommendations due in the year
+    # Every council's signals, or None to compute each council's own (under a second).
+    signals: pl.DataFrame | None = None
+
+
+def financial_year(year: str) -> tuple[str, date, date]:
+    """YEAR as people write it ("2024-25"), its first and last day; ReportError otherwise."""
+    try:
+        grain, start, end = parse_period(year)
+    except ValueError as error:
+        raise ReportError(str(error)) from None
+    if grain != GRAIN:
+        raise ReportError(f"{year!r} is not a financial year: write it like 2024-25")
+    return f"{start.year}-{(start.year + 1) % 100:02d}", start, end
+
+
+def prepare_inputs(
+    engine: Engine,
+    year: str,
+    *,
+    today: date | None = None,
+    every_council: bool = False,
+    indicators: pl.DataFrame | None = None,
+    quarters: pl.DataFrame | None = None,
+) -> ReportInputs:
+    """The figures over every council that each report of YEAR reads. With EVERY_COUNCIL,
+    the early-warning signals too (seconds: worth it only for many reports). INDICATORS
+    and QUARTERS may pass compute_indicators' financial-year and quarterly frames already
+    computed (the web app keeps them)."""
+    from scrutiny.warning.signals import compute_signals
+
+    label, start, end = financial_year(year)
+    counts = complaint_counts_by_period(engine, GRAIN)
+    if indicators is None:
+        indicators = indicators_from_counts(
+            counts, decision_counts(engine, GRAIN), recommendation_counts(engine, GRAIN)
+        )
+    if quarters is None:
+        quarters = compute_indicators(engine, "quarter")
+    today = today or date.today()
+    signals = (
+        compute_signals(engine, end, peers=PEERS, indicators=quarters) if every_council else None
+    )
+    return ReportInputs(
+        year=label,
+        start=start,
+        end=end,
+        today=today,
+        counts=counts.filter(pl.col("period_start") == start) if counts.height else counts,
+        indicators=indicators,
+        quarters=quarters,
+        measures=measures(engine, today=today, due_from=start, due_to=end),
+        signals=signals,
+    )
+
+
+def council_signals(engine: Engine, code: str, inputs: ReportInputs) -> pl.DataFrame:
+    """The council's early-warning signals for quarters up to the year's end (from every
+    council's, when they were computed for many reports)."""
+    if inputs.signals is not None:
+        return inputs.signals.filter(pl.col("authority_code") == code)
+    from scrutiny.warning.signals import compute_signals
+
+    signals = compute_signals(
+        engine, inputs.end, peers=PEERS, indicators=inputs.quarters, authority_code=code
+    )
+    return signals.sort("period_start", "signal", "severity")

@@ -1,0 +1,477 @@
+"""Validate a return against the standard: every problem at once, with row, column and a fix.
+
+Each field is parsed and checked as a whole column with polars; each rule of the
+standard is a vectorised check (see scrutiny.standard.rules). Problems become rows of one issues
+table: row (as the spreadsheet shows it, the header being row 1), column, value,
+severity, rule, message and fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import polars as pl
+
+from scrutiny.reference.authorities import match_authority_names
+from scrutiny.returns.ingest import RawTable, normalise_name
+from scrutiny.standard import (
+    LIST_SEPARATOR,
+    POLARS_TYPES,
+    Field,
+    Standard,
+    Table,
+    load_standard,
+)
+from scrutiny.standard.rules import (
+    ROW,
+    Check,
+    empty_issues,
+    rule_checks,
+    run_checks,
+    table_rule_issues,
+)
+
+HEADER_ROW = 1
+MAX_CELL_CHARACTERS = 10_000
+TRUE_WORDS = ("true", "yes", "y", "1")
+FALSE_WORDS = ("false", "no", "n", "0")
+EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
+PHONE = r"(?:^|[^\d])(?:\+44\s?|0)\d(?:[\s\-]?\d){8,9}(?:$|[^\d])"
+POSTCODE = r"(?i)\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"
+TITLED_NAME = r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+"
+PERSONAL_HEADER = r"(?i)name|address|e-?mail|phone|mobile|postcode|birth|\bdob\b"
+FORMULA_START = r"^[=+\-@]"
+PERSONAL_DATA = (EMAIL, PHONE, POSTCODE, TITLED_NAME)
+
+
+@dataclass
+class Report:
+    """What validation found in one file."""
+
+    table: Table
+    file_name: str
+    rows: int
+    issues: pl.DataFrame
+    wide: pl.DataFrame  # the row number, each field's cleaned text and its typed value
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def typed(self) -> pl.DataFrame:
+        """The row number and every field of the table, typed (invalid cells are null)."""
+        return self.wide.select(ROW, *self.table.field_names())
+
+    @property
+    def errors(self) -> int:
+        """How many problems must be fixed before the file can be imported."""
+        return self.issues.filter(pl.col("severity") == "error").height
+
+    @property
+    def warnings(self) -> int:
+        """How many problems are worth a look but do not stop an import."""
+        return self.issues.filter(pl.col("severity") == "warning").height
+
+    @property
+    def valid(self) -> bool:
+        """True when there are no errors (warnings allowed)."""
+        return self.errors == 0
+
+    def to_records(self) -> list[dict[str, object]]:
+        """Issues as plain dicts with row, column, value, severity, message, rule and fix."""
+        return self.issues.to_dicts()
+
+    def to_json(self) -> str:
+        """Issues as a JSON list of objects."""
+        return json.dumps(self.to_records(), ensure_ascii=False, indent=1)
+
+    def to_text(self) -> str:
+        """Issues as readable lines, then a one-line summary."""
+        lines = [f"{self.file_name}: {self.table.title.lower()}, {self.rows:,} rows"]
+        lines += [f"  note: {note}" for note in self.notes]
+        for issue in self.issues.iter_rows(named=True):
+            where = f"row {issue['row']}" if issue["row"] is not None else "file"
+            column = f", column {issue['column']}" if issue["column"] else ""
+            value = f" [{issue['value']}]" if issue["value"] not in (None, "") else ""
+            lines.append(
+                f"{issue['severity'].upper()}: {where}{column}{value}: {issue['message']}"
+                f" Fix: {issue['fix']}"
+            )
+        verdict = "valid" if self.valid else "not valid"
+        lines.append(
+            f"{self.file_name} is {verdict}: {self.errors:,} errors, {self.warnings:,} warnings."
+        )
+        return "\n".join(lines)
+
+
+def _clean(name: str) -> pl.Expr:
+    text = pl.col(name).str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def code_lookup(standard: Standard, code_list: str) -> dict[str, str]:
+    """Accepted spellings (normalised) of each code in CODE_LIST -> the code itself."""
+    lookup = {}
+    for code in standard.code_lists[code_list].codes:
+        for spelling in (code.code, code.label, *code.aliases):
+            lookup[normalise_name(spelling)] = code.code
+    return lookup
+
+
+def _normalised(expr: pl.Expr) -> pl.Expr:
+    return (
+        expr.str.strip_chars()
+        .str.strip_chars('"')
+        .str.to_lowercase()
+        .str.replace_all(r"[\s\-_]+", "_")
+        .str.strip_chars("_")
+    )
+
+
+def _date(text: pl.Expr) -> pl.Expr:
+    iso = text.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "")
+    from_iso = (
+        pl.when(iso.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}$"))
+        .then(iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+        .otherwise(None)
+    )
+    from_uk = (
+        pl.when(text.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$"))
+        .then(text.str.strptime(pl.Date, "%d/%m/%Y", strict=False))
+        .otherwise(None)
+    )
+    return pl.coalesce(from_iso, from_uk)
+
+
+def _typed(standard: Standard, spec: Field) -> pl.Expr:
+    text = _clean(spec.name)
+    match spec.type:
+        case "integer":
+            return text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+        case "number":
+            number = text.str.replace_all(r"^£|,", "").cast(pl.Float64, strict=False)
+            return pl.when(number.is_finite()).then(number).otherwise(None)
+        case "boolean":
+            words = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
+            return text.str.to_lowercase().replace_strict(
+                words, default=None, return_dtype=pl.Boolean
+            )
+        case "date":
+            return _date(text)
+        case "code":
+            lookup = code_lookup(standard, spec.code_list or "")
+            return _normalised(text).replace_strict(lookup, default=None, return_dtype=pl.String)
+        case "codes":
+            lookup = code_lookup(standard, spec.code_list or "")
+            parts = text.str.split(LIST_SEPARATOR).list.eval(
+                _normalised(pl.element()).replace_strict(
+                    lookup, default=None, return_dtype=pl.String
+                )
+            )
+            return (
+                pl.when(parts.list.eval(pl.element().is_null()).list.any())
+                .then(None)
+                .otherwise(parts.list.join(LIST_SEPARATOR))
+            )
+    return text
+
+
+def _authority_hints(names: pl.Series) -> dict[str, str]:
+    """For values that name a council instead of giving its code, the fix to suggest."""
+    if names.is_empty():
+        return {}
+    found = match_authority_names(names).filter(pl.col("current_gss_code").is_not_null())
+    return {
+        row["name"]: f"Use the council's GSS code, {row['current_gss_code']}."
+        for row in found.iter_rows(named=True)
+    }
+
+
+def _suggestions(values: pl.Series, candidates: dict[str, str]) -> dict[str, str]:
+    """'did you mean' text for each distinct bad value (a handful, not one per row)."""
+    hints = {}
+    for value in values.drop_nulls().unique().to_list():
+        parts = [normalise_name(part) for part in str(value).split(LIST_SEPARATOR)]
+        guesses = []
+        for part in parts:
+            if part in candidates:
+                continue
+            close = [c for c in candidates if part and c.startswith(part)][:1]
+            close = close or difflib.get_close_matches(part, list(candidates), n=1, cutoff=0.6)
+            if close:
+                guesses.append(f"'{candidates[close[0]]}' for '{part}'")
+        hints[value] = f" Did you mean {', '.join(guesses)}?" if guesses else ""
+    return hints
+
+
+def _field_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None) -> list[Check]:
+    """The checks on one field's cells.
+
+    Given the field's DISTINCT values, each check runs once on them and survives only if
+    some value fails, as a lookup of the failing values; blanks are checked row by row.
+    """
+    checks = _cell_checks(standard, spec, distinct)
+    if distinct is None:
+        return checks
+    raw = f"__raw_{spec.name}"
+    kept = []
+    for check in checks:
+        if check.rule == "required":
+            kept.append(check)
+            continue
+        bad = distinct.filter(check.mask.fill_null(False)).get_column(raw)
+        if bad.len():
+            kept.append(replace(check, mask=pl.col(raw).is_in(bad.implode())))
+    return kept
+
+
+def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None) -> list[Check]:
+    """Every check on the cells of one field, written against its raw and typed columns."""
+    name, raw, typed = spec.name, f"__raw_{spec.name}", spec.name
+    present = pl.col(raw).is_not_null()
+    found: list[Check] = []
+
+    def add(
+        mask: pl.Expr,
+        rule: str,
+        message: pl.Expr | str,
+        fix: pl.Expr | str,
+        severity: str = "error",
+    ) -> None:
+        found.append(Check(mask, name, pl.col(raw), severity, rule, message, fix))
+
+    if spec.required:
+        add(~present, "required", f"{spec.title} is blank but required.", f"Fill in {name}.")
+    bad_type = present & pl.col(typed).is_null()
+    if spec.type in ("code", "codes"):
+        lookup = code_lookup(standard, spec.code_list or "")
+        allowed = ", ".join(standard.code_lists[spec.code_list or ""].values())
+        values = distinct if distinct is not None else pl.DataFrame({raw: [], typed: []})
+        hints = _suggestions(values.filter(bad_type).get_column(raw), lookup)
+        add(
+            bad_type,
+            "code_list",
+            pl.lit("Not in the code list.")
+            + pl.col(raw).replace_strict(hints, default="", return_dtype=pl.String),
+            f"Use one of: {allowed}"
+            + (f" (several separated by '{LIST_SEPARATOR}')." if spec.type == "codes" else "."),
+        )
+    elif spec.type == "date":
+        us_date = pl.col(raw).str.strip_chars().str.strptime(pl.Date, "%m/%d/%Y", strict=False)
+        add(
+            bad_type & us_date.is_not_null(),
+            "type",
+            "Looks like a US date (month first), which cannot be a UK date.",
+            "Write dates as YYYY-MM-DD or DD/MM/YYYY, for example 2025-04-25 or 25/04/2025.",
+        )
+        add(
+            bad_type & us_date.is_null(),
+            "type",
+            "Not a date.",
+            "Write dates as YYYY-MM-DD or DD/MM/YYYY, for example 2025-04-01 or 01/04/2025.",
+        )
+        add(
+            present & ~pl.col(typed).dt.year().is_between(1990, 2100),
+            "type",
+            "The year is outside 1990 to 2100.",
+            "Check the year; two-digit years are not accepted.",
+        )
+    elif spec.type != "string":
+        words = {
+            "integer": ("Not a whole number.", "Give a whole number such as 3, with no text."),
+            "number": ("Not a number.", "Give a number such as 150 or 150.50, with no text."),
+            "boolean": ("Not true or false.", "Use true or false (yes/no and 1/0 also work)."),
+        }[spec.type]
+        add(bad_type, "type", *words)
+    if spec.enum:
+        allowed = " or ".join(str(value) for value in spec.enum)
+        add(
+            pl.col(typed).is_not_null() & ~pl.col(typed).is_in(list(spec.enum)),
+            "enum",
+            f"Must be {allowed}.",
+            f"Use {allowed}.",
+        )
+    if spec.pattern:
+        wrong_form = present & ~pl.col(raw).str.contains(f"^(?:{spec.pattern})$")
+        fix: pl.Expr | str = f"Check {name}; see the example {spec.example}."
+        if name == "authority_code" and distinct is not None:
+            # A council's name where its code should be: say which code that is.
+            names = distinct.filter(wrong_form.fill_null(False)).get_column(raw)
+            codes = _authority_hints(names)
+            fix = pl.col(raw).replace_strict(codes, default=fix, return_dtype=pl.String)
+        add(wrong_form, "pattern", f"Not in the form {spec.pattern}.", fix)
+    if spec.minimum is not None:
+        add(
+            pl.col(typed) < spec.minimum,
+            "minimum",
+            f"Must be at least {spec.minimum:g}.",
+            f"Give a value of {spec.minimum:g} or more.",
+        )
+    length_limit = spec.max_length or MAX_CELL_CHARACTERS
+    add(
+        pl.col(raw).str.len_chars() > length_limit,
+        "max_length",
+        f"Longer than {length_limit:,} characters.",
+        f"Shorten {name} to {length_limit:,} characters or fewer.",
+    )
+    if spec.type == "string":
+        add(
+            pl.col(raw).str.contains(FORMULA_START),
+            "formula",
+            "Starts like a spreadsheet formula. It is kept as text and never evaluated.",
+            "Remove the leading =, +, - or @ unless it is really part of the text.",
+            "warning",
+        )
+    if spec.free_text or name == "complaint_ref":
+        kind = (
+            pl.when(pl.col(raw).str.contains(EMAIL))
+            .then(pl.lit("an email address"))
+            .when(pl.col(raw).str.contains(PHONE))
+            .then(pl.lit("a phone number"))
+            .when(pl.col(raw).str.contains(POSTCODE))
+            .then(pl.lit("a postcode"))
+            .otherwise(pl.lit("a person's name"))
+        )
+        add(
+            pl.col(raw).str.contains("|".join(f"(?:{p})" for p in PERSONAL_DATA)),
+            "personal_data",
+            pl.format("Looks like it contains {}. The standard carries no personal data.", kind),
+            f"Remove personal details from {name}; describe the issue without identifying anyone.",
+            "warning",
+        )
+    return found
+
+
+def _header_issues(raw: RawTable) -> list[pl.DataFrame]:
+    found = []
+
+    def add(column: str, value: str, severity: str, rule: str, message: str, fix: str) -> None:
+        found.append(
+            pl.DataFrame(
+                {
+                    "row": [HEADER_ROW],
+                    "column": [column],
+                    "value": [value],
+                    "severity": [severity],
+                    "rule": [rule],
+                    "message": [message],
+                    "fix": [fix],
+                },
+                schema=empty_issues().schema,
+            )
+        )
+
+    for spec in raw.table.fields:
+        if spec.required and spec.name not in raw.headers:
+            add(
+                spec.name,
+                "",
+                "error",
+                "missing_column",
+                f"The required column {spec.name} ({spec.title}) is missing.",
+                f"Add a column headed {spec.name}, or map your header to it with --mapping.",
+            )
+    names = raw.table.field_names()
+    for header in raw.unknown_columns:
+        close = difflib.get_close_matches(normalise_name(header), names, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        if pl.Series([header]).str.contains(PERSONAL_HEADER).item():
+            message = "This column looks like personal data and is not part of the standard."
+            fix = "Delete the column before submitting; it is never stored."
+            add(header, "", "warning", "unknown_column", message, fix)
+        else:
+            message = f"Not a column of the {raw.table.name} table; it will be ignored.{hint}"
+            fix = "Rename it to a field of the standard, map it with --mapping, or delete it."
+            add(header, "", "warning", "unknown_column", message, fix)
+    for name, headers in raw.duplicate_columns.items():
+        add(
+            name,
+            ", ".join(headers),
+            "error",
+            "duplicate_column",
+            f"{len(headers)} columns all mean {name}.",
+            "Keep one of them.",
+        )
+    return found
+
+
+def _whole_column(spec: Field) -> bool:
+    """Free text and references have a different value in nearly every row."""
+    return spec.free_text or spec.name.endswith("_ref")
+
+
+def _parse(
+    standard: Standard, spec: Field, distinct: pl.Series | None
+) -> tuple[pl.Expr, pl.Expr, pl.DataFrame | None]:
+    """Expressions for the cleaned text and the typed values of one column.
+
+    Most columns hold few distinct values (codes, dates, counts), so each DISTINCT value
+    is parsed once and the results mapped back; free text and references are parsed whole.
+    """
+    name = spec.name
+    if distinct is None:
+        return _clean(name), _clean(name), None
+    parsed = distinct.to_frame(name).select(
+        _clean(name).alias("raw"), _typed(standard, spec).alias("typed")
+    )
+    cleaned = pl.col(name)
+    if not parsed.get_column("raw").equals(distinct, check_names=False, null_equal=True):
+        cleaned = cleaned.replace_strict(
+            distinct, parsed["raw"], default=None, return_dtype=pl.String
+        )
+    typed = pl.col(name)
+    dtype = POLARS_TYPES[spec.type]
+    if dtype != pl.String() or not parsed.get_column("typed").equals(
+        distinct, check_names=False, null_equal=True
+    ):
+        typed = typed.replace_strict(distinct, parsed["typed"], default=None, return_dtype=dtype)
+    return cleaned, typed, parsed.rename({"raw": f"__raw_{name}", "typed": name})
+
+
+def validate(raw: RawTable, today: date | None = None) -> Report:
+    """Check RAW against its table of the standard; returns every problem found."""
+    today = today or date.today()
+    standard = load_standard()
+    table = raw.table
+    height = raw.frame.height
+    present = [spec for spec in table.fields if spec.name in raw.headers]
+    few_values = [spec.name for spec in present if not _whole_column(spec)]
+    # A file with none of the table's columns has nothing to select (and no row 0).
+    distincts = (
+        raw.frame.select(pl.col(name).drop_nulls().unique().implode() for name in few_values).row(
+            0, named=True
+        )
+        if few_values
+        else {}
+    )
+    expressions = [pl.int_range(pl.len(), dtype=pl.Int64).add(HEADER_ROW + 1).alias(ROW)]
+    checks: list[Check] = []
+    copies: list[pl.Expr] = []
+    for spec in table.fields:
+        if spec.name not in raw.headers:
+            expressions.append(pl.lit(None, POLARS_TYPES[spec.type]).alias(spec.name))
+            continue
+        values = distincts.get(spec.name)
+        series = None if values is None else pl.Series(spec.name, values, dtype=pl.String)
+        cleaned, typed, distinct = _parse(standard, spec, series)
+        if distinct is None:  # text kept whole: the typed value is the cleaned text
+            expressions.append(cleaned.alias(f"__raw_{spec.name}"))
+            copies.append(pl.col(f"__raw_{spec.name}").alias(spec.name))
+        else:
+            expressions += [cleaned.alias(f"__raw_{spec.name}"), typed.alias(spec.name)]
+        checks += _field_checks(standard, spec, distinct)
+    wide = raw.frame.lazy().select(expressions).with_columns(copies).collect()
+    checks += rule_checks(table, wide, today, set(raw.headers))
+    found = _header_issues(raw) + run_checks(wide, checks)
+    found += table_rule_issues(table, wide, today, set(raw.headers))
+    issues = pl.concat(found, how="vertical") if found else empty_issues()
+    issues = issues.sort("row", nulls_last=False, maintain_order=True)
+    return Report(
+        table=table,
+        file_name=raw.file_name,
+        rows=height,
+        issues=issues,
+        wide=wide,
+        notes=list(raw.notes),
+    )

@@ -1,0 +1,398 @@
+"""The standard's cross-field rules as vectorised checks over a typed frame.
+
+Each rule kind declared in the standard (see scrutiny.standard.model.RULE_KINDS) has one
+function here that turns a rule into issue rows. A rule whose fields are not all in the
+file is skipped: the missing column is already reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.standard import Rule, Table, describe_rule, load_standard
+
+ROW = "__row"
+ISSUE_SCHEMA = {
+    "row": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "severity": pl.String,
+    "rule": pl.String,
+    "message": pl.String,
+    "fix": pl.String,
+}
+
+
+def empty_issues() -> pl.DataFrame:
+    """An issues table with no rows."""
+    return pl.DataFrame(schema=ISSUE_SCHEMA)
+
+
+def issue_frame(
+    frame: pl.DataFrame,
+    mask: pl.Expr,
+    column: str | None,
+    value: pl.Expr,
+    severity: str,
+    rule: str,
+    message: pl.Expr | str,
+    fix: pl.Expr | str,
+) -> pl.DataFrame:
+    """One issue row for each row of FRAME where MASK is true."""
+
+    def text(part: pl.Expr | str) -> pl.Expr:
+        return pl.lit(part) if isinstance(part, str) else part
+
+    return frame.filter(mask).select(
+        pl.col(ROW).alias("row"),
+        pl.lit(column, pl.String).alias("column"),
+        value.cast(pl.String).alias("value"),
+        pl.lit(severity).alias("severity"),
+        pl.lit(rule).alias("rule"),
+        text(message).cast(pl.String).alias("message"),
+        text(fix).cast(pl.String).alias("fix"),
+    )
+
+
+@dataclass(frozen=True)
+class Check:
+    """A per-row check, evaluated later together with many others in one pass."""
+
+    mask: pl.Expr
+    column: str | None
+    value: pl.Expr
+    severity: str
+    rule: str
+    message: pl.Expr | str
+    fix: pl.Expr | str
+
+
+def run_checks(frame: pl.DataFrame, checks: list[Check]) -> list[pl.DataFrame]:
+    """Issues from CHECKS: all masks in one parallel pass, then rows only where one fired."""
+    if not checks or frame.is_empty():
+        return []
+    flags = frame.select(
+        [check.mask.fill_null(False).alias(str(i)) for i, check in enumerate(checks)]
+    )
+    hits = flags.sum().row(0)
+    return [
+        issue_frame(
+            frame.filter(flags.get_column(str(i))),
+            pl.lit(True),
+            check.column,
+            check.value,
+            check.severity,
+            check.rule,
+            check.message,
+            check.fix,
+        )
+        for i, (check, count) in enumerate(zip(checks, hits, strict=True))
+        if count
+    ]
+
+
+def _condition(rule: Rule, table: Table) -> pl.Expr:
+    """True where every condition of RULE holds."""
+    holds = []
+    for condition in rule.conditions:
+        column = pl.col(condition.field)
+        if condition.present:
+            holds.append(column.is_not_null())
+        elif condition.positive:
+            holds.append(column > 0)
+        elif table.field(condition.field).type == "codes":
+            listed = "|".join(str(value) for value in condition.values)
+            holds.append(column.str.contains(f"(?:^|;)(?:{listed})(?:;|$)"))
+        else:
+            holds.append(column.is_in(list(condition.values)))
+    return pl.all_horizontal(*holds)
+
+
+def _known_authority(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> pl.DataFrame:
+    name = rule.params["field"]
+    councils = load_authorities()
+    current = councils.filter("current").get_column("gss_code")
+    pattern = table.field(name).pattern or ".*"
+    # Check each distinct code once (there are a few hundred), then find their rows.
+    codes = frame.get_column(name).drop_nulls().unique()
+    wrong = codes.filter(codes.str.contains(f"^(?:{pattern})$") & ~codes.is_in(current.implode()))
+    if wrong.is_empty():
+        return empty_issues()
+    unknown = frame.select(ROW, name).filter(pl.col(name).is_in(wrong.implode()))
+    former = councils.filter(~pl.col("current")).join(
+        councils.select(
+            pl.col("gss_code").alias("replaced_by_gss_code"), pl.col("name").alias("successor")
+        ),
+        on="replaced_by_gss_code",
+        how="left",
+    )
+    explained = unknown.join(
+        former.select(
+            pl.col("gss_code").alias(name), "name", "successor", "replaced_by_gss_code", "end_date"
+        ),
+        on=name,
+        how="left",
+    )
+    message = (
+        pl.when(pl.col("successor").is_not_null())
+        .then(
+            pl.format(
+                "{} was {}, now part of {} ({}).",
+                pl.col(name),
+                pl.col("name"),
+                pl.col("successor"),
+                pl.col("replaced_by_gss_code"),
+            )
+        )
+        .otherwise(pl.lit("Not the GSS code of a current English principal council."))
+    )
+    fix = (
+        pl.when(pl.col("successor").is_not_null())
+        .then(pl.format("Use {}.", pl.col("replaced_by_gss_code")))
+        .otherwise(pl.lit("Look the council up with: scrutiny authorities NAME"))
+    )
+    return issue_frame(
+        explained, pl.lit(True), name, pl.col(name), rule.severity, rule.id, message, fix
+    )
+
+
+def _unique(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> pl.DataFrame:
+    keys = list(rule.params["fields"])
+    repeated = frame.select(ROW, *keys).filter(pl.struct(keys).is_duplicated())
+    if repeated.is_empty():
+        return empty_issues()
+    labelled = repeated.with_columns(pl.col(ROW).min().over(keys).alias("__first"))
+    value = pl.concat_str([pl.col(key).cast(pl.String) for key in keys], separator=" / ")
+    return issue_frame(
+        labelled,
+        pl.col(ROW) != pl.col("__first"),
+        next((key for key in keys if key != "authority_code"), keys[0]),
+        value,
+        rule.severity,
+        rule.id,
+        pl.format("The same {} as row {}.", pl.lit(" / ".join(keys)), pl.col("__first")),
+        "Remove the repeated row, or give each complaint its own reference.",
+    )
+
+
+def _date_order(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> list[Check]:
+    earlier, later = rule.params["earlier"], rule.params["later"]
+    return [
+        Check(
+            pl.col(later) < pl.col(earlier),
+            later,
+            pl.col(later),
+            rule.severity,
+            rule.id,
+            pl.format("{} is before {} ({}).", pl.lit(later), pl.lit(earlier), pl.col(earlier)),
+            f"Check both dates: {later} cannot come before {earlier}.",
+        )
+    ]
+
+
+def _not_in_future(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> list[Check]:
+    found = [
+        Check(
+            pl.col(name) > today,
+            name,
+            pl.col(name),
+            rule.severity,
+            rule.id,
+            f"The date is in the future (today is {today.isoformat()}).",
+            "Check the date; leave it blank if it has not happened yet.",
+        )
+        for name in rule.params["fields"]
+    ]
+    return found
+
+
+def _required_when(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> list[Check]:
+    name = rule.params["field"]
+    # A cell that is filled in but invalid is already reported; only blanks count here.
+    raw = f"__raw_{name}"
+    blank = pl.col(raw).is_null() if raw in frame.columns else pl.col(name).is_null()
+    return [
+        Check(
+            _condition(rule, table) & blank,
+            name,
+            pl.col(name),
+            rule.severity,
+            rule.id,
+            describe_rule(rule).replace("`", ""),
+            f"Fill in {name}.",
+        )
+    ]
+
+
+def _blank_unless(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> list[Check]:
+    name = rule.params["field"]
+    condition = rule.conditions[0]
+    return [
+        Check(
+            pl.col(condition.field).is_not_null()
+            & ~_condition(rule, table)
+            & pl.col(name).is_not_null(),
+            name,
+            pl.col(name),
+            rule.severity,
+            rule.id,
+            describe_rule(rule).replace("`", ""),
+            f"Leave {name} blank, or correct {condition.field}.",
+        )
+    ]
+
+
+def _subarea_in_area(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> list[Check]:
+    name, parent = rule.params["field"], rule.params["parent_field"]
+    spec = table.field(name)
+    parents = {c.code: c.parent for c in load_standard().code_lists[spec.code_list or ""].codes}
+    expected = pl.col(name).replace_strict(parents, default=None, return_dtype=pl.String)
+    return [
+        Check(
+            pl.col(parent).is_not_null() & (expected != pl.col(parent)),
+            name,
+            pl.col(name),
+            rule.severity,
+            rule.id,
+            pl.format("{} is part of {}, not {}.", pl.col(name), expected, pl.col(parent)),
+            pl.format("Use service_area {} or choose a subarea of {}.", expected, pl.col(parent)),
+        )
+    ]
+
+
+def _maximum_by_stage(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> list[Check]:
+    name = rule.params["field"]
+    limits = {int(stage): int(limit) for stage, limit in rule.params["limits"].items()}
+    limit = pl.col("stage").replace_strict(limits, default=None, return_dtype=pl.Int64)
+    return [
+        Check(
+            pl.col(name) > limit,
+            name,
+            pl.col(name),
+            rule.severity,
+            rule.id,
+            pl.format(
+                "Longer than the Code allows at stage {} ({} working days).", pl.col("stage"), limit
+            ),
+            "Check the extension; the deadline counts only the Code's limit.",
+        )
+    ]
+
+
+def _stage_one_present(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> pl.DataFrame:
+    keys = ["authority_code", "complaint_ref"]
+    if not (frame.get_column("stage") == 2).any():
+        return empty_issues()
+    rows = frame.select(ROW, "stage", *keys)
+    stage_two = rows.filter(pl.col("stage") == 2)
+    stage_one = rows.filter(pl.col("stage") == 1).select(keys)
+    orphans = stage_two.join(stage_one, on=keys, how="anti")
+    return issue_frame(
+        orphans,
+        pl.lit(True),
+        "complaint_ref",
+        pl.col("complaint_ref"),
+        rule.severity,
+        rule.id,
+        "A stage 2 complaint with no stage 1 row in this file.",
+        "Include the stage 1 row, or check the complaint reference matches.",
+    )
+
+
+def _not_more_than(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> list[Check]:
+    parts = rule.params.get("fields") or [rule.params["field"]]
+    total = rule.params["total"]
+    summed = pl.sum_horizontal(*[pl.col(part).fill_null(0) for part in parts])
+    return [
+        Check(
+            summed > pl.col(total),
+            parts[0],
+            summed,
+            rule.severity,
+            rule.id,
+            pl.format(
+                "{} is more than {} ({}).", pl.lit(" + ".join(parts)), pl.lit(total), pl.col(total)
+            ),
+            f"Check the counts: {' + '.join(parts)} cannot exceed {total}.",
+        )
+    ]
+
+
+def _compliance_matches_dates(
+    rule: Rule, table: Table, frame: pl.DataFrame, today: date
+) -> list[Check]:
+    status, completed, due = (
+        pl.col("compliance_status"),
+        pl.col("completed_date"),
+        pl.col("due_date"),
+    )
+    return [
+        Check(
+            (status == "complied") & (completed > due),
+            "compliance_status",
+            status,
+            rule.severity,
+            rule.id,
+            "Completed after the due date, so not complied on time.",
+            "Use complied_late, or correct the dates.",
+        ),
+        Check(
+            (status == "complied_late") & (completed <= due),
+            "compliance_status",
+            status,
+            rule.severity,
+            rule.id,
+            "Completed on or before the due date, so not late.",
+            "Use complied, or correct the dates.",
+        ),
+    ]
+
+
+RowRule = Callable[[Rule, Table, pl.DataFrame, date], list[Check]]
+TableRule = Callable[[Rule, Table, pl.DataFrame, date], pl.DataFrame]
+ROW_RULES: dict[str, RowRule] = {
+    "date_order": _date_order,
+    "not_in_future": _not_in_future,
+    "required_when": _required_when,
+    "blank_unless": _blank_unless,
+    "subarea_in_area": _subarea_in_area,
+    "maximum_by_stage": _maximum_by_stage,
+    "not_more_than": _not_more_than,
+    "sum_not_more_than": _not_more_than,
+    "compliance_matches_dates": _compliance_matches_dates,
+}
+TABLE_RULES: dict[str, TableRule] = {
+    "known_authority": _known_authority,
+    "unique": _unique,
+    "stage_one_present": _stage_one_present,
+}
+
+
+def _applicable(table: Table, columns: set[str]) -> list[Rule]:
+    return [rule for rule in table.rules if all(name in columns for name in rule.fields)]
+
+
+def rule_checks(table: Table, frame: pl.DataFrame, today: date, columns: set[str]) -> list[Check]:
+    """Per-row checks for every row-level rule of TABLE whose fields are all in the file."""
+    return [
+        check
+        for rule in _applicable(table, columns)
+        if rule.kind in ROW_RULES
+        for check in ROW_RULES[rule.kind](rule, table, frame, today)
+    ]
+
+
+def table_rule_issues(
+    table: Table, frame: pl.DataFrame, today: date, columns: set[str]
+) -> list[pl.DataFrame]:
+    """Issues from the rules that look across rows (uniqueness, references, authorities)."""
+    return [
+        TABLE_RULES[rule.kind](rule, table, frame, today)
+        for rule in _applicable(table, columns)
+        if rule.kind in TABLE_RULES
+    ]

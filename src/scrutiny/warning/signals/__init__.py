@@ -1,0 +1,151 @@
+"""Early-warning signals: per council and financial quarter, what looks wrong and why.
+
+    from scrutiny.warning.signals import compute_signals
+    found = compute_signals(engine, as_of=date(2024, 9, 30))
+
+Each row is one signal: authority_code, the quarter (period_start, period_end), signal
+(a code, below), severity (1 a warning, 2 a serious one), a sentence a councillor can
+read, and evidence (a JSON object: the figures, the peer group, the rule that fired, the
+decisions or recommendations concerned).
+
+- peer_outlier: an indicator with a direction outside its peer group's funnel on the
+  adverse side (alert 1, alarm 2).
+- sudden_change: a quarter clearly worse than the council's own previous four quarters,
+  beyond what chance allows (scrutiny.warning.signals.changes; volumes falling this way raise
+  volume_falling).
+- special_cause: an XmR special cause on the worse side of the council's own quarterly
+  record (beyond the limits 2, other rules 1).
+- volume_low: stage 1 complaints per 10,000 residents below the peer group's funnel
+  (Code 3.3: few complaints may mean people cannot complain).
+- volume_falling: a downward special cause in stage 1 complaints per 10,000 residents.
+- escalation_rising: an upward special cause in the escalation rate.
+- uphold_rising: an upward special cause in the stage 1 uphold rate (read with care).
+- recommendations_missed: Ombudsman recommendations due in the quarter not complied with
+  by their due date (2 when the same kind is missed repeatedly).
+- compliance_falling: a clearly larger share of recommendations missed in the last six
+  months than in the council's year before (scrutiny.warning.signals.compliance).
+- complaint_handling_fault: Ombudsman decisions finding fault in complaint handling (2 for
+  more than one in the quarter).
+- public_interest_report: an Ombudsman public-interest report (2).
+- return_overdue: no complaints return for the quarter by its due date (late 1, missing 2).
+
+**As of a date.** Every quarter is judged as it could have been at its own end, and only
+what was known on AS_OF is used: quarters ending after AS_OF are left out; decisions,
+recommendations (agreed or due) and complaint counts dated after it are ignored; a
+recommendation's compliance is judged from its dates (completed on or before the due
+date), never from a status recorded later. The data's own dates say when something
+happened, so a return loaded after AS_OF about earlier quarters is still read (history
+loaded in bulk is history). Where only the arrival of a return can tell, for the
+return_overdue signal, submissions made after AS_OF are ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Engine
+
+from scrutiny.measures.indicators import compute_indicators
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.warning.signals.changes import change_signals
+from scrutiny.warning.signals.compliance import compliance_signals
+from scrutiny.warning.signals.funnels import funnel_signals
+from scrutiny.warning.signals.ombudsman import (
+    decision_signals,
+    read_decisions,
+    read_recommendations,
+    recommendation_signals,
+)
+from scrutiny.warning.signals.quarters import SIGNAL_SCHEMA, empty, quarter_label
+from scrutiny.warning.signals.returns import read_submissions, return_signals
+from scrutiny.warning.signals.xmr_rules import MINIMUM_POINTS, chart_signals
+
+SIGNALS = (
+    "peer_outlier",
+    "sudden_change",
+    "special_cause",
+    "volume_low",
+    "volume_falling",
+    "escalation_rising",
+    "uphold_rising",
+    "recommendations_missed",
+    "compliance_falling",
+    "complaint_handling_fault",
+    "public_interest_report",
+    "return_overdue",
+)
+PEER_METHODS = ("type", "region")
+
+__all__ = [
+    "PEER_METHODS",
+    "SIGNALS",
+    "SIGNAL_SCHEMA",
+    "compute_signals",
+    "peer_groups",
+    "quarter_label",
+]
+
+
+def peer_groups(method: str = "type") -> pl.DataFrame:
+    """Each current council's peer group, named as scrutiny.reference.peers names it."""
+    councils = load_authorities().filter("current")
+    kind = pl.col("type").str.replace_all("_", " ")
+    if method == "type":
+        name = pl.lit("all ") + kind + pl.lit(" councils")
+    elif method == "region":
+        name = kind + pl.lit(" councils in ") + pl.col("region")
+    else:
+        raise ValueError(f"signals compare councils by {' or '.join(PEER_METHODS)}")
+    return councils.select(pl.col("gss_code").alias("authority_code"), name.alias("peer_group"))
+
+
+def compute_signals(
+    engine: Engine,
+    as_of: date | None = None,
+    *,
+    peers: str = "type",
+    authority_code: str | None = None,
+    indicators: pl.DataFrame | None = None,
+    minimum_points: int = MINIMUM_POINTS,
+) -> pl.DataFrame:
+    """Every signal for every council and complete quarter up to AS_OF (default today).
+
+    PEERS is type (default) or region. INDICATORS may pass compute_indicators(engine,
+    "quarter") already computed, to reuse it for several dates. With AUTHORITY_CODE, only
+    that council's signals, computed from its own figures and its peer group's (the same
+    signals as for every council, without charting every other council).
+    """
+    as_of = as_of or date.today()
+    groups = peer_groups(peers)
+    values = indicators if indicators is not None else compute_indicators(engine, "quarter")
+    values = values.filter(pl.col("period_end") <= as_of)
+    recommendations = read_recommendations(engine, as_of)
+    decisions = read_decisions(engine, as_of)
+    among = own = values
+    if authority_code is not None:
+        # Every signal but return_overdue is judged per council or per peer group, so
+        # narrowing the inputs changes nothing for this council.
+        group = groups.filter(pl.col("authority_code") == authority_code)["peer_group"]
+        members = groups.filter(pl.col("peer_group").is_in(group.to_list()))["authority_code"]
+        among = values.filter(pl.col("authority_code").is_in(members.to_list()))
+        own = values.filter(pl.col("authority_code") == authority_code)
+        if recommendations.height:
+            recommendations = recommendations.filter(pl.col("authority_code") == authority_code)
+        if decisions.height:
+            decisions = decisions.filter(pl.col("authority_code") == authority_code)
+    found = [
+        funnel_signals(among, groups),
+        chart_signals(own, minimum_points),
+        change_signals(own),
+        decision_signals(decisions),
+        recommendation_signals(recommendations),
+        compliance_signals(recommendations),
+        return_signals(read_submissions(engine, as_of), as_of),
+    ]
+    signals = pl.concat([f for f in found if f.height] or [empty()])
+    signals = signals.filter(pl.col("period_end") <= as_of)
+    if authority_code is not None:
+        signals = signals.filter(pl.col("authority_code") == authority_code)
+    # Sentences break ties, so the order never depends on how the inputs were read.
+    return signals.sort("authority_code", "period_start", "signal", "severity", "sentence")

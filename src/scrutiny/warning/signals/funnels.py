@@ -1,0 +1,147 @@
+"""Signals from funnel plots: a council outside its peer group's range in one quarter.
+
+Each quarter, each indicator with a direction is put on one funnel per peer group (the
+same settings as scrutiny.measures.benchmarking: exact limits, additive over-dispersion, counts
+per population on the square-root scale against the group's pooled rate). Only the
+adverse side is a signal (peer_outlier). Complaint volumes have no direction, so their
+low side is a signal of its own (volume_low): the Code (3.3) warns that few complaints
+may mean people cannot complain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from scrutiny.measures.benchmarking import FUNNEL_KINDS, OVERDISPERSION
+from scrutiny.measures.funnel import FunnelError, compare
+from scrutiny.standard.indicators import indicator, load_indicators
+from scrutiny.warning.signals.quarters import frame, number, quarter_label, short_names, span
+
+# Recommendations are counted by due date and their final status is only known later, so
+# their indicators would look ahead; the recommendations signal reads them as of each
+# quarter's end instead (scrutiny.warning.signals.ombudsman).
+LOOK_AHEAD = ("compliance_rate", "late_remedies")
+VOLUME = "stage1_per_10k"
+MINIMUM_GROUP = 3
+SEVERITY = {"alert": 1, "alarm": 2}
+
+
+def funnel_indicators() -> list[str]:
+    """The indicators put on funnels: those with a direction, and the stage 1 volume."""
+    codes = [
+        item.code
+        for item in load_indicators()
+        if item.kind in FUNNEL_KINDS and item.direction != "neither" and item.code not in LOOK_AHEAD
+    ]
+    return [*codes, VOLUME]
+
+
+def place_on_funnels(values: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """Every council-quarter of VALUES on its peer group's funnel: limits and a flag.
+
+    VALUES is compute_indicators' long frame; GROUPS has authority_code and peer_group.
+    """
+    rows = values.filter(
+        pl.col("indicator").is_in(funnel_indicators())
+        & (pl.col("denominator") > 0)
+        & pl.col("value").is_not_null()
+    ).join(groups, on="authority_code")
+    placed = []
+    for (code, _, _), members in rows.partition_by(
+        "indicator", "period_start", "peer_group", as_dict=True
+    ).items():
+        item = indicator(str(code))
+        kind = FUNNEL_KINDS[item.kind]
+        if kind == "proportion":
+            members = members.filter(pl.col("numerator") <= pl.col("denominator"))
+        if members.height < MINIMUM_GROUP:
+            continue
+        numerator = members["numerator"].to_numpy()
+        denominator = members["denominator"].to_numpy()
+        target = float(numerator.sum() / denominator.sum()) if kind == "ratio" else None
+        try:
+            funnel = compare(
+                numerator,
+                denominator,
+                kind=kind,  # type: ignore[arg-type]
+                overdispersion=OVERDISPERSION,
+                target=target,
+                scale="sqrt" if kind == "ratio" else None,
+            )
+        except FunnelError:
+            continue
+        scale = item.multiplier
+        limits = funnel.limits
+        placed.append(
+            members.with_columns(
+                pl.lit(funnel.target * scale).alias("target"),
+                pl.Series("lower_95", np.asarray(limits.lower_95) * scale),
+                pl.Series("upper_95", np.asarray(limits.upper_95) * scale),
+                pl.Series("lower_99_8", np.asarray(limits.lower_99_8) * scale),
+                pl.Series("upper_99_8", np.asarray(limits.upper_99_8) * scale),
+                pl.Series("flag", funnel.flags),
+                pl.lit(members.height).alias("members"),
+            )
+        )
+    if not placed:
+        return pl.DataFrame()
+    return pl.concat(placed)
+
+
+def funnel_signals(values: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """peer_outlier (adverse side, alert or alarm) and volume_low signals from VALUES."""
+    placed = place_on_funnels(values, groups)
+    if placed.is_empty():
+        return frame([])
+    directions = {item.code: item.direction for item in load_indicators()}
+    adverse_high = pl.col("indicator").replace_strict(directions) == "lower_better"
+    high = pl.col("flag").str.starts_with("high")
+    low = pl.col("flag").str.starts_with("low")
+    volume = pl.col("indicator") == VOLUME
+    found = placed.filter((~volume & (high == adverse_high) & (high | low)) | (volume & low))
+    names = short_names()
+    return frame([_signal(row, names) for row in found.iter_rows(named=True)])
+
+
+def _signal(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    item = indicator(row["indicator"])
+    level = "alarm" if row["flag"].endswith("alarm") else "alert"
+    low = row["flag"].startswith("low")
+    limits = ("lower_99_8", "upper_99_8") if level == "alarm" else ("lower_95", "upper_95")
+    lower, upper = row[limits[0]], row[limits[1]]
+    where = ("well " if level == "alarm" else "") + ("below" if low else "above")
+    place = names.get(row["authority_code"], row["authority_code"])
+    sentence = (
+        f"{item.name}: {number(row['value'], item.unit)} in "
+        f"{quarter_label(row['period_start'])}, {where} the range expected for councils "
+        f"like {place} ({span(lower, upper, item.unit)})."
+    )
+    code = "peer_outlier"
+    if item.code == VOLUME:
+        code = "volume_low"
+        sentence += " Few complaints can mean people find it hard to complain (Code 3.3)."
+    return {
+        "authority_code": row["authority_code"],
+        "period_start": row["period_start"],
+        "period_end": row["period_end"],
+        "signal": code,
+        "severity": SEVERITY[level],
+        "sentence": sentence,
+        "evidence": {
+            "indicator": item.code,
+            "value": row["value"],
+            "numerator": row["numerator"],
+            "denominator": row["denominator"],
+            "peer_group": row["peer_group"],
+            "peers": row["members"] - 1,
+            "target": row["target"],
+            "lower_limit": lower,
+            "upper_limit": upper,
+            "flag": row["flag"],
+            "rule": f"funnel plot, {'99.8' if level == 'alarm' else '95'}% limits, "
+            f"{OVERDISPERSION} over-dispersion",
+        },
+    }
