@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from scrutiny.cli.base import DateOption, console, fail, report_app
 from scrutiny.settings import Settings
@@ -15,7 +16,7 @@ FormatOption = Annotated[str, typer.Option("--format", help="pdf (default) or ht
 OutputOption = Annotated[Path, typer.Option("--output", help="The file to write.")]
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     from scrutiny.store.db import make_engine
 
     return make_engine(Settings.from_env())

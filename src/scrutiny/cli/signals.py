@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy import Engine
 
 from scrutiny.cli.base import DateOption, app, console, fail
 from scrutiny.settings import Settings
@@ -17,7 +18,7 @@ PeersOption = Annotated[
 ]
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     from scrutiny.store.db import make_engine
 
     return make_engine(Settings.from_env())

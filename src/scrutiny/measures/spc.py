@@ -140,7 +140,7 @@ class Chart:
     def flags(self, rule: Rule) -> BoolArray:
         """Which points RULE flags, in either direction."""
         index = RULES.index(rule)
-        return self.high[index] | self.low[index]
+        return np.asarray(self.high[index] | self.low[index])
 
     def special_causes(self) -> list[list[Rule]]:
         """For each point, every rule that flags it, in RULES order."""
@@ -364,7 +364,7 @@ def _in_long_run(kind: npt.NDArray[np.int8], length: int, breaks: BoolArray) -> 
     starts = np.ones(kind.size, dtype=bool)
     starts[1:] = (kind[1:] != kind[:-1]) | breaks[1:]
     run = np.cumsum(starts) - 1
-    return (np.bincount(run)[run] >= length) & (kind != 0)
+    return np.asarray((np.bincount(run)[run] >= length) & (kind != 0))
 
 
 def _shown(

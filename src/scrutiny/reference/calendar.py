@@ -144,4 +144,4 @@ def count_working_days(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     low, high = np.minimum(starts, ends), np.maximum(starts, ends)
     one = np.timedelta64(1, "D")
     counts = np.busday_count(low + one, high + one, busdaycal=busday_calendar())
-    return np.where(ends >= starts, counts, -counts)
+    return np.asarray(np.where(ends >= starts, counts, -counts))

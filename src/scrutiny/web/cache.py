@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, func, select
 
@@ -42,14 +42,14 @@ class DataCache:
         with self._lock:
             if stamp in self._items:
                 self._items.move_to_end(stamp)
-                return self._items[stamp]
+                return cast(T, self._items[stamp])
             # Requests arriving together for the same missing result wait for one
             # computation instead of each doing it.
             computing = self._computing.setdefault(stamp, threading.Lock())
         with computing:
             with self._lock:
                 if stamp in self._items:
-                    return self._items[stamp]
+                    return cast(T, self._items[stamp])
             value = compute()
             with self._lock:
                 self._items[stamp] = value

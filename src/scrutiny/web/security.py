@@ -73,7 +73,8 @@ class SecurityHeaders:
 def session_user(request: Request) -> User | None:
     """The signed-in user, or None (an account switched off since sign-in counts as none)."""
     if "user" in request.state._state:
-        return request.state.user
+        user: User | None = request.state.user
+        return user
     user_id = request.session.get("user_id")
     user = get_user(request.app.state.engine, user_id) if isinstance(user_id, int) else None
     if user_id is not None and user is None:

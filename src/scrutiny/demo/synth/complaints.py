@@ -90,7 +90,7 @@ def _channels(rng: np.random.Generator, year: np.ndarray) -> np.ndarray:
     shares = CHANNEL_SHARES[None, :] + np.arange(YEARS)[:, None] * CHANNEL_SHIFT[None, :]
     cumulative = np.cumsum(shares / shares.sum(axis=1, keepdims=True), axis=1)
     u = rng.random(year.size) * cumulative[year, -1]
-    return (u[:, None] > cumulative[year]).sum(axis=1).astype(np.int8)
+    return np.asarray((u[:, None] > cumulative[year]).sum(axis=1).astype(np.int8))
 
 
 def stage_one(

@@ -90,7 +90,7 @@ def current_councils(codes: Sequence[str] | None = None) -> pl.DataFrame:
 def _walk(rng: np.random.Generator, councils: int, step: float) -> np.ndarray:
     """A random walk by quarter for each council, centred so it does not move the mean."""
     walk = np.cumsum(rng.normal(0.0, step, (councils, QUARTERS)), axis=1)
-    return walk - walk.mean(axis=1, keepdims=True)
+    return np.asarray(walk - walk.mean(axis=1, keepdims=True))
 
 
 def build_councils(rng: np.random.Generator, codes: Sequence[str] | None = None) -> Councils:

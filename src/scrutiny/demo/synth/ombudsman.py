@@ -120,7 +120,7 @@ def _areas(rng: np.random.Generator, councils: Councils, council: np.ndarray) ->
     delivered = np.array([[a in TIER_SERVICES[t] for a in AREAS] for t in councils.types])
     cumulative = np.cumsum(caseload[None, :] * delivered, axis=1)
     u = rng.random(council.size) * cumulative[council, -1]
-    return (u[:, None] > cumulative[council]).sum(axis=1).astype(np.int8)
+    return np.asarray((u[:, None] > cumulative[council]).sum(axis=1).astype(np.int8))
 
 
 def _references(

@@ -123,7 +123,7 @@ def area_mix(council_type: str, landlord: bool) -> np.ndarray:
     mix[[AREAS.index(a) for a in AREAS if a not in TIER_SERVICES[council_type]]] = 0.0
     if landlord:
         mix[HOUSING] *= LANDLORD_HOUSING
-    return mix / mix.sum()
+    return np.asarray(mix / mix.sum())
 
 
 def subarea_weights(landlord: bool) -> np.ndarray:

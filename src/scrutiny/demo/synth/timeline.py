@@ -90,4 +90,4 @@ def quarter_start(quarter: int) -> date:
 
 def logistic(x: np.ndarray) -> np.ndarray:
     """The inverse of the logit: a probability from log-odds."""
-    return 1.0 / (1.0 + np.exp(-x))
+    return np.asarray(1.0 / (1.0 + np.exp(-x)))

@@ -112,7 +112,7 @@ def tau_squared(phi: float, s: Array) -> float:
     if n == 0 or n * phi < n - 1:
         return 0.0
     w = 1.0 / np.square(s)
-    return max(0.0, (n * phi - (n - 1)) / (w.sum() - np.square(w).sum() / w.sum()))
+    return max(0.0, float((n * phi - (n - 1)) / (w.sum() - np.square(w).sum() / w.sum())))
 
 
 def estimate_dispersion(

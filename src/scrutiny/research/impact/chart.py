@@ -38,7 +38,7 @@ def event_study_chart(coefficients: pl.DataFrame, *, value_title: str, period_wo
         title=f"{period_word.capitalize()}s since compliance (0 = the {period_word} it falls in)",
         axis=alt.Axis(tickMinStep=1, format="d"),
     )
-    base = alt.Chart(alt.Data(values=rows))
+    base = alt.Chart(_data(rows))
     bars = base.mark_rule(strokeWidth=2).encode(
         x=x, y=alt.Y("ci_low:Q", title=value_title), y2="ci_high:Q", color=colour
     )
@@ -55,16 +55,8 @@ def event_study_chart(coefficients: pl.DataFrame, *, value_title: str, period_wo
             alt.Tooltip("ci_high:Q", title="95% interval to", format=",.2f"),
         ],
     )
-    zero = (
-        alt.Chart(alt.Data(values=[{"y": 0}]))
-        .mark_rule(color=GREY, strokeDash=[6, 4])
-        .encode(y="y:Q")
-    )
-    onset = (
-        alt.Chart(alt.Data(values=[{"x": -0.5}]))
-        .mark_rule(color=BLACK, strokeWidth=1)
-        .encode(x="x:Q")
-    )
+    zero = alt.Chart(_data([{"y": 0}])).mark_rule(color=GREY, strokeDash=[6, 4]).encode(y="y:Q")
+    onset = alt.Chart(_data([{"x": -0.5}])).mark_rule(color=BLACK, strokeWidth=1).encode(x="x:Q")
     return (
         alt.layer(zero, onset, bars, points)
         .properties(width=WIDTH, height=HEIGHT)
@@ -73,3 +65,8 @@ def event_study_chart(coefficients: pl.DataFrame, *, value_title: str, period_wo
         .configure_legend(labelFontSize=13, orient="bottom", labelLimit=400)
         .configure_view(stroke=None)
     )
+
+
+def _data(values: list[dict[str, Any]]) -> alt.Data:
+    """Inline rows for a chart (Altair's Data is untyped)."""
+    return alt.Data(values=values)  # type: ignore[no-untyped-call]

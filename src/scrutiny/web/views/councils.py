@@ -17,10 +17,11 @@ from scrutiny.measures.council_figures import (
 )
 from scrutiny.measures.funnel_plot import position
 from scrutiny.measures.headlines import national_headlines
+from scrutiny.publish.charts import figure
 from scrutiny.recommendations import measures, read_register
 from scrutiny.reference.authorities import load_authorities, search_authorities
 from scrutiny.standard.indicators import Indicator, load_indicators
-from scrutiny.web.charts import ChartView, cached_chart, figure, spc_view
+from scrutiny.web.charts import ChartView, cached_chart, spc_view
 from scrutiny.web.pages import render
 from scrutiny.web.security import csrf_protect
 from scrutiny.web.views.national import (

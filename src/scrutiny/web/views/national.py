@@ -22,10 +22,11 @@ from scrutiny.measures.headlines import (
     periods_with_data,
 )
 from scrutiny.measures.indicators import compute_indicators
+from scrutiny.publish.charts import figure
 from scrutiny.reference.authorities import search_authorities
 from scrutiny.returns.aggregates import parse_period
 from scrutiny.standard.indicators import Indicator, indicator, load_indicators
-from scrutiny.web.charts import ChartView, cached_chart, distribution_view, figure, funnel_view
+from scrutiny.web.charts import ChartView, cached_chart, distribution_view, funnel_view
 from scrutiny.web.pages import render
 from scrutiny.web.security import csrf_protect, session_user
 

@@ -74,10 +74,11 @@ def _national(request: Request, year: str, kind: str) -> bytes:
     render = national_pdf if kind == "pdf" else national_html
 
     def build() -> bytes:
-        body = render(report)
+        body: bytes | str = render(report)
         return body if isinstance(body, bytes) else body.encode()
 
-    return cache.get(("national-report", year, kind, date.today()), build)
+    built: bytes = cache.get(("national-report", year, kind, date.today()), build)
+    return built
 
 
 @router.get("/ombudsman/reports/national/{year}.pdf")
