@@ -33,10 +33,11 @@ $(VENDOR)/.built: package.json package-lock.json
 
 assets: $(VENDOR)/.built ## Install the pinned front-end assets (GOV.UK Frontend, Vega) from npm
 
-lint: install ## ruff (lint and format check) and mypy on the library
+lint: install ## ruff (lint and format check), mypy --strict on the library and the import-linter layers contract
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install ## Format the code with ruff
 	$(BIN)/ruff check --fix src tests benchmarks scripts

@@ -2,6 +2,9 @@
 
 Each module registers its commands on the one app in scrutiny.cli.base; importing them
 here is what puts them on the command line.
+
+May import every package of scrutiny but the web. The layers are checked by import-linter
+(docs/architecture.md).
 """
 
 from scrutiny.cli import (  # noqa: F401  (registers)

@@ -1,4 +1,5 @@
-"""Measures: indicators, headlines, benchmarking, funnel plots, SPC and one council's figures.
+"""Measures: indicators, headlines, benchmarking, funnel plots, SPC, one council's figures.
 
-May import core, reference, standard, store and returns.
+May import core, settings, reference, standard, store and returns (all scrutiny.*). The
+layers are checked by import-linter (docs/architecture.md).
 """

@@ -28,6 +28,9 @@ compliance_status when it is not 'pending'; it never changes. Recording an outco
 sets the imported row's compliance_status and completed_date in the same transaction, so
 the national indicators agree with the lifecycle at once. If a later resubmission says
 otherwise, the recorded outcome still wins in the register and its measures.
+
+May import core, settings, reference, standard, store, returns and measures (all
+scrutiny.*). The layers are checked by import-linter (docs/architecture.md).
 """
 
 from scrutiny.recommendations.digest import digest

@@ -1,4 +1,5 @@
 """Reference data: councils, their names and peers, working days and due dates.
 
-May import scrutiny.core only.
+May import core and settings (all scrutiny.*). The layers are checked by import-linter
+(docs/architecture.md).
 """

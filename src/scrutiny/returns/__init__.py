@@ -1,4 +1,5 @@
-"""The write path: read a council's file, validate it, run the Code clock, count it up and store it.
+"""The write path: read a council's file, validate it, clock it, count it and store it.
 
-May import core, reference, standard and store.
+May import core, settings, reference, standard and store (all scrutiny.*). The layers are
+checked by import-linter (docs/architecture.md).
 """

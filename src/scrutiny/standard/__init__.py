@@ -1,4 +1,8 @@
-"""The Complaint Handling Performance Data Standard: declared once, exported in every form."""
+"""The Complaint Handling Performance Data Standard: declared once, exported in every form.
+
+May import core, settings and reference (all scrutiny.*). The layers are checked by
+import-linter (docs/architecture.md).
+"""
 
 from __future__ import annotations
 

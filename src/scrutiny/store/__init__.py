@@ -1,4 +1,5 @@
 """The database: schema, engine, migrations, readers, bulk writes, audit and accounts.
 
-May import scrutiny.core, scrutiny.reference and scrutiny.standard.
+May import core, settings, reference and standard (all scrutiny.*). The layers are checked
+by import-linter (docs/architecture.md).
 """
