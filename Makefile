@@ -52,10 +52,10 @@ standard: install ## Write the data standard's published files into docs/standar
 demo: install ## Build the demo database (real councils and Ombudsman decisions, a synthetic nation)
 	$(BIN)/scrutiny standard export $(DEMO_DIR)/standard
 	$(BIN)/scrutiny demo $(DEMO_DIR)
-	SCRUTINY_DATABASE_URL=sqlite:///$(DEMO_DIR)/scrutiny.store.db $(BIN)/scrutiny submissions list --authority E06000047
-	@echo "Demo database: $(DEMO_DIR)/scrutiny.store.db. Data standard: $(DEMO_DIR)/standard/standard.md."
+	SCRUTINY_DATABASE_URL=sqlite:///$(DEMO_DIR)/scrutiny.db $(BIN)/scrutiny submissions list --authority E06000047
+	@echo "Demo database: $(DEMO_DIR)/scrutiny.db. Data standard: $(DEMO_DIR)/standard/standard.md."
 	@echo "Demo accounts (password demo-password): admin@, analyst@, officer@, councillor@demo.scrutiny"
-	SCRUTINY_DATABASE_URL=sqlite:///$(DEMO_DIR)/scrutiny.store.db $(BIN)/scrutiny serve --port 8000
+	SCRUTINY_DATABASE_URL=sqlite:///$(DEMO_DIR)/scrutiny.db $(BIN)/scrutiny serve --port 8000
 
 bench: install ## Run the benchmarks and print their figures (takes a few minutes)
 	taskset -c 0 $(BIN)/python benchmarks/clock.py

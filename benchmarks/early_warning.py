@@ -39,7 +39,7 @@ TARGET_FLAGGED, TARGET_FALSE = 0.90, 0.05
 
 def demo(directory: Path, scale: float, seed: int) -> tuple[str, Path]:
     """The demo database in DIRECTORY, built unless one is already there."""
-    database, truth = directory / "scrutiny.store.db", directory / "synth" / "ground_truth.csv"
+    database, truth = directory / "scrutiny.db", directory / "synth" / "ground_truth.csv"
     if not (database.exists() and truth.exists()):
         built = build_demo(directory, seed=seed, scale=scale)
         assert built.ground_truth is not None

@@ -5,7 +5,7 @@ scrutiny.research.impact.simulate.default_scenarios (zero, three constant effect
 effect with staggered timing), prints bias, coverage of 95% intervals and power for the
 stacked and two-way fixed effects estimators, and writes the table into docs/impact.md
 between its validation markers. With a demo database (SCRUTINY_DATABASE_URL or
-build/demo/scrutiny.store.db) it also times one study per outcome.
+build/demo/scrutiny.db) it also times one study per outcome.
 
 Usage: python benchmarks/impact_validation.py [REPETITIONS]
 """
@@ -24,7 +24,7 @@ from scrutiny.research.impact.simulate import default_scenarios, run_validation,
 
 DOCS = Path(__file__).parents[1] / "docs" / "impact.md"
 START, END = "<!-- validation:start -->", "<!-- validation:end -->"
-DEMO = Path(__file__).parents[1] / "build" / "demo" / "scrutiny.store.db"
+DEMO = Path(__file__).parents[1] / "build" / "demo" / "scrutiny.db"
 
 
 def table(summary: pl.DataFrame, repetitions: int, seconds: float) -> str:

@@ -32,8 +32,8 @@ def timed(url: str) -> tuple[float, int]:
 
 def main(scale: float) -> None:
     directory = WORK / f"demo-scale-{scale:g}"
-    sqlite_url = f"sqlite:///{directory / 'scrutiny.store.db'}"
-    if not (directory / "scrutiny.store.db").exists():
+    sqlite_url = f"sqlite:///{directory / 'scrutiny.db'}"
+    if not (directory / "scrutiny.db").exists():
         print(f"building the scale {scale:g} demo in SQLite (once)...")
         build_demo(directory, scale=scale)
     targets = [("SQLite", sqlite_url)]

@@ -1,7 +1,7 @@
 """How long annual reports take on the full demo database (targets: one PDF in under 3
 seconds; all 317 councils in under 10 minutes on the 2-core machine).
 
-    python benchmarks/reports.py                  # build/demo/scrutiny.store.db (make demo)
+    python benchmarks/reports.py                  # build/demo/scrutiny.db (make demo)
     python benchmarks/reports.py --url sqlite:///other.db --skip-all
 
 Prints, for one council: the first report in a fresh process (figures over every council
@@ -33,7 +33,7 @@ COUNCILS = ("E07000223", "E09000033", "E08000025", "E10000014", "E06000001")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--url", default=f"sqlite:///{ROOT / 'build' / 'demo' / 'scrutiny.store.db'}"
+        "--url", default=f"sqlite:///{ROOT / 'build' / 'demo' / 'scrutiny.db'}"
     )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--skip-all", action="store_true", help="Only the single reports.")

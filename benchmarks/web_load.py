@@ -1,6 +1,6 @@
 """Web pages under load: p95 response times with 20 concurrent clients (locust).
 
-Serves the full demo database (`make demo` builds build/demo/scrutiny.store.db; this script
+Serves the full demo database (`make demo` builds build/demo/scrutiny.db; this script
 builds it once if it is missing) with `scrutiny serve --workers 2` (one per core), warms
 each page once (the first request computes and caches the figures), then runs locust
 headless: 20 clients, no think time, four council pages (random councils) to each
@@ -61,10 +61,10 @@ def warm() -> tuple[float, float, int]:
 
 
 def main(seconds: int) -> None:
-    if not (DEMO / "scrutiny.store.db").exists():
+    if not (DEMO / "scrutiny.db").exists():
         print("building the demo database (once)...")
         build_demo(DEMO)
-    env = {**os.environ, "SCRUTINY_DATABASE_URL": f"sqlite:///{DEMO / 'scrutiny.store.db'}"}
+    env = {**os.environ, "SCRUTINY_DATABASE_URL": f"sqlite:///{DEMO / 'scrutiny.db'}"}
     server = subprocess.Popen(
         [
             sys.executable,

@@ -156,7 +156,7 @@ def scratch_postgresql(name: str) -> Iterator[str]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     """An empty database at the newest migration: a SQLite file, or the session's PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'scrutiny.store.db'}"
+        url = f"sqlite:///{tmp_path / 'scrutiny.db'}"
         upgrade(url)
         return url
     url: str = request.getfixturevalue("postgresql_url")

@@ -88,7 +88,7 @@ def test_every_setting_is_documented_in_the_readme():
 def test_settings_come_from_scrutiny_variables_with_clear_errors():
     settings = Settings.from_env({"SCRUTINY_MAX_ROWS": "10", "SCRUTINY_USER": "alex"})
     assert (settings.max_rows, settings.user) == (10, "alex")
-    assert Settings.from_env({}).database_url == "sqlite:///scrutiny.store.db"
+    assert Settings.from_env({}).database_url == "sqlite:///scrutiny.db"
     with pytest.raises(ValueError, match="SCRUTINY_MAX_ROWS must be a whole number"):
         Settings.from_env({"SCRUTINY_MAX_ROWS": "lots"})
 

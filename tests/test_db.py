@@ -80,7 +80,7 @@ def test_standard_tables_are_exactly_the_data_tables():
 
 
 def test_sqlite_engine_uses_wal_and_enforces_foreign_keys(tmp_path):
-    url = f"sqlite:///{tmp_path / 'scrutiny.store.db'}"
+    url = f"sqlite:///{tmp_path / 'scrutiny.db'}"
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as connection:

@@ -15,7 +15,7 @@ class Settings:
     """Every setting, with a safe local default; override with SCRUTINY_<NAME> variables."""
 
     database_url: str = field(
-        default="sqlite:///scrutiny.store.db",
+        default="sqlite:///scrutiny.db",
         metadata={"help": "SQLAlchemy URL: a SQLite file (default) or postgresql+psycopg://..."},
     )
     max_file_bytes: int = field(

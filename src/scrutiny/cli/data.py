@@ -95,7 +95,7 @@ def demo(
     """Build the demo database: real councils and Housing Ombudsman decisions, synthetic returns.
 
     Everything goes through validation and the normal import path into a fresh SQLite
-    database, DIRECTORY/scrutiny.store.db.
+    database, DIRECTORY/scrutiny.db.
 
     Example: scrutiny demo build/demo
     """

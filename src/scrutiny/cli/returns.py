@@ -65,7 +65,7 @@ def validate_command(
 def db_upgrade() -> None:
     """Create the database, or bring it up to the newest migration.
 
-    Example: SCRUTINY_DATABASE_URL=sqlite:///scrutiny.store.db scrutiny db upgrade
+    Example: SCRUTINY_DATABASE_URL=sqlite:///scrutiny.db scrutiny db upgrade
     """
     from scrutiny.store.migrations import upgrade
 

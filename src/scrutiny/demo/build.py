@@ -77,12 +77,12 @@ def build_demo(
 ) -> Demo:
     """Build a fresh demo database from real and synthetic data, with files in DIRECTORY.
 
-    The database is DIRECTORY/scrutiny.store.db (SQLite, deleted first) unless DATABASE_URL
+    The database is DIRECTORY/scrutiny.db (SQLite, deleted first) unless DATABASE_URL
     names another one, which should be empty (benchmarks load PostgreSQL this way).
     """
     say = step or (lambda _: None)
     directory.mkdir(parents=True, exist_ok=True)
-    database = directory / "scrutiny.store.db"
+    database = directory / "scrutiny.db"
     if database_url is None:
         for suffix in ("", "-wal", "-shm"):
             database.with_name(database.name + suffix).unlink(missing_ok=True)
