@@ -32,9 +32,7 @@ COUNCILS = ("E07000223", "E09000033", "E08000025", "E10000014", "E06000001")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--url", default=f"sqlite:///{ROOT / 'build' / 'demo' / 'scrutiny.db'}"
-    )
+    parser.add_argument("--url", default=f"sqlite:///{ROOT / 'build' / 'demo' / 'scrutiny.db'}")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--skip-all", action="store_true", help="Only the single reports.")
     args = parser.parse_args()
