@@ -109,12 +109,15 @@ def period_label(start: date, grain: Grain) -> str:
         return quarter_label(start)
     if grain == "month":
         return f"{start:%Y-%m}"
-    raise ValueError(f"grain must be month, quarter or financial_year, not {grain!r}")
+    raise _unknown(grain)
 
 
 def parse_period(text: str) -> tuple[Grain, date, date]:
     """A period as people write it: '2024-25' (financial year), '2024-25 Q1' (its first
-    quarter, April to June) or '2024-06' (a month). Returns (grain, first day, last day)."""
+    quarter, April to June) or '2024-06' (a month). Returns (grain, first day, last day).
+
+    A month written like a financial year ('2011-12') reads as the year, which is far
+    more often meant."""
     cleaned = text.strip().upper().replace(" ", "-").replace("--", "-")
     parts = cleaned.split("-")
     try:
@@ -159,4 +162,8 @@ def period_bounds(day: pl.Expr, grain: Grain) -> tuple[pl.Expr, pl.Expr]:
         year = day.dt.year() - (day.dt.month() < FIRST_MONTH).cast(pl.Int32)
         start = pl.date(year, FIRST_MONTH, 1)
         return start, pl.date(year + 1, 3, 31)
-    raise ValueError(f"grain must be one of {GRAINS}, not {grain!r}")
+    raise _unknown(grain)
+
+
+def _unknown(grain: str) -> ValueError:
+    return ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
