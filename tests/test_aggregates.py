@@ -7,7 +7,8 @@ import polars as pl
 from sqlalchemy import func, select
 
 from conftest import complaints_frame, make_complaint
-from scrutiny.returns.aggregates import aggregate_complaints, period_bounds
+from scrutiny.core.periods import period_bounds
+from scrutiny.returns.aggregates import aggregate_complaints
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
 from scrutiny.store.db import complaint_counts

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from scrutiny.cli import app
+from scrutiny.core.periods import parse_period
 from scrutiny.demo.build import build_demo
 from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmark, reading
-from scrutiny.returns.aggregates import parse_period
 from scrutiny.standard.indicators import load_indicators
 
 

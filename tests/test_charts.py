@@ -8,15 +8,11 @@ from datetime import date
 import polars as pl
 import pytest
 
+from scrutiny.core.periods import period_label
 from scrutiny.measures.benchmarking import council_benchmark
 from scrutiny.measures.council_figures import spc_series
 from scrutiny.measures.funnel_plot import funnel_plot, position
-from scrutiny.measures.headlines import (
-    distribution,
-    latest_period,
-    national_headlines,
-    period_label,
-)
+from scrutiny.measures.headlines import distribution, latest_period, national_headlines
 from scrutiny.publish import charts
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.reference.peers import peer_group
@@ -231,19 +227,3 @@ def test_national_headlines_pool_the_counts_of_every_council():
     assert row["councils"] == 30
     assert row["value"] == pytest.approx(100 * rows["numerator"].sum() / rows["denominator"].sum())
     assert row["median"] == pytest.approx(rows["value"].median())
-
-
-@pytest.mark.parametrize(
-    ("start", "grain", "label"),
-    [
-        (date(2024, 4, 1), "financial_year", "2024-25"),
-        (date(1999, 4, 1), "financial_year", "1999-00"),
-        (date(2025, 1, 1), "quarter", "2024-25 Q4"),
-        (date(2024, 7, 1), "quarter", "2024-25 Q2"),
-    ],
-)
-def test_period_labels_read_back_as_the_same_period(start, grain, label):
-    from scrutiny.returns.aggregates import parse_period
-
-    assert period_label(start, grain) == label
-    assert parse_period(label)[:2] == (grain, start)

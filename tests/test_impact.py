@@ -11,13 +11,7 @@ import polars as pl
 import pytest
 
 from scrutiny.research.impact import design, estimate
-from scrutiny.research.impact.panel import (
-    complaint_panel,
-    ehc_panel,
-    quarter_index,
-    quarter_label,
-    quarter_start,
-)
+from scrutiny.research.impact.panel import complaint_panel, ehc_panel
 from scrutiny.research.impact.simulate import Scenario, run_validation, simulate_panel, summarise
 
 
@@ -169,10 +163,10 @@ def test_complaint_panel_counts_rates_and_shares_per_quarter():
 
 
 def test_quarters_are_numbered_and_named_as_financial_quarters():
-    index = pl.select(quarter_index(pl.lit(date(2024, 5, 17)))).item()
-    assert quarter_label(index) == "2024-25 Q1"
-    assert quarter_label(index + 3) == "2024-25 Q4"
-    assert quarter_start(index + 3) == date(2025, 1, 1)
+    index = pl.select(design.period_of(pl.lit(date(2024, 5, 17)), "quarter")).item()
+    assert design.period_text(index, "quarter") == "2024-25 Q1"
+    assert design.period_text(index + 3, "quarter") == "2024-25 Q4"
+    assert design.period_text(2024, "year") == "2024"
 
 
 def test_shipped_ehc_figures_are_current_councils_with_consistent_shares():

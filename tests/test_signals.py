@@ -14,11 +14,12 @@ import polars as pl
 import pytest
 from sqlalchemy import update
 
+from scrutiny.core.periods import quarter_label
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
 from scrutiny.store.db import submissions
-from scrutiny.warning.signals import compute_signals, quarter_label
+from scrutiny.warning.signals import compute_signals
 from scrutiny.warning.watchlist import DEFAULT_WEIGHTS, scores, watchlist
 
 

@@ -15,11 +15,12 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
+from scrutiny.core.periods import period_label
 from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
 from scrutiny.measures.benchmarking import council_benchmark
 from scrutiny.measures.council_figures import ombudsman_decisions, service_improvements
 from scrutiny.measures.funnel_plot import position
-from scrutiny.measures.headlines import latest_period, national_headlines, period_label
+from scrutiny.measures.headlines import latest_period, national_headlines
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.standard.indicators import indicator
 from scrutiny.store.db import make_engine

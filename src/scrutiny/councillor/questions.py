@@ -19,10 +19,16 @@ from datetime import date
 
 import polars as pl
 
+from scrutiny.core.periods import (
+    financial_year_label,
+    last_complete_quarter,
+    last_complete_year,
+    quarter_label,
+)
 from scrutiny.measures.benchmarking import reading
 from scrutiny.returns.submissions import Submission
 from scrutiny.standard.indicators import indicator
-from scrutiny.warning.signals.quarters import last_complete_quarter, number, quarter_label
+from scrutiny.warning.signals.quarters import number
 
 RETURN_TABLES = ("complaints", "aggregate_returns")
 
@@ -384,8 +390,7 @@ def data_end(submissions: Sequence[Submission]) -> date | None:
 
 def latest_year(end: date) -> str:
     """The latest financial year ending on or before END, as '2024-25'."""
-    year = end.year - (end.month < 4) - (not (end.month == 3 and end.day == 31))
-    return f"{year}-{(year + 1) % 100:02d}"
+    return financial_year_label(last_complete_year(end))
 
 
 def latest_quarter(end: date) -> tuple[date, date, str]:

@@ -23,9 +23,9 @@ import yaml
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
+from scrutiny.core.periods import financial_year_label, financial_year_of, parse_financial_year
 from scrutiny.measures.indicators import complaint_counts_by_period
 from scrutiny.reference.authorities import load_authorities
-from scrutiny.returns.aggregates import parse_period
 from scrutiny.store.audit import AuditEntry, list_audit_entries, record_audit_entry
 from scrutiny.store.db import DATA_TABLES, self_assessment_items, transaction
 from scrutiny.store.read import read_frame
@@ -137,15 +137,16 @@ def checklist_item(item: str) -> ChecklistItem:
     )
 
 
-def financial_year(year: str) -> tuple[date, date]:
-    """The first and last day of financial year YEAR, written '2024-25'."""
+def assessment_year(year: str) -> tuple[date, date]:
+    """The first and last day of financial year YEAR, written exactly '2024-25' (the year
+    is stored as written, so another spelling would be another year)."""
     try:
-        grain, start, end = parse_period(year)
+        label, start, end = parse_financial_year(year)
+        if year.strip() == label:
+            return start, end
     except ValueError:
-        grain = ""
-    if grain != "financial_year" or year.strip() != f"{start.year}-{(start.year + 1) % 100:02d}":
-        raise SelfAssessmentError(f"{year!r} is not a financial year: write it as 2024-25")
-    return start, end
+        pass
+    raise SelfAssessmentError(f"{year!r} is not a financial year: write it as 2024-25")
 
 
 def default_year(engine: Engine, authority_code: str, today: date) -> str:
@@ -159,8 +160,8 @@ def default_year(engine: Engine, authority_code: str, today: date) -> str:
 
 def recent_years(today: date, count: int = 6) -> list[str]:
     """The financial year holding TODAY and the COUNT - 1 before it, newest first."""
-    first = today.year - (today.month < 4)
-    return [f"{y}-{(y + 1) % 100:02d}" for y in range(first, first - count, -1)]
+    first = financial_year_of(today)
+    return [financial_year_label(y) for y in range(first, first - count, -1)]
 
 
 def status_counts(frame: pl.DataFrame) -> dict[str, int]:
@@ -182,7 +183,7 @@ def _percent(value: float) -> str:
 
 def prefill_from_data(engine: Engine, authority_code: str, year: str) -> dict[str, DataAnswer]:
     """What the data says about each item it can answer, for the council and year."""
-    start, end = financial_year(year)
+    start, end = assessment_year(year)
     figures = _complaint_figures(engine, authority_code, start) | _case_figures(
         engine, authority_code, start, end
     )
@@ -306,7 +307,7 @@ def _stored(connection: Connection, code: str, year: str) -> dict[str, dict[str,
 
 def read_self_assessment(engine: Engine, authority_code: str, year: str) -> pl.DataFrame:
     """The checklist for the council and year: its answers, else pre-fills from the data."""
-    financial_year(year)
+    assessment_year(year)
     with engine.connect() as connection:
         stored = _stored(connection, authority_code, year)
     unanswered = [i for i in load_checklist() if i.prefill and i.item not in stored]
@@ -410,7 +411,7 @@ def save_self_assessment_item(
 ) -> bool:
     """Store the council's answer to ITEM for YEAR, with an audit entry; False if unchanged."""
     _check_authority(authority_code)
-    financial_year(year)
+    assessment_year(year)
     code = checklist_item(item).item
     answer = check_answer(status, evidence, action, action_owner, action_due)
     with transaction(engine) as connection:
@@ -443,7 +444,7 @@ def save_answers(
 ) -> list[str]:
     """Store several checked answers in one transaction (all or nothing); the items changed."""
     _check_authority(authority_code)
-    financial_year(year)
+    assessment_year(year)
     with transaction(engine) as connection:
         return [
             item

@@ -14,10 +14,10 @@ from typing import Literal
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.periods import parse_period
 from scrutiny.measures.funnel import Funnel, FunnelError, compare
 from scrutiny.measures.indicators import RESULT_SCHEMA, compute_indicators
 from scrutiny.reference.peers import DEFAULT_K, PeerGroup, peer_group
-from scrutiny.returns.aggregates import parse_period
 from scrutiny.standard.indicators import Indicator, indicator, load_indicators
 
 OVERDISPERSION: Literal["additive"] = "additive"

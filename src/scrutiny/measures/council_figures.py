@@ -13,8 +13,9 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine, and_, case, func, select
 
+from scrutiny.core.periods import quarter_label
 from scrutiny.measures.benchmarking import BENCHMARK_SCHEMA, place_among_peers
-from scrutiny.measures.headlines import period_label, periods_with_data
+from scrutiny.measures.headlines import periods_with_data
 from scrutiny.measures.spc import Direction, SeriesError, xmr_chart
 from scrutiny.reference.peers import DEFAULT_K, peer_group
 from scrutiny.standard import load_standard
@@ -89,9 +90,7 @@ def spc_series(quarters: pl.DataFrame, code: str, indicator_code: str) -> pl.Dat
     causes = chart.special_causes()
     return series.select(
         "period_start",
-        pl.col("period_start")
-        .map_elements(lambda start: period_label(start, "quarter"), return_dtype=pl.String)
-        .alias("period"),
+        pl.col("period_start").map_elements(quarter_label, return_dtype=pl.String).alias("period"),
         "numerator",
         "denominator",
         "value",

@@ -24,16 +24,6 @@ from scrutiny.standard.indicators import load_indicators
 RECEIVED = "stage1_per_10k"
 
 
-def period_label(start: date, grain: str) -> str:
-    """A period as people write it (and scrutiny.returns.aggregates.parse_period reads it)."""
-    year = start.year - (start.month < 4)
-    if grain == "financial_year":
-        return f"{year}-{(year + 1) % 100:02d}"
-    if grain == "quarter":
-        return f"{year}-{(year + 1) % 100:02d} Q{(start.month - 4) % 12 // 3 + 1}"
-    return f"{start:%Y-%m}"
-
-
 def periods_with_data(rows: pl.DataFrame) -> list[date]:
     """Starts of the periods in which councils received complaints, newest first."""
     received = rows.filter((pl.col("indicator") == RECEIVED) & (pl.col("numerator") > 0))

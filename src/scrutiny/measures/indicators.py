@@ -14,8 +14,9 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, select
 
+from scrutiny.core.periods import GRAINS, Grain, period_bounds
 from scrutiny.reference.authorities import load_authorities
-from scrutiny.returns.aggregates import COUNTS, GRAINS, period_bounds
+from scrutiny.returns.aggregates import COUNTS
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.store.db import DATA_TABLES, complaint_counts
 from scrutiny.store.read import read_frame
@@ -33,7 +34,7 @@ RESULT_SCHEMA = {
 
 
 def complaint_counts_by_period(
-    engine: Engine, grain: str, authority_code: str | None = None
+    engine: Engine, grain: Grain, authority_code: str | None = None
 ) -> pl.DataFrame:
     """Counts per authority, period and stage, from case-level and aggregate returns.
 
@@ -66,7 +67,7 @@ def complaint_counts_by_period(
     )
 
 
-def _of_grain(returns: pl.DataFrame, grain: str) -> pl.DataFrame:
+def _of_grain(returns: pl.DataFrame, grain: Grain) -> pl.DataFrame:
     """Aggregate returns counted in the GRAIN periods that hold them.
 
     A return for exactly one period of GRAIN counts as it is. Returns for shorter periods
@@ -94,7 +95,7 @@ def _of_grain(returns: pl.DataFrame, grain: str) -> pl.DataFrame:
     )
 
 
-def decision_counts(engine: Engine, grain: str) -> pl.DataFrame:
+def decision_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
     """LGSCO decisions per authority and period: all, investigated, upheld and more."""
     decisions = DATA_TABLES["ombudsman_decisions"]
     rows = read_frame(
@@ -126,7 +127,7 @@ def decision_counts(engine: Engine, grain: str) -> pl.DataFrame:
     )
 
 
-def recommendation_counts(engine: Engine, grain: str) -> pl.DataFrame:
+def recommendation_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
     """Recommendations per authority and period (of their due date), by compliance status."""
     table = DATA_TABLES["recommendations"]
     rows = read_frame(
@@ -171,7 +172,7 @@ def _term(
     return recommendations.select(*PERIOD, pl.sum_horizontal(names).cast(pl.Float64).alias("x"))
 
 
-def compute_indicators(engine: Engine, grain: str = "financial_year") -> pl.DataFrame:
+def compute_indicators(engine: Engine, grain: Grain = "financial_year") -> pl.DataFrame:
     """Every indicator for every authority and period of GRAIN, with numerator and denominator."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}")

@@ -25,15 +25,14 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, func, literal, select
 
+from scrutiny.core.periods import Grain, parse_period
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.reference.authorities import SCHEMA as AUTHORITY_SCHEMA
 from scrutiny.reference.authorities import authorities_path, load_authorities
-from scrutiny.returns.aggregates import parse_period
 from scrutiny.standard import load_standard
 from scrutiny.standard.package import code_lists_csv, data_package, table_schema
 from scrutiny.store.db import DATA_TABLES, complaint_counts
 from scrutiny.store.read import count_rows
-from scrutiny.warning.signals.quarters import quarter_label
 
 OGL = {
     "name": "OGL-UK-3.0",
@@ -49,7 +48,7 @@ CC_BY = {
 # words about evidence can name people.
 WITHHELD = {"recommendations": ("evidence_note",)}
 COUNTED_GRAIN = "quarter"  # case-level complaints are published counted up by quarter
-INDICATOR_GRAINS = ("quarter", "financial_year")
+INDICATOR_GRAINS: tuple[Grain, ...] = ("quarter", "financial_year")
 CHUNK_ROWS = 2000
 # The share of the best-covered period's figures a period needs to count as having data
 # for most councils (a period still being reported has far fewer).
@@ -299,18 +298,6 @@ def open_data_package() -> dict[str, Any]:
     }
 
 
-def period_label(grain: str, start: date) -> str:
-    """A period as people write it (and parse_period reads): 2024-25, 2024-25 Q1, 2024-06."""
-    if grain == "financial_year":
-        year = start.year - (start.month < 4)
-        return f"{year}-{(year + 1) % 100:02d}"
-    if grain == "quarter":
-        return quarter_label(start)
-    if grain == "month":
-        return f"{start:%Y-%m}"
-    raise ValueError(f"grain must be month, quarter or financial_year, not {grain!r}")
-
-
 def latest_period(values: pl.DataFrame) -> date | None:
     """The start of the latest period with figures for most councils, in VALUES.
 
@@ -327,21 +314,13 @@ def latest_period(values: pl.DataFrame) -> date | None:
     return enough["period_start"].max()  # type: ignore[return-value]
 
 
-def resolve_period(text: str | None, grain: str, values: pl.DataFrame) -> tuple[str, date]:
+def resolve_period(text: str | None, grain: Grain, values: pl.DataFrame) -> tuple[Grain, date]:
     """(grain, first day) of period TEXT, or of the latest period with data in VALUES.
 
     ValueError for a period that cannot be read, or when there is no data at all.
     """
     if text:
-        try:
-            found, start, _ = parse_period(text)
-        except ValueError:
-            raise
-        except OverflowError:  # a year too large for a date: the same advice
-            raise ValueError(
-                f"cannot read the period {text!r}: write a financial year as 2024-25, "
-                "a quarter as 2024-25 Q1 (April to June) or a month as 2024-06"
-            ) from None
+        found, start, _ = parse_period(text)
         return found, start
     latest = latest_period(values)
     if latest is None:

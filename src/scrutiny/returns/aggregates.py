@@ -19,9 +19,9 @@ from datetime import date
 
 import polars as pl
 
+from scrutiny.core.periods import GRAINS, Grain, period_bounds
 from scrutiny.returns.code_clock import code_clock
 
-GRAINS = ("month", "quarter", "financial_year")
 COUNTS = (
     "received",
     "refused",
@@ -40,22 +40,7 @@ COUNTS = (
 KEYS = ("authority_code", "grain", "period_start", "period_end", "stage")
 
 
-def period_bounds(day: pl.Expr, grain: str) -> tuple[pl.Expr, pl.Expr]:
-    """First and last day of the month, financial quarter or financial year holding DAY."""
-    if grain == "month":
-        start = day.dt.month_start()
-        return start, start.dt.month_end()
-    if grain == "quarter":  # financial quarters start in April, July, October and January
-        start = day.dt.truncate("1q")
-        return start, start.dt.offset_by("3mo").dt.offset_by("-1d")
-    if grain == "financial_year":
-        year = day.dt.year() - (day.dt.month() < 4).cast(pl.Int32)
-        start = pl.date(year, 4, 1)
-        return start, pl.date(year + 1, 3, 31)
-    raise ValueError(f"grain must be one of {GRAINS}, not {grain!r}")
-
-
-def _count(frame: pl.DataFrame, day: str, grain: str, counts: list[pl.Expr]) -> pl.DataFrame:
+def _count(frame: pl.DataFrame, day: str, grain: Grain, counts: list[pl.Expr]) -> pl.DataFrame:
     start, _ = period_bounds(pl.col(day), grain)
     _, end = period_bounds(pl.col("period_start"), grain)
     return (
@@ -69,7 +54,7 @@ def _count(frame: pl.DataFrame, day: str, grain: str, counts: list[pl.Expr]) -> 
 
 
 def aggregate_complaints(
-    frame: pl.DataFrame, as_of: date, grains: tuple[str, ...] = GRAINS
+    frame: pl.DataFrame, as_of: date, grains: tuple[Grain, ...] = GRAINS
 ) -> pl.DataFrame:
     """FRAME's complaint rows counted per authority, period and stage, as aggregate returns.
 
@@ -100,7 +85,7 @@ def aggregate_complaints(
     return pl.concat(found)
 
 
-def _roll_up(monthly: pl.DataFrame, answered: pl.DataFrame, grain: str) -> pl.DataFrame:
+def _roll_up(monthly: pl.DataFrame, answered: pl.DataFrame, grain: Grain) -> pl.DataFrame:
     start, end = period_bounds(pl.col("period_start"), grain)
     counts = (
         monthly.group_by("authority_code", start.alias("period_start"), "stage")
@@ -117,7 +102,7 @@ def _roll_up(monthly: pl.DataFrame, answered: pl.DataFrame, grain: str) -> pl.Da
     return _as_returns(counts.join(medians, on=keys, how="left"), grain)
 
 
-def _as_returns(counted: pl.DataFrame, grain: str) -> pl.DataFrame:
+def _as_returns(counted: pl.DataFrame, grain: Grain) -> pl.DataFrame:
     """Counts in the aggregate return's columns, with the grain they were counted by."""
     return counted.select(
         pl.col("authority_code"),
@@ -131,7 +116,7 @@ def _as_returns(counted: pl.DataFrame, grain: str) -> pl.DataFrame:
     ).sort(KEYS)
 
 
-def _aggregate(clocked: pl.DataFrame, grain: str) -> pl.DataFrame:
+def _aggregate(clocked: pl.DataFrame, grain: Grain) -> pl.DataFrame:
     accepted = pl.col("acceptance") == "accepted"
     outcome = pl.col("outcome")
     by_receipt = _count(
@@ -181,31 +166,3 @@ def _aggregate(clocked: pl.DataFrame, grain: str) -> pl.DataFrame:
         withdrawn, on=keys, how="full", coalesce=True
     )
     return _as_returns(joined, grain)
-
-
-def parse_period(text: str) -> tuple[str, date, date]:
-    """A period as people write it: '2024-25' (financial year), '2024-25 Q1' (its first
-    quarter, April to June) or '2024-06' (a month). Returns (grain, first day, last day)."""
-    cleaned = text.strip().upper().replace(" ", "-").replace("--", "-")
-    parts = cleaned.split("-")
-    try:
-        if len(parts) == 2 and len(parts[1]) == 2 and int(parts[1]) == (int(parts[0]) + 1) % 100:
-            start = date(int(parts[0]), 4, 1)
-            return "financial_year", start, date(start.year + 1, 3, 31)
-        if len(parts) == 3 and parts[2] in ("Q1", "Q2", "Q3", "Q4"):
-            year = int(parts[0])
-            if int(parts[1]) != (year + 1) % 100:
-                raise ValueError
-            first_month = (4 + 3 * (int(parts[2][1]) - 1) - 1) % 12 + 1
-            start = date(year + (first_month < 4), first_month, 1)
-            end = pl.select(pl.lit(start).dt.offset_by("3mo").dt.offset_by("-1d")).item()
-            return "quarter", start, end
-        if len(parts) == 2 and len(parts[1]) == 2 and 1 <= int(parts[1]) <= 12:
-            start = date(int(parts[0]), int(parts[1]), 1)
-            return "month", start, pl.select(pl.lit(start).dt.month_end()).item()
-    except ValueError:
-        pass
-    raise ValueError(
-        f"cannot read the period {text!r}: write a financial year as 2024-25, "
-        "a quarter as 2024-25 Q1 (April to June) or a month as 2024-06"
-    )

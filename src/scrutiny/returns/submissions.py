@@ -32,7 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, RowMapping
 
-from scrutiny.returns.aggregates import aggregate_complaints, period_bounds
+from scrutiny.core.periods import period_bounds
+from scrutiny.returns.aggregates import aggregate_complaints
 from scrutiny.standard import load_standard, polars_schema
 from scrutiny.standard.model import Table as StandardTable
 from scrutiny.store.audit import record_audit_entries

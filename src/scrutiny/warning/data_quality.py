@@ -14,10 +14,10 @@ from datetime import date, timedelta
 import polars as pl
 from sqlalchemy import Engine, func, select
 
+from scrutiny.core.periods import last_complete_quarter, quarter_label
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.store.db import aggregate_returns, complaints, submissions
 from scrutiny.store.read import read_frame
-from scrutiny.warning.signals.quarters import last_complete_quarter, quarter_label
 from scrutiny.warning.signals.returns import COMPLAINT_TABLES, read_submissions, return_signals
 
 RECENT_QUARTERS = 4

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
+from scrutiny.core.periods import financial_year_of, period_bounds, quarter_index
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.reference.authorities import current_codes
 from scrutiny.store.db import make_engine
@@ -77,12 +78,6 @@ class Evaluation:
         return next(f for f in self.figures if f.name == COMBINED)
 
 
-def quarter_index(day: pl.Expr) -> pl.Expr:
-    """Financial quarters counted from April 2000: consecutive quarters differ by one."""
-    months = (day.dt.year() - 2000) * 12 + day.dt.month() - 4
-    return months // 3
-
-
 def evaluate_flags(
     flags: pl.DataFrame, truth: pl.DataFrame, as_of: date, name: str
 ) -> tuple[Figures, pl.DataFrame]:
@@ -103,7 +98,7 @@ def evaluate_flags(
     delays = failing.join(first, on="authority_code", how="left")
     scenario_codes = truth["authority_code"].to_list()
     healthy = [code for code in current_codes().to_list() if code not in scenario_codes]
-    last_year = as_of.year - (as_of.month < 4)
+    last_year = financial_year_of(as_of)
     years = pl.DataFrame({"authority_code": healthy}).join(
         pl.DataFrame({"year": list(range(last_year - 5, last_year))}), how="cross"
     )
@@ -111,9 +106,7 @@ def evaluate_flags(
         flags.filter(pl.col("authority_code").is_in(healthy))
         .select(
             "authority_code",
-            (pl.col("period_start").dt.year() - (pl.col("period_start").dt.month() < 4)).alias(
-                "year"
-            ),
+            period_bounds(pl.col("period_start"), "financial_year")[0].dt.year().alias("year"),
         )
         .unique()
         .join(years, on=["authority_code", "year"])

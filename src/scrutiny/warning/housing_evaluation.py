@@ -37,6 +37,8 @@ import numpy as np
 import polars as pl
 from scipy.stats import rankdata
 
+from scrutiny.core.periods import financial_year_bounds, financial_year_label
+
 POINTS = {"severe_maladministration": 3.0, "maladministration": 2.0, "service_failure": 1.0}
 COMPLAINT_HANDLING_POINTS = 1.0
 # Weight of a finding dated 12 to 24 months before the year; the last 12 months weigh 1.
@@ -47,19 +49,14 @@ FIRST_YEAR = 2022
 
 def year_start(year: int) -> date:
     """1 April of the financial year that begins in `year`."""
-    return date(year, 4, 1)
-
-
-def year_label(year: int) -> str:
-    """The financial year as people write it: 2022 is '2022-23'."""
-    return f"{year}-{(year + 1) % 100:02d}"
+    return financial_year_bounds(year)[0]
 
 
 def complete_years(decisions: pl.DataFrame, first: int = FIRST_YEAR) -> list[int]:
     """Financial years from `first` whose 31 March falls on or before the last decision."""
     last = _dated(decisions).get_column("decision_date").max()
     assert isinstance(last, date)
-    return [year for year in range(first, last.year + 1) if date(year + 1, 3, 31) <= last]
+    return [year for year in range(first, last.year + 1) if financial_year_bounds(year)[1] <= last]
 
 
 def early_warning_scores(decisions: pl.DataFrame, year: int) -> pl.DataFrame:
@@ -172,7 +169,7 @@ class YearResult:
 
     @property
     def label(self) -> str:
-        return year_label(self.year)
+        return financial_year_label(self.year)
 
 
 def evaluate_year(decisions: pl.DataFrame, year: int) -> list[YearResult]:

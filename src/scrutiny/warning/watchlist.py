@@ -17,8 +17,9 @@ from datetime import date, timedelta
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.periods import last_complete_quarter, quarter_label
 from scrutiny.warning.signals import SIGNALS, compute_signals
-from scrutiny.warning.signals.quarters import last_complete_quarter, quarter_label, short_names
+from scrutiny.warning.signals.quarters import short_names
 
 # What each signal is worth, per point of severity. Set on the synthetic demo data with
 # benchmarks/early_warning.py --tune (a search over weights and thresholds for the most

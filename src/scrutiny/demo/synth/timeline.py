@@ -7,6 +7,7 @@ from datetime import date
 
 import numpy as np
 
+from scrutiny.core import periods
 from scrutiny.reference.calendar import busday_calendar
 
 FIRST_DAY = date(2020, 4, 1)
@@ -84,8 +85,7 @@ def build_timeline() -> Timeline:
 
 def quarter_start(quarter: int) -> date:
     """The first day of financial quarter QUARTER (0 is April 2020)."""
-    months = 3 * quarter + 3  # months after January 2020
-    return date(2020 + months // 12, months % 12 + 1, 1)
+    return periods.quarter_start(periods.quarter_index(FIRST_DAY) + quarter)
 
 
 def logistic(x: np.ndarray) -> np.ndarray:

@@ -31,8 +31,8 @@ from scrutiny.publish.reports.annual_inputs import (
     ReportError,
     ReportInputs,
     council_signals,
-    financial_year,
     prepare_inputs,
+    report_year,
 )
 from scrutiny.publish.reports.annual_sections import (
     key_figures,
@@ -54,8 +54,8 @@ __all__ = [
     "annual_pdf",
     "annual_report",
     "council_signals",
-    "financial_year",
     "prepare_inputs",
+    "report_year",
 ]
 
 
@@ -119,7 +119,7 @@ def annual_report(
     code, name = str(authority["gss_code"]), str(authority["name"])
     inputs = inputs or prepare_inputs(engine, year, today=today)
     label, start, end = inputs.year, inputs.start, inputs.end
-    if financial_year(year)[0] != label:
+    if report_year(year)[0] != label:
         raise ReportError(f"the inputs are for {label}, not {year}")
     counts = inputs.counts
     stages = stage_rows(counts.filter(pl.col("authority_code") == code) if counts.height else None)

@@ -10,6 +10,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.periods import Grain, parse_financial_year
 from scrutiny.measures.indicators import (
     complaint_counts_by_period,
     compute_indicators,
@@ -18,9 +19,8 @@ from scrutiny.measures.indicators import (
     recommendation_counts,
 )
 from scrutiny.recommendations import measures
-from scrutiny.returns.aggregates import parse_period
 
-GRAIN = "financial_year"
+GRAIN: Grain = "financial_year"
 PEERS = "type"
 
 
@@ -45,15 +45,12 @@ class ReportInputs:
     signals: pl.DataFrame | None = None
 
 
-def financial_year(year: str) -> tuple[str, date, date]:
+def report_year(year: str) -> tuple[str, date, date]:
     """YEAR as people write it ("2024-25"), its first and last day; ReportError otherwise."""
     try:
-        grain, start, end = parse_period(year)
+        return parse_financial_year(year)
     except ValueError as error:
         raise ReportError(str(error)) from None
-    if grain != GRAIN:
-        raise ReportError(f"{year!r} is not a financial year: write it like 2024-25")
-    return f"{start.year}-{(start.year + 1) % 100:02d}", start, end
 
 
 def prepare_inputs(
@@ -71,7 +68,7 @@ def prepare_inputs(
     computed (the web app keeps them)."""
     from scrutiny.warning.signals import compute_signals
 
-    label, start, end = financial_year(year)
+    label, start, end = report_year(year)
     counts = complaint_counts_by_period(engine, GRAIN)
     if indicators is None:
         indicators = indicators_from_counts(

@@ -8,9 +8,9 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.periods import quarter_label
 from scrutiny.publish.reports.annual_figures import labels
 from scrutiny.returns.aggregates import COUNTS
-from scrutiny.warning.signals.quarters import quarter_label
 
 STATUSES = ("meets", "partly_meets", "does_not_meet")
 SIGNAL_WORDS = {

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.periods import parse_period
 from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import distribution, national_headlines
 from scrutiny.measures.indicators import compute_indicators
@@ -29,7 +30,6 @@ from scrutiny.publish.reports.render import html_to_pdf, render_html, svg_data_u
 from scrutiny.recommendations import measures
 from scrutiny.recommendations.measures import NATIONAL
 from scrutiny.reference.authorities import load_authorities
-from scrutiny.returns.aggregates import parse_period
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.warning.data_quality import missing_returns, return_coverage, warning_totals
 from scrutiny.warning.watchlist import WATCH_THRESHOLD, watchlist

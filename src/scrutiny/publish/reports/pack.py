@@ -31,6 +31,7 @@ from datetime import date, timedelta
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.periods import last_complete_quarter, parse_period, quarter_label
 from scrutiny.councillor.questions import (
     STANDING_QUESTIONS,
     CouncilFigures,
@@ -45,9 +46,8 @@ from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish.reports.render import document_pdf, laid_out, render_html
 from scrutiny.recommendations import overdue, repeat_patterns
 from scrutiny.reference.authorities import load_authorities
-from scrutiny.returns.aggregates import parse_period
 from scrutiny.warning.signals import compute_signals
-from scrutiny.warning.signals.quarters import last_complete_quarter, number, quarter_label
+from scrutiny.warning.signals.quarters import number
 
 MAX_ITEMS = 8
 MIN_ITEMS = 5

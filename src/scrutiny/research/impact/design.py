@@ -24,9 +24,10 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine, select
 
+from scrutiny.core.periods import quarter_index, quarter_label, quarter_start
 from scrutiny.recommendations import read_register
 from scrutiny.reference.peers import nearest_neighbours
-from scrutiny.research.impact.panel import ServiceArea, quarter_index
+from scrutiny.research.impact.panel import ServiceArea, StudyGrain
 from scrutiny.store.db import DATA_TABLES
 from scrutiny.store.read import read_frame
 
@@ -43,9 +44,14 @@ INTERVAL_SCHEMA = {
 }
 
 
-def period_of(day: pl.Expr, grain: str) -> pl.Expr:
+def period_of(day: pl.Expr, grain: StudyGrain) -> pl.Expr:
     """The period holding DAY: a quarter index, or a calendar year."""
     return quarter_index(day) if grain == "quarter" else day.dt.year().cast(pl.Int64)
+
+
+def period_text(period: int, grain: StudyGrain) -> str:
+    """PERIOD (from period_of) for people: a financial quarter, or a calendar year."""
+    return quarter_label(quarter_start(period)) if grain == "quarter" else str(period)
 
 
 def read_recommendations(
@@ -74,7 +80,7 @@ def read_recommendations(
     return register, start
 
 
-def intervals(recommendations: pl.DataFrame, grain: str, last: int) -> pl.DataFrame:
+def intervals(recommendations: pl.DataFrame, grain: StudyGrain, last: int) -> pl.DataFrame:
     """Each recommendation as the periods it was live in: agreed to completed (or LAST).
 
     completed_period is set only for recommendations complied with (on time or late).

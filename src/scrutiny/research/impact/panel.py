@@ -6,9 +6,10 @@ complaints upheld or partly upheld and the share answered within the Code's time
 (both by date answered). The outside outcome for special educational needs is the DfE's
 share of EHC plans issued within 20 weeks, by calendar year, shipped as reference data.
 
-Periods are whole numbers so event time is a subtraction: quarter index = 4 x year +
-(month - 1) // 3 of the quarter's first day (financial quarters begin in April, July,
-October and January, as calendar quarters do), and for years the calendar year itself.
+Periods are whole numbers so event time is a subtraction: the quarter index of
+scrutiny.core.periods (4 x year + (month - 1) // 3 of the quarter's first day; financial
+quarters begin in April, July, October and January, as calendar quarters do), and for
+years the calendar year itself.
 """
 
 from __future__ import annotations
@@ -16,16 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
+from typing import Literal
 
 import polars as pl
 from sqlalchemy import Engine, select
 
+from scrutiny.core.periods import quarter_index
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.returns.code_clock import code_clock
 from scrutiny.standard import load_standard, polars_schema
 from scrutiny.store.db import DATA_TABLES
 from scrutiny.store.read import read_frame
 
+StudyGrain = Literal["quarter", "year"]  # financial quarters, or calendar years
 PANEL_SCHEMA = {
     "authority_code": pl.String,
     "period": pl.Int64,
@@ -87,7 +91,7 @@ class Outcome:
     name: str
     label: str
     unit: str
-    grain: str  # quarter or year
+    grain: StudyGrain
     better: str  # higher, lower or neither
 
 
@@ -125,31 +129,6 @@ def outcome(name: str) -> Outcome:
     if name not in OUTCOMES:
         raise ImpactError(f"outcome must be one of {', '.join(OUTCOMES)}, not {name!r}")
     return OUTCOMES[name]
-
-
-def quarter_index(day: pl.Expr) -> pl.Expr:
-    """The quarter holding DAY as a whole number: 4 x year + (month - 1) // 3."""
-    return day.dt.year().cast(pl.Int64) * 4 + (day.dt.month().cast(pl.Int64) - 1) // 3
-
-
-def quarter_label(index: int) -> str:
-    """A quarter index as the financial quarter people write: 2024-25 Q1 (April to June)."""
-    year, part = divmod(index, 4)
-    first_month = 3 * part + 1
-    financial_year = year if first_month >= 4 else year - 1
-    number = (first_month - 4) % 12 // 3 + 1
-    return f"{financial_year}-{(financial_year + 1) % 100:02d} Q{number}"
-
-
-def quarter_start(index: int) -> date:
-    """The first day of the quarter with INDEX."""
-    year, part = divmod(index, 4)
-    return date(year, 3 * part + 1, 1)
-
-
-def period_label(period: int, grain: str) -> str:
-    """A period for people: a financial quarter, or a calendar year."""
-    return quarter_label(period) if grain == "quarter" else str(period)
 
 
 def read_service_complaints(engine: Engine, area: ServiceArea) -> pl.DataFrame:

@@ -24,7 +24,6 @@ from scrutiny.research.impact.panel import (
     ServiceArea,
     outcome,
     outcome_panel,
-    period_label,
     service_area,
 )
 from scrutiny.research.impact.provenance import code_version
@@ -152,7 +151,7 @@ def run_study(
         .join(matches.group_by("stack").len("comparisons"),
               left_on="authority_code", right_on="stack")
         .with_columns(
-            pl.col("g").map_elements(lambda p: period_label(p, measure.grain), pl.String)
+            pl.col("g").map_elements(lambda p: design.period_text(p, measure.grain), pl.String)
             .alias("period")
         )
         .select("authority_code", "name", "type", "g", "period", "compliance_date",

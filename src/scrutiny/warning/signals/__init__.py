@@ -46,6 +46,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.periods import quarter_label
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.warning.signals.changes import change_signals
@@ -57,7 +58,7 @@ from scrutiny.warning.signals.ombudsman import (
     read_recommendations,
     recommendation_signals,
 )
-from scrutiny.warning.signals.quarters import SIGNAL_SCHEMA, empty, quarter_label
+from scrutiny.warning.signals.quarters import SIGNAL_SCHEMA, empty
 from scrutiny.warning.signals.returns import read_submissions, return_signals
 from scrutiny.warning.signals.xmr_rules import MINIMUM_POINTS, chart_signals
 

@@ -29,8 +29,9 @@ from typing import Any
 
 import polars as pl
 
+from scrutiny.core.periods import quarter_label
 from scrutiny.standard.indicators import indicator
-from scrutiny.warning.signals.quarters import empty, frame, number, quarter_label
+from scrutiny.warning.signals.quarters import empty, frame, number
 
 BASELINE_QUARTERS = 4
 MIN_BASELINE_QUARTERS = 3  # a council's first year: its earliest quarters are baseline enough

@@ -22,7 +22,8 @@ from typing import Any
 import polars as pl
 from scipy import stats
 
-from scrutiny.warning.signals.quarters import empty, frame, quarter_label
+from scrutiny.core.periods import period_bounds, quarter_label
+from scrutiny.warning.signals.quarters import empty, frame
 
 RECENT_QUARTERS = 2  # six months: a failure shows as late recommendations pile up
 BASELINE_QUARTERS = 4  # the council's own previous year
@@ -67,9 +68,7 @@ def _quarterly_counts(recommendations: pl.DataFrame) -> pl.DataFrame:
         counts.select("authority_code")
         .unique()
         .join(pl.DataFrame({"period_start": starts}), how="cross")
-        .with_columns(
-            pl.col("period_start").dt.offset_by("3mo").dt.offset_by("-1d").alias("period_end")
-        )
+        .with_columns(period_bounds(pl.col("period_start"), "quarter")[1].alias("period_end"))
     )
     return (
         grid.join(counts, on=["authority_code", "period_start"], how="left")

@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from scrutiny.core.periods import quarter_label
 from scrutiny.measures.benchmarking import FUNNEL_KINDS, OVERDISPERSION
 from scrutiny.measures.funnel import FunnelError, compare
 from scrutiny.standard.indicators import indicator, load_indicators
-from scrutiny.warning.signals.quarters import frame, number, quarter_label, short_names, span
+from scrutiny.warning.signals.quarters import frame, number, short_names, span
 
 # Recommendations are counted by due date and their final status is only known later, so
 # their indicators would look ahead; the recommendations signal reads them as of each

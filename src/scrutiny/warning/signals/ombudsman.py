@@ -15,10 +15,11 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, select
 
+from scrutiny.core.periods import period_bounds, quarter_label
 from scrutiny.recommendations import read_register
 from scrutiny.store.db import DATA_TABLES
 from scrutiny.store.read import read_frame
-from scrutiny.warning.signals.quarters import frame, quarter_label, quarter_of
+from scrutiny.warning.signals.quarters import frame
 
 # As scrutiny.recommendations.repeat_patterns: the same kind of recommendation failed this
 # many times is a repeated pattern. Counted over the year to each quarter's end.
@@ -42,7 +43,7 @@ def read_decisions(engine: Engine, as_of: date) -> pl.DataFrame:
     )
     if rows.is_empty():
         return rows
-    start, end = quarter_of(pl.col("decision_date"))
+    start, end = period_bounds(pl.col("decision_date"), "quarter")
     return rows.with_columns(start.alias("period_start"), end.alias("period_end"))
 
 
@@ -110,7 +111,7 @@ def read_recommendations(engine: Engine, as_of: date) -> pl.DataFrame:
     on_time = (completed.is_not_null() & (completed <= pl.col("due_date"))) | (
         completed.is_null() & (pl.col("status") == "complied")
     )
-    start, end = quarter_of(pl.col("due_date"))
+    start, end = period_bounds(pl.col("due_date"), "quarter")
     return register.filter(
         (pl.col("agreed_date") <= as_of)
         & (pl.col("due_date") <= as_of)

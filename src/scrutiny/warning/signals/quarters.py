@@ -1,15 +1,13 @@
-"""Financial quarters as signals name them, and the words and numbers their sentences use."""
+"""The shape of signal rows, and the words and numbers their sentences use."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 import polars as pl
 
 from scrutiny.reference.authorities import load_authorities
-from scrutiny.returns.aggregates import period_bounds
 
 SIGNAL_SCHEMA = {
     "authority_code": pl.String,
@@ -20,33 +18,6 @@ SIGNAL_SCHEMA = {
     "sentence": pl.String,
     "evidence": pl.String,  # a JSON object: the figures, the peer group, the rule that fired
 }
-
-
-def quarter_label(start: date) -> str:
-    """'2023-24 Q2' for the financial quarter starting on START (July 2023)."""
-    year = start.year - (start.month < 4)
-    number = (start.month - 4) % 12 // 3 + 1
-    return f"{year}-{(year + 1) % 100:02d} Q{number}"
-
-
-def quarter_of(day: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """First and last day of the financial quarter holding DAY."""
-    return period_bounds(day, "quarter")
-
-
-def quarter_containing(day: date) -> tuple[date, date]:
-    """The financial quarter holding DAY, as (first day, last day)."""
-    start, end = quarter_of(pl.lit(day))
-    row = pl.select(start.alias("s"), end.alias("e")).row(0)
-    return row[0], row[1]
-
-
-def last_complete_quarter(as_of: date) -> tuple[date, date]:
-    """The latest financial quarter that ended on or before AS_OF."""
-    start, end = quarter_containing(as_of)
-    if end == as_of:
-        return start, end
-    return quarter_containing(date.fromordinal(start.toordinal() - 1))
 
 
 def number(value: float | None, unit: str) -> str:

@@ -16,10 +16,11 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, select
 
+from scrutiny.core.periods import quarter_bounds, quarter_label
 from scrutiny.reference.authorities import current_codes
 from scrutiny.store.db import as_utc, submissions
 from scrutiny.store.read import read_frame
-from scrutiny.warning.signals.quarters import frame, quarter_containing, quarter_label
+from scrutiny.warning.signals.quarters import frame
 
 # An assumption, not a statutory deadline: a quarterly return is due a month after the
 # quarter ends, as the LGSCO's and Housing Ombudsman's annual returns allow weeks, not days.
@@ -82,11 +83,11 @@ def return_signals(submitted: pl.DataFrame, as_of: date) -> pl.DataFrame:
 def _quarters_due(began: date, as_of: date) -> list[tuple[date, date]]:
     """Quarters whose return fell due from BEGAN to AS_OF."""
     found = []
-    start, end = quarter_containing(began - timedelta(days=RETURN_DUE_DAYS))
+    start, end = quarter_bounds(began - timedelta(days=RETURN_DUE_DAYS))
     while end + timedelta(days=RETURN_DUE_DAYS) <= as_of:
         if end + timedelta(days=RETURN_DUE_DAYS) >= began:
             found.append((start, end))
-        start, end = quarter_containing(end + timedelta(days=1))
+        start, end = quarter_bounds(end + timedelta(days=1))
     return found
 
 

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from scrutiny.core.periods import quarter_label
 from scrutiny.measures.spc import RULES, Direction, xmr_chart
 from scrutiny.standard.indicators import indicator
-from scrutiny.warning.signals.quarters import frame, number, quarter_label, span
+from scrutiny.warning.signals.quarters import frame, number, span
 
 # Which way is worse for the charted indicators, and the signal each raises. Volumes have
 # no direction in the indicator set; falling stage 1 volumes are charted as a warning sign

@@ -11,6 +11,7 @@ from fastapi import HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from scrutiny.core.periods import Grain
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish.opendata import frame_csv
 
@@ -99,7 +100,7 @@ def check_date(day: date | None, name: str) -> date | None:
     return day
 
 
-def cached_indicators(request: Request, grain: str) -> pl.DataFrame:
+def cached_indicators(request: Request, grain: Grain) -> pl.DataFrame:
     """Every indicator for every council by GRAIN, kept in the app's cache until data changes."""
     engine = request.app.state.engine
     values: pl.DataFrame = request.app.state.cache.get(

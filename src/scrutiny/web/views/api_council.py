@@ -19,6 +19,7 @@ import polars as pl
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from scrutiny.core.periods import quarter_bounds, quarter_label
 from scrutiny.councillor.questions import RETURN_TABLES
 from scrutiny.publish.opendata import latest_period
 from scrutiny.returns.ingest import FileUnreadable
@@ -27,8 +28,7 @@ from scrutiny.returns.submit import submit_return
 from scrutiny.returns.validation import Report
 from scrutiny.standard.rules import ROW
 from scrutiny.store.accounts import TokenUser
-from scrutiny.warning.signals import compute_signals, quarter_label
-from scrutiny.warning.signals.quarters import quarter_containing
+from scrutiny.warning.signals import compute_signals
 from scrutiny.web.security import api_user
 from scrutiny.web.views.api_common import (
     Page,
@@ -79,7 +79,7 @@ def signals(
     quarters = cached_indicators(request, "quarter")
     if as_of is None:
         latest = latest_period(quarters)
-        as_of = quarter_containing(latest)[1] if latest else date.today()
+        as_of = quarter_bounds(latest)[1] if latest else date.today()
     engine = request.app.state.engine
     own = request.app.state.cache.get(
         ("signals", as_of, code),

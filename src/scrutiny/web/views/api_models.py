@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from scrutiny.core.periods import Grain
+
 
 class Authority(BaseModel):
     gss_code: str
@@ -43,7 +45,7 @@ class IndicatorDefinition(BaseModel):
 class IndicatorValue(BaseModel):
     authority_code: str
     indicator: str
-    grain: str
+    grain: Grain
     period: str
     period_start: date
     period_end: date

@@ -13,8 +13,9 @@ from typing import Any, Literal
 import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
 
+from scrutiny.core.periods import Grain, period_label
 from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmark
-from scrutiny.publish.opendata import period_label, resolve_period
+from scrutiny.publish.opendata import resolve_period
 from scrutiny.recommendations import STATES, read_register
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.reference.peers import TIERS, PeerError
@@ -48,7 +49,6 @@ IndicatorCode = StrEnum(  # type: ignore[misc]
     "IndicatorCode", {i.code: i.code for i in load_indicators()}
 )
 State = StrEnum("State", {s: s for s in STATES})  # type: ignore[misc]
-Grain = Literal["month", "quarter", "financial_year"]
 Peers = Literal["type", "region", "nearest"]
 Format = Literal["json", "csv"]
 PERIOD_HELP = "2024-25 (financial year), 2024-25 Q1 (April to June) or 2024-06 (a month)"
@@ -56,13 +56,13 @@ PERIOD_HELP = "2024-25 (financial year), 2024-25 Q1 (April to June) or 2024-06 (
 REGISTER_COLUMNS = list(Recommendation.model_fields)
 
 
-def _period(request: Request, text: str | None, grain: str = "financial_year") -> str:
+def _period(request: Request, text: str | None, grain: Grain = "financial_year") -> str:
     """Period TEXT as people write it, or the latest period of GRAIN with data (422 if none)."""
     try:
         found, start = resolve_period(text, grain, cached_indicators(request, grain))
     except ValueError as error:
         raise refuse(422, str(error)) from None
-    return period_label(found, start)
+    return period_label(start, found)
 
 
 @router.get("/authorities", response_model=Page[Authority], tags=["councils"])
@@ -123,7 +123,7 @@ def indicator_values(
 ) -> Any:
     """Indicator values per council and period, with numerators and denominators."""
     start = None
-    chosen: str = grain or "financial_year"
+    chosen: Grain = grain or "financial_year"
     if period:
         try:
             found, start = resolve_period(period, chosen, pl.DataFrame())
@@ -141,7 +141,7 @@ def indicator_values(
         values = values.filter(pl.col("authority_code") == authority.strip().upper())
     if start is not None:
         values = values.filter(pl.col("period_start") == start)
-    labels = {s: period_label(chosen, s) for s in values["period_start"].unique().to_list()}
+    labels = {s: period_label(s, chosen) for s in values["period_start"].unique().to_list()}
     values = values.select(
         "authority_code",
         "indicator",

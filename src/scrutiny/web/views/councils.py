@@ -8,6 +8,7 @@ import polars as pl
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from scrutiny.core.periods import Grain
 from scrutiny.measures.council_figures import (
     council_benchmark_from,
     decision_summary,
@@ -94,7 +95,7 @@ def _council_page(
     request: Request,
     authority: dict[str, object],
     version: int,
-    period: tuple[str, str, date, date],
+    period: tuple[str, Grain, date, date],
     item: Indicator,
     peers: str,
 ) -> HTMLResponse:
@@ -176,7 +177,7 @@ def compare(
 
 
 def _compare_page(
-    request: Request, version: int, chosen: list[str], period: tuple[str, str, date]
+    request: Request, version: int, chosen: list[str], period: tuple[str, Grain, date]
 ) -> HTMLResponse:
     label, grain, start = period
     councils = council_names()

@@ -14,17 +14,12 @@ import polars as pl
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from scrutiny.core.periods import Grain, parse_period, period_label
 from scrutiny.measures.funnel_plot import funnel_plot
-from scrutiny.measures.headlines import (
-    distribution,
-    national_headlines,
-    period_label,
-    periods_with_data,
-)
+from scrutiny.measures.headlines import distribution, national_headlines, periods_with_data
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish.charts import figure
 from scrutiny.reference.authorities import search_authorities
-from scrutiny.returns.aggregates import parse_period
 from scrutiny.standard.indicators import Indicator, indicator, load_indicators
 from scrutiny.web.charts import ChartView, cached_chart, distribution_view, funnel_view
 from scrutiny.web.pages import render
@@ -55,7 +50,7 @@ def cached_page(request: Request, build: Callable[[], HTMLResponse], version: in
     return HTMLResponse(body)
 
 
-def indicator_rows(request: Request, grain: str, version: int) -> pl.DataFrame:
+def indicator_rows(request: Request, grain: Grain, version: int) -> pl.DataFrame:
     """Every indicator for every council and period of GRAIN, computed once per version."""
     engine = request.app.state.engine
     rows: pl.DataFrame = request.app.state.cache.get(
@@ -78,7 +73,7 @@ def period_items(request: Request, version: int, label: str) -> list[dict[str, o
 
 def chosen_period(
     request: Request, period: str | None, version: int
-) -> tuple[str, str, date, date]:
+) -> tuple[str, Grain, date, date]:
     """The period asked for (label, grain, start, end), else the latest financial year
     with data."""
     if not period:
@@ -114,7 +109,7 @@ def select_items(options: dict[str, str], selected: str | None) -> list[dict[str
 def funnel_chart_view(
     request: Request,
     version: int,
-    grain: str,
+    grain: Grain,
     start: date,
     label: str,
     item: Indicator,

@@ -10,6 +10,7 @@ import polars as pl
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from scrutiny.core.periods import last_complete_quarter, quarter_label
 from scrutiny.recommendations import (
     RecommendationError,
     check_evidence,
@@ -26,7 +27,7 @@ from scrutiny.warning.data_quality import (
     submission_warnings,
     warning_totals,
 )
-from scrutiny.warning.signals.quarters import last_complete_quarter, quarter_label, short_names
+from scrutiny.warning.signals.quarters import short_names
 from scrutiny.warning.signals.returns import RETURN_DUE_DAYS
 from scrutiny.warning.watchlist import DEFAULT_WEIGHTS, WATCH_THRESHOLD, watchlist
 from scrutiny.web.pages import render

@@ -16,8 +16,8 @@ from scrutiny.publish.reports.annual import (
     ReportInputs,
     annual_html,
     annual_pdf,
-    financial_year,
     prepare_inputs,
+    report_year,
 )
 from scrutiny.web.security import csrf_protect, report_page
 from scrutiny.web.views.national import indicator_rows
@@ -50,7 +50,7 @@ def _inputs(request: Request, year: str, version: int) -> ReportInputs:
 
 def _checked(code: str, year: str) -> tuple[str, str]:
     try:
-        label = financial_year(year)[0]
+        label = report_year(year)[0]
     except ReportError as error:
         raise HTTPException(400, str(error)) from None
     return code.strip().upper(), label

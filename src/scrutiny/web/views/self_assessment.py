@@ -19,10 +19,10 @@ from scrutiny.councillor.self_assessment import (
     TEXT_LIMIT,
     AnswerInvalid,
     SelfAssessmentError,
+    assessment_year,
     check_answer,
     checklist_item,
     default_year,
-    financial_year,
     item_history,
     prefill_from_data,
     read_self_assessment,
@@ -62,7 +62,7 @@ def page_path(code: str, year: str) -> str:
 
 def _year_or_404(year: str) -> str:
     try:
-        financial_year(year)
+        assessment_year(year)
     except SelfAssessmentError as error:
         raise HTTPException(404) from error
     return year
