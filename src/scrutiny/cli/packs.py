@@ -57,8 +57,7 @@ def pack(
 
     Example: scrutiny report pack --authority E06000047 --period 2024-25 --output pack.pdf
     """
-    from scrutiny.publish.reports.pack import PackError, pack_html, pack_pdf, scrutiny_pack
-    from scrutiny.reference.peers import PeerError
+    from scrutiny.publish.reports.pack import pack_html, pack_pdf, scrutiny_pack
 
     _check(output_format)
     engine = _engine()
@@ -73,8 +72,6 @@ def pack(
             )
             status.update(f"writing the {output_format.upper()}")
             body = pack_pdf(found) if output_format == "pdf" else pack_html(found)
-    except (PackError, PeerError) as error:
-        fail(str(error), code=2)
     finally:
         engine.dispose()
     _write(output, body)
@@ -95,7 +92,6 @@ def national(
     Example: scrutiny report national --year 2024-25 --output national.pdf
     """
     from scrutiny.publish.reports.national import (
-        NationalReportError,
         national_html,
         national_pdf,
         national_report,
@@ -110,8 +106,6 @@ def national(
             )
             status.update(f"drawing the charts and writing the {output_format.upper()}")
             body = national_pdf(found) if output_format == "pdf" else national_html(found)
-    except NationalReportError as error:
-        fail(str(error), code=2)
     finally:
         engine.dispose()
     _write(output, body)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from scrutiny.reference.authorities import load_authorities
+from scrutiny.core.errors import Invalid
+from scrutiny.reference.authorities import get_council, load_authorities
 
 METHODS = ("type", "region", "nearest", "custom")
 DEFAULT_K = 15
@@ -45,7 +46,7 @@ TIERS = {
 }
 
 
-class PeerError(ValueError):
+class PeerError(Invalid, ValueError):
     """A peer group that cannot be built (unknown council, method or codes)."""
 
 
@@ -68,17 +69,15 @@ def _councils() -> pl.DataFrame:
     )
 
 
-def _council(councils: pl.DataFrame, code: str) -> dict[str, object]:
-    found = councils.filter(pl.col("gss_code") == code)
-    if found.is_empty():
-        raise PeerError(f"{code} is not a current English principal council")
-    return found.row(0, named=True)
+def _council(code: str) -> dict[str, object]:
+    council = get_council(code)
+    return {**council, "tier": TIERS[council["type"]]}
 
 
 def nearest_neighbours(code: str, k: int = DEFAULT_K) -> pl.DataFrame:
     """The K councils of the same tier nearest to CODE, with their distances (0 to 1)."""
     councils = _councils()
-    council = _council(councils, code)
+    council = _council(code)
     tier = councils.filter(pl.col("tier") == council["tier"])
     values = tier.select(NEAREST_VARIABLES).to_numpy().astype(float)
     values = np.where(np.isnan(values), np.nanmean(values, axis=0), values)
@@ -106,7 +105,7 @@ def peer_group(
 ) -> PeerGroup:
     """The peer group of council CODE by METHOD (type, region, nearest or custom)."""
     councils = _councils()
-    council = _council(councils, code)
+    council = _council(code)
     if method == "type":
         same = councils.filter(pl.col("type") == council["type"])
         name = f"all {str(council['type']).replace('_', ' ')} councils"

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from scrutiny.core.errors import ScrutinyError
+
 FIELD_TYPES = ("string", "integer", "number", "boolean", "date", "code", "codes")
 LIST_SEPARATOR = ";"
 RULE_KINDS = (
@@ -38,7 +40,7 @@ IMPLIED_FIELDS = {
 }
 
 
-class StandardError(ValueError):
+class StandardError(ScrutinyError, ValueError):
     """The declaration itself is inconsistent."""
 
 

@@ -24,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from scrutiny.core.errors import Invalid
 from scrutiny.reference.authorities import current_codes
 from scrutiny.store.audit import record_audit_entry
 from scrutiny.store.db import api_tokens, as_utc, transaction, users
@@ -44,7 +45,7 @@ TOKEN_PREFIX = "scr_"
 _hasher = PasswordHasher()
 
 
-class AccountError(ValueError):
+class AccountError(Invalid, ValueError):
     """A request about accounts that cannot be met, with a message a person can act on."""
 
 

@@ -10,6 +10,7 @@ from typing import Any, Literal, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from scrutiny.core.errors import Invalid
 from scrutiny.measures.funnel.adjustment import additive_limits, multiplicative_limits
 from scrutiny.measures.funnel.dispersion import (
     Dispersion,
@@ -37,7 +38,7 @@ RATIO_SCALES: tuple[str, ...] = ("log", "sqrt")
 FLAGS: tuple[str, ...] = ("high_alarm", "high_alert", "within", "low_alert", "low_alarm")
 
 
-class FunnelError(ValueError):
+class FunnelError(Invalid, ValueError):
     """The data cannot be put on a funnel plot as asked."""
 
 

@@ -10,6 +10,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.errors import Invalid
 from scrutiny.measures.indicators import (
     complaint_counts_by_period,
     compute_indicators,
@@ -24,7 +25,7 @@ GRAIN = "financial_year"
 PEERS = "type"
 
 
-class ReportError(ValueError):
+class ReportError(Invalid, ValueError):
     """A report that cannot be made: an unknown council or a period that is not a year."""
 
 

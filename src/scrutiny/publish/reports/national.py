@@ -21,6 +21,7 @@ from datetime import date, timedelta
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.errors import Invalid
 from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import distribution, national_headlines
 from scrutiny.measures.indicators import compute_indicators
@@ -39,7 +40,7 @@ MAX_REASONS = 4  # per council on the watchlist; the rest are on the watchlist p
 EVERY_COUNCIL = 1000  # watchlist's top: more than there are councils, so none is cut off
 
 
-class NationalReportError(ValueError):
+class NationalReportError(Invalid, ValueError):
     """The report cannot be made: the year is not a financial year."""
 
 

@@ -20,6 +20,7 @@ from importlib import resources
 import polars as pl
 from sqlalchemy import Engine, select
 
+from scrutiny.core.errors import Invalid
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.returns.code_clock import code_clock
 from scrutiny.standard import load_standard, polars_schema
@@ -109,7 +110,7 @@ OUTCOMES = {
 }  # fmt: skip
 
 
-class ImpactError(ValueError):
+class ImpactError(Invalid, ValueError):
     """A study that cannot be run as asked (unknown service area or outcome, no data)."""
 
 

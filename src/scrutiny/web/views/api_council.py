@@ -19,6 +19,7 @@ import polars as pl
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from scrutiny.core.errors import Refused
 from scrutiny.councillor.questions import RETURN_TABLES
 from scrutiny.publish.opendata import latest_period
 from scrutiny.returns.ingest import FileUnreadable
@@ -50,7 +51,7 @@ TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class _Refused(Exception):
+class _Refused(Refused):
     """The file may not be stored with this token: another authority's rows or table."""
 
     def __init__(self, issues: list[dict[str, Any]]) -> None:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmark
 from scrutiny.publish.opendata import period_label, resolve_period
 from scrutiny.recommendations import STATES, read_register
-from scrutiny.reference.authorities import load_authorities
+from scrutiny.reference.authorities import get_council, load_authorities
 from scrutiny.reference.peers import TIERS, PeerError
 from scrutiny.standard.indicators import indicator, load_indicators
 from scrutiny.web.views.api_common import (
@@ -94,10 +94,7 @@ def authorities(
 @router.get("/authorities/{code}", response_model=Authority, tags=["councils"])
 def authority(code: str) -> dict[str, Any]:
     """One council, current or former, by GSS code."""
-    found = load_authorities().filter(pl.col("gss_code") == code.strip().upper())
-    if found.is_empty():
-        raise refuse(404, f"{code} is not the GSS code of an English principal council")
-    return records(found)[0]
+    return records(pl.DataFrame([get_council(code.strip().upper(), former=True)]))[0]
 
 
 @router.get("/indicators", response_model=list[IndicatorDefinition], tags=["indicators"])
@@ -170,9 +167,7 @@ def benchmark(
 ) -> dict[str, Any]:
     """Every indicator for one council, placed among its peers (never ranked)."""
     code = code.strip().upper()
-    council = load_authorities().filter(pl.col("gss_code") == code, pl.col("current"))
-    if council.is_empty():
-        raise refuse(404, f"{code} is not the GSS code of a current English principal council")
+    council = get_council(code)
     label = _period(request, period)
     engine = request.app.state.engine
     try:
@@ -184,7 +179,7 @@ def benchmark(
         raise refuse(404, str(error)) from None
     return {
         "authority_code": code,
-        "name": council["name"][0],
+        "name": council["name"],
         "period": label,
         "peers": peers,
         "indicators": records(rows),

@@ -23,8 +23,9 @@ import polars as pl
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
+from scrutiny.core.errors import Refused
 from scrutiny.councillor.questions import RETURN_TABLES
-from scrutiny.reference.authorities import load_authorities
+from scrutiny.reference.authorities import get_council
 from scrutiny.returns.ingest import FileUnreadable
 from scrutiny.returns.submissions import SubmissionClash, SubmissionError, list_submissions
 from scrutiny.returns.submit import SubmittedReturn, submit_return
@@ -48,16 +49,13 @@ SESSION_REPORTS = "problem_reports"
 ISSUE_COLUMNS = ["row", "column", "value", "severity", "message", "fix"]
 
 
-class Refused(Exception):
+class FileRefused(Refused):
     """A file this officer may not send, whatever its quality; nothing was stored."""
 
 
 def council_or_404(code: str) -> dict[str, Any]:
-    """The current council with GSS code CODE (404 for any other code)."""
-    councils = load_authorities().filter(pl.col("current") & (pl.col("gss_code") == code))
-    if councils.is_empty():
-        raise HTTPException(404)
-    return councils.row(0, named=True)
+    """The current council with GSS code CODE (NotFound, so a 404 page, for any other)."""
+    return get_council(code)
 
 
 def _tables() -> list[dict[str, str]]:
@@ -110,7 +108,7 @@ def _only_this_council(code: str) -> Callable[[Report], None]:
 
     def check(report: Report) -> None:
         if report.table.name not in RETURN_TABLES:
-            raise Refused(
+            raise FileRefused(
                 f"This file is {report.table.title.lower()}, which comes from the Ombudsman. "
                 "Councils send complaints or aggregate returns."
             )
@@ -118,7 +116,7 @@ def _only_this_council(code: str) -> Callable[[Report], None]:
         if found.height:
             others = ", ".join(sorted(set(found["authority_code"].to_list()))[:5])
             rows = ", ".join(str(r) for r in found[ROW].head(5).to_list())
-            raise Refused(
+            raise FileRefused(
                 f"This file has {found.height:,} rows for other councils ({others}; "
                 f"rows {rows}{' …' if found.height > 5 else ''}). You can only send "
                 f"returns for {code}: take those rows out and upload it again."
@@ -161,7 +159,7 @@ def upload_return(
                 table_name=table or None,
                 on_validated=_only_this_council(code),
             )
-        except Refused as error:
+        except FileRefused as error:
             return _problem(request, code, str(error))
         except FileUnreadable as error:
             return _problem(request, code, f"The file cannot be read: {error}")
