@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from scrutiny.cli.base import DateOption, console, fail, report_app
+from scrutiny.reference.peers import describe_methods, peer_method
 from scrutiny.settings import Settings
 
 FormatOption = Annotated[str, typer.Option("--format", help="pdf (default) or html.")]
@@ -48,7 +49,7 @@ def pack(
     period: Annotated[str, typer.Option(help="The financial year, as 2024-25.")],
     output: OutputOption,
     output_format: FormatOption = "pdf",
-    peers: Annotated[str, typer.Option(help="type, region or nearest.")] = "type",
+    peers: Annotated[str, typer.Option(help=f"{describe_methods()}.")] = "type",
     as_of: DateOption = None,
 ) -> None:
     """The councillor scrutiny pack: the things most needing attention, on two pages.
@@ -67,7 +68,7 @@ def pack(
                 engine,
                 authority,
                 period,
-                peers=peers,
+                peers=peer_method(peers),
                 as_of=as_of.date() if isinstance(as_of, datetime) else None,
             )
             status.update(f"writing the {output_format.upper()}")

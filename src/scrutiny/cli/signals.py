@@ -10,10 +10,11 @@ import typer
 from rich.table import Table
 
 from scrutiny.cli.base import DateOption, app, console, fail
+from scrutiny.reference.peers import PARTITION_METHODS, describe_methods
 from scrutiny.settings import Settings
 
 PeersOption = Annotated[
-    str, typer.Option("--peers", help="type (councils of the same type) or region (and region).")
+    str, typer.Option("--peers", help=f"{describe_methods(PARTITION_METHODS)}.")
 ]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from scrutiny.measures.funnel import Funnel, FunnelError, compare
 from scrutiny.measures.indicators import RESULT_SCHEMA, compute_indicators
-from scrutiny.reference.peers import DEFAULT_K, PeerGroup, peer_group
+from scrutiny.reference.peers import DEFAULT_K, PeerGroup, PeerMethod, peer_group
 from scrutiny.returns.aggregates import parse_period
 from scrutiny.standard.indicators import Indicator, indicator, load_indicators
 
@@ -120,7 +120,7 @@ def council_benchmark(
     engine: Engine,
     code: str,
     period: str,
-    peers: str = "type",
+    peers: PeerMethod = "type",
     k: int = DEFAULT_K,
     codes: Sequence[str] | None = None,
 ) -> pl.DataFrame:
@@ -139,7 +139,7 @@ def council_benchmark(
 
 
 def indicator_benchmark(
-    engine: Engine, code: str, period: str, peers: str = "type", k: int = DEFAULT_K
+    engine: Engine, code: str, period: str, peers: PeerMethod = "type", k: int = DEFAULT_K
 ) -> pl.DataFrame:
     """One indicator for every council in PERIOD, each placed among its own peers."""
     item = indicator(code)

@@ -17,7 +17,7 @@ import polars as pl
 from scrutiny.measures.benchmarking import FUNNEL_KINDS, peer_funnel
 from scrutiny.measures.funnel import Funnel
 from scrutiny.measures.headlines import council_names
-from scrutiny.reference.peers import DEFAULT_K, peer_group
+from scrutiny.reference.peers import DEFAULT_K, PeerMethod, peer_group
 from scrutiny.standard.indicators import Indicator, indicator
 
 GRID_POINTS = 120
@@ -75,7 +75,7 @@ def funnel_plot(
     start: date,
     *,
     highlight: str | None = None,
-    peers: str = "type",
+    peers: PeerMethod = "type",
     k: int = DEFAULT_K,
 ) -> FunnelPlot | None:
     """INDICATOR_CODE's funnel for the period starting START, over ROWS (an indicator frame).

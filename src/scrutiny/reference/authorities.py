@@ -112,8 +112,10 @@ def get_council(code: str, *, former: bool = False) -> dict[str, Any]:
     council = found.row(0, named=True)
     if not (former or council["current"]):
         successor = council["replaced_by_gss_code"]
-        took_over = f": {successor} took over from it" if successor else ""
-        raise NotFound(f"{code} ({council['name']}) is not a current council{took_over}")
+        took_over = ""
+        if successor:
+            took_over = f": {get_council(successor)['name']} ({successor}) took over from it"
+        raise NotFound(f"{council['name']} ({code}) is not a current council{took_over}")
     return council
 
 

@@ -19,10 +19,11 @@ from scrutiny.measures.indicators import (
     recommendation_counts,
 )
 from scrutiny.recommendations import measures
+from scrutiny.reference.peers import PeerMethod
 from scrutiny.returns.aggregates import parse_period
 
 GRAIN = "financial_year"
-PEERS = "type"
+PEERS: PeerMethod = "type"
 
 
 class ReportError(Invalid, ValueError):

@@ -46,6 +46,7 @@ from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish.reports.render import document_pdf, laid_out, render_html
 from scrutiny.recommendations import overdue, repeat_patterns
 from scrutiny.reference.authorities import get_council
+from scrutiny.reference.peers import PeerMethod
 from scrutiny.returns.aggregates import parse_period
 from scrutiny.warning.signals import compute_signals
 from scrutiny.warning.signals.quarters import last_complete_quarter, number, quarter_label
@@ -205,7 +206,7 @@ def scrutiny_pack(
     authority_code: str,
     period: str,
     *,
-    peers: str = "type",
+    peers: PeerMethod = "type",
     as_of: date | None = None,
 ) -> ScrutinyPack:
     """The councillor scrutiny pack for council AUTHORITY_CODE and financial year PERIOD."""

@@ -17,7 +17,7 @@ from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmar
 from scrutiny.publish.opendata import period_label, resolve_period
 from scrutiny.recommendations import STATES, read_register
 from scrutiny.reference.authorities import get_council, load_authorities
-from scrutiny.reference.peers import TIERS, PeerError
+from scrutiny.reference.peers import TIERS, NamedPeerMethod, PeerError, describe_methods
 from scrutiny.standard.indicators import indicator, load_indicators
 from scrutiny.web.views.api_common import (
     CSV_RESPONSE,
@@ -49,7 +49,8 @@ IndicatorCode = StrEnum(  # type: ignore[misc]
 )
 State = StrEnum("State", {s: s for s in STATES})  # type: ignore[misc]
 Grain = Literal["month", "quarter", "financial_year"]
-Peers = Literal["type", "region", "nearest"]
+Peers = NamedPeerMethod
+PEERS_HELP = describe_methods()
 Format = Literal["json", "csv"]
 PERIOD_HELP = "2024-25 (financial year), 2024-25 Q1 (April to June) or 2024-06 (a month)"
 # The register's public columns are the API's Recommendation model, in its order.
@@ -162,7 +163,7 @@ def benchmark(
     period: str | None = Query(None, max_length=40, description=f"{PERIOD_HELP}; default latest"),
     peers: Peers = Query(
         "type",
-        description="Compare with councils of the same type, region or the 15 nearest neighbours",
+        description=f"The council's peer group: {PEERS_HELP}",
     ),
 ) -> dict[str, Any]:
     """Every indicator for one council, placed among its peers (never ranked)."""
@@ -191,7 +192,7 @@ def funnel(
     request: Request,
     indicator_code: str,
     period: str | None = Query(None, max_length=40, description=f"{PERIOD_HELP}; default latest"),
-    peers: Peers = Query("type", description="Each council's peer group"),
+    peers: Peers = Query("type", description=f"Each council's peer group: {PEERS_HELP}"),
 ) -> dict[str, Any]:
     """One indicator for every council, each placed on the funnel of its own peer group."""
     try:

@@ -93,7 +93,7 @@ def _council_page(
     version: int,
     period: tuple[str, str, date, date],
     item: Indicator,
-    peers: str,
+    peers: Peers,
 ) -> HTMLResponse:
     label, grain, start, end = period
     engine = request.app.state.engine
