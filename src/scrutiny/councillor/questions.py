@@ -21,10 +21,9 @@ import polars as pl
 
 from scrutiny.measures.benchmarking import reading
 from scrutiny.returns.submissions import Submission
+from scrutiny.standard import COUNCIL_TABLES
 from scrutiny.standard.indicators import indicator
 from scrutiny.warning.signals.quarters import last_complete_quarter, number, quarter_label
-
-RETURN_TABLES = ("complaints", "aggregate_returns")
 
 
 @dataclass(frozen=True)
@@ -377,7 +376,9 @@ def councillor_questions(figures: CouncilFigures) -> list[Question]:
 def data_end(submissions: Sequence[Submission]) -> date | None:
     """The last day current complaint returns cover (None when there are none)."""
     ends = [
-        s.period_end for s in submissions if s.status == "current" and s.table_name in RETURN_TABLES
+        s.period_end
+        for s in submissions
+        if s.status == "current" and s.table_name in COUNCIL_TABLES
     ]
     return max(ends, default=None)
 

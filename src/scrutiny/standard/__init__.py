@@ -11,9 +11,11 @@ from pathlib import Path
 
 from scrutiny.standard.docs import describe_rule, documentation
 from scrutiny.standard.model import (
+    COUNCIL_TABLES,
     LIST_SEPARATOR,
     Code,
     CodeList,
+    CouncilTable,
     Field,
     Rule,
     Standard,
@@ -32,10 +34,12 @@ from scrutiny.standard.package import (
 )
 
 __all__ = [
+    "COUNCIL_TABLES",
     "LIST_SEPARATOR",
     "POLARS_TYPES",
     "Code",
     "CodeList",
+    "CouncilTable",
     "Field",
     "Rule",
     "Standard",

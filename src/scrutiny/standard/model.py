@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, get_args
 
 import yaml
 
@@ -32,6 +32,10 @@ RULE_KINDS = (
     "compliance_matches_dates",
 )
 SEVERITIES = ("error", "warning")
+# The tables a council sends about its own complaints; the Ombudsman sends the others
+# (decisions and recommendations), so the web and the API refuse them from a council.
+CouncilTable = Literal["complaints", "aggregate_returns"]
+COUNCIL_TABLES: tuple[CouncilTable, ...] = get_args(CouncilTable)
 # Fields some rule kinds read without naming them in the declaration.
 IMPLIED_FIELDS = {
     "maximum_by_stage": ("stage",),
@@ -242,6 +246,9 @@ def _check(standard: Standard) -> None:
             missing = [name for name in rule.fields if name not in names]
             if missing:
                 problems.append(f"{table.name}: rule {rule.id} names unknown fields {missing}")
+    for name in COUNCIL_TABLES:
+        if name not in standard.tables:
+            problems.append(f"councils send {name}, which is not a table")
     for code_list in standard.code_lists.values():
         values = code_list.values()
         if len(values) != len(set(values)):

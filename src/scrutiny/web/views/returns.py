@@ -24,13 +24,12 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import Response
 
 from scrutiny.core.errors import Refused
-from scrutiny.councillor.questions import RETURN_TABLES
 from scrutiny.reference.authorities import get_council
 from scrutiny.returns.ingest import FileUnreadable
 from scrutiny.returns.submissions import SubmissionClash, SubmissionError, list_submissions
 from scrutiny.returns.submit import SubmittedReturn, submit_return
 from scrutiny.returns.validation import Report
-from scrutiny.standard import load_standard
+from scrutiny.standard import COUNCIL_TABLES, load_standard
 from scrutiny.standard.rules import ROW
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
@@ -61,7 +60,7 @@ def council_or_404(code: str) -> dict[str, Any]:
 def _tables() -> list[dict[str, str]]:
     standard = load_standard()
     return [{"value": "", "text": "Work it out from the column headings"}] + [
-        {"value": name, "text": standard.table(name).title} for name in RETURN_TABLES
+        {"value": name, "text": standard.table(name).title} for name in COUNCIL_TABLES
     ]
 
 
@@ -107,7 +106,7 @@ def _only_this_council(code: str) -> Callable[[Report], None]:
     """A check run after validation and before storing: refuse other tables and councils."""
 
     def check(report: Report) -> None:
-        if report.table.name not in RETURN_TABLES:
+        if report.table.name not in COUNCIL_TABLES:
             raise FileRefused(
                 f"This file is {report.table.title.lower()}, which comes from the Ombudsman. "
                 "Councils send complaints or aggregate returns."
@@ -135,7 +134,7 @@ def upload_return(
 ) -> Response:
     council_or_404(code)
     settings = request.app.state.settings
-    if table and table not in RETURN_TABLES:
+    if table and table not in COUNCIL_TABLES:
         raise HTTPException(400, "Choose a table from the list")
     if file is None or not file.filename:
         return _problem(request, code, "Select a file to upload")
