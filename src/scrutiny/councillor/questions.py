@@ -22,7 +22,7 @@ import polars as pl
 from scrutiny.measures.benchmarking import reading
 from scrutiny.returns.submissions import Submission
 from scrutiny.standard import COUNCIL_TABLES
-from scrutiny.standard.indicators import indicator
+from scrutiny.standard.indicators import Direction, indicator
 from scrutiny.warning.signals.quarters import last_complete_quarter, number, quarter_label
 
 
@@ -33,7 +33,7 @@ class Measure:
     code: str
     name: str
     unit: str
-    direction: str
+    direction: Direction
     value: float | None
     peer_median: float | None
     flag: str | None  # within, high_alert, high_alarm, low_alert, low_alarm, or None

@@ -21,6 +21,7 @@ from scrutiny.standard import (
     LIST_SEPARATOR,
     POLARS_TYPES,
     Field,
+    Severity,
     Standard,
     Table,
     load_standard,
@@ -237,7 +238,7 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
         rule: str,
         message: pl.Expr | str,
         fix: pl.Expr | str,
-        severity: str = "error",
+        severity: Severity = "error",
     ) -> None:
         found.append(Check(mask, name, pl.col(raw), severity, rule, message, fix))
 
@@ -346,7 +347,7 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
 def _header_issues(raw: RawTable) -> list[pl.DataFrame]:
     found = []
 
-    def add(column: str, value: str, severity: str, rule: str, message: str, fix: str) -> None:
+    def add(column: str, value: str, severity: Severity, rule: str, message: str, fix: str) -> None:
         found.append(
             pl.DataFrame(
                 {

@@ -31,7 +31,9 @@ RULE_KINDS = (
     "sum_not_more_than",
     "compliance_matches_dates",
 )
-SEVERITIES = ("error", "warning")
+# How much a broken rule matters: an error stops a file being stored; a warning does not.
+Severity = Literal["error", "warning"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 # The tables a council sends about its own complaints; the Ombudsman sends the others
 # (decisions and recommendations), so the web and the API refuse them from a council.
 CouncilTable = Literal["complaints", "aggregate_returns"]
@@ -97,7 +99,7 @@ class Condition:
 @dataclass(frozen=True)
 class Rule:
     kind: str
-    severity: str
+    severity: Severity
     params: dict[str, Any]
 
     @property

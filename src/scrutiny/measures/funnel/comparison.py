@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -30,9 +30,10 @@ from scrutiny.measures.funnel.limits import (
 )
 
 Array = NDArray[np.float64]
-Kind = Literal["proportion", "ratio"]
+# What a funnel compares: a proportion of a whole, or a count as a ratio to its expected.
+FunnelKind = Literal["proportion", "ratio"]
 Overdispersion = Literal["none", "multiplicative", "additive"]
-KINDS: tuple[str, ...] = ("proportion", "ratio")
+KINDS: tuple[FunnelKind, ...] = get_args(FunnelKind)
 OVERDISPERSION: tuple[str, ...] = ("none", "multiplicative", "additive")
 RATIO_SCALES: tuple[str, ...] = ("log", "sqrt")
 FLAGS: tuple[str, ...] = ("high_alarm", "high_alert", "within", "low_alert", "low_alarm")
@@ -119,7 +120,7 @@ def compare(
     numerator: ArrayLike,
     denominator: ArrayLike,
     *,
-    kind: Kind,
+    kind: FunnelKind,
     method: str = "exact",
     overdispersion: Overdispersion = "none",
     target: float | None = None,

@@ -31,7 +31,7 @@ from scrutiny.recommendations import measures
 from scrutiny.recommendations.measures import NATIONAL
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.returns.aggregates import parse_period
-from scrutiny.standard.indicators import load_indicators
+from scrutiny.standard.indicators import Direction, load_indicators
 from scrutiny.warning.data_quality import missing_returns, return_coverage, warning_totals
 from scrutiny.warning.watchlist import WATCH_THRESHOLD, watchlist
 
@@ -51,7 +51,7 @@ class Spread:
     code: str
     name: str
     unit: str
-    direction: str
+    direction: Direction
     councils: int
     national: float | None  # England's pooled figure (the median council for medians)
     lowest: float | None
@@ -126,7 +126,9 @@ class NationalReport:
     threshold: float = WATCH_THRESHOLD
 
 
-def _funnel_counts(rows: pl.DataFrame, code: str, start: date, direction: str) -> dict[str, int]:
+def _funnel_counts(
+    rows: pl.DataFrame, code: str, start: date, direction: Direction
+) -> dict[str, int]:
     plot = funnel_plot(rows, code, start)
     if plot is None:
         return {}
