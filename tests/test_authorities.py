@@ -5,11 +5,13 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from scrutiny.core.errors import NotFound
 from scrutiny.reference.authorities import (
     NAMES_FILE_NAME,
     SCHEMA,
     authorities_path,
     districts_of_counties,
+    get_council,
     load_authorities,
     match_authority_names,
 )
@@ -256,3 +258,21 @@ def test_every_current_council_is_found_by_its_own_names(current: pl.DataFrame) 
     for column in ("name", "short_name"):
         found = match_authority_names(current[column])
         assert (found["gss_code"] == current["gss_code"]).all(), column
+
+
+def test_get_council_finds_a_current_council_by_its_exact_code():
+    council = get_council("E06000047")
+    assert council["name"] == "Durham County Council" and council["current"]
+    assert set(council) == set(SCHEMA)
+
+
+def test_get_council_finds_a_former_council_only_when_asked_and_says_who_took_over():
+    assert get_council("E07000026", former=True)["replaced_by_gss_code"] == "E06000063"
+    with pytest.raises(NotFound, match=r"\(E07000026\) is not a current council: Cumberland"):
+        get_council("E07000026")
+
+
+@pytest.mark.parametrize("code", ["E99999999", "e06000047", " E06000047", ""])
+def test_get_council_refuses_any_other_code_with_an_example_of_a_good_one(code):
+    with pytest.raises(NotFound, match=f"no council has the code {code!r}: .* E06000047"):
+        get_council(code, former=True)

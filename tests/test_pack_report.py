@@ -193,4 +193,4 @@ def test_the_command_writes_a_pack_and_refuses_an_unknown_council(demo_url, tmp_
     assert "Complaints scrutiny pack: Durham County Council, 2024-25" in output.read_text()
     args = ["report", "pack", "--authority", "E99999999", "--period", YEAR]
     result = CliRunner().invoke(app, [*args, "--output", str(output)], env=env)
-    assert result.exit_code == 2 and "not the GSS code of a current council" in result.output
+    assert result.exit_code == 2 and "no council has the code" in result.output

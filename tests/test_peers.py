@@ -2,6 +2,7 @@
 
 import pytest
 
+from scrutiny.core.errors import NotFound
 from scrutiny.reference.peers import PeerError, nearest_neighbours, peer_group, read_peer_codes
 
 
@@ -38,7 +39,10 @@ def test_a_custom_group_takes_a_list_of_codes_and_refuses_unknown_ones():
 
 
 def test_unknown_council_or_method_is_refused_clearly():
-    with pytest.raises(PeerError, match="not a current"):
+    with pytest.raises(
+        NotFound,
+        match=r"Allerdale Borough Council \(E07000026\) is not a current council: Cumberland",
+    ):
         peer_group("E07000026")  # Allerdale, abolished in 2023
     with pytest.raises(PeerError, match="one of"):
         peer_group("E06000047", "cipfa")

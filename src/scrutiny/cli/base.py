@@ -6,16 +6,39 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
+
+from scrutiny.core.errors import ScrutinyError
 
 if TYPE_CHECKING:
     import polars as pl
 
-app = typer.Typer(help="Oversight of how English councils handle complaints.", no_args_is_help=True)
+# The exit status for a ScrutinyError (an unknown council, a file or period that cannot be
+# used, a refused request): 2, as for other input a person can correct.
+ERROR_EXIT = 2
+
+
+class _Commands(TyperGroup):
+    """The top-level command group: turns any ScrutinyError into a message and an exit."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own click Context, which it keeps private
+        try:
+            return super().invoke(ctx)
+        except ScrutinyError as error:
+            fail(str(error), code=ERROR_EXIT)
+            raise  # unreachable: fail() exits
+
+
+app = typer.Typer(
+    cls=_Commands,
+    help="Oversight of how English councils handle complaints.",
+    no_args_is_help=True,
+)
 standard_app = typer.Typer(help="The Complaint Handling Performance Data Standard.")
 calendar_app = typer.Typer(help="England-and-Wales working days.")
 db_app = typer.Typer(help="The database: SQLite by default, PostgreSQL by URL.")

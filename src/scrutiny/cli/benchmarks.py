@@ -9,11 +9,10 @@ import polars as pl
 import typer
 
 from scrutiny.cli.base import app, check_format, fail, print_frame
+from scrutiny.reference.peers import describe_methods, peer_method
 from scrutiny.settings import Settings
 
-PeersOption = Annotated[
-    str, typer.Option("--peers", help="type, region or nearest (15 nearest neighbours).")
-]
+PeersOption = Annotated[str, typer.Option("--peers", help=f"{describe_methods()}.")]
 PeersFileOption = Annotated[
     Path | None,
     typer.Option(
@@ -74,7 +73,8 @@ def indicators(
         except (OSError, ValueError) as error:
             fail(f"{peers_file}: {error}", code=2)
     found = _run(
-        output_format, lambda e: council_benchmark(e, authority, period, peers, codes=codes)
+        output_format,
+        lambda e: council_benchmark(e, authority, period, peer_method(peers), codes=codes),
     )
     title = f"{authority}, {period}, compared with {peers} peers"
     _print(found, output_format, title, "indicator")
@@ -95,6 +95,8 @@ def benchmark(
     """
     from scrutiny.measures.benchmarking import indicator_benchmark
 
-    found = _run(output_format, lambda e: indicator_benchmark(e, indicator_code, period, peers))
+    found = _run(
+        output_format, lambda e: indicator_benchmark(e, indicator_code, period, peer_method(peers))
+    )
     title = f"{indicator_code}, {period}, each council among its {peers} peers"
     _print(found, output_format, title, "authority_code")

@@ -53,7 +53,7 @@ def impact_command(
     """
     if output_format not in IMPACT_FORMATS:
         fail("--format must be json, csv or html", code=2)
-    from scrutiny.research.impact import ImpactError, run_study
+    from scrutiny.research.impact import run_study
     from scrutiny.research.impact.export import to_csv, to_html, to_json
     from scrutiny.research.impact.study import analysis_data
     from scrutiny.store.db import make_engine
@@ -74,9 +74,6 @@ def impact_command(
             if output_format == "html":
                 status.update("Drawing the chart...")
                 text = to_html(study, _svg(study))
-    except ImpactError as error:
-        fail(str(error), code=2)
-        return
     finally:
         engine.dispose()
     if output_format == "json":

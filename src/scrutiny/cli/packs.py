@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from scrutiny.cli.base import DateOption, console, fail, report_app
+from scrutiny.reference.peers import describe_methods, peer_method
 from scrutiny.settings import Settings
 
 FormatOption = Annotated[str, typer.Option("--format", help="pdf (default) or html.")]
@@ -48,7 +49,7 @@ def pack(
     period: Annotated[str, typer.Option(help="The financial year, as 2024-25.")],
     output: OutputOption,
     output_format: FormatOption = "pdf",
-    peers: Annotated[str, typer.Option(help="type, region or nearest.")] = "type",
+    peers: Annotated[str, typer.Option(help=f"{describe_methods()}.")] = "type",
     as_of: DateOption = None,
 ) -> None:
     """The councillor scrutiny pack: the things most needing attention, on two pages.
@@ -57,8 +58,7 @@ def pack(
 
     Example: scrutiny report pack --authority E06000047 --period 2024-25 --output pack.pdf
     """
-    from scrutiny.publish.reports.pack import PackError, pack_html, pack_pdf, scrutiny_pack
-    from scrutiny.reference.peers import PeerError
+    from scrutiny.publish.reports.pack import pack_html, pack_pdf, scrutiny_pack
 
     _check(output_format)
     engine = _engine()
@@ -68,13 +68,11 @@ def pack(
                 engine,
                 authority,
                 period,
-                peers=peers,
+                peers=peer_method(peers),
                 as_of=as_of.date() if isinstance(as_of, datetime) else None,
             )
             status.update(f"writing the {output_format.upper()}")
             body = pack_pdf(found) if output_format == "pdf" else pack_html(found)
-    except (PackError, PeerError) as error:
-        fail(str(error), code=2)
     finally:
         engine.dispose()
     _write(output, body)
@@ -95,7 +93,6 @@ def national(
     Example: scrutiny report national --year 2024-25 --output national.pdf
     """
     from scrutiny.publish.reports.national import (
-        NationalReportError,
         national_html,
         national_pdf,
         national_report,
@@ -110,8 +107,6 @@ def national(
             )
             status.update(f"drawing the charts and writing the {output_format.upper()}")
             body = national_pdf(found) if output_format == "pdf" else national_html(found)
-    except NationalReportError as error:
-        fail(str(error), code=2)
     finally:
         engine.dispose()
     _write(output, body)

@@ -37,7 +37,6 @@ def annual_command(
     Examples: scrutiny report annual --authority E06000047 --year 2024-25 --output durham.pdf;
     scrutiny report annual --all --year 2024-25 --output reports/
     """
-    from scrutiny.publish.reports.annual import ReportError
     from scrutiny.publish.reports.annual_batch import FORMATS, write_report
     from scrutiny.store.db import make_engine
 
@@ -46,15 +45,11 @@ def annual_command(
     if every_council == (authority is not None):
         fail("give either --authority CODE or --all", code=2)
     engine = make_engine(Settings.from_env())
-    try:
-        if authority is not None:
-            written = write_report(engine, authority, year, output, output_format)
-            console.print(f"Wrote {written}", highlight=False)
-            return
-        result = _write_all(engine, year, output, output_format, jobs)
-    except ReportError as error:
-        fail(str(error), code=2)
+    if authority is not None:
+        written = write_report(engine, authority, year, output, output_format)
+        console.print(f"Wrote {written}", highlight=False)
         return
+    result = _write_all(engine, year, output, output_format, jobs)
     console.print(f"Wrote {len(result.written)} reports into {output}", highlight=False)
     for code, reason in sorted(result.failed.items()):
         console.print(f"[bold red]Failed:[/] {code}: {reason}", highlight=False)

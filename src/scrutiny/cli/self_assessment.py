@@ -26,16 +26,12 @@ OutputOption = Annotated[
 @self_assessment_app.command("export")
 def export(authority: AuthorityOption, year: YearOption, output: OutputOption = None) -> None:
     """The checklist with the council's answers, and pre-fills from its data, as CSV."""
-    from scrutiny.councillor.self_assessment import SelfAssessmentError
     from scrutiny.councillor.self_assessment_csv import export_csv
     from scrutiny.store.db import make_engine
 
     engine = make_engine(Settings.from_env())
     try:
         text = export_csv(engine, authority, year)
-    except SelfAssessmentError as error:
-        fail(str(error), code=2)
-        return
     finally:
         engine.dispose()
     if output is None:

@@ -10,10 +10,11 @@ import typer
 from rich.table import Table
 
 from scrutiny.cli.base import DateOption, app, console, fail
+from scrutiny.reference.peers import PARTITION_METHODS, describe_methods
 from scrutiny.settings import Settings
 
 PeersOption = Annotated[
-    str, typer.Option("--peers", help="type (councils of the same type) or region (and region).")
+    str, typer.Option("--peers", help=f"{describe_methods(PARTITION_METHODS)}.")
 ]
 
 
@@ -40,15 +41,12 @@ def signals(
 
     Example: scrutiny signals --authority E06000047 --as-of 2025-04-30 --format json
     """
-    from scrutiny.reference.peers import PeerError, peer_group
+    from scrutiny.reference.peers import peer_group
     from scrutiny.warning.signals import compute_signals
 
     if output_format not in ("text", "json"):
         fail("--format must be text or json", code=2)
-    try:
-        peer_group(authority)
-    except PeerError as error:
-        fail(str(error), code=2)
+    peer_group(authority)  # an unknown council stops here, before the engine is made
     engine = _engine()
     try:
         day = as_of.date() if isinstance(as_of, datetime) else None

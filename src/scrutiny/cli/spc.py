@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from scrutiny.cli.base import app, fail
-from scrutiny.measures.spc import RULE_LENGTH, Chart, SeriesError, read_values, xmr_chart
+from scrutiny.measures.spc import RULE_LENGTH, Chart, read_values, xmr_chart
 
 
 @app.command("spc")
@@ -44,18 +44,14 @@ def spc_command(
         fail("--rule-length must be 6 or 7", code=2)
     if improvement not in ("up", "down", "neither"):
         fail("--improvement must be up, down or neither", code=2)
-    try:
-        chart = xmr_chart(
-            read_values(file, value),
-            improvement=improvement,  # type: ignore[arg-type]  # checked above
-            target=target,
-            rule_length=rule_length,
-            screen_outliers=screen_outliers,
-            baseline=baseline,
-        )
-    except SeriesError as error:
-        fail(str(error), code=2)
-        return
+    chart = xmr_chart(
+        read_values(file, value),
+        improvement=improvement,  # type: ignore[arg-type]  # checked above
+        target=target,
+        rule_length=rule_length,
+        screen_outliers=screen_outliers,
+        baseline=baseline,
+    )
     if output_format == "json":
         typer.echo(json.dumps(chart_json(chart), indent=2))
     else:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from scrutiny.cli.base import app, console, fail
+from scrutiny.cli.base import app, console
 from scrutiny.settings import Settings
 
 users_app = typer.Typer(help="Accounts for the web service.")
@@ -63,7 +63,7 @@ def users_create(
 
     Example: scrutiny users create --email admin@example.org --role admin
     """
-    from scrutiny.store.accounts import AccountError, create_user
+    from scrutiny.store.accounts import create_user
     from scrutiny.store.db import make_engine
     from scrutiny.store.migrations import upgrade
 
@@ -79,8 +79,6 @@ def users_create(
             authority_code=authority,
             actor=settings.user,
         )
-    except AccountError as error:
-        fail(str(error), code=2)
     finally:
         engine.dispose()
     console.print(f"Made {user.role} account {user.email} (id {user.id}).")

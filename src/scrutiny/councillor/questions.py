@@ -27,10 +27,9 @@ from scrutiny.core.periods import (
 )
 from scrutiny.measures.benchmarking import reading
 from scrutiny.returns.submissions import Submission
-from scrutiny.standard.indicators import indicator
+from scrutiny.standard import COUNCIL_TABLES
+from scrutiny.standard.indicators import Direction, indicator
 from scrutiny.warning.signals.quarters import number
-
-RETURN_TABLES = ("complaints", "aggregate_returns")
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class Measure:
     code: str
     name: str
     unit: str
-    direction: str
+    direction: Direction
     value: float | None
     peer_median: float | None
     flag: str | None  # within, high_alert, high_alarm, low_alert, low_alarm, or None
@@ -383,7 +382,9 @@ def councillor_questions(figures: CouncilFigures) -> list[Question]:
 def data_end(submissions: Sequence[Submission]) -> date | None:
     """The last day current complaint returns cover (None when there are none)."""
     ends = [
-        s.period_end for s in submissions if s.status == "current" and s.table_name in RETURN_TABLES
+        s.period_end
+        for s in submissions
+        if s.status == "current" and s.table_name in COUNCIL_TABLES
     ]
     return max(ends, default=None)
 

@@ -23,9 +23,10 @@ import yaml
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
+from scrutiny.core.errors import Invalid
 from scrutiny.core.periods import financial_year_label, financial_year_of, parse_financial_year
 from scrutiny.measures.indicators import complaint_counts_by_period
-from scrutiny.reference.authorities import load_authorities
+from scrutiny.reference.authorities import get_council
 from scrutiny.store.audit import AuditEntry, list_audit_entries, record_audit_entry
 from scrutiny.store.db import DATA_TABLES, self_assessment_items, transaction
 from scrutiny.store.read import read_frame
@@ -52,7 +53,7 @@ SCHEMA = {
 }
 
 
-class SelfAssessmentError(ValueError):
+class SelfAssessmentError(Invalid, ValueError):
     """A self-assessment request that cannot be met, with what to do instead."""
 
 
@@ -173,8 +174,7 @@ def status_counts(frame: pl.DataFrame) -> dict[str, int]:
 
 
 def _check_authority(code: str) -> None:
-    if load_authorities().filter(pl.col("gss_code") == code).is_empty():
-        raise SelfAssessmentError(f"no council has the code {code!r}: use its GSS code")
+    get_council(code, former=True)
 
 
 def _percent(value: float) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from scrutiny.core.errors import ScrutinyError
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
 from scrutiny.returns.housing_ombudsman import convert, read_findings, write_decisions
 from scrutiny.returns.submit import submit_return
@@ -46,7 +47,7 @@ DEMO_ACCOUNTS = (
 Step = Callable[[str], None]
 
 
-class DemoError(RuntimeError):
+class DemoError(ScrutinyError, RuntimeError):
     """A demo file failed validation: a bug in the generator, never expected."""
 
 

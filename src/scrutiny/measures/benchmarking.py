@@ -15,13 +15,20 @@ import polars as pl
 from sqlalchemy import Engine
 
 from scrutiny.core.periods import parse_period
-from scrutiny.measures.funnel import Funnel, FunnelError, compare
+from scrutiny.measures.funnel import Funnel, FunnelError, FunnelKind, compare
 from scrutiny.measures.indicators import RESULT_SCHEMA, compute_indicators
-from scrutiny.reference.peers import DEFAULT_K, PeerGroup, peer_group
-from scrutiny.standard.indicators import Indicator, indicator, load_indicators
+from scrutiny.reference.peers import DEFAULT_K, PeerGroup, PeerMethod, peer_group
+from scrutiny.standard.indicators import (
+    Direction,
+    Indicator,
+    IndicatorKind,
+    indicator,
+    load_indicators,
+)
 
 OVERDISPERSION: Literal["additive"] = "additive"
-FUNNEL_KINDS = {"proportion": "proportion", "rate": "ratio"}
+# The indicators that go on a funnel plot, and how: a rate (per population) as a ratio.
+FUNNEL_KINDS: dict[IndicatorKind, FunnelKind] = {"proportion": "proportion", "rate": "ratio"}
 BENCHMARK_SCHEMA = {
     **RESULT_SCHEMA,
     "peer_group": pl.String,
@@ -37,7 +44,7 @@ BENCHMARK_SCHEMA = {
 }
 
 
-def reading(flag: str | None, direction: str) -> str:
+def reading(flag: str | None, direction: Direction) -> str:
     """What a funnel flag means for an indicator with DIRECTION: adverse, favourable or not."""
     if flag is None:
         return "not on a funnel"
@@ -57,7 +64,7 @@ def _period_rows(engine: Engine, period: str) -> tuple[pl.DataFrame, date]:
     return rows, start
 
 
-def peer_funnel(members: pl.DataFrame, kind: str) -> Funnel | None:
+def peer_funnel(members: pl.DataFrame, kind: FunnelKind) -> Funnel | None:
     """The funnel of MEMBERS (authority_code, numerator, denominator) for a proportion or
     ratio indicator, as scrutiny draws it everywhere; None when it cannot be drawn."""
     target = None
@@ -67,7 +74,7 @@ def peer_funnel(members: pl.DataFrame, kind: str) -> Funnel | None:
         return compare(
             members["numerator"].to_numpy(),
             members["denominator"].to_numpy(),
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             overdispersion=OVERDISPERSION,
             target=target,
             # For counts, the square-root (CQC) scale copes with councils that have none,
@@ -120,7 +127,7 @@ def council_benchmark(
     engine: Engine,
     code: str,
     period: str,
-    peers: str = "type",
+    peers: PeerMethod = "type",
     k: int = DEFAULT_K,
     codes: Sequence[str] | None = None,
 ) -> pl.DataFrame:
@@ -139,7 +146,7 @@ def council_benchmark(
 
 
 def indicator_benchmark(
-    engine: Engine, code: str, period: str, peers: str = "type", k: int = DEFAULT_K
+    engine: Engine, code: str, period: str, peers: PeerMethod = "type", k: int = DEFAULT_K
 ) -> pl.DataFrame:
     """One indicator for every council in PERIOD, each placed among its own peers."""
     item = indicator(code)

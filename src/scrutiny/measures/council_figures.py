@@ -17,7 +17,7 @@ from scrutiny.core.periods import quarter_label
 from scrutiny.measures.benchmarking import BENCHMARK_SCHEMA, place_among_peers
 from scrutiny.measures.headlines import periods_with_data
 from scrutiny.measures.spc import Direction, SeriesError, xmr_chart
-from scrutiny.reference.peers import DEFAULT_K, peer_group
+from scrutiny.reference.peers import DEFAULT_K, PeerMethod, peer_group
 from scrutiny.standard import load_standard
 from scrutiny.standard.indicators import indicator, load_indicators
 from scrutiny.store.db import DATA_TABLES
@@ -47,7 +47,7 @@ DECISION_COLUMNS = (
 
 
 def council_benchmark_from(
-    rows: pl.DataFrame, code: str, start: date, peers: str = "type", k: int = DEFAULT_K
+    rows: pl.DataFrame, code: str, start: date, peers: PeerMethod = "type", k: int = DEFAULT_K
 ) -> pl.DataFrame:
     """scrutiny.measures.benchmarking.council_benchmark over an indicator frame already computed:
     every indicator for council CODE in the period starting START, among its PEERS."""

@@ -17,8 +17,8 @@ import polars as pl
 from scrutiny.measures.benchmarking import FUNNEL_KINDS, peer_funnel
 from scrutiny.measures.funnel import Funnel
 from scrutiny.measures.headlines import council_names
-from scrutiny.reference.peers import DEFAULT_K, peer_group
-from scrutiny.standard.indicators import Indicator, indicator
+from scrutiny.reference.peers import DEFAULT_K, PeerMethod, peer_group
+from scrutiny.standard.indicators import Direction, Indicator, indicator
 
 GRID_POINTS = 120
 POSITIONS = {
@@ -30,7 +30,7 @@ POSITIONS = {
 }
 
 
-def position(flag: str | None, direction: str = "neither") -> str:
+def position(flag: str | None, direction: Direction = "neither") -> str:
     """Where a funnel flag puts a council, in words, with what that suggests for an
     indicator with DIRECTION: "below the 95% limit (adverse)". Never a rank."""
     where = POSITIONS.get(flag or "", "not on a funnel")
@@ -75,7 +75,7 @@ def funnel_plot(
     start: date,
     *,
     highlight: str | None = None,
-    peers: str = "type",
+    peers: PeerMethod = "type",
     k: int = DEFAULT_K,
 ) -> FunnelPlot | None:
     """INDICATOR_CODE's funnel for the period starting START, over ROWS (an indicator frame).

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from scrutiny.core.errors import Invalid
 from scrutiny.measures.numbers import number_column
 
 Direction = Literal["up", "down", "neither"]
@@ -49,7 +50,7 @@ RULE_LENGTH = 6  # MDC's shift and trend length; NHSRplotthedots uses 7
 TOLERANCE = 1e-12
 
 
-class SeriesError(ValueError):
+class SeriesError(Invalid, ValueError):
     """The values cannot be charted (empty, a gap, not numbers) or the settings do not fit."""
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import polars as pl
 from sqlalchemy import Engine
 
 from scrutiny.recommendations.measures import measures
 from scrutiny.recommendations.register import due_within, overdue
-from scrutiny.reference.authorities import load_authorities
+from scrutiny.reference.authorities import get_council
 
 
 def digest(
@@ -17,10 +16,7 @@ def digest(
 ) -> str:
     """What AUTHORITY_CODE must do about Ombudsman recommendations: overdue, then due soon."""
     today = today or date.today()
-    named = load_authorities().filter(pl.col("gss_code") == authority_code)
-    if named.is_empty():
-        raise ValueError(f"no council has the code {authority_code!r}")
-    name = named.get_column("name")[0]
+    name = get_council(authority_code, former=True)["name"]
     late = overdue(engine, today=today, authority_code=authority_code)
     soon = due_within(engine, within, today=today, authority_code=authority_code)
     lines = [

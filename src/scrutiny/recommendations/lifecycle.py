@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
+from scrutiny.core.errors import Invalid
 from scrutiny.reference.due_dates import DueDatePhraseError, due_date
 from scrutiny.store.audit import record_audit_entry
 from scrutiny.store.db import (
@@ -27,7 +28,7 @@ EVIDENCE = "recommendation_evidence"
 OUTCOME = "recommendation_outcome"
 
 
-class RecommendationError(ValueError):
+class RecommendationError(Invalid, ValueError):
     """A change the lifecycle does not allow, or names something unknown; nothing changed."""
 
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+
+from scrutiny.core.errors import NotFound
 
 FILE_NAME = "authorities.csv"
 NAMES_FILE_NAME = "authority_names.csv"
@@ -91,6 +94,29 @@ def authorities_path() -> Path:
 def load_authorities() -> pl.DataFrame:
     """All English principal councils, current and former, one row per GSS code."""
     return pl.read_csv(authorities_path(), schema=SCHEMA)
+
+
+def get_council(code: str, *, former: bool = False) -> dict[str, Any]:
+    """The council with GSS code CODE, as a row of load_authorities (NotFound otherwise).
+
+    Only councils that exist today unless FORMER, which also finds councils since
+    abolished (their row names the council that took over). The code is matched exactly:
+    callers that accept typed-in codes tidy them first.
+    """
+    found = load_authorities().filter(pl.col("gss_code") == code)
+    if found.is_empty():
+        raise NotFound(
+            f"no council has the code {code!r}: give the GSS code of an English principal"
+            " council, such as E06000047 for County Durham"
+        )
+    council = found.row(0, named=True)
+    if not (former or council["current"]):
+        successor = council["replaced_by_gss_code"]
+        took_over = ""
+        if successor:
+            took_over = f": {get_council(successor)['name']} ({successor}) took over from it"
+        raise NotFound(f"{council['name']} ({code}) is not a current council{took_over}")
+    return council
 
 
 def current_codes() -> pl.Series:

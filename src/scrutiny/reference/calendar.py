@@ -20,13 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
+from scrutiny.core.errors import Invalid
+
 DIVISION = "england-and-wales"
 FEED_NAME = "bank-holidays.json"
 FIRST_YEAR = 1990
 LAST_YEAR = 2100
 
 
-class CalendarError(ValueError):
+class CalendarError(Invalid, ValueError):
     """A date outside the calendar, or a bank-holiday feed that cannot be used."""
 
 

@@ -32,12 +32,13 @@ from calendar import monthrange
 from collections.abc import Callable
 from datetime import MAXYEAR, MINYEAR, date, timedelta
 
+from scrutiny.core.errors import Invalid
 from scrutiny.reference.calendar import add_working_days
 
 EXAMPLES = "'within one month of the final decision', 'within 20 working days', 'by 31 March 2025'"
 
 
-class DueDatePhraseError(ValueError):
+class DueDatePhraseError(Invalid, ValueError):
     """A due-date phrase that cannot be read without guessing."""
 
     def __init__(self, phrase: str, reason: str) -> None:

@@ -15,14 +15,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, assert_never, get_args
 
 import numpy as np
 import polars as pl
 
-from scrutiny.reference.authorities import load_authorities
+from scrutiny.core.errors import Invalid
+from scrutiny.reference.authorities import get_council, load_authorities
 
-METHODS = ("type", "region", "nearest", "custom")
 DEFAULT_K = 15
+# The ways of choosing peers, each with the words the web's choices and the command line's
+# help use for it. Named methods need nothing but the council; custom needs a list.
+NamedPeerMethod = Literal["type", "region", "nearest"]
+PeerMethod = Literal[NamedPeerMethod, "custom"]
+PEER_METHODS: dict[PeerMethod, str] = {
+    "type": "Councils of the same type",
+    "region": "Councils of the same type in the same region",
+    "nearest": f"{DEFAULT_K} nearest neighbours on size, density and deprivation",
+    "custom": "A list of councils of your own (a CIPFA list, say)",
+}
+METHODS: tuple[PeerMethod, ...] = get_args(PeerMethod)
+NAMED_METHODS: tuple[NamedPeerMethod, ...] = get_args(NamedPeerMethod)
+# The methods that split councils into groups, each council in exactly one, which is what
+# comparing every council with its own group at once (the early-warning signals) needs.
+PARTITION_METHODS: tuple[PeerMethod, ...] = ("type", "region")
 # Open variables describing the area, not the council's performance: size, density and
 # deprivation. Population and density are logged because both span two orders of
 # magnitude between councils.
@@ -45,7 +61,7 @@ TIERS = {
 }
 
 
-class PeerError(ValueError):
+class PeerError(Invalid, ValueError):
     """A peer group that cannot be built (unknown council, method or codes)."""
 
 
@@ -54,7 +70,7 @@ class PeerGroup:
     """A council's comparators, with a name that says how they were chosen."""
 
     authority_code: str
-    method: str
+    method: PeerMethod
     name: str
     codes: tuple[str, ...]  # the peers, not including the council itself
 
@@ -68,17 +84,15 @@ def _councils() -> pl.DataFrame:
     )
 
 
-def _council(councils: pl.DataFrame, code: str) -> dict[str, object]:
-    found = councils.filter(pl.col("gss_code") == code)
-    if found.is_empty():
-        raise PeerError(f"{code} is not a current English principal council")
-    return found.row(0, named=True)
+def _council(code: str) -> dict[str, object]:
+    council = get_council(code)
+    return {**council, "tier": TIERS[council["type"]]}
 
 
 def nearest_neighbours(code: str, k: int = DEFAULT_K) -> pl.DataFrame:
     """The K councils of the same tier nearest to CODE, with their distances (0 to 1)."""
     councils = _councils()
-    council = _council(councils, code)
+    council = _council(code)
     tier = councils.filter(pl.col("tier") == council["tier"])
     values = tier.select(NEAREST_VARIABLES).to_numpy().astype(float)
     values = np.where(np.isnan(values), np.nanmean(values, axis=0), values)
@@ -99,14 +113,15 @@ def nearest_neighbours(code: str, k: int = DEFAULT_K) -> pl.DataFrame:
 
 def peer_group(
     code: str,
-    method: str = "type",
+    method: PeerMethod = "type",
     *,
     k: int = DEFAULT_K,
     codes: Sequence[str] | None = None,
 ) -> PeerGroup:
     """The peer group of council CODE by METHOD (type, region, nearest or custom)."""
+    method = peer_method(method)  # a typed caller cannot get this wrong; a URL or file can
     councils = _councils()
-    council = _council(councils, code)
+    council = _council(code)
     if method == "type":
         same = councils.filter(pl.col("type") == council["type"])
         name = f"all {str(council['type']).replace('_', ' ')} councils"
@@ -126,9 +141,28 @@ def peer_group(
         same = councils.filter(pl.col("gss_code").is_in(chosen))
         name = f"a custom group of {len(chosen)} councils"
     else:
-        raise PeerError(f"peer group method must be one of {', '.join(METHODS)}")
+        assert_never(method)
     peers = tuple(c for c in same.get_column("gss_code").to_list() if c != code)
     return PeerGroup(code, method, name, peers)
+
+
+def peer_method(text: str) -> PeerMethod:
+    """TEXT as a peer-group method (PeerError if it names none)."""
+    for method in METHODS:
+        if text == method:
+            return method
+    raise PeerError(f"peer group method must be one of {', '.join(METHODS)}")
+
+
+def describe_methods(methods: Sequence[PeerMethod] = NAMED_METHODS) -> str:
+    """METHODS in words for help texts: "type (councils of the same type), ... or nearest (...)"."""
+    described = [
+        f"{method} ({PEER_METHODS[method][:1].lower()}{PEER_METHODS[method][1:]})"
+        for method in methods
+    ]
+    return (
+        ", ".join(described[:-1]) + " or " + described[-1] if len(described) > 1 else described[0]
+    )
 
 
 def read_peer_codes(text: str) -> list[str]:

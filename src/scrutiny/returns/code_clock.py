@@ -21,6 +21,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from scrutiny.core.errors import Invalid
 from scrutiny.reference.calendar import count_working_days, offset_working_days
 
 
@@ -50,7 +51,7 @@ OUTPUT_COLUMNS = (
 )
 
 
-class ClockError(ValueError):
+class ClockError(Invalid, ValueError):
     """The rows cannot be put on the clock (missing columns, bad stages)."""
 
 

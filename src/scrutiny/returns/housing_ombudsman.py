@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from scrutiny.core.errors import Invalid
 from scrutiny.reference.authorities import match_authority_names
 from scrutiny.standard import load_standard
 
@@ -49,7 +50,7 @@ ALMOS = {"Cornwall Housing": "Cornwall"}
 ELEMENT_LENGTH = 200
 
 
-class FindingsError(ValueError):
+class FindingsError(Invalid, ValueError):
     """The file is not the Housing Ombudsman findings format."""
 
 

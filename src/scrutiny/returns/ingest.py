@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from scrutiny.core.errors import Invalid
 from scrutiny.settings import Settings
 from scrutiny.standard import Table, load_standard
 
@@ -26,7 +27,7 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 DELIMITERS = (",", ";", "\t")
 
 
-class FileUnreadable(ValueError):
+class FileUnreadable(Invalid, ValueError):
     """The file cannot be read as a return at all (as opposed to containing bad values)."""
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, RowMapping
 
+from scrutiny.core.errors import Invalid
 from scrutiny.core.periods import period_bounds
 from scrutiny.returns.aggregates import aggregate_complaints
 from scrutiny.standard import load_standard, polars_schema
@@ -52,7 +53,7 @@ DATE_FIELDS = {
 }
 
 
-class SubmissionError(ValueError):
+class SubmissionError(Invalid, ValueError):
     """The rows cannot be stored as they are; nothing was stored."""
 
 

@@ -15,12 +15,14 @@ from datetime import date
 
 import polars as pl
 
+from scrutiny.core.personal_data import ANY_PERSONAL_DATA, EMAIL, PERSONAL_HEADER, PHONE, POSTCODE
 from scrutiny.reference.authorities import match_authority_names
 from scrutiny.returns.ingest import RawTable, normalise_name
 from scrutiny.standard import (
     LIST_SEPARATOR,
     POLARS_TYPES,
     Field,
+    Severity,
     Standard,
     Table,
     load_standard,
@@ -38,13 +40,7 @@ HEADER_ROW = 1
 MAX_CELL_CHARACTERS = 10_000
 TRUE_WORDS = ("true", "yes", "y", "1")
 FALSE_WORDS = ("false", "no", "n", "0")
-EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
-PHONE = r"(?:^|[^\d])(?:\+44\s?|0)\d(?:[\s\-]?\d){8,9}(?:$|[^\d])"
-POSTCODE = r"(?i)\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"
-TITLED_NAME = r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+"
-PERSONAL_HEADER = r"(?i)name|address|e-?mail|phone|mobile|postcode|birth|\bdob\b"
 FORMULA_START = r"^[=+\-@]"
-PERSONAL_DATA = (EMAIL, PHONE, POSTCODE, TITLED_NAME)
 
 
 @dataclass
@@ -237,7 +233,7 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
         rule: str,
         message: pl.Expr | str,
         fix: pl.Expr | str,
-        severity: str = "error",
+        severity: Severity = "error",
     ) -> None:
         found.append(Check(mask, name, pl.col(raw), severity, rule, message, fix))
 
@@ -334,7 +330,7 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
             .otherwise(pl.lit("a person's name"))
         )
         add(
-            pl.col(raw).str.contains("|".join(f"(?:{p})" for p in PERSONAL_DATA)),
+            pl.col(raw).str.contains(ANY_PERSONAL_DATA),
             "personal_data",
             pl.format("Looks like it contains {}. The standard carries no personal data.", kind),
             f"Remove personal details from {name}; describe the issue without identifying anyone.",
@@ -346,7 +342,7 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
 def _header_issues(raw: RawTable) -> list[pl.DataFrame]:
     found = []
 
-    def add(column: str, value: str, severity: str, rule: str, message: str, fix: str) -> None:
+    def add(column: str, value: str, severity: Severity, rule: str, message: str, fix: str) -> None:
         found.append(
             pl.DataFrame(
                 {

@@ -11,11 +11,14 @@ from pathlib import Path
 
 from scrutiny.standard.docs import describe_rule, documentation
 from scrutiny.standard.model import (
+    COUNCIL_TABLES,
     LIST_SEPARATOR,
     Code,
     CodeList,
+    CouncilTable,
     Field,
     Rule,
+    Severity,
     Standard,
     StandardError,
     Table,
@@ -32,12 +35,15 @@ from scrutiny.standard.package import (
 )
 
 __all__ = [
+    "COUNCIL_TABLES",
     "LIST_SEPARATOR",
     "POLARS_TYPES",
     "Code",
     "CodeList",
+    "CouncilTable",
     "Field",
     "Rule",
+    "Severity",
     "Standard",
     "StandardError",
     "Table",

@@ -9,11 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, get_args
 
 import yaml
 
-DIRECTIONS = ("higher_better", "lower_better", "neither")
+# Which way is better for an indicator; volumes are "neither" (the Code, 3.3).
+Direction = Literal["higher_better", "lower_better", "neither"]
+DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
+# What an indicator's figure is: a proportion or rate can go on a funnel plot; a mean or
+# median cannot.
+IndicatorKind = Literal["proportion", "rate", "mean", "median"]
+INDICATOR_KINDS: tuple[IndicatorKind, ...] = get_args(IndicatorKind)
 
 
 @dataclass(frozen=True)
@@ -24,8 +30,8 @@ class Indicator:
     denominator: dict[str, Any] | str
     multiplier: float
     unit: str
-    direction: str
-    kind: str
+    direction: Direction
+    kind: IndicatorKind
     source: str
     caveat: str = ""
 
@@ -40,6 +46,8 @@ def load_indicators() -> tuple[Indicator, ...]:
     for indicator in found:
         if indicator.direction not in DIRECTIONS:
             raise ValueError(f"{indicator.code}: direction {indicator.direction!r}")
+        if indicator.kind not in INDICATOR_KINDS:
+            raise ValueError(f"{indicator.code}: kind {indicator.kind!r}")
     return found
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, get_args
 
 import yaml
+
+from scrutiny.core.errors import ScrutinyError
 
 FIELD_TYPES = ("string", "integer", "number", "boolean", "date", "code", "codes")
 LIST_SEPARATOR = ";"
@@ -29,7 +31,13 @@ RULE_KINDS = (
     "sum_not_more_than",
     "compliance_matches_dates",
 )
-SEVERITIES = ("error", "warning")
+# How much a broken rule matters: an error stops a file being stored; a warning does not.
+Severity = Literal["error", "warning"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+# The tables a council sends about its own complaints; the Ombudsman sends the others
+# (decisions and recommendations), so the web and the API refuse them from a council.
+CouncilTable = Literal["complaints", "aggregate_returns"]
+COUNCIL_TABLES: tuple[CouncilTable, ...] = get_args(CouncilTable)
 # Fields some rule kinds read without naming them in the declaration.
 IMPLIED_FIELDS = {
     "maximum_by_stage": ("stage",),
@@ -38,7 +46,7 @@ IMPLIED_FIELDS = {
 }
 
 
-class StandardError(ValueError):
+class StandardError(ScrutinyError, ValueError):
     """The declaration itself is inconsistent."""
 
 
@@ -91,7 +99,7 @@ class Condition:
 @dataclass(frozen=True)
 class Rule:
     kind: str
-    severity: str
+    severity: Severity
     params: dict[str, Any]
 
     @property
@@ -240,6 +248,9 @@ def _check(standard: Standard) -> None:
             missing = [name for name in rule.fields if name not in names]
             if missing:
                 problems.append(f"{table.name}: rule {rule.id} names unknown fields {missing}")
+    for name in COUNCIL_TABLES:
+        if name not in standard.tables:
+            problems.append(f"councils send {name}, which is not a table")
     for code_list in standard.code_lists.values():
         values = code_list.values()
         if len(values) != len(set(values)):

@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 
 from scrutiny.reference.authorities import load_authorities
-from scrutiny.standard import Rule, Table, describe_rule, load_standard
+from scrutiny.standard import Rule, Severity, Table, describe_rule, load_standard
 
 ROW = "__row"
 ISSUE_SCHEMA = {
@@ -38,7 +38,7 @@ def issue_frame(
     mask: pl.Expr,
     column: str | None,
     value: pl.Expr,
-    severity: str,
+    severity: Severity,
     rule: str,
     message: pl.Expr | str,
     fix: pl.Expr | str,
@@ -66,7 +66,7 @@ class Check:
     mask: pl.Expr
     column: str | None
     value: pl.Expr
-    severity: str
+    severity: Severity
     rule: str
     message: pl.Expr | str
     fix: pl.Expr | str

@@ -18,19 +18,22 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from scrutiny.core.errors import Invalid
 from scrutiny.reference.authorities import current_codes
 from scrutiny.store.audit import record_audit_entry
 from scrutiny.store.db import api_tokens, as_utc, transaction, users
 
-ROLES = ("admin", "ombudsman", "council_officer", "councillor")
-COUNCIL_ROLES = ("council_officer", "councillor")
-ROLE_NAMES = {
+Role = Literal["admin", "ombudsman", "council_officer", "councillor"]
+ROLES: tuple[Role, ...] = get_args(Role)
+COUNCIL_ROLES: tuple[Role, ...] = ("council_officer", "councillor")
+ROLE_NAMES: dict[Role, str] = {
     "admin": "Administrator",
     "ombudsman": "Ombudsman analyst",
     "council_officer": "Council complaints officer",
@@ -44,7 +47,7 @@ TOKEN_PREFIX = "scr_"
 _hasher = PasswordHasher()
 
 
-class AccountError(ValueError):
+class AccountError(Invalid, ValueError):
     """A request about accounts that cannot be met, with a message a person can act on."""
 
 
@@ -52,7 +55,7 @@ class AccountError(ValueError):
 class User:
     id: int
     email: str
-    role: str
+    role: Role
     authority_code: str | None
     active: bool
 
@@ -83,14 +86,21 @@ def _user(row: object) -> User:
     )
 
 
-def _check(email: str, password: str, role: str, authority_code: str | None) -> str:
+def _role(text: str) -> Role:
+    for role in ROLES:
+        if text == role:
+            return role
+    raise AccountError(f"The role must be one of {', '.join(ROLES)}")
+
+
+def _check(email: str, password: str, text: str, authority_code: str | None) -> tuple[str, Role]:
+    """EMAIL tidied and the role TEXT names, or AccountError for the first detail wrong."""
     email = email.strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise AccountError("Enter an email address in the correct format, like name@example.org")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters")
-    if role not in ROLES:
-        raise AccountError(f"The role must be one of {', '.join(ROLES)}")
+    role = _role(text)
     if role in COUNCIL_ROLES:
         if not authority_code:
             raise AccountError(f"A {role.replace('_', ' ')} needs an authority code")
@@ -98,7 +108,7 @@ def _check(email: str, password: str, role: str, authority_code: str | None) -> 
             raise AccountError(f"{authority_code} is not a current council code")
     elif authority_code:
         raise AccountError(f"A {role} sees every authority, so give no authority code")
-    return email
+    return email, role
 
 
 def create_user(
@@ -111,7 +121,7 @@ def create_user(
     actor: str,
 ) -> User:
     """Add an account; AccountError when a detail is wrong or the email is taken."""
-    email = _check(email, password, role, authority_code)
+    email, checked = _check(email, password, role, authority_code)
     row = {
         "email": email,
         "password_hash": _hasher.hash(password),
@@ -134,7 +144,7 @@ def create_user(
             )
     except IntegrityError:
         raise AccountError(f"There is already an account for {email}") from None
-    return User(user_id, email, role, authority_code or None, True)
+    return User(user_id, email, checked, authority_code or None, True)
 
 
 def authenticate(engine: Engine, email: str, password: str, now: datetime | None = None) -> User:

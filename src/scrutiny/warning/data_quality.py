@@ -16,9 +16,10 @@ from sqlalchemy import Engine, func, select
 
 from scrutiny.core.periods import last_complete_quarter, quarter_label
 from scrutiny.reference.authorities import load_authorities
+from scrutiny.standard import COUNCIL_TABLES
 from scrutiny.store.db import aggregate_returns, complaints, submissions
 from scrutiny.store.read import read_frame
-from scrutiny.warning.signals.returns import COMPLAINT_TABLES, read_submissions, return_signals
+from scrutiny.warning.signals.returns import read_submissions, return_signals
 
 RECENT_QUARTERS = 4
 COVERAGE_SCHEMA = {
@@ -171,7 +172,7 @@ def _current_returns(engine: Engine) -> pl.DataFrame:
         submissions.c.period_start.label("from"),
         submissions.c.period_end.label("to"),
         submissions.c.warning_count,
-    ).where(submissions.c.status == "current", submissions.c.table_name.in_(COMPLAINT_TABLES))
+    ).where(submissions.c.status == "current", submissions.c.table_name.in_(COUNCIL_TABLES))
     # Cast, so that no returns at all is an empty frame of the right types.
     return read_frame(engine, query).cast(
         {

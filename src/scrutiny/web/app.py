@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from scrutiny.core.errors import Invalid, NotFound, Refused, ScrutinyError
 from scrutiny.settings import Settings
 from scrutiny.store.db import make_engine
 from scrutiny.web.cache import DataCache
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, include_in_schema=router.prefix == "/api/v1")
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    for kind in ERROR_STATUS:
+        app.add_exception_handler(kind, _scrutiny_error)  # type: ignore[arg-type]
     return app
 
 
@@ -73,6 +76,11 @@ ERROR_PAGES = {
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("Page not found", "This address does not accept that kind of request."),
 }
+
+
+# Each kind of ScrutinyError as the status it answers with, wherever a view raises it:
+# a view only catches an error to say something more particular.
+ERROR_STATUS: dict[type[ScrutinyError], int] = {NotFound: 404, Invalid: 400, Refused: 403}
 
 
 def _wants_json(request: Request) -> bool:
@@ -96,6 +104,12 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> Respon
         {"title": title, "detail": detail},
         status_code=error.status_code,
     )
+
+
+async def _scrutiny_error(request: Request, error: ScrutinyError) -> Response:
+    """The error page or JSON answer for a ScrutinyError, as if the view had raised it as HTTP."""
+    status = next(code for kind, code in ERROR_STATUS.items() if isinstance(error, kind))
+    return await _http_error(request, StarletteHTTPException(status, str(error)))
 
 
 async def _invalid_request(request: Request, error: RequestValidationError) -> Response:

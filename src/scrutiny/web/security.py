@@ -23,7 +23,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scrutiny.store.accounts import TokenUser, User, get_user, user_for_token
+from scrutiny.store.accounts import Role, TokenUser, User, get_user, user_for_token
 
 CSRF_FIELD = "csrf_token"
 
@@ -128,7 +128,7 @@ def signed_in(request: Request) -> User:
     return user
 
 
-def role_in(*roles: str) -> Callable[..., User]:
+def role_in(*roles: Role) -> Callable[..., User]:
     """A dependency: the signed-in user, who must have one of ROLES (403 otherwise)."""
 
     def check(user: User = Depends(signed_in)) -> User:

@@ -15,6 +15,7 @@ from scrutiny.measures.funnel.comparison import (
     OVERDISPERSION,
     Funnel,
     FunnelError,
+    FunnelKind,
     classify,
     compare,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "DispersionError",
     "Funnel",
     "FunnelError",
+    "FunnelKind",
     "Limits",
     "additive_limits",
     "classify",

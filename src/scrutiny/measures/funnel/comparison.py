@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from scrutiny.core.errors import Invalid
 from scrutiny.measures.funnel.adjustment import additive_limits, multiplicative_limits
 from scrutiny.measures.funnel.dispersion import (
     Dispersion,
@@ -29,15 +30,16 @@ from scrutiny.measures.funnel.limits import (
 )
 
 Array = NDArray[np.float64]
-Kind = Literal["proportion", "ratio"]
+# What a funnel compares: a proportion of a whole, or a count as a ratio to its expected.
+FunnelKind = Literal["proportion", "ratio"]
 Overdispersion = Literal["none", "multiplicative", "additive"]
-KINDS: tuple[str, ...] = ("proportion", "ratio")
+KINDS: tuple[FunnelKind, ...] = get_args(FunnelKind)
 OVERDISPERSION: tuple[str, ...] = ("none", "multiplicative", "additive")
 RATIO_SCALES: tuple[str, ...] = ("log", "sqrt")
 FLAGS: tuple[str, ...] = ("high_alarm", "high_alert", "within", "low_alert", "low_alarm")
 
 
-class FunnelError(ValueError):
+class FunnelError(Invalid, ValueError):
     """The data cannot be put on a funnel plot as asked."""
 
 
@@ -118,7 +120,7 @@ def compare(
     numerator: ArrayLike,
     denominator: ArrayLike,
     *,
-    kind: Kind,
+    kind: FunnelKind,
     method: str = "exact",
     overdispersion: Overdispersion = "none",
     target: float | None = None,

@@ -24,6 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from scrutiny.core.errors import Invalid
+
 Array = NDArray[np.float64]
 Scale = Literal["log", "sqrt", "asin", "rc"]
 Influence = Literal["winsorise", "truncate"]
@@ -31,7 +33,7 @@ SCALES: tuple[str, ...] = ("log", "sqrt", "asin", "rc")
 INFLUENCES: tuple[str, ...] = ("winsorise", "truncate")
 
 
-class DispersionError(ValueError):
+class DispersionError(Invalid, ValueError):
     """Over-dispersion cannot be estimated from these data."""
 
 

@@ -43,7 +43,7 @@ from scrutiny.publish.reports.annual_sections import (
     stage_rows,
 )
 from scrutiny.publish.reports.render import html_to_pdf, render_html
-from scrutiny.reference.authorities import load_authorities
+from scrutiny.reference.authorities import get_council
 from scrutiny.standard.indicators import load_indicators
 
 __all__ = [
@@ -97,10 +97,7 @@ class AnnualReport:
 
 
 def _authority(code: str) -> dict[str, Any]:
-    found = load_authorities().filter(pl.col("gss_code") == code.strip().upper())
-    if found.is_empty():
-        raise ReportError(f"no council with the code {code!r}")
-    return found.row(0, named=True)
+    return get_council(code.strip().upper(), former=True)
 
 
 def annual_report(

@@ -20,6 +20,7 @@ from scrutiny.publish.charts import (
     spc_chart,
 )
 from scrutiny.publish.reports.render import svg_data_uri
+from scrutiny.reference.peers import PeerMethod
 from scrutiny.standard.indicators import indicator
 
 # The chart every council is asked about first: responding within the Code's timescale.
@@ -40,7 +41,7 @@ class ChartFigure:
 
 
 def funnel_figure(
-    rows: pl.DataFrame, code: str, name: str, start: date, year: str, peers: str = "type"
+    rows: pl.DataFrame, code: str, name: str, start: date, year: str, peers: PeerMethod = "type"
 ) -> ChartFigure | None:
     """The council on its peers' funnel for the year; None when there is no funnel."""
     plot = funnel_plot(rows, CHARTED, start, highlight=code, peers=peers)

@@ -17,8 +17,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, and_, case, func, select
 
+from scrutiny.core.personal_data import ANY_PERSONAL_DATA
 from scrutiny.measures.council_figures import DECISION_COLUMNS
-from scrutiny.returns.validation import PERSONAL_DATA
 from scrutiny.standard import load_standard
 from scrutiny.store.db import DATA_TABLES
 from scrutiny.store.read import read_frame
@@ -28,8 +28,6 @@ EXTENSION_LIMITS = {1: 10, 2: 20}
 EXAMPLES_PER_AREA = 3
 UPHELD = ("upheld", "partly_upheld")
 NOT_GIVEN = "Reason not given (totals return)"
-# The validator's patterns, in the regex dialect polars speaks (inline flags anywhere).
-PERSONAL = "|".join(f"(?:{p})" for p in PERSONAL_DATA)
 
 
 def labels(code_list: str) -> dict[str, str]:
@@ -215,7 +213,7 @@ def improvement_examples(
     found = read_frame(engine, query)
     if found.height:
         text = pl.col("text").cast(pl.String)
-        found = found.filter((text.str.strip_chars() != "") & ~text.str.contains(PERSONAL))
+        found = found.filter((text.str.strip_chars() != "") & ~text.str.contains(ANY_PERSONAL_DATA))
     area = labels("service_area")
     rows = sorted(
         ({"label": area.get(r["service_area"], r["service_area"]), **r} for r in found.to_dicts()),

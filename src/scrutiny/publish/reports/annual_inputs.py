@@ -10,6 +10,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.errors import Invalid
 from scrutiny.core.periods import Grain, parse_financial_year
 from scrutiny.measures.indicators import (
     complaint_counts_by_period,
@@ -19,12 +20,13 @@ from scrutiny.measures.indicators import (
     recommendation_counts,
 )
 from scrutiny.recommendations import measures
+from scrutiny.reference.peers import PeerMethod
 
 GRAIN: Grain = "financial_year"
-PEERS = "type"
+PEERS: PeerMethod = "type"
 
 
-class ReportError(ValueError):
+class ReportError(Invalid, ValueError):
     """A report that cannot be made: an unknown council or a period that is not a year."""
 
 

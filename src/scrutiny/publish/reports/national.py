@@ -21,6 +21,7 @@ from datetime import date, timedelta
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.errors import Invalid
 from scrutiny.core.periods import parse_period
 from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import distribution, national_headlines
@@ -30,7 +31,7 @@ from scrutiny.publish.reports.render import html_to_pdf, render_html, svg_data_u
 from scrutiny.recommendations import measures
 from scrutiny.recommendations.measures import NATIONAL
 from scrutiny.reference.authorities import load_authorities
-from scrutiny.standard.indicators import load_indicators
+from scrutiny.standard.indicators import Direction, load_indicators
 from scrutiny.warning.data_quality import missing_returns, return_coverage, warning_totals
 from scrutiny.warning.watchlist import WATCH_THRESHOLD, watchlist
 
@@ -39,7 +40,7 @@ MAX_REASONS = 4  # per council on the watchlist; the rest are on the watchlist p
 EVERY_COUNCIL = 1000  # watchlist's top: more than there are councils, so none is cut off
 
 
-class NationalReportError(ValueError):
+class NationalReportError(Invalid, ValueError):
     """The report cannot be made: the year is not a financial year."""
 
 
@@ -50,7 +51,7 @@ class Spread:
     code: str
     name: str
     unit: str
-    direction: str
+    direction: Direction
     councils: int
     national: float | None  # England's pooled figure (the median council for medians)
     lowest: float | None
@@ -125,7 +126,9 @@ class NationalReport:
     threshold: float = WATCH_THRESHOLD
 
 
-def _funnel_counts(rows: pl.DataFrame, code: str, start: date, direction: str) -> dict[str, int]:
+def _funnel_counts(
+    rows: pl.DataFrame, code: str, start: date, direction: Direction
+) -> dict[str, int]:
     plot = funnel_plot(rows, code, start)
     if plot is None:
         return {}

@@ -31,6 +31,7 @@ from datetime import date, timedelta
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.errors import Invalid
 from scrutiny.core.periods import last_complete_quarter, parse_period, quarter_label
 from scrutiny.councillor.questions import (
     STANDING_QUESTIONS,
@@ -45,7 +46,8 @@ from scrutiny.measures.funnel_plot import position
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish.reports.render import document_pdf, laid_out, render_html
 from scrutiny.recommendations import overdue, repeat_patterns
-from scrutiny.reference.authorities import load_authorities
+from scrutiny.reference.authorities import get_council
+from scrutiny.reference.peers import PeerMethod
 from scrutiny.warning.signals import compute_signals
 from scrutiny.warning.signals.quarters import number
 
@@ -63,7 +65,7 @@ PRIORITIES = {
 DEADLINE_TOPICS = ("Overdue Ombudsman recommendations", "Repeated failures")
 
 
-class PackError(ValueError):
+class PackError(Invalid, ValueError):
     """The pack cannot be made: an unknown council or a period that is not a year."""
 
 
@@ -132,11 +134,8 @@ class ScrutinyPack:
 
 
 def council_name(code: str) -> str:
-    """The current council's name (PackError for any other code)."""
-    found = load_authorities().filter(pl.col("current") & (pl.col("gss_code") == code))
-    if found.is_empty():
-        raise PackError(f"{code} is not the GSS code of a current council")
-    return str(found.row(0, named=True)["name"])
+    """The current council's name (NotFound for any other code)."""
+    return str(get_council(code)["name"])
 
 
 def _measure_tier(measure: Measure) -> int:
@@ -207,7 +206,7 @@ def scrutiny_pack(
     authority_code: str,
     period: str,
     *,
-    peers: str = "type",
+    peers: PeerMethod = "type",
     as_of: date | None = None,
 ) -> ScrutinyPack:
     """The councillor scrutiny pack for council AUTHORITY_CODE and financial year PERIOD."""

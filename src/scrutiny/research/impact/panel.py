@@ -22,6 +22,7 @@ from typing import Literal
 import polars as pl
 from sqlalchemy import Engine, select
 
+from scrutiny.core.errors import Invalid
 from scrutiny.core.periods import quarter_index
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.returns.code_clock import code_clock
@@ -113,7 +114,7 @@ OUTCOMES = {
 }  # fmt: skip
 
 
-class ImpactError(ValueError):
+class ImpactError(Invalid, ValueError):
     """A study that cannot be run as asked (unknown service area or outcome, no data)."""
 
 

@@ -49,6 +49,7 @@ from sqlalchemy import Engine
 from scrutiny.core.periods import quarter_label
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.reference.authorities import load_authorities
+from scrutiny.reference.peers import PARTITION_METHODS
 from scrutiny.warning.signals.changes import change_signals
 from scrutiny.warning.signals.compliance import compliance_signals
 from scrutiny.warning.signals.funnels import funnel_signals
@@ -76,7 +77,9 @@ SIGNALS = (
     "public_interest_report",
     "return_overdue",
 )
-PEER_METHODS = ("type", "region")
+# Signals compare every council with its own group at once, so only methods that split
+# councils into groups will do.
+PEER_METHODS = PARTITION_METHODS
 
 __all__ = [
     "PEER_METHODS",

@@ -67,7 +67,7 @@ def place_on_funnels(values: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame
             funnel = compare(
                 numerator,
                 denominator,
-                kind=kind,  # type: ignore[arg-type]
+                kind=kind,
                 overdispersion=OVERDISPERSION,
                 target=target,
                 scale="sqrt" if kind == "ratio" else None,

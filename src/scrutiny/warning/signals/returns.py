@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 
 from scrutiny.core.periods import quarter_bounds, quarter_label
 from scrutiny.reference.authorities import current_codes
+from scrutiny.standard import COUNCIL_TABLES
 from scrutiny.store.db import as_utc, submissions
 from scrutiny.store.read import read_frame
 from scrutiny.warning.signals.quarters import frame
@@ -25,7 +26,6 @@ from scrutiny.warning.signals.quarters import frame
 # An assumption, not a statutory deadline: a quarterly return is due a month after the
 # quarter ends, as the LGSCO's and Housing Ombudsman's annual returns allow weeks, not days.
 RETURN_DUE_DAYS = 30
-COMPLAINT_TABLES = ("complaints", "aggregate_returns")
 
 
 def read_submissions(engine: Engine, as_of: date) -> pl.DataFrame:
@@ -60,7 +60,7 @@ def return_signals(submitted: pl.DataFrame, as_of: date) -> pl.DataFrame:
     expected = pl.DataFrame(
         {"authority_code": current_codes().to_list()}, schema={"authority_code": pl.String}
     ).join(pl.DataFrame(quarters, schema=["q_start", "q_end"], orient="row"), how="cross")
-    returns = submitted.filter(pl.col("table_name").is_in(COMPLAINT_TABLES))
+    returns = submitted.filter(pl.col("table_name").is_in(COUNCIL_TABLES))
     due = pl.col("q_end") + pl.duration(days=RETURN_DUE_DAYS)
     arrivals = (
         expected.join(returns, on="authority_code")

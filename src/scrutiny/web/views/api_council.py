@@ -13,19 +13,20 @@ import tempfile
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from scrutiny.core.errors import Refused
 from scrutiny.core.periods import quarter_bounds, quarter_label
-from scrutiny.councillor.questions import RETURN_TABLES
 from scrutiny.publish.opendata import latest_period
 from scrutiny.returns.ingest import FileUnreadable
 from scrutiny.returns.submissions import SubmissionError, list_submissions
 from scrutiny.returns.submit import submit_return
 from scrutiny.returns.validation import Report
+from scrutiny.standard import COUNCIL_TABLES, CouncilTable
 from scrutiny.standard.rules import ROW
 from scrutiny.store.accounts import TokenUser
 from scrutiny.warning.signals import compute_signals
@@ -50,7 +51,7 @@ TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class _Refused(Exception):
+class _Refused(Refused):
     """The file may not be stored with this token: another authority's rows or table."""
 
     def __init__(self, issues: list[dict[str, Any]]) -> None:
@@ -137,7 +138,7 @@ def _result(
 
 def _check_rows(token: TokenUser, report: Report) -> None:
     """Refuse (before anything is stored) rows for another authority, or an Ombudsman table."""
-    if report.table.name not in RETURN_TABLES:
+    if report.table.name not in COUNCIL_TABLES:
         raise _Refused(
             [
                 {
@@ -148,7 +149,7 @@ def _check_rows(token: TokenUser, report: Report) -> None:
                     "rule": "council_table",
                     "message": f"A council cannot send {report.table.title.lower()}: the"
                     " Ombudsman sends them.",
-                    "fix": f"Send a {' or '.join(RETURN_TABLES)} file.",
+                    "fix": f"Send a {' or '.join(COUNCIL_TABLES)} file.",
                 }
             ]
         )
@@ -188,7 +189,7 @@ def _check_rows(token: TokenUser, report: Report) -> None:
 def submit(
     request: Request,
     file: UploadFile = File(description="A return: CSV or XLSX, one table of the standard"),
-    table: Literal["complaints", "aggregate_returns"] | None = Form(
+    table: CouncilTable | None = Form(
         None, description="Which table the file holds (default: worked out from its columns)"
     ),
     token: TokenUser = Depends(api_user),

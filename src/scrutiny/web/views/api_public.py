@@ -17,8 +17,8 @@ from scrutiny.core.periods import Grain, period_label
 from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmark
 from scrutiny.publish.opendata import resolve_period
 from scrutiny.recommendations import STATES, read_register
-from scrutiny.reference.authorities import load_authorities
-from scrutiny.reference.peers import TIERS, PeerError
+from scrutiny.reference.authorities import get_council, load_authorities
+from scrutiny.reference.peers import TIERS, NamedPeerMethod, PeerError, describe_methods
 from scrutiny.standard.indicators import indicator, load_indicators
 from scrutiny.web.views.api_common import (
     CSV_RESPONSE,
@@ -49,7 +49,8 @@ IndicatorCode = StrEnum(  # type: ignore[misc]
     "IndicatorCode", {i.code: i.code for i in load_indicators()}
 )
 State = StrEnum("State", {s: s for s in STATES})  # type: ignore[misc]
-Peers = Literal["type", "region", "nearest"]
+Peers = NamedPeerMethod
+PEERS_HELP = describe_methods()
 Format = Literal["json", "csv"]
 PERIOD_HELP = "2024-25 (financial year), 2024-25 Q1 (April to June) or 2024-06 (a month)"
 # The register's public columns are the API's Recommendation model, in its order.
@@ -94,10 +95,7 @@ def authorities(
 @router.get("/authorities/{code}", response_model=Authority, tags=["councils"])
 def authority(code: str) -> dict[str, Any]:
     """One council, current or former, by GSS code."""
-    found = load_authorities().filter(pl.col("gss_code") == code.strip().upper())
-    if found.is_empty():
-        raise refuse(404, f"{code} is not the GSS code of an English principal council")
-    return records(found)[0]
+    return records(pl.DataFrame([get_council(code.strip().upper(), former=True)]))[0]
 
 
 @router.get("/indicators", response_model=list[IndicatorDefinition], tags=["indicators"])
@@ -165,14 +163,12 @@ def benchmark(
     period: str | None = Query(None, max_length=40, description=f"{PERIOD_HELP}; default latest"),
     peers: Peers = Query(
         "type",
-        description="Compare with councils of the same type, region or the 15 nearest neighbours",
+        description=f"The council's peer group: {PEERS_HELP}",
     ),
 ) -> dict[str, Any]:
     """Every indicator for one council, placed among its peers (never ranked)."""
     code = code.strip().upper()
-    council = load_authorities().filter(pl.col("gss_code") == code, pl.col("current"))
-    if council.is_empty():
-        raise refuse(404, f"{code} is not the GSS code of a current English principal council")
+    council = get_council(code)
     label = _period(request, period)
     engine = request.app.state.engine
     try:
@@ -184,7 +180,7 @@ def benchmark(
         raise refuse(404, str(error)) from None
     return {
         "authority_code": code,
-        "name": council["name"][0],
+        "name": council["name"],
         "period": label,
         "peers": peers,
         "indicators": records(rows),
@@ -196,7 +192,7 @@ def funnel(
     request: Request,
     indicator_code: str,
     period: str | None = Query(None, max_length=40, description=f"{PERIOD_HELP}; default latest"),
-    peers: Peers = Query("type", description="Each council's peer group"),
+    peers: Peers = Query("type", description=f"Each council's peer group: {PEERS_HELP}"),
 ) -> dict[str, Any]:
     """One indicator for every council, each placed on the funnel of its own peer group."""
     try:

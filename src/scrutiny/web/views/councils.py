@@ -20,7 +20,7 @@ from scrutiny.measures.funnel_plot import position
 from scrutiny.measures.headlines import national_headlines
 from scrutiny.publish.charts import figure
 from scrutiny.recommendations import measures, read_register
-from scrutiny.reference.authorities import load_authorities, search_authorities
+from scrutiny.reference.authorities import get_council, search_authorities
 from scrutiny.standard.indicators import Indicator, load_indicators
 from scrutiny.web.charts import ChartView, cached_chart, spc_view
 from scrutiny.web.pages import render
@@ -78,10 +78,7 @@ def council(
 
 
 def _authority(code: str) -> dict[str, object]:
-    found = load_authorities().filter(pl.col("gss_code") == code.strip().upper())
-    if found.is_empty():
-        raise HTTPException(404)
-    return found.row(0, named=True)
+    return get_council(code.strip().upper(), former=True)
 
 
 def _former(authority: dict[str, object]) -> dict[str, object]:
@@ -97,7 +94,7 @@ def _council_page(
     version: int,
     period: tuple[str, Grain, date, date],
     item: Indicator,
-    peers: str,
+    peers: Peers,
 ) -> HTMLResponse:
     label, grain, start, end = period
     engine = request.app.state.engine

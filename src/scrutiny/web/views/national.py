@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Literal
 
 import polars as pl
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -20,6 +19,7 @@ from scrutiny.measures.headlines import distribution, national_headlines, period
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish.charts import figure
 from scrutiny.reference.authorities import search_authorities
+from scrutiny.reference.peers import NAMED_METHODS, PEER_METHODS, NamedPeerMethod
 from scrutiny.standard.indicators import Indicator, indicator, load_indicators
 from scrutiny.web.charts import ChartView, cached_chart, distribution_view, funnel_view
 from scrutiny.web.pages import render
@@ -27,12 +27,9 @@ from scrutiny.web.security import csrf_protect, session_user
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
-Peers = Literal["type", "region", "nearest"]
-PEER_CHOICES = {
-    "type": "Councils of the same type",
-    "region": "Councils of the same type in the same region",
-    "nearest": "15 nearest neighbours (size, density, deprivation)",
-}
+# The peer groups a visitor can choose: every method that needs no list of codes.
+Peers = NamedPeerMethod
+PEER_CHOICES: dict[str, str] = {method: PEER_METHODS[method] for method in NAMED_METHODS}
 DEFAULT_INDICATOR = "stage1_on_time"
 
 
@@ -114,7 +111,7 @@ def funnel_chart_view(
     label: str,
     item: Indicator,
     highlight: str | None,
-    peers: str,
+    peers: Peers,
 ) -> ChartView | None:
     """The funnel plot of ITEM, cached per data version (None when it cannot be drawn)."""
 

@@ -15,13 +15,12 @@ from fastapi.responses import Response
 
 from scrutiny.councillor.questions import data_end, latest_year
 from scrutiny.publish.reports.national import (
-    NationalReportError,
     national_html,
     national_pdf,
     national_report,
 )
-from scrutiny.publish.reports.pack import PackError, pack_pdf, scrutiny_pack
-from scrutiny.reference.peers import PeerError
+from scrutiny.publish.reports.pack import pack_pdf, scrutiny_pack
+from scrutiny.reference.peers import peer_method
 from scrutiny.returns.submissions import list_submissions
 from scrutiny.store.accounts import User
 from scrutiny.web.security import authority_reader, csrf_protect, report_page, role_in
@@ -57,12 +56,9 @@ def scrutiny_pack_pdf(
         period = latest_year(end)
 
     def build() -> bytes:
-        return pack_pdf(scrutiny_pack(engine, code, period, peers=peers))
+        return pack_pdf(scrutiny_pack(engine, code, period, peers=peer_method(peers)))
 
-    try:
-        body = cache.get(("scrutiny-pack-pdf", code, period, peers, date.today()), build)
-    except (PackError, PeerError) as error:
-        raise HTTPException(400, str(error)) from None
+    body = cache.get(("scrutiny-pack-pdf", code, period, peers, date.today()), build)
     return pdf_response(body, f"scrutiny-pack-{code}-{period}.pdf")
 
 
@@ -83,15 +79,9 @@ def _national(request: Request, year: str, kind: str) -> bytes:
 
 @router.get("/ombudsman/reports/national/{year}.pdf")
 def national_report_pdf(request: Request, year: str, user: User = Depends(ombudsman)) -> Response:
-    try:
-        return pdf_response(_national(request, year, "pdf"), f"national-overview-{year}.pdf")
-    except NationalReportError as error:
-        raise HTTPException(400, str(error)) from None
+    return pdf_response(_national(request, year, "pdf"), f"national-overview-{year}.pdf")
 
 
 @router.get("/ombudsman/reports/national/{year}.html")
 def national_report_html(request: Request, year: str, user: User = Depends(ombudsman)) -> Response:
-    try:
-        return report_page(_national(request, year, "html").decode())
-    except NationalReportError as error:
-        raise HTTPException(400, str(error)) from None
+    return report_page(_national(request, year, "html").decode())

@@ -49,11 +49,8 @@ def _inputs(request: Request, year: str, version: int) -> ReportInputs:
 
 
 def _checked(code: str, year: str) -> tuple[str, str]:
-    try:
-        label = report_year(year)[0]
-    except ReportError as error:
-        raise HTTPException(400, str(error)) from None
-    return code.strip().upper(), label
+    """CODE tidied and YEAR as a financial year's label (a ReportError, so 400, if not one)."""
+    return code.strip().upper(), report_year(year)[0]
 
 
 def _annual(request: Request, code: str, year: str, make: Callable[..., T]) -> T:

@@ -23,13 +23,13 @@ import polars as pl
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
-from scrutiny.councillor.questions import RETURN_TABLES
-from scrutiny.reference.authorities import load_authorities
+from scrutiny.core.errors import Refused
+from scrutiny.reference.authorities import get_council
 from scrutiny.returns.ingest import FileUnreadable
 from scrutiny.returns.submissions import SubmissionClash, SubmissionError, list_submissions
 from scrutiny.returns.submit import SubmittedReturn, submit_return
 from scrutiny.returns.validation import Report
-from scrutiny.standard import load_standard
+from scrutiny.standard import COUNCIL_TABLES, load_standard
 from scrutiny.standard.rules import ROW
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
@@ -48,22 +48,19 @@ SESSION_REPORTS = "problem_reports"
 ISSUE_COLUMNS = ["row", "column", "value", "severity", "message", "fix"]
 
 
-class Refused(Exception):
+class FileRefused(Refused):
     """A file this officer may not send, whatever its quality; nothing was stored."""
 
 
 def council_or_404(code: str) -> dict[str, Any]:
-    """The current council with GSS code CODE (404 for any other code)."""
-    councils = load_authorities().filter(pl.col("current") & (pl.col("gss_code") == code))
-    if councils.is_empty():
-        raise HTTPException(404)
-    return councils.row(0, named=True)
+    """The current council with GSS code CODE (NotFound, so a 404 page, for any other)."""
+    return get_council(code)
 
 
 def _tables() -> list[dict[str, str]]:
     standard = load_standard()
     return [{"value": "", "text": "Work it out from the column headings"}] + [
-        {"value": name, "text": standard.table(name).title} for name in RETURN_TABLES
+        {"value": name, "text": standard.table(name).title} for name in COUNCIL_TABLES
     ]
 
 
@@ -109,8 +106,8 @@ def _only_this_council(code: str) -> Callable[[Report], None]:
     """A check run after validation and before storing: refuse other tables and councils."""
 
     def check(report: Report) -> None:
-        if report.table.name not in RETURN_TABLES:
-            raise Refused(
+        if report.table.name not in COUNCIL_TABLES:
+            raise FileRefused(
                 f"This file is {report.table.title.lower()}, which comes from the Ombudsman. "
                 "Councils send complaints or aggregate returns."
             )
@@ -118,7 +115,7 @@ def _only_this_council(code: str) -> Callable[[Report], None]:
         if found.height:
             others = ", ".join(sorted(set(found["authority_code"].to_list()))[:5])
             rows = ", ".join(str(r) for r in found[ROW].head(5).to_list())
-            raise Refused(
+            raise FileRefused(
                 f"This file has {found.height:,} rows for other councils ({others}; "
                 f"rows {rows}{' …' if found.height > 5 else ''}). You can only send "
                 f"returns for {code}: take those rows out and upload it again."
@@ -137,7 +134,7 @@ def upload_return(
 ) -> Response:
     council_or_404(code)
     settings = request.app.state.settings
-    if table and table not in RETURN_TABLES:
+    if table and table not in COUNCIL_TABLES:
         raise HTTPException(400, "Choose a table from the list")
     if file is None or not file.filename:
         return _problem(request, code, "Select a file to upload")
@@ -161,7 +158,7 @@ def upload_return(
                 table_name=table or None,
                 on_validated=_only_this_council(code),
             )
-        except Refused as error:
+        except FileRefused as error:
             return _problem(request, code, str(error))
         except FileUnreadable as error:
             return _problem(request, code, f"The file cannot be read: {error}")

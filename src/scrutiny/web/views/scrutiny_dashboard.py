@@ -23,22 +23,17 @@ from scrutiny.councillor.questions import (
 )
 from scrutiny.measures.benchmarking import council_benchmark
 from scrutiny.recommendations import due_within, overdue, repeat_patterns
-from scrutiny.reference.peers import PeerError
+from scrutiny.reference.peers import PeerError, peer_method
 from scrutiny.returns.submissions import list_submissions
 from scrutiny.store.accounts import User
 from scrutiny.warning.signals import compute_signals
 from scrutiny.web.pages import render
 from scrutiny.web.security import authority_reader, csrf_protect
+from scrutiny.web.views.national import PEER_CHOICES, select_items
 from scrutiny.web.views.recommendations import DUE_WITHIN
 from scrutiny.web.views.returns import council_or_404
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-
-PEERS = {
-    "type": "Councils of the same type",
-    "region": "Councils of the same type in the same region",
-    "nearest": "Nearest neighbours (similar size, density and deprivation)",
-}
 
 
 @router.get("/council/{code}/scrutiny")
@@ -46,15 +41,15 @@ def scrutiny_dashboard(
     request: Request, code: str, peers: str = "type", user: User = Depends(authority_reader)
 ) -> Response:
     council = council_or_404(code)
-    if peers not in PEERS:
-        raise HTTPException(400, f"Choose councils to compare with: {', '.join(PEERS)}")
+    if peers not in PEER_CHOICES:
+        raise HTTPException(400, f"Choose councils to compare with: {', '.join(PEER_CHOICES)}")
     engine, cache = request.app.state.engine, request.app.state.cache
     context = {
         "title": f"Scrutiny of complaint handling: {council['name']}",
         "council": council,
         "code": code,
         "peers": peers,
-        "peer_choices": [{"value": k, "text": v, "selected": k == peers} for k, v in PEERS.items()],
+        "peer_choices": select_items(PEER_CHOICES, peers),
         "standing": STANDING_QUESTIONS,
     }
     end = cache.get(("returns-data-end",), lambda: data_end(list_submissions(engine)))
@@ -65,7 +60,7 @@ def scrutiny_dashboard(
     try:
         benchmark = cache.get(
             ("council-benchmark", code, period, peers),
-            lambda: council_benchmark(engine, code, period, peers=peers),
+            lambda: council_benchmark(engine, code, period, peers=peer_method(peers)),
         )
     except PeerError as error:
         raise HTTPException(404) from error

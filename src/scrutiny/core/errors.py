@@ -1,0 +1,29 @@
+"""One family of errors, so the web and the command line answer each kind in one place.
+
+Every error scrutiny raises on purpose is a ScrutinyError, and one of three kinds:
+
+- NotFound: the thing asked for does not exist (the web answers 404);
+- Invalid: the request or file cannot be used as it is (400; the command line exits 2);
+- Refused: it could be done, but not by this person or with this token (403).
+
+Older error classes keep their old base too (PeerError is Invalid and a ValueError), so an
+`except ValueError` written before this family existed still catches them.
+"""
+
+from __future__ import annotations
+
+
+class ScrutinyError(Exception):
+    """An error scrutiny raised on purpose, with a message a person can act on."""
+
+
+class NotFound(ScrutinyError):
+    """The council, report or record asked for does not exist."""
+
+
+class Invalid(ScrutinyError):
+    """The request, file or value cannot be used as it is."""
+
+
+class Refused(ScrutinyError):
+    """Allowed to nobody in this position: another council's rows, or the wrong role."""

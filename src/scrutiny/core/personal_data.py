@@ -1,0 +1,19 @@
+"""What personal data looks like in text that should carry none.
+
+The standard carries no names, email addresses, phone numbers or postcodes. The validator
+warns when a free-text cell or a column heading looks like one, and the annual report
+leaves such text out of its examples. The patterns are in the regex dialect polars speaks
+(inline flags anywhere), so both use them as they are.
+"""
+
+from __future__ import annotations
+
+EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
+PHONE = r"(?:^|[^\d])(?:\+44\s?|0)\d(?:[\s\-]?\d){8,9}(?:$|[^\d])"
+POSTCODE = r"(?i)\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"
+TITLED_NAME = r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+"
+PERSONAL_DATA = (EMAIL, PHONE, POSTCODE, TITLED_NAME)
+# Any of them: text that matches this is left out or warned about.
+ANY_PERSONAL_DATA = "|".join(f"(?:{pattern})" for pattern in PERSONAL_DATA)
+# A column heading that names personal data ("Customer name", "Email", "DOB").
+PERSONAL_HEADER = r"(?i)name|address|e-?mail|phone|mobile|postcode|birth|\bdob\b"
