@@ -22,6 +22,8 @@ import polars as pl
 from scrutiny.measures.benchmarking import reading
 from scrutiny.returns.submissions import Submission
 from scrutiny.standard.indicators import indicator
+from scrutiny.warning.signals import registry
+from scrutiny.warning.signals.model import SignalQuestion
 from scrutiny.warning.signals.quarters import last_complete_quarter, number, quarter_label
 
 RETURN_TABLES = ("complaints", "aggregate_returns")
@@ -103,7 +105,9 @@ class CouncilFigures:
     def measure(self, code: str) -> Measure | None:
         return self.measures.get(code)
 
-    def signalled(self, *codes: str) -> list[Signal]:
+    def raising(self, question: SignalQuestion) -> list[Signal]:
+        """The latest quarter's signals that raise QUESTION (scrutiny.warning.signals.registry)."""
+        codes = registry.raising(question)
         return [s for s in self.signals if s.signal in codes]
 
 
@@ -158,6 +162,13 @@ def _ask(topic: str, text: str, because: Sequence[str], source: str) -> Question
     return Question(topic, text, tuple(because), source) if because else None
 
 
+def _raised(f: CouncilFigures, question: SignalQuestion, because: Sequence[str]) -> Question | None:
+    """QUESTION, asked for BECAUSE and for each signal of the latest quarter that raises it."""
+    text = question.text.format(quarter=f.quarter or "the latest quarter")
+    reasons = [*because, *_sentences(f.raising(question))]
+    return _ask(question.topic, text, reasons, question.source)
+
+
 def _on_time(f: CouncilFigures) -> Question | None:
     return _ask(
         "Responding on time",
@@ -180,14 +191,7 @@ def _acknowledged(f: CouncilFigures) -> Question | None:
 def _few_complaints(f: CouncilFigures) -> Question | None:
     volume = f.measure("stage1_per_10k")
     because = [volume.against_peers(f.period, f.peer_group)] if volume and volume.low else []
-    because += _sentences(f.signalled("volume_low", "volume_falling"))
-    return _ask(
-        "Access to complaints",
-        "Is it easy for residents to complain? How do people find out how to complain, "
-        "and are complaints made by phone or in person recorded?",
-        because,
-        "Complaint Handling Code 3.1-3.3: low volumes may mean people cannot complain",
-    )
+    return _raised(f, registry.ACCESS, because)
 
 
 def _many_complaints(f: CouncilFigures) -> Question | None:
@@ -202,13 +206,7 @@ def _many_complaints(f: CouncilFigures) -> Question | None:
 
 
 def _escalations(f: CouncilFigures) -> Question | None:
-    return _ask(
-        "Escalations to stage 2",
-        "Why do more complainants take their complaint to stage 2 than at similar "
-        "councils? Are stage 1 responses putting things right?",
-        _adverse(f, "escalation_rate") + _sentences(f.signalled("escalation_rising")),
-        "Complaint Handling Code 6 (stages) and 7 (putting things right)",
-    )
+    return _raised(f, registry.ESCALATIONS, _adverse(f, "escalation_rate"))
 
 
 def _refusals(f: CouncilFigures) -> Question | None:
@@ -256,14 +254,7 @@ def _remedies_offered(f: CouncilFigures) -> Question | None:
 
 
 def _handling_faults(f: CouncilFigures) -> Question | None:
-    return _ask(
-        "Complaint-handling faults",
-        "What went wrong in the complaint handling the Ombudsman criticised, and what "
-        "has changed since?",
-        _adverse(f, "complaint_handling_faults")
-        + _sentences(f.signalled("complaint_handling_fault")),
-        "Complaint Handling Code 8.1 (findings of non-compliance with the Code)",
-    )
+    return _raised(f, registry.HANDLING_FAULTS, _adverse(f, "complaint_handling_faults"))
 
 
 def _overdue(f: CouncilFigures) -> Question | None:
@@ -286,13 +277,10 @@ def _overdue(f: CouncilFigures) -> Question | None:
 
 
 def _compliance(f: CouncilFigures) -> Question | None:
-    return _ask(
-        "Compliance with recommendations",
-        "Why are Ombudsman remedies late or not done, and who checks they are delivered?",
-        _adverse(f, "compliance_rate")
-        + _adverse(f, "late_remedies")
-        + _sentences(f.signalled("compliance_falling", "recommendations_missed")),
-        "The Ombudsman's 'Your council's performance' (compliance with recommendations)",
+    return _raised(
+        f,
+        registry.COMPLIANCE_QUESTION,
+        _adverse(f, "compliance_rate") + _adverse(f, "late_remedies"),
     )
 
 
@@ -320,34 +308,6 @@ def _improvements(f: CouncilFigures) -> Question | None:
     )
 
 
-def _public_interest(f: CouncilFigures) -> Question | None:
-    return _ask(
-        "Public interest report",
-        "Has the Ombudsman's public interest report been laid before the council, and has "
-        "the Ombudsman been told within three months what action is being taken?",
-        _sentences(f.signalled("public_interest_report")),
-        "Local Government Act 1974, s30-31",
-    )
-
-
-def _changes(f: CouncilFigures) -> Question | None:
-    return _ask(
-        "Changes in the latest quarter",
-        f"What changed in {f.quarter or 'the latest quarter'}, and is it being looked into?",
-        _sentences(f.signalled("sudden_change", "special_cause", "uphold_rising")),
-        "The Ombudsman's guide for Members Responsible for Complaints: trends and themes",
-    )
-
-
-def _missing_return(f: CouncilFigures) -> Question | None:
-    return _ask(
-        "Complaint data",
-        "Why has the council's complaints return not been sent, and when will it be?",
-        _sentences(f.signalled("return_overdue")),
-        "Complaint Handling Code 9.6-9.7: the Member receives regular information",
-    )
-
-
 RULES: tuple[Callable[[CouncilFigures], Question | None], ...] = (
     _on_time,
     _acknowledged,
@@ -363,15 +323,22 @@ RULES: tuple[Callable[[CouncilFigures], Question | None], ...] = (
     _compliance,
     _repeated,
     _improvements,
-    _public_interest,
-    _changes,
-    _missing_return,
+)
+# Questions the rules above ask with the year's figures as well as the signals raising
+# them; every other question a signal raises is asked from its signals alone, after them.
+WITH_FIGURES = (
+    registry.ACCESS,
+    registry.ESCALATIONS,
+    registry.HANDLING_FAULTS,
+    registry.COMPLIANCE_QUESTION,
 )
 
 
 def councillor_questions(figures: CouncilFigures) -> list[Question]:
     """The questions FIGURES prompt, in the order of the Code, each with its reasons."""
-    return [q for rule in RULES if (q := rule(figures)) is not None]
+    found = [rule(figures) for rule in RULES]
+    found += [_raised(figures, q, []) for q in registry.questions() if q not in WITH_FIGURES]
+    return [q for q in found if q is not None]
 
 
 def data_end(submissions: Sequence[Submission]) -> date | None:
