@@ -2,10 +2,10 @@
 
 Funnels compare a council with its peers and XmR charts need many quarters; a council
 that has always been an outlier, or drifts slowly, trips both at times. What matters most
-for early warning is a council getting worse than it was. For each watched indicator, the
-quarter's numerator and denominator are compared with the pooled four quarters before it
-(the baseline; three will do where the council's record is that short), allowing for
-chance:
+for early warning is a council getting worse than it was. For each indicator a signal
+watches through CHANGES (scrutiny.warning.signals.registry says which), the quarter's
+numerator and denominator are compared with the pooled four quarters before it (the
+baseline; three will do where the council's record is that short), allowing for chance:
 
 - proportions: z = (p - p0) / sqrt(q (1 - q) (1/n + 1/n0)), q the two pooled together:
   the usual test of two proportions, which allows for chance in the baseline as well;

@@ -52,6 +52,7 @@ from scrutiny.warning.signals.model import (
     SignalEntry,
     SignalQuestion,
     Watch,
+    watched,
 )
 from scrutiny.warning.signals.ombudsman import DECISIONS, RECOMMENDATIONS, REPEAT_THRESHOLD
 from scrutiny.warning.signals.returns import RETURN_DUE_DAYS, RETURNS
@@ -311,13 +312,22 @@ DECLARED = (
 
 
 def _checked(entries: tuple[SignalEntry, ...]) -> dict[str, SignalEntry]:
+    """ENTRIES by code, refused with every problem named when any entry is incomplete."""
     found: dict[str, SignalEntry] = {}
     problems = []
+    by_detector: dict[Detector, list[SignalEntry]] = {}
     for entry in entries:
         if entry.code in found:
             problems.append(f"{entry.code} is declared twice")
         problems += entry.problems()
         found[entry.code] = entry
+        for detector in entry.detectors:
+            by_detector.setdefault(detector, []).append(entry)
+    for sharing in by_detector.values():
+        try:
+            watched(sharing)
+        except ValueError as error:
+            problems.append(str(error))
     if problems:
         raise ValueError("early-warning signals: " + "; ".join(problems))
     return found

@@ -4,6 +4,8 @@ Each quarter is judged as it could have been at its end: the chart is drawn from
 council's quarters up to and including it, and only that last point's special causes
 count. A point beyond the process limits is severity 2; a run of six on one side of the
 mean, six quarters each worse than the last, or two of three near a limit, severity 1.
+Which indicators are charted, which way is worse and the signal each raises are declared
+with the signals that name XMR in scrutiny.warning.signals.registry.
 """
 
 from __future__ import annotations
