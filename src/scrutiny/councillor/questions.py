@@ -8,7 +8,9 @@ Ombudsman recommendations, repeated failures and the latest quarter's early-warn
 signals) into the questions those guides suggest, each with the figures that prompted it.
 
 `council_figures` gathers the figures from the library's frames; `councillor_questions`
-is a pure function of them, so each rule can be tested with figures made by hand.
+is a pure function of them, so each rule can be tested with figures made by hand. The
+questions early-warning signals raise are worded in scrutiny.warning.signals.registry,
+with the signals: a new signal's question is asked here without a change to this module.
 """
 
 from __future__ import annotations
