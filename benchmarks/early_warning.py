@@ -133,7 +133,7 @@ development machine (2 cores).
 
 ## Weights
 
-`scrutiny.warning.watchlist.DEFAULT_WEIGHTS`, per point of severity; the threshold is
+Each signal's weight in `scrutiny.warning.signals.registry`, per point of severity; the threshold is
 `WATCH_THRESHOLD` = {result.threshold:g}.
 
 | Signal | Weight |

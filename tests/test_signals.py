@@ -20,7 +20,7 @@ from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
 from scrutiny.store.db import submissions
 from scrutiny.warning.signals import compute_signals
-from scrutiny.warning.watchlist import DEFAULT_WEIGHTS, scores, watchlist
+from scrutiny.warning.watchlist import default_weights, scores, watchlist
 
 
 def run_cli(args: list[str], database_url: str) -> subprocess.CompletedProcess[str]:
@@ -322,7 +322,7 @@ def test_the_watchlist_ranks_councils_by_weighted_severity_with_reasons_and_tren
     assert first["authority_code"] == WATCHED
     assert first["period"] == "2023-24 Q4"
     reasons = json.loads(first["signals"])
-    expected = sum(DEFAULT_WEIGHTS[r["signal"]] * r["severity"] for r in reasons)
+    expected = sum(default_weights()[r["signal"]] * r["severity"] for r in reasons)
     assert first["score"] == pytest.approx(expected)
     assert first["on_watch"] and first["trend"] == "rising"
     assert {"peer_outlier", "special_cause", "volume_falling"} <= {r["signal"] for r in reasons}

@@ -8,7 +8,9 @@ Ombudsman recommendations, repeated failures and the latest quarter's early-warn
 signals) into the questions those guides suggest, each with the figures that prompted it.
 
 `council_figures` gathers the figures from the library's frames; `councillor_questions`
-is a pure function of them, so each rule can be tested with figures made by hand.
+is a pure function of them, so each rule can be tested with figures made by hand. The
+questions early-warning signals raise are worded in scrutiny.warning.signals.registry,
+with the signals: a new signal's question is asked here without a change to this module.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from scrutiny.measures.benchmarking import reading
 from scrutiny.returns.submissions import Submission
 from scrutiny.standard import COUNCIL_TABLES
 from scrutiny.standard.indicators import Direction, indicator
+from scrutiny.warning.signals import registry
+from scrutiny.warning.signals.model import SignalQuestion
 from scrutiny.warning.signals.quarters import number
 
 
@@ -108,7 +112,9 @@ class CouncilFigures:
     def measure(self, code: str) -> Measure | None:
         return self.measures.get(code)
 
-    def signalled(self, *codes: str) -> list[Signal]:
+    def raising(self, question: SignalQuestion) -> list[Signal]:
+        """The latest quarter's signals that raise QUESTION (scrutiny.warning.signals.registry)."""
+        codes = registry.raising(question)
         return [s for s in self.signals if s.signal in codes]
 
 
@@ -163,6 +169,13 @@ def _ask(topic: str, text: str, because: Sequence[str], source: str) -> Question
     return Question(topic, text, tuple(because), source) if because else None
 
 
+def _raised(f: CouncilFigures, question: SignalQuestion, because: Sequence[str]) -> Question | None:
+    """QUESTION, asked for BECAUSE and for each signal of the latest quarter that raises it."""
+    text = question.text.format(quarter=f.quarter or "the latest quarter")
+    reasons = [*because, *_sentences(f.raising(question))]
+    return _ask(question.topic, text, reasons, question.source)
+
+
 def _on_time(f: CouncilFigures) -> Question | None:
     return _ask(
         "Responding on time",
@@ -185,14 +198,7 @@ def _acknowledged(f: CouncilFigures) -> Question | None:
 def _few_complaints(f: CouncilFigures) -> Question | None:
     volume = f.measure("stage1_per_10k")
     because = [volume.against_peers(f.period, f.peer_group)] if volume and volume.low else []
-    because += _sentences(f.signalled("volume_low", "volume_falling"))
-    return _ask(
-        "Access to complaints",
-        "Is it easy for residents to complain? How do people find out how to complain, "
-        "and are complaints made by phone or in person recorded?",
-        because,
-        "Complaint Handling Code 3.1-3.3: low volumes may mean people cannot complain",
-    )
+    return _raised(f, registry.ACCESS, because)
 
 
 def _many_complaints(f: CouncilFigures) -> Question | None:
@@ -207,13 +213,7 @@ def _many_complaints(f: CouncilFigures) -> Question | None:
 
 
 def _escalations(f: CouncilFigures) -> Question | None:
-    return _ask(
-        "Escalations to stage 2",
-        "Why do more complainants take their complaint to stage 2 than at similar "
-        "councils? Are stage 1 responses putting things right?",
-        _adverse(f, "escalation_rate") + _sentences(f.signalled("escalation_rising")),
-        "Complaint Handling Code 6 (stages) and 7 (putting things right)",
-    )
+    return _raised(f, registry.ESCALATIONS, _adverse(f, "escalation_rate"))
 
 
 def _refusals(f: CouncilFigures) -> Question | None:
@@ -261,14 +261,7 @@ def _remedies_offered(f: CouncilFigures) -> Question | None:
 
 
 def _handling_faults(f: CouncilFigures) -> Question | None:
-    return _ask(
-        "Complaint-handling faults",
-        "What went wrong in the complaint handling the Ombudsman criticised, and what "
-        "has changed since?",
-        _adverse(f, "complaint_handling_faults")
-        + _sentences(f.signalled("complaint_handling_fault")),
-        "Complaint Handling Code 8.1 (findings of non-compliance with the Code)",
-    )
+    return _raised(f, registry.HANDLING_FAULTS, _adverse(f, "complaint_handling_faults"))
 
 
 def _overdue(f: CouncilFigures) -> Question | None:
@@ -291,13 +284,10 @@ def _overdue(f: CouncilFigures) -> Question | None:
 
 
 def _compliance(f: CouncilFigures) -> Question | None:
-    return _ask(
-        "Compliance with recommendations",
-        "Why are Ombudsman remedies late or not done, and who checks they are delivered?",
-        _adverse(f, "compliance_rate")
-        + _adverse(f, "late_remedies")
-        + _sentences(f.signalled("compliance_falling", "recommendations_missed")),
-        "The Ombudsman's 'Your council's performance' (compliance with recommendations)",
+    return _raised(
+        f,
+        registry.COMPLIANCE_QUESTION,
+        _adverse(f, "compliance_rate") + _adverse(f, "late_remedies"),
     )
 
 
@@ -325,34 +315,6 @@ def _improvements(f: CouncilFigures) -> Question | None:
     )
 
 
-def _public_interest(f: CouncilFigures) -> Question | None:
-    return _ask(
-        "Public interest report",
-        "Has the Ombudsman's public interest report been laid before the council, and has "
-        "the Ombudsman been told within three months what action is being taken?",
-        _sentences(f.signalled("public_interest_report")),
-        "Local Government Act 1974, s30-31",
-    )
-
-
-def _changes(f: CouncilFigures) -> Question | None:
-    return _ask(
-        "Changes in the latest quarter",
-        f"What changed in {f.quarter or 'the latest quarter'}, and is it being looked into?",
-        _sentences(f.signalled("sudden_change", "special_cause", "uphold_rising")),
-        "The Ombudsman's guide for Members Responsible for Complaints: trends and themes",
-    )
-
-
-def _missing_return(f: CouncilFigures) -> Question | None:
-    return _ask(
-        "Complaint data",
-        "Why has the council's complaints return not been sent, and when will it be?",
-        _sentences(f.signalled("return_overdue")),
-        "Complaint Handling Code 9.6-9.7: the Member receives regular information",
-    )
-
-
 RULES: tuple[Callable[[CouncilFigures], Question | None], ...] = (
     _on_time,
     _acknowledged,
@@ -368,15 +330,22 @@ RULES: tuple[Callable[[CouncilFigures], Question | None], ...] = (
     _compliance,
     _repeated,
     _improvements,
-    _public_interest,
-    _changes,
-    _missing_return,
+)
+# Questions the rules above ask with the year's figures as well as the signals raising
+# them; every other question a signal raises is asked from its signals alone, after them.
+WITH_FIGURES = (
+    registry.ACCESS,
+    registry.ESCALATIONS,
+    registry.HANDLING_FAULTS,
+    registry.COMPLIANCE_QUESTION,
 )
 
 
 def councillor_questions(figures: CouncilFigures) -> list[Question]:
     """The questions FIGURES prompt, in the order of the Code, each with its reasons."""
-    return [q for rule in RULES if (q := rule(figures)) is not None]
+    found = [rule(figures) for rule in RULES]
+    found += [_raised(figures, q, []) for q in registry.questions() if q not in WITH_FIGURES]
+    return [q for q in found if q is not None]
 
 
 def data_end(submissions: Sequence[Submission]) -> date | None:

@@ -30,8 +30,8 @@ from scrutiny.core.periods import financial_year_of, period_bounds, quarter_inde
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.reference.authorities import current_codes
 from scrutiny.store.db import make_engine
-from scrutiny.warning.signals import SIGNALS, compute_signals
-from scrutiny.warning.watchlist import DEFAULT_WEIGHTS, WATCH_THRESHOLD, scores
+from scrutiny.warning.signals import codes, compute_signals
+from scrutiny.warning.watchlist import WATCH_THRESHOLD, default_weights, scores
 
 COMBINED = "combined score"
 RECOVERY = "recovery"
@@ -130,7 +130,7 @@ def evaluate(
     ground_truth: Path,
     *,
     as_of: date,
-    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    weights: Mapping[str, float] | None = None,
     threshold: float = WATCH_THRESHOLD,
     signals: pl.DataFrame | None = None,
 ) -> Evaluation:
@@ -151,8 +151,9 @@ def evaluate(
             )
         finally:
             engine.dispose()
-    result = Evaluation(as_of=as_of, weights=dict(weights), threshold=threshold)
-    for name in SIGNALS:
+    weights = dict(weights) if weights is not None else default_weights()
+    result = Evaluation(as_of=as_of, weights=weights, threshold=threshold)
+    for name in codes():
         figures, _ = evaluate_flags(signals.filter(pl.col("signal") == name), truth, as_of, name)
         result.figures.append(figures)
     scored = scores(signals, weights).filter(pl.col("score") >= threshold)
@@ -179,7 +180,7 @@ def tune(
 
     Best means the most failing councils flagged within two quarters, then the fewest
     false alerts, among settings with at most FALSE_ALERT_LIMIT of healthy council-years
-    flagged. This is how DEFAULT_WEIGHTS were set on the synthetic demo data.
+    flagged. This is how the registry's weights were set on the synthetic demo data.
     """
     import random
 
@@ -188,7 +189,7 @@ def tune(
     choices = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
     found = []
     for _ in range(trials):
-        weights = {name: pick.choice(choices) for name in SIGNALS}
+        weights = {name: pick.choice(choices) for name in codes()}
         weights["return_overdue"] = 1.0  # cannot be judged on data loaded in bulk
         scored = scores(signals, weights)
         for threshold in thresholds:

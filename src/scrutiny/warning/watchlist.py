@@ -1,11 +1,12 @@
 """The watchlist: councils ranked by a transparent early-warning score, with its reasons.
 
 A council's score for a quarter is the sum, over its signals in that quarter, of the
-signal's weight times its severity (1 or 2). DEFAULT_WEIGHTS says what each signal is
-worth; pass your own to change them. A council is *on watch* when its score reaches
-WATCH_THRESHOLD. The watchlist as of a date scores the latest complete quarter before it
-and compares it with the quarter before. What "as of" means is in scrutiny.warning.signals: only
-what was known on that date is used.
+signal's weight times its severity (1 or 2). Each signal's weight is declared with the
+signal in scrutiny.warning.signals.registry (default_weights); pass your own to change
+them. A council is *on watch* when its score reaches WATCH_THRESHOLD. The watchlist as of
+a date scores the latest complete quarter before it and compares it with the quarter
+before. What "as of" means is in scrutiny.warning.signals: only what was known on that
+date is used.
 """
 
 from __future__ import annotations
@@ -18,40 +19,9 @@ import polars as pl
 from sqlalchemy import Engine
 
 from scrutiny.core.periods import last_complete_quarter, quarter_label
-from scrutiny.warning.signals import SIGNALS, compute_signals
+from scrutiny.warning.signals import compute_signals, registry
 from scrutiny.warning.signals.quarters import short_names
 
-# What each signal is worth, per point of severity. Set on the synthetic demo data with
-# benchmarks/early_warning.py --tune (a search over weights and thresholds for the most
-# failing councils flagged within two quarters with at most 5% of healthy council-years
-# flagged; figures in docs/early-warning.md), then by hand: the search's best flagged
-# fewer failing councils than these. The scenarios planted there are ours, so these are a
-# reasoned starting point, not a validated model.
-# - A sudden change against the council's own previous year (3), a clearly larger share of
-#   Ombudsman recommendations missed than in its year before (3) and falling complaint
-#   volumes (2) carry the score: they are rare at healthy councils and came with most
-#   planted failures. Either of the first two puts a council on watch on its own.
-# - Being outside the peer funnel (0) or below peers on volume (0) is chronic for some
-#   healthy councils, so it is shown as a signal but does not add to the score.
-# - Special causes, rising escalations and uphold rates on the XmR chart, and any missed
-#   recommendation (0.25 to 0.5) count when they come together with other signals.
-# - Complaint-handling faults and public-interest reports are scattered over healthy
-#   councils in the synthetic data (0); a real public-interest report deserves reading
-#   whatever the score.
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "peer_outlier": 0.0,
-    "sudden_change": 3.0,
-    "special_cause": 0.25,
-    "volume_low": 0.0,
-    "volume_falling": 2.0,
-    "escalation_rising": 0.5,
-    "uphold_rising": 0.5,
-    "recommendations_missed": 0.5,
-    "compliance_falling": 3.0,
-    "complaint_handling_fault": 0.0,
-    "public_interest_report": 0.0,
-    "return_overdue": 1.0,
-}
 # A council is on watch from this score: set, with the weights, on the demo data.
 WATCH_THRESHOLD = 3.0
 WATCHLIST_SCHEMA = {
@@ -68,15 +38,24 @@ WATCHLIST_SCHEMA = {
 }
 
 
-def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
-    """WEIGHTS for every signal (missing ones count 0); unknown names are refused."""
-    unknown = sorted(set(weights) - set(SIGNALS))
+def default_weights() -> dict[str, float]:
+    """What each signal is worth, per point of severity, as the registry declares it."""
+    return registry.weights()
+
+
+def check_weights(weights: Mapping[str, float] | None = None) -> dict[str, float]:
+    """WEIGHTS for every signal (missing ones count 0; None, the registry's); unknown names
+    are refused."""
+    if weights is None:
+        return default_weights()
+    known = registry.codes()
+    unknown = sorted(set(weights) - set(known))
     if unknown:
-        raise ValueError(f"no signal called {', '.join(unknown)}; signals: {', '.join(SIGNALS)}")
-    return {name: float(weights.get(name, 0.0)) for name in SIGNALS}
+        raise ValueError(f"no signal called {', '.join(unknown)}; signals: {', '.join(known)}")
+    return {name: float(weights.get(name, 0.0)) for name in known}
 
 
-def scores(signals: pl.DataFrame, weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> pl.DataFrame:
+def scores(signals: pl.DataFrame, weights: Mapping[str, float] | None = None) -> pl.DataFrame:
     """Score per council and quarter: the sum of weight × severity over its signals."""
     weighted = signals.with_columns(
         pl.col("signal")
@@ -92,7 +71,7 @@ def watchlist(
     engine: Engine,
     as_of: date | None = None,
     top: int = 20,
-    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    weights: Mapping[str, float] | None = None,
     *,
     threshold: float = WATCH_THRESHOLD,
     peers: str = "type",

@@ -11,22 +11,9 @@ from sqlalchemy import Engine
 from scrutiny.core.periods import quarter_label
 from scrutiny.publish.reports.annual_figures import labels
 from scrutiny.returns.aggregates import COUNTS
+from scrutiny.warning.signals.registry import signal
 
 STATUSES = ("meets", "partly_meets", "does_not_meet")
-SIGNAL_WORDS = {
-    "peer_outlier": "Outside the peer group's range",
-    "sudden_change": "A sudden change",
-    "special_cause": "Special-cause variation",
-    "volume_low": "Few complaints for its size",
-    "volume_falling": "Complaints falling",
-    "escalation_rising": "Escalations rising",
-    "uphold_rising": "Uphold rate rising",
-    "recommendations_missed": "Ombudsman recommendations missed",
-    "compliance_falling": "Compliance falling",
-    "complaint_handling_fault": "Complaint-handling fault found",
-    "public_interest_report": "Public-interest report",
-    "return_overdue": "Complaints return overdue",
-}
 
 
 def percent(top: float | None, bottom: float | None) -> float | None:
@@ -210,7 +197,7 @@ def signal_rows(signals: pl.DataFrame) -> list[dict[str, Any]]:
         {
             "quarter": quarter_label(row["period_start"]),
             "signal": row["signal"],
-            "label": SIGNAL_WORDS.get(row["signal"], str(row["signal"]).replace("_", " ")),
+            "label": signal(row["signal"]).title,
             "severity": "serious" if row["severity"] >= 2 else "warning",
             "sentence": row["sentence"],
         }

@@ -8,26 +8,10 @@ Each row is one signal: authority_code, the quarter (period_start, period_end), 
 read, and evidence (a JSON object: the figures, the peer group, the rule that fired, the
 decisions or recommendations concerned).
 
-- peer_outlier: an indicator with a direction outside its peer group's funnel on the
-  adverse side (alert 1, alarm 2).
-- sudden_change: a quarter clearly worse than the council's own previous four quarters,
-  beyond what chance allows (scrutiny.warning.signals.changes; volumes falling this way raise
-  volume_falling).
-- special_cause: an XmR special cause on the worse side of the council's own quarterly
-  record (beyond the limits 2, other rules 1).
-- volume_low: stage 1 complaints per 10,000 residents below the peer group's funnel
-  (Code 3.3: few complaints may mean people cannot complain).
-- volume_falling: a downward special cause in stage 1 complaints per 10,000 residents.
-- escalation_rising: an upward special cause in the escalation rate.
-- uphold_rising: an upward special cause in the stage 1 uphold rate (read with care).
-- recommendations_missed: Ombudsman recommendations due in the quarter not complied with
-  by their due date (2 when the same kind is missed repeatedly).
-- compliance_falling: a clearly larger share of recommendations missed in the last six
-  months than in the council's year before (scrutiny.warning.signals.compliance).
-- complaint_handling_fault: Ombudsman decisions finding fault in complaint handling (2 for
-  more than one in the quarter).
-- public_interest_report: an Ombudsman public-interest report (2).
-- return_overdue: no complaints return for the quarter by its due date (late 1, missing 2).
+The signals, what each means, when it is serious, what it weighs on the watchlist and
+the question it raises are declared once in scrutiny.warning.signals.registry (the page
+docs/early-warning-signals.md is generated from it); compute_signals runs the detectors
+the registry names.
 
 **As of a date.** Every quarter is judged as it could have been at its own end, and only
 what was known on AS_OF is used: quarters ending after AS_OF are left out; decisions,
@@ -50,41 +34,20 @@ from scrutiny.core.periods import quarter_label
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.reference.peers import PARTITION_METHODS
-from scrutiny.warning.signals.changes import change_signals
-from scrutiny.warning.signals.compliance import compliance_signals
-from scrutiny.warning.signals.funnels import funnel_signals
-from scrutiny.warning.signals.ombudsman import (
-    decision_signals,
-    read_decisions,
-    read_recommendations,
-    recommendation_signals,
-)
+from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs
+from scrutiny.warning.signals.ombudsman import read_decisions, read_recommendations
 from scrutiny.warning.signals.quarters import SIGNAL_SCHEMA, empty
-from scrutiny.warning.signals.returns import read_submissions, return_signals
-from scrutiny.warning.signals.xmr_rules import MINIMUM_POINTS, chart_signals
+from scrutiny.warning.signals.registry import codes, detectors
+from scrutiny.warning.signals.xmr_rules import MINIMUM_POINTS
 
-SIGNALS = (
-    "peer_outlier",
-    "sudden_change",
-    "special_cause",
-    "volume_low",
-    "volume_falling",
-    "escalation_rising",
-    "uphold_rising",
-    "recommendations_missed",
-    "compliance_falling",
-    "complaint_handling_fault",
-    "public_interest_report",
-    "return_overdue",
-)
 # Signals compare every council with its own group at once, so only methods that split
 # councils into groups will do.
 PEER_METHODS = PARTITION_METHODS
 
 __all__ = [
     "PEER_METHODS",
-    "SIGNALS",
     "SIGNAL_SCHEMA",
+    "codes",
     "compute_signals",
     "peer_groups",
     "quarter_label",
@@ -138,18 +101,37 @@ def compute_signals(
             recommendations = recommendations.filter(pl.col("authority_code") == authority_code)
         if decisions.height:
             decisions = decisions.filter(pl.col("authority_code") == authority_code)
-    found = [
-        funnel_signals(among, groups),
-        chart_signals(own, minimum_points),
-        change_signals(own),
-        decision_signals(decisions),
-        recommendation_signals(recommendations),
-        compliance_signals(recommendations),
-        return_signals(read_submissions(engine, as_of), as_of),
-    ]
+    inputs = SignalInputs(
+        engine=engine,
+        as_of=as_of,
+        values=own,
+        peer_values=among,
+        groups=groups,
+        decisions=decisions,
+        recommendations=recommendations,
+        minimum_points=minimum_points,
+    )
+    found = [_detected(detector, inputs, entries) for detector, entries in detectors().items()]
     signals = pl.concat([f for f in found if f.height] or [empty()])
     signals = signals.filter(pl.col("period_end") <= as_of)
     if authority_code is not None:
         signals = signals.filter(pl.col("authority_code") == authority_code)
     # Sentences break ties, so the order never depends on how the inputs were read.
     return signals.sort("authority_code", "period_start", "signal", "severity", "sentence")
+
+
+def _detected(
+    detector: Detector, inputs: SignalInputs, entries: tuple[SignalEntry, ...]
+) -> pl.DataFrame:
+    """DETECTOR's signals for ENTRIES only, each sentence followed by its signal's caveat."""
+    rows = detector.run(inputs, entries).filter(pl.col("signal").is_in([e.code for e in entries]))
+    caveats = {e.code: e.caveat for e in entries if e.caveat}
+    if not caveats or rows.is_empty():
+        return rows
+    caveat = pl.col("signal").replace_strict(caveats, default="")
+    return rows.with_columns(
+        pl.when(caveat != "")
+        .then(pl.col("sentence") + " " + caveat)
+        .otherwise(pl.col("sentence"))
+        .alias("sentence")
+    )

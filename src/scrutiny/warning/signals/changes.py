@@ -2,10 +2,10 @@
 
 Funnels compare a council with its peers and XmR charts need many quarters; a council
 that has always been an outlier, or drifts slowly, trips both at times. What matters most
-for early warning is a council getting worse than it was. For each watched indicator, the
-quarter's numerator and denominator are compared with the pooled four quarters before it
-(the baseline; three will do where the council's record is that short), allowing for
-chance:
+for early warning is a council getting worse than it was. For each indicator a signal
+watches through CHANGES (scrutiny.warning.signals.registry says which), the quarter's
+numerator and denominator are compared with the pooled four quarters before it (the
+baseline; three will do where the council's record is that short), allowing for chance:
 
 - proportions: z = (p - p0) / sqrt(q (1 - q) (1/n + 1/n0)), q the two pooled together:
   the usual test of two proportions, which allows for chance in the baseline as well;
@@ -25,12 +25,14 @@ end.)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
 
 from scrutiny.core.periods import quarter_label
 from scrutiny.standard.indicators import indicator
+from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs, Worse, watched
 from scrutiny.warning.signals.quarters import empty, frame, number
 
 BASELINE_QUARTERS = 4
@@ -43,34 +45,37 @@ MIN_VOLUME_FALL = 0.25  # a quarter fewer complaints than usual
 # Set on the synthetic demo data (docs/early-warning.md): a gradual rise is seen by six
 # months at this bar, and healthy councils rarely pass it.
 Z_GRADUAL, MIN_GRADUAL_CHANGE = 2.75, 0.08
-
-# Which way is worse for each watched indicator, the signal a change raises, and the bar
-# (z and smallest change) for severity 1.
-WATCHED: dict[str, tuple[str, str, float, float]] = {
-    "stage1_on_time": ("down", "sudden_change", Z_ALERT, MIN_PROPORTION_CHANGE),
-    "stage1_acknowledged_on_time": ("down", "sudden_change", Z_ALERT, MIN_PROPORTION_CHANGE),
-    "stage2_on_time": ("down", "sudden_change", Z_ALERT, MIN_PROPORTION_CHANGE),
-    "escalation_rate": ("up", "sudden_change", Z_ALERT, MIN_PROPORTION_CHANGE),
-    "refused": ("up", "sudden_change", Z_ALERT, MIN_PROPORTION_CHANGE),
-    "stage1_upheld": ("up", "sudden_change", Z_GRADUAL, MIN_GRADUAL_CHANGE),
-    "stage1_per_10k": ("down", "volume_falling", Z_ALERT, MIN_VOLUME_FALL),
-}
+VOLUME = "stage1_per_10k"  # a count over a fixed population, not a proportion
+GRADUAL = ("stage1_upheld",)  # indicators judged at the lower bar
 
 
-def change_signals(values: pl.DataFrame) -> pl.DataFrame:
-    """Adverse sudden changes in the WATCHED indicators, for every council and quarter."""
-    watched = values.filter(pl.col("indicator").is_in(list(WATCHED))).sort(
+def bar(code: str) -> tuple[float, float]:
+    """The bar for severity 1 on indicator CODE: z, and the smallest change that matters."""
+    if code in GRADUAL:
+        return Z_GRADUAL, MIN_GRADUAL_CHANGE
+    return Z_ALERT, MIN_VOLUME_FALL if code == VOLUME else MIN_PROPORTION_CHANGE
+
+
+def change_signals(values: pl.DataFrame, watching: Mapping[str, tuple[Worse, str]]) -> pl.DataFrame:
+    """Adverse sudden changes in the WATCHING indicators, for every council and quarter.
+
+    WATCHING maps an indicator to the way that is worse and the signal a change raises.
+    """
+    rules = {code: (worse, signal, *bar(code)) for code, (worse, signal) in watching.items()}
+    watched_rows = values.filter(pl.col("indicator").is_in(list(rules))).sort(
         "authority_code", "indicator", "period_start"
     )
-    if watched.is_empty():
+    if watched_rows.is_empty():
         return empty()
-    scored = _scored(watched)
-    bar = pl.col("indicator").replace_strict({k: v[2] for k, v in WATCHED.items()})
-    fired = scored.filter(pl.col("z").is_finite() & (pl.col("z") >= bar) & pl.col("big_enough"))
-    return _rows(fired)
+    scored = _scored(watched_rows, rules)
+    z_bar = pl.col("indicator").replace_strict({k: v[2] for k, v in rules.items()})
+    fired = scored.filter(pl.col("z").is_finite() & (pl.col("z") >= z_bar) & pl.col("big_enough"))
+    return _rows(fired, rules)
 
 
-def _scored(watched: pl.DataFrame) -> pl.DataFrame:
+def _scored(
+    watched: pl.DataFrame, rules: Mapping[str, tuple[str, str, float, float]]
+) -> pl.DataFrame:
     """Each council-quarter's baseline, z on the worse side and whether the change matters."""
     group = ["authority_code", "indicator"]
     past = {
@@ -88,9 +93,9 @@ def _scored(watched: pl.DataFrame) -> pl.DataFrame:
         .rolling_sum(BASELINE_QUARTERS, min_samples=1)
         .over(group)
     )
-    worse = pl.col("indicator").replace_strict({k: v[0] for k, v in WATCHED.items()})
-    smallest = pl.col("indicator").replace_strict({k: v[3] for k, v in WATCHED.items()})
-    is_volume = pl.col("indicator") == "stage1_per_10k"
+    worse = pl.col("indicator").replace_strict({k: v[0] for k, v in rules.items()})
+    smallest = pl.col("indicator").replace_strict({k: v[3] for k, v in rules.items()})
+    is_volume = pl.col("indicator") == VOLUME
     p0 = past["numerator"] / past["denominator"]
     p = pl.col("numerator") / pl.col("denominator")
     expected = p0 * pl.col("denominator")
@@ -121,11 +126,11 @@ def _scored(watched: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _rows(fired: pl.DataFrame) -> pl.DataFrame:
+def _rows(fired: pl.DataFrame, rules: Mapping[str, tuple[str, str, float, float]]) -> pl.DataFrame:
     rows: list[dict[str, Any]] = []
     for row in fired.iter_rows(named=True):  # only the quarters that fired: a few hundred
         item = indicator(row["indicator"])
-        _, signal, bar, smallest = WATCHED[item.code]
+        _, signal, z_bar, smallest = rules[item.code]
         baseline = row["baseline"] * item.multiplier
         quarters = row["baseline_quarters"]
         sentence = (
@@ -136,7 +141,7 @@ def _rows(fired: pl.DataFrame) -> pl.DataFrame:
         )
         size = (
             f"at least {smallest:.0%} fewer"
-            if item.code == "stage1_per_10k"
+            if item.code == VOLUME
             else f"a change of at least {smallest * 100:g} points"
         )
         rows.append(
@@ -157,9 +162,21 @@ def _rows(fired: pl.DataFrame) -> pl.DataFrame:
                     "z": round(row["z"], 2),
                     "rule": (
                         f"against the pooled previous {quarters} quarters:"
-                        f" z >= {bar:g} on the worse side and {size}"
+                        f" z >= {z_bar:g} on the worse side and {size}"
                     ),
                 },
             }
         )
     return frame(rows)
+
+
+def _detect(inputs: SignalInputs, entries: tuple[SignalEntry, ...]) -> pl.DataFrame:
+    return change_signals(inputs.values, watched(entries))
+
+
+CHANGES = Detector(
+    f"A quarter against the council's own pooled previous {BASELINE_QUARTERS} quarters, "
+    "allowing for chance",
+    _detect,
+    reads_watches=True,
+)

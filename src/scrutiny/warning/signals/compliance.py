@@ -23,6 +23,7 @@ import polars as pl
 from scipy import stats
 
 from scrutiny.core.periods import period_bounds, quarter_label
+from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs
 from scrutiny.warning.signals.quarters import empty, frame
 
 RECENT_QUARTERS = 2  # six months: a failure shows as late recommendations pile up
@@ -126,3 +127,14 @@ def _signal(row: dict[str, Any]) -> dict[str, Any]:
             ),
         },
     }
+
+
+def _detect(inputs: SignalInputs, entries: tuple[SignalEntry, ...]) -> pl.DataFrame:
+    return compliance_signals(inputs.recommendations)
+
+
+COMPLIANCE = Detector(
+    f"Ombudsman recommendations missed in the last {RECENT_QUARTERS} quarters against the "
+    f"{BASELINE_QUARTERS} before, by Fisher's exact test",
+    _detect,
+)

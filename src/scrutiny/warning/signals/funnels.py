@@ -1,15 +1,16 @@
 """Signals from funnel plots: a council outside its peer group's range in one quarter.
 
-Each quarter, each indicator with a direction is put on one funnel per peer group (the
-same settings as scrutiny.measures.benchmarking: exact limits, additive over-dispersion, counts
-per population on the square-root scale against the group's pooled rate). Only the
-adverse side is a signal (peer_outlier). Complaint volumes have no direction, so their
-low side is a signal of its own (volume_low): the Code (3.3) warns that few complaints
-may mean people cannot complain.
+Each quarter, each watched indicator is put on one funnel per peer group (the same
+settings as scrutiny.measures.benchmarking: exact limits, additive over-dispersion, counts
+per population on the square-root scale against the group's pooled rate). Only the worse
+side is a signal. Which indicators, which side and which signal are declared in
+scrutiny.warning.signals.registry: every indicator with a direction (peer_outlier), and
+stage 1 volumes on the low side (volume_low).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -19,34 +20,42 @@ from scrutiny.core.periods import quarter_label
 from scrutiny.measures.benchmarking import FUNNEL_KINDS, OVERDISPERSION
 from scrutiny.measures.funnel import FunnelError, compare
 from scrutiny.standard.indicators import indicator, load_indicators
+from scrutiny.warning.signals.model import (
+    Detector,
+    SignalEntry,
+    SignalInputs,
+    Watch,
+    Worse,
+    watched,
+)
 from scrutiny.warning.signals.quarters import frame, number, short_names, span
 
 # Recommendations are counted by due date and their final status is only known later, so
 # their indicators would look ahead; the recommendations signal reads them as of each
 # quarter's end instead (scrutiny.warning.signals.ombudsman).
 LOOK_AHEAD = ("compliance_rate", "late_remedies")
-VOLUME = "stage1_per_10k"
 MINIMUM_GROUP = 3
 SEVERITY = {"alert": 1, "alarm": 2}
 
 
-def funnel_indicators() -> list[str]:
-    """The indicators put on funnels: those with a direction, and the stage 1 volume."""
-    codes = [
-        item.code
+def adverse_sides() -> tuple[Watch, ...]:
+    """The indicators with a direction that go on funnels, each with its worse side."""
+    return tuple(
+        Watch(item.code, "up" if item.direction == "lower_better" else "down")
         for item in load_indicators()
         if item.kind in FUNNEL_KINDS and item.direction != "neither" and item.code not in LOOK_AHEAD
-    ]
-    return [*codes, VOLUME]
+    )
 
 
-def place_on_funnels(values: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
-    """Every council-quarter of VALUES on its peer group's funnel: limits and a flag.
+def place_on_funnels(
+    values: pl.DataFrame, groups: pl.DataFrame, indicators: list[str]
+) -> pl.DataFrame:
+    """Every council-quarter of VALUES on its peer group's funnel of INDICATORS: limits, flag.
 
     VALUES is compute_indicators' long frame; GROUPS has authority_code and peer_group.
     """
     rows = values.filter(
-        pl.col("indicator").is_in(funnel_indicators())
+        pl.col("indicator").is_in(indicators)
         & (pl.col("denominator") > 0)
         & pl.col("value").is_not_null()
     ).join(groups, on="authority_code")
@@ -92,22 +101,26 @@ def place_on_funnels(values: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame
     return pl.concat(placed)
 
 
-def funnel_signals(values: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
-    """peer_outlier (adverse side, alert or alarm) and volume_low signals from VALUES."""
-    placed = place_on_funnels(values, groups)
+def funnel_signals(
+    values: pl.DataFrame, groups: pl.DataFrame, watching: Mapping[str, tuple[Worse, str]]
+) -> pl.DataFrame:
+    """Councils outside their peer group's funnel on the worse side of the WATCHING indicators.
+
+    WATCHING maps an indicator to its worse side (up: high, down: low) and the signal it raises.
+    """
+    placed = place_on_funnels(values, groups, list(watching))
     if placed.is_empty():
         return frame([])
-    directions = {item.code: item.direction for item in load_indicators()}
-    adverse_high = pl.col("indicator").replace_strict(directions) == "lower_better"
+    worse_high = pl.col("indicator").replace_strict({k: v[0] == "up" for k, v in watching.items()})
     high = pl.col("flag").str.starts_with("high")
     low = pl.col("flag").str.starts_with("low")
-    volume = pl.col("indicator") == VOLUME
-    found = placed.filter((~volume & (high == adverse_high) & (high | low)) | (volume & low))
+    found = placed.filter((high & worse_high) | (low & ~worse_high))
     names = short_names()
-    return frame([_signal(row, names) for row in found.iter_rows(named=True)])
+    signals = {code: signal for code, (_, signal) in watching.items()}
+    return frame([_signal(row, names, signals) for row in found.iter_rows(named=True)])
 
 
-def _signal(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+def _signal(row: dict[str, Any], names: dict[str, str], signals: dict[str, str]) -> dict[str, Any]:
     item = indicator(row["indicator"])
     level = "alarm" if row["flag"].endswith("alarm") else "alert"
     low = row["flag"].startswith("low")
@@ -120,15 +133,11 @@ def _signal(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
         f"{quarter_label(row['period_start'])}, {where} the range expected for councils "
         f"like {place} ({span(lower, upper, item.unit)})."
     )
-    code = "peer_outlier"
-    if item.code == VOLUME:
-        code = "volume_low"
-        sentence += " Few complaints can mean people find it hard to complain (Code 3.3)."
     return {
         "authority_code": row["authority_code"],
         "period_start": row["period_start"],
         "period_end": row["period_end"],
-        "signal": code,
+        "signal": signals[item.code],
         "severity": SEVERITY[level],
         "sentence": sentence,
         "evidence": {
@@ -146,3 +155,15 @@ def _signal(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
             f"{OVERDISPERSION} over-dispersion",
         },
     }
+
+
+def _detect(inputs: SignalInputs, entries: tuple[SignalEntry, ...]) -> pl.DataFrame:
+    return funnel_signals(inputs.peer_values, inputs.groups, watched(entries))
+
+
+FUNNELS = Detector(
+    f"A funnel plot of each quarter against the peer group (at least {MINIMUM_GROUP} "
+    f"councils, {OVERDISPERSION} over-dispersion)",
+    _detect,
+    reads_watches=True,
+)

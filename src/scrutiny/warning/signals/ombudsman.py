@@ -19,6 +19,7 @@ from scrutiny.core.periods import period_bounds, quarter_label
 from scrutiny.recommendations import read_register
 from scrutiny.store.db import DATA_TABLES
 from scrutiny.store.read import read_frame
+from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs
 from scrutiny.warning.signals.quarters import frame
 
 # As scrutiny.recommendations.repeat_patterns: the same kind of recommendation failed this
@@ -199,3 +200,20 @@ def _recommendation_signal(row: dict[str, Any]) -> dict[str, Any]:
             f"repeated when the same kind is missed {REPEAT_THRESHOLD}+ times in a year",
         },
     }
+
+
+def _decisions(inputs: SignalInputs, entries: tuple[SignalEntry, ...]) -> pl.DataFrame:
+    return decision_signals(inputs.decisions)
+
+
+def _recommendations(inputs: SignalInputs, entries: tuple[SignalEntry, ...]) -> pl.DataFrame:
+    return recommendation_signals(inputs.recommendations)
+
+
+DECISIONS = Detector(
+    "Ombudsman decisions (LGSCO and Housing Ombudsman), by decision date", _decisions
+)
+RECOMMENDATIONS = Detector(
+    "Ombudsman recommendations by due date, judged by their dates as known at the quarter's end",
+    _recommendations,
+)

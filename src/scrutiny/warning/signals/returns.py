@@ -21,6 +21,7 @@ from scrutiny.reference.authorities import current_codes
 from scrutiny.standard import COUNCIL_TABLES
 from scrutiny.store.db import as_utc, submissions
 from scrutiny.store.read import read_frame
+from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs
 from scrutiny.warning.signals.quarters import frame
 
 # An assumption, not a statutory deadline: a quarterly return is due a month after the
@@ -111,3 +112,14 @@ def _signal(row: dict[str, Any]) -> dict[str, Any]:
             "after it ends, by the date it was submitted",
         },
     }
+
+
+def _detect(inputs: SignalInputs, entries: tuple[SignalEntry, ...]) -> pl.DataFrame:
+    return return_signals(read_submissions(inputs.engine, inputs.as_of), inputs.as_of)
+
+
+RETURNS = Detector(
+    f"Complaints returns by the date they were submitted, due {RETURN_DUE_DAYS} days after "
+    "each quarter",
+    _detect,
+)

@@ -4,10 +4,13 @@ Each quarter is judged as it could have been at its end: the chart is drawn from
 council's quarters up to and including it, and only that last point's special causes
 count. A point beyond the process limits is severity 2; a run of six on one side of the
 mean, six quarters each worse than the last, or two of three near a limit, severity 1.
+Which indicators are charted, which way is worse and the signal each raises are declared
+with the signals that name XMR in scrutiny.warning.signals.registry.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -16,21 +19,9 @@ import polars as pl
 from scrutiny.core.periods import quarter_label
 from scrutiny.measures.spc import RULES, Direction, xmr_chart
 from scrutiny.standard.indicators import indicator
+from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs, Worse, watched
 from scrutiny.warning.signals.quarters import frame, number, span
 
-# Which way is worse for the charted indicators, and the signal each raises. Volumes have
-# no direction in the indicator set; falling stage 1 volumes are charted as a warning sign
-# (Code 3.3), and a rising uphold rate as one to read with care.
-CHARTED: dict[str, tuple[Direction, str]] = {
-    "stage1_on_time": ("up", "special_cause"),
-    "stage1_acknowledged_on_time": ("up", "special_cause"),
-    "stage2_on_time": ("up", "special_cause"),
-    "stage1_mean_days": ("down", "special_cause"),
-    "refused": ("down", "special_cause"),
-    "escalation_rate": ("down", "escalation_rising"),
-    "stage1_per_10k": ("up", "volume_falling"),
-    "stage1_upheld": ("down", "uphold_rising"),
-}
 # Quarterly series are short: limits from two years of quarters, where Making Data Count
 # asks for 13 points. Set on the synthetic demo data (docs/early-warning.md).
 MINIMUM_POINTS = 8
@@ -42,16 +33,24 @@ RULE_WORDS = {
 }
 
 
-def chart_signals(values: pl.DataFrame, minimum_points: int = MINIMUM_POINTS) -> pl.DataFrame:
-    """Adverse special causes on each council's quarterly series of the CHARTED indicators."""
+def chart_signals(
+    values: pl.DataFrame,
+    charted: Mapping[str, tuple[Worse, str]],
+    minimum_points: int = MINIMUM_POINTS,
+) -> pl.DataFrame:
+    """Adverse special causes on each council's quarterly series of the CHARTED indicators.
+
+    CHARTED maps an indicator to the way that is worse and the signal it raises.
+    """
     rows = (
-        values.filter(pl.col("indicator").is_in(list(CHARTED)) & pl.col("value").is_not_null())
+        values.filter(pl.col("indicator").is_in(list(charted)) & pl.col("value").is_not_null())
         .sort("authority_code", "indicator", "period_start")
         .partition_by("authority_code", "indicator", as_dict=True)
     )
     found: list[dict[str, Any]] = []
     for (_, code), series in rows.items():
-        improvement, signal = CHARTED[str(code)]
+        bad, signal = charted[str(code)]
+        improvement: Direction = "up" if bad == "down" else "down"
         points = series["value"].to_numpy()
         for last in range(minimum_points - 1, points.size):
             chart = xmr_chart(
@@ -73,8 +72,6 @@ def _signal(row: dict[str, Any], chart: Any, fired: list[str], signal: str) -> d
         f"{RULE_WORDS[rule]} (average {number(chart.mean, unit)}, usual range "
         f"{span(chart.lower_limit, chart.upper_limit, unit)})."
     )
-    if signal == "uphold_rising":
-        sentence += " A rising uphold rate can also mean a council owns its mistakes."
     return {
         "authority_code": row["authority_code"],
         "period_start": row["period_start"],
@@ -94,3 +91,15 @@ def _signal(row: dict[str, Any], chart: Any, fired: list[str], signal: str) -> d
             "rule": f"XmR chart (Making Data Count): {', '.join(fired)}",
         },
     }
+
+
+def _detect(inputs: SignalInputs, entries: tuple[SignalEntry, ...]) -> pl.DataFrame:
+    return chart_signals(inputs.values, watched(entries), inputs.minimum_points)
+
+
+XMR = Detector(
+    "An XmR chart (Making Data Count) of the council's own quarters up to each quarter's "
+    f"end, from at least {MINIMUM_POINTS} quarters",
+    _detect,
+    reads_watches=True,
+)

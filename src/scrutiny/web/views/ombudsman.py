@@ -29,7 +29,7 @@ from scrutiny.warning.data_quality import (
 )
 from scrutiny.warning.signals.quarters import short_names
 from scrutiny.warning.signals.returns import RETURN_DUE_DAYS
-from scrutiny.warning.watchlist import DEFAULT_WEIGHTS, WATCH_THRESHOLD, watchlist
+from scrutiny.warning.watchlist import WATCH_THRESHOLD, default_weights, watchlist
 from scrutiny.web.pages import render
 from scrutiny.web.security import csrf_protect, role_in
 
@@ -69,7 +69,7 @@ def watchlist_page(
             "quarter": quarter_label(start),
             "on_watch": sorted((c for c in councils if c["on_watch"]), key=_by_name),
             "others": sorted((c for c in councils if not c["on_watch"]), key=_by_name),
-            "weights": [(name.replace("_", " "), w) for name, w in DEFAULT_WEIGHTS.items()],
+            "weights": [(name.replace("_", " "), w) for name, w in default_weights().items()],
             "threshold": WATCH_THRESHOLD,
         },
     )
