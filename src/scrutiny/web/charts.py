@@ -9,12 +9,11 @@ so a view is built once per data version and key, through the app's DataCache.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from fastapi import Request
 
 from scrutiny.measures.funnel_plot import FunnelPlot, denominator_words
 from scrutiny.publish.charts import (
@@ -68,17 +67,6 @@ def chart_view(
         headings=list(headings),
         rows=[[_cell(value) for value in row] for row in rows],
     )
-
-
-def cached_chart(
-    request: Request,
-    key: Hashable,
-    build: Callable[[], ChartView | None],
-    version: int | None = None,
-) -> ChartView | None:
-    """The ChartView BUILD makes, kept for this data version under KEY."""
-    view: ChartView | None = request.app.state.cache.get(("chart", key), build, version)
-    return view
 
 
 def _cell(value: object) -> str:
