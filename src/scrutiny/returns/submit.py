@@ -9,8 +9,10 @@ rows.
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +27,8 @@ from scrutiny.returns.submissions import SavedSubmission, save_submission
 from scrutiny.returns.validation import Report, validate
 from scrutiny.settings import Settings
 from scrutiny.standard.rules import ROW
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -59,11 +63,24 @@ def submit_return(
     A file with any error stores nothing. Raises FileUnreadable when the file cannot be
     read, and SubmissionError when valid rows clash with what is already stored.
     """
+    started = time.perf_counter()
     raw = read_file(path, settings, table_name=table_name, mapping=mapping)
     report = validate(raw, today)
     if on_validated:
         on_validated(report)
     if not report.valid:
+        # Counts only: the issues quote the file's values, which may be personal.
+        logger.info(
+            "return not stored: %d errors",
+            report.errors,
+            extra={
+                "table": report.table.name,
+                "rows": report.rows,
+                "errors": report.errors,
+                "warnings": report.warnings,
+                "duration_ms": _ms_since(started),
+            },
+        )
         return SubmittedReturn(report)
     saved = save_submission(
         engine,
@@ -77,7 +94,28 @@ def submit_return(
         warning_count=report.warnings,
         progress=progress,
     )
+    for one in saved:
+        logger.info(
+            "submission %d %s: %s %s, %d rows",
+            one.submission_id,
+            one.outcome,
+            one.authority_code,
+            report.table.name,
+            one.rows,
+            extra={
+                "authority": one.authority_code,
+                "table": report.table.name,
+                "rows": one.rows,
+                "submission_id": one.submission_id,
+                "outcome": one.outcome,
+                "duration_ms": _ms_since(started),
+            },
+        )
     return SubmittedReturn(report, saved)
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 UPLOAD_CHUNK = 1024 * 1024
