@@ -30,6 +30,9 @@ from scrutiny.standard.rules import ROW
 
 logger = logging.getLogger(__name__)
 
+UPLOAD_CHUNK = 1024 * 1024
+SHOWN = 5  # other councils and rows named in the refusal; the issues list every row
+
 
 @dataclass
 class SubmittedReturn:
@@ -118,16 +121,13 @@ def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
 
 
-UPLOAD_CHUNK = 1024 * 1024
-SHOWN = 5  # other councils and rows named in the refusal; the issues list every row
-
-
 class ReturnRefused(Exception):
     """A file its sender may not send, whatever its quality; nothing was stored.
 
     The message says why in one sentence; ISSUES has one entry per offending row (or one
-    for the whole file) in the validation report's shape, and REPORT is the validation
-    report when the file got that far.
+    for the whole file) in the validation report's shape, RULE is their rule (file_size,
+    council_table or token_authority), and REPORT is the validation report when the file
+    got that far.
     """
 
     def __init__(
@@ -135,6 +135,7 @@ class ReturnRefused(Exception):
     ) -> None:
         super().__init__(message)
         self.issues = issues
+        self.rule: str = issues[0]["rule"]
         self.report = report
 
 

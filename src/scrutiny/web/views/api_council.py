@@ -161,7 +161,7 @@ def submit(
             table_name=table,
         )
     except ReturnRefused as refused:
-        if refused.report is None:  # too large to read
+        if refused.rule == "file_size" or refused.report is None:
             raise refuse(413, str(refused)) from None
         body = _result(refused.report, name, refused.issues, detail=str(refused))
         return JSONResponse(body, status_code=403)
