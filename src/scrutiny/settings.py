@@ -45,6 +45,15 @@ class Settings:
         },
     )
 
+    log_format: str = field(
+        default="text",
+        metadata={
+            "help": "How the service and commands log to standard error: text (lines a "
+            "person reads) or json (one JSON object a line, for a log collector).",
+            "choices": ("text", "json"),
+        },
+    )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from SCRUTINY_* variables in ENVIRON (default: the process environment)."""
@@ -66,6 +75,9 @@ class Settings:
                     raise ValueError(f"{PREFIX}{spec.name.upper()} must be true or false")
                 values[spec.name] = raw.lower() in ("true", "1")
             else:
+                choices = spec.metadata.get("choices")
+                if choices and raw not in choices:
+                    raise ValueError(f"{PREFIX}{spec.name.upper()} must be {' or '.join(choices)}")
                 values[spec.name] = raw
         return cls(**values)  # type: ignore[arg-type]
 

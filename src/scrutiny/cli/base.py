@@ -14,6 +14,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from scrutiny.core.errors import ScrutinyError
+from scrutiny.core.log import configure_logging
+from scrutiny.settings import Settings
 
 if TYPE_CHECKING:
     import polars as pl
@@ -63,6 +65,16 @@ def fail(message: str, code: int = 1) -> None:
     """Print MESSAGE as an error and exit with status CODE."""
     console.print(f"[bold red]Error:[/] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+@app.callback()
+def _configure() -> None:
+    # Every command logs the same way: to standard error, as SCRUTINY_LOG_FORMAT says,
+    # so that standard output stays the command's own (JSON and CSV stay parseable).
+    try:
+        configure_logging(Settings.from_env().log_format)
+    except ValueError as error:
+        fail(str(error), code=2)
 
 
 TableOption = Annotated[

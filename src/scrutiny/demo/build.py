@@ -6,6 +6,7 @@ import path, so the demo also proves that path end to end.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from scrutiny.core.errors import ScrutinyError
+from scrutiny.core.log import timed
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
 from scrutiny.returns.housing_ombudsman import convert, read_findings, write_decisions
 from scrutiny.returns.submit import submit_return
@@ -23,6 +25,8 @@ from scrutiny.store.accounts import create_user
 from scrutiny.store.db import make_engine
 from scrutiny.store.migrations import upgrade
 from scrutiny.store.read import count_rows
+
+logger = logging.getLogger(__name__)
 
 # The real Housing Ombudsman decisions are stored as one submission per council covering
 # every year they span. Giving that period explicitly keeps it apart from the synthetic
@@ -81,6 +85,15 @@ def build_demo(
     The database is DIRECTORY/scrutiny.db (SQLite, deleted first) unless DATABASE_URL
     names another one, which should be empty (benchmarks load PostgreSQL this way).
     """
+    with timed(logger, "demo build", seed=seed, scale=scale) as end:
+        demo = _build(directory, seed=seed, scale=scale, step=step, database_url=database_url)
+        end["rows"] = sum(demo.rows.values())
+        return demo
+
+
+def _build(
+    directory: Path, *, seed: int, scale: float, step: Step | None, database_url: str | None
+) -> Demo:
     say = step or (lambda _: None)
     directory.mkdir(parents=True, exist_ok=True)
     database = directory / "scrutiny.db"

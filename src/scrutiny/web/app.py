@@ -15,8 +15,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from scrutiny.core.errors import Invalid, NotFound, Refused, ScrutinyError
+from scrutiny.core.log import configure_logging
 from scrutiny.settings import Settings
 from scrutiny.store.db import make_engine
+from scrutiny.web.access_log import AccessLog
 from scrutiny.web.cache import DataCache
 from scrutiny.web.pages import render
 from scrutiny.web.security import BodyLimit, SecurityHeaders
@@ -31,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from scrutiny.web.views import ROUTERS
 
     settings = settings or Settings.from_env()
+    configure_logging(settings.log_format)
     app = FastAPI(
         title="scrutiny",
         version="1",
@@ -56,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.https,
     )
+    # Outermost, so its duration covers everything and every response gets the request id.
+    app.add_middleware(AccessLog)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     # GOV.UK Frontend's stylesheet finds its fonts and images under /assets.
     assets = STATIC / "vendor" / "govuk" / "assets"

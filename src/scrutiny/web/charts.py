@@ -9,13 +9,13 @@ so a view is built once per data version and key, through the app's DataCache.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from fastapi import Request
 
+from scrutiny.core.formatting import cell
 from scrutiny.measures.funnel_plot import FunnelPlot, denominator_words
 from scrutiny.publish.charts import (
     SPC_CAPTION,
@@ -66,34 +66,8 @@ def chart_view(
         svg_base64=base64.b64encode(svg.encode("utf-8")).decode("ascii"),
         spec=spec,
         headings=list(headings),
-        rows=[[_cell(value) for value in row] for row in rows],
+        rows=[[cell(value) for value in row] for row in rows],
     )
-
-
-def cached_chart(
-    request: Request,
-    key: Hashable,
-    build: Callable[[], ChartView | None],
-    version: int | None = None,
-) -> ChartView | None:
-    """The ChartView BUILD makes, kept for this data version under KEY."""
-    view: ChartView | None = request.app.state.cache.get(("chart", key), build, version)
-    return view
-
-
-def _cell(value: object) -> str:
-    """A table cell: figures with separators and one decimal place, a dash for none."""
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if value != value:
-            return "–"
-        return f"{value:,.1f}"
-    return str(value)
 
 
 def funnel_view(plot: FunnelPlot, *, id: str, period: str) -> ChartView:

@@ -16,7 +16,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from scrutiny.publish.reports.render import FILTERS
+from scrutiny.core.formatting import FILTERS
 from scrutiny.web.security import context_user
 
 TEMPLATES = Path(__file__).parent / "templates"

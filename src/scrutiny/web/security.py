@@ -168,6 +168,7 @@ def api_user(request: Request) -> TokenUser:
             "Send a working API token: Authorization: Bearer scr_...",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    request.state.user_id = found.user.id  # for the access log
     return found
 
 

@@ -11,6 +11,7 @@ always gives byte-identical files.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from scrutiny.core.log import timed
 from scrutiny.demo.synth.complaints import generate_complaints
 from scrutiny.demo.synth.councils import build_councils
 from scrutiny.demo.synth.ombudsman import generate_decisions
@@ -26,6 +28,8 @@ from scrutiny.demo.synth.recommendations import generate_recommendations
 from scrutiny.demo.synth.scenarios import build_effects
 from scrutiny.demo.synth.timeline import AS_OF, FIRST_DAY, LAST_DAY, build_timeline
 from scrutiny.standard import load_standard
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["AS_OF", "DEFAULT_SEED", "FIRST_DAY", "LAST_DAY", "SynthDataset", "generate_dataset"]
 
@@ -72,6 +76,20 @@ def generate_dataset(
     SCALE multiplies every volume (1.0 is about 2.5 million complaint rows); COUNCILS
     limits the data to those GSS codes (default: all current councils).
     """
+    with timed(logger, "synth", seed=seed, scale=scale) as end:
+        result = _generate(out_dir, seed=seed, scale=scale, councils=councils, progress=progress)
+        end["rows"] = sum(result.rows.values())
+        return result
+
+
+def _generate(
+    out_dir: Path,
+    *,
+    seed: int,
+    scale: float,
+    councils: Sequence[str] | None,
+    progress: Progress | None,
+) -> SynthDataset:
     if not scale > 0:
         raise ValueError(f"scale must be above zero, not {scale}")
     started = time.perf_counter()

@@ -5,6 +5,7 @@ written in parallel, one process per core (WeasyPrint holds the interpreter's lo
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -14,9 +15,12 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine
 
+from scrutiny.core.log import timed
 from scrutiny.publish.reports.annual import annual_html, annual_pdf
 from scrutiny.publish.reports.annual_inputs import ReportInputs, prepare_inputs
 from scrutiny.reference.authorities import load_authorities
+
+logger = logging.getLogger(__name__)
 
 FORMATS = ("pdf", "html")
 
@@ -100,6 +104,21 @@ def write_all_reports(
 ) -> BatchResult:
     """Every current council's (or CODES') annual report for YEAR, written into DIRECTORY
     by JOBS processes. PROGRESS is called with (done, total, code) after each report."""
+    with timed(logger, "annual report batch", year=year, format=output_format) as end:
+        result = _write_all(engine, year, directory, output_format, jobs, codes, progress)
+        end |= {"written": len(result.written), "failed": len(result.failed)}
+        return result
+
+
+def _write_all(
+    engine: Engine,
+    year: str,
+    directory: Path,
+    output_format: str,
+    jobs: int,
+    codes: list[str] | None,
+    progress: Callable[[int, int, str], None] | None,
+) -> BatchResult:
     if output_format not in FORMATS:
         raise ValueError(f"the format must be {' or '.join(FORMATS)}")
     directory.mkdir(parents=True, exist_ok=True)

@@ -9,44 +9,17 @@ scrutiny.publish.charts (vl-convert), so the HTML and the PDF show the same char
 from __future__ import annotations
 
 import base64
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from scrutiny.core.formatting import FILTERS
 from scrutiny.publish import charts
 
 TEMPLATES = Path(__file__).parent / "templates"
 PDF_VARIANT = "pdf/ua-1"
 
-
-def _number(value: object, places: int = 1) -> str:
-    """A figure for people: thousands separated, a dash for nothing."""
-    if value is None or (isinstance(value, float) and value != value):  # None or NaN
-        return "–"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.{places}f}"
-    return str(value)
-
-
-def _day(value: object) -> str:
-    """A date the GOV.UK way: 4 June 2025 (a datetime is a date too)."""
-    if isinstance(value, date):
-        return f"{value.day} {value:%B %Y}"
-    return "–" if value is None else str(value)
-
-
-def _words(value: object) -> str:
-    """A code-list value as words: not_upheld -> not upheld."""
-    return "–" if value is None else str(value).replace("_", " ")
-
-
-# The filters report templates and the web app's templates share, so a figure reads the
-# same on a page as in a PDF.
-FILTERS = {"number": _number, "day": _day, "words": _words}
 
 ENVIRONMENT = Environment(
     loader=FileSystemLoader(TEMPLATES),

@@ -8,54 +8,41 @@ council's.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import asdict
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from scrutiny.core.errors import Refused
 from scrutiny.core.periods import quarter_bounds, quarter_label
 from scrutiny.publish.opendata import latest_period
 from scrutiny.returns.ingest import FileUnreadable
 from scrutiny.returns.submissions import SubmissionError, list_submissions
-from scrutiny.returns.submit import submit_return
+from scrutiny.returns.submit import ReturnRefused, safe_file_name, submit_council_return
 from scrutiny.returns.validation import Report
-from scrutiny.standard import COUNCIL_TABLES, CouncilTable
-from scrutiny.standard.rules import ROW
+from scrutiny.standard import CouncilTable
 from scrutiny.store.accounts import TokenUser
 from scrutiny.warning.signals import compute_signals
-from scrutiny.web.security import api_user
-from scrutiny.web.views.api_common import (
+from scrutiny.web import cache as keys
+from scrutiny.web.api_common import (
     Page,
     Paging,
-    cached_indicators,
     check_date,
     page_of,
     refuse,
 )
-from scrutiny.web.views.api_models import ReturnResult, Signals, SubmissionRecord
-from scrutiny.web.views.returns import other_councils_rows
+from scrutiny.web.api_models import ReturnResult, Signals, SubmissionRecord
+from scrutiny.web.requests import data_cache, indicator_rows
+from scrutiny.web.security import api_user
 
 router = APIRouter()
 
-UPLOAD_CHUNK = 1024 * 1024
 TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No working API token"},
     403: {"description": "The token is for another authority"},
 }
-
-
-class _Refused(Refused):
-    """The file may not be stored with this token: another authority's rows or table."""
-
-    def __init__(self, issues: list[dict[str, Any]]) -> None:
-        self.issues = issues
 
 
 def _own_authority(token: TokenUser, code: str) -> None:
@@ -77,13 +64,13 @@ def signals(
     """Early-warning signals for the token's council: not public, so a token is needed."""
     _own_authority(token, code)
     check_date(as_of, "as_of")
-    quarters = cached_indicators(request, "quarter")
+    quarters = indicator_rows(request, "quarter")
     if as_of is None:
         latest = latest_period(quarters)
         as_of = quarter_bounds(latest)[1] if latest else date.today()
     engine = request.app.state.engine
-    own = request.app.state.cache.get(
-        ("signals", as_of, code),
+    own = data_cache(request).get(
+        keys.Signals(as_of, code),
         lambda: compute_signals(engine, as_of, indicators=quarters, authority_code=code),
     )
     found = [
@@ -117,6 +104,7 @@ def _result(
     file_name: str,
     extra: list[dict[str, Any]] | None = None,
     saved: list[dict[str, Any]] | None = None,
+    detail: str | None = None,
 ) -> dict[str, Any]:
     """The JSON answer to an upload: the validation report's issues and what was stored."""
     issues = [*(extra or []), *(report.to_records() if report else [])]
@@ -132,44 +120,9 @@ def _result(
             "issues": issues,
             "notes": report.notes if report else [],
             "submissions": saved or [],
+            "detail": detail,
         }
     ).model_dump(mode="json")
-
-
-def _check_rows(token: TokenUser, report: Report) -> None:
-    """Refuse (before anything is stored) rows for another authority, or an Ombudsman table."""
-    if report.table.name not in COUNCIL_TABLES:
-        raise _Refused(
-            [
-                {
-                    "row": None,
-                    "column": None,
-                    "value": report.table.name,
-                    "severity": "error",
-                    "rule": "council_table",
-                    "message": f"A council cannot send {report.table.title.lower()}: the"
-                    " Ombudsman sends them.",
-                    "fix": f"Send a {' or '.join(COUNCIL_TABLES)} file.",
-                }
-            ]
-        )
-    others = other_councils_rows(report, token.authority_code)
-    if others.height:
-        raise _Refused(
-            [
-                {
-                    "row": row[ROW],
-                    "column": "authority_code",
-                    "value": row["authority_code"],
-                    "severity": "error",
-                    "rule": "token_authority",
-                    "message": f"This row is for {row['authority_code']}, but the API token"
-                    f" is for {token.authority_code}.",
-                    "fix": f"Send only {token.authority_code}'s rows with this token.",
-                }
-                for row in others.iter_rows(named=True)
-            ]
-        )
 
 
 @router.post(
@@ -195,35 +148,26 @@ def submit(
     token: TokenUser = Depends(api_user),
 ) -> Response:
     """Send a return for the token's council: validated, and stored only if it has no errors."""
-    settings = request.app.state.settings
-    name = Path(file.filename or "return.csv").name[-200:] or "return.csv"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out, UPLOAD_CHUNK)
-        if path.stat().st_size > settings.max_file_bytes:
-            raise refuse(413, f"The file is larger than {settings.max_file_bytes:,} bytes")
-        seen: list[Report] = []
-
-        def check(report: Report) -> None:
-            seen.append(report)
-            _check_rows(token, report)
-
-        try:
-            result = submit_return(
-                path,
-                settings,
-                request.app.state.engine,
-                submitted_by=f"{token.user.email} (API token {token.token_id})",
-                table_name=table,
-                on_validated=check,
-            )
-        except FileUnreadable as error:
-            return _unreadable(name, str(error))
-        except _Refused as refused:
-            return JSONResponse(_result(seen[0], name, refused.issues), status_code=403)
-        except SubmissionError as error:
-            raise refuse(409, str(error)) from None
+    name = safe_file_name(file.filename)
+    try:
+        result = submit_council_return(
+            file.file,
+            file.filename,
+            token.authority_code,
+            request.app.state.settings,
+            request.app.state.engine,
+            submitted_by=f"{token.user.email} (API token {token.token_id})",
+            table_name=table,
+        )
+    except ReturnRefused as refused:
+        if refused.rule == "file_size" or refused.report is None:
+            raise refuse(413, str(refused)) from None
+        body = _result(refused.report, name, refused.issues, detail=str(refused))
+        return JSONResponse(body, status_code=403)
+    except FileUnreadable as error:
+        return _unreadable(name, str(error))
+    except SubmissionError as error:
+        raise refuse(409, str(error)) from None
     if not result.stored:
         return JSONResponse(_result(result.report, name), status_code=422)
     saved = [asdict(s) for s in result.saved]

@@ -20,17 +20,17 @@ from scrutiny.recommendations import STATES, read_register
 from scrutiny.reference.authorities import get_council, load_authorities
 from scrutiny.reference.peers import TIERS, NamedPeerMethod, PeerError, describe_methods
 from scrutiny.standard.indicators import indicator, load_indicators
-from scrutiny.web.views.api_common import (
+from scrutiny.web import cache as keys
+from scrutiny.web.api_common import (
     CSV_RESPONSE,
     Page,
     Paging,
-    cached_indicators,
     csv_response,
     page_of,
     records,
     refuse,
 )
-from scrutiny.web.views.api_models import (
+from scrutiny.web.api_models import (
     Authority,
     CouncilBenchmark,
     Funnel,
@@ -38,6 +38,7 @@ from scrutiny.web.views.api_models import (
     IndicatorValue,
     Recommendation,
 )
+from scrutiny.web.requests import data_cache, indicator_rows
 
 router = APIRouter()
 
@@ -60,7 +61,7 @@ REGISTER_COLUMNS = list(Recommendation.model_fields)
 def _period(request: Request, text: str | None, grain: Grain = "financial_year") -> str:
     """Period TEXT as people write it, or the latest period of GRAIN with data (422 if none)."""
     try:
-        found, start = resolve_period(text, grain, cached_indicators(request, grain))
+        found, start = resolve_period(text, grain, indicator_rows(request, grain))
     except ValueError as error:
         raise refuse(422, str(error)) from None
     return period_label(start, found)
@@ -132,7 +133,7 @@ def indicator_values(
                 422, f"the period {period!r} is a {found.replace('_', ' ')}, not a {grain}"
             )
         chosen = found
-    values = cached_indicators(request, chosen)
+    values = indicator_rows(request, chosen)
     if indicator is not None:
         values = values.filter(pl.col("indicator") == indicator.value)
     if authority:
@@ -172,8 +173,8 @@ def benchmark(
     label = _period(request, period)
     engine = request.app.state.engine
     try:
-        rows = request.app.state.cache.get(
-            ("benchmark", code, label, peers),
+        rows = data_cache(request).get(
+            keys.Benchmark(code, label, peers),
             lambda: council_benchmark(engine, code, label, peers),
         )
     except PeerError as error:
@@ -201,8 +202,8 @@ def funnel(
         raise refuse(404, str(error).strip('"')) from None
     label = _period(request, period)
     engine = request.app.state.engine
-    rows = request.app.state.cache.get(
-        ("funnel", item.code, label, peers),
+    rows = data_cache(request).get(
+        keys.IndicatorBenchmark(item.code, label, peers),
         lambda: indicator_benchmark(engine, item.code, label, peers),
     )
     return {
@@ -233,9 +234,11 @@ def recommendations(
     """The public register of Ombudsman recommendations and whether councils complied."""
     today = date.today()
     engine = request.app.state.engine
-    register = request.app.state.cache.get(
-        ("register", today), lambda: read_register(engine, today)
-    ).select(REGISTER_COLUMNS)
+    register = (
+        data_cache(request)
+        .get(keys.Register(today), lambda: read_register(engine, today))
+        .select(REGISTER_COLUMNS)
+    )
     if authority:
         register = register.filter(pl.col("authority_code") == authority.strip().upper())
     if status is not None:

@@ -22,21 +22,24 @@ from scrutiny.publish.charts import figure
 from scrutiny.recommendations import measures, read_register
 from scrutiny.reference.authorities import get_council, search_authorities
 from scrutiny.standard.indicators import Indicator, load_indicators
-from scrutiny.web.charts import ChartView, cached_chart, spc_view
+from scrutiny.web import cache as keys
+from scrutiny.web.charts import ChartView, spc_view
 from scrutiny.web.pages import render
-from scrutiny.web.security import csrf_protect
-from scrutiny.web.views.national import (
+from scrutiny.web.requests import (
     PEER_CHOICES,
     Peers,
+    cached_chart,
     cached_page,
     chosen_indicator,
     chosen_period,
     council_names,
+    data_cache,
     funnel_chart_view,
     indicator_rows,
     period_items,
     select_items,
 )
+from scrutiny.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -67,7 +70,7 @@ def council(
     authority = _authority(code)
     if not authority["current"]:
         return render(request, "public/former_council.html", _former(authority))
-    version = request.app.state.cache.version()
+    version = data_cache(request).version()
     label, grain, start, end = chosen_period(request, period, version)
     item = chosen_indicator(indicator)
     return cached_page(
@@ -98,7 +101,7 @@ def _council_page(
 ) -> HTMLResponse:
     label, grain, start, end = period
     engine = request.app.state.engine
-    cache = request.app.state.cache
+    cache = data_cache(request)
     code = str(authority["gss_code"])
     name = str(authority["name"])
     rows = indicator_rows(request, grain, version)
@@ -110,12 +113,14 @@ def _council_page(
         series = spc_series(quarters, code, item.code)
         return spc_view(series, item, id="spc-chart", council=name)
 
-    spc = cached_chart(request, ("spc", code, item.code), build_spc, version)
+    spc = cached_chart(request, keys.SpcChart(code, item.code), build_spc, version)
     decisions = ombudsman_decisions(engine, code)
     today = date.today()
-    register = cache.get(("register", today), lambda: read_register(engine, today), version)
+    register = cache.get(keys.Register(today), lambda: read_register(engine, today), version)
     mine = register.filter(pl.col("authority_code") == code).sort("due_date", descending=True)
-    compliance = cache.get(("measures", today), lambda: measures(engine, today=today), version)
+    compliance = cache.get(
+        keys.ComplianceMeasures(today), lambda: measures(engine, today=today), version
+    )
     improvements = service_improvements(engine, start, end, code)
     return render(
         request,
@@ -159,7 +164,7 @@ def compare(
     codes: list[str] = Query(default=[]),
     period: str | None = None,
 ) -> Response:
-    version = request.app.state.cache.version()
+    version = data_cache(request).version()
     label, grain, start, _ = chosen_period(request, period, version)
     councils = council_names()
     chosen = list(dict.fromkeys(c.strip().upper() for c in codes if c.strip()))
@@ -179,9 +184,9 @@ def _compare_page(
     label, grain, start = period
     councils = council_names()
     rows = indicator_rows(request, grain, version)
-    cache = request.app.state.cache
+    cache = data_cache(request)
     headlines = cache.get(
-        ("headlines", grain, start), lambda: national_headlines(rows, start), version
+        keys.Headlines(grain, start), lambda: national_headlines(rows, start), version
     )
     columns = []
     for code in chosen:

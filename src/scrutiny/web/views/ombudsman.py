@@ -30,7 +30,9 @@ from scrutiny.warning.data_quality import (
 from scrutiny.warning.signals.quarters import short_names
 from scrutiny.warning.signals.returns import RETURN_DUE_DAYS
 from scrutiny.warning.watchlist import WATCH_THRESHOLD, default_weights, watchlist
+from scrutiny.web import cache as keys
 from scrutiny.web.pages import render
+from scrutiny.web.requests import data_cache
 from scrutiny.web.security import csrf_protect, role_in
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -41,7 +43,7 @@ NOTICE = "ombudsman_notice"  # a one-off message in the session, shown after a r
 def _as_of(request: Request, as_of: date | None) -> date:
     """AS_OF, or the day after the stored data ends (cached: it changes only with the data)."""
     engine = request.app.state.engine
-    return as_of or request.app.state.cache.get(("default_as_of",), lambda: default_as_of(engine))
+    return as_of or data_cache(request).get(keys.DefaultAsOf(), lambda: default_as_of(engine))
 
 
 @router.get("/ombudsman/watchlist")
@@ -54,9 +56,7 @@ def watchlist_page(
     engine = request.app.state.engine
     day = _as_of(request, as_of)
     # Signals over every council take seconds: computed once per data version and date.
-    listed = request.app.state.cache.get(
-        ("watchlist", day, top), lambda: watchlist(engine, day, top)
-    )
+    listed = data_cache(request).get(keys.Watchlist(day, top), lambda: watchlist(engine, day, top))
     councils = [_council(row) for row in listed.iter_rows(named=True)]
     start, _ = last_complete_quarter(day)
     return render(
@@ -117,9 +117,7 @@ def _evidence_page(
     engine = request.app.state.engine
     today = date.today()
     # 0.4 s on the full demo; checking evidence writes the audit log, so this refreshes.
-    register = request.app.state.cache.get(
-        ("register", today), lambda: read_register(engine, today)
-    )
+    register = data_cache(request).get(keys.Register(today), lambda: read_register(engine, today))
     waiting = register.filter(pl.col("state") == "evidence_submitted").sort(
         "authority_code", "decision_ref", "recommendation_number"
     )

@@ -13,7 +13,9 @@ from scrutiny.standard import describe_rule, documentation, load_standard
 from scrutiny.standard.docs import FILE_CHECKS, _constraints_text, _type_text
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.standard.package import csv_template
+from scrutiny.web import cache as keys
 from scrutiny.web.pages import render
+from scrutiny.web.requests import data_cache
 from scrutiny.web.security import csrf_protect
 
 # Pages, not API: kept out of the OpenAPI description.
@@ -71,9 +73,7 @@ def _csv(body: Any, file_name: str) -> Response:
 @router.get("/data")
 def open_data(request: Request) -> Response:
     engine = request.app.state.engine
-    rows = request.app.state.cache.get(
-        ("opendata", "rows"), lambda: opendata.published_rows(engine)
-    )
+    rows = data_cache(request).get(keys.OpenDataRows(), lambda: opendata.published_rows(engine))
     return render(
         request,
         "opendata/index.html",
@@ -105,8 +105,8 @@ def open_data_file(request: Request, name: str) -> Response:
     indicators = None
     if name == "indicators":  # computed over every council: kept until the data changes
         engine = request.app.state.engine
-        indicators = request.app.state.cache.get(
-            ("opendata", "indicators"), lambda: opendata.indicator_values(engine)
+        indicators = data_cache(request).get(
+            keys.OpenDataIndicators(), lambda: opendata.indicator_values(engine)
         )
     return _csv(opendata.download_csv(request.app.state.engine, name, indicators), f"{name}.csv")
 

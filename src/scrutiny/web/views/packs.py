@@ -9,6 +9,7 @@ overdue, and the default "as of" for a year still running, change at midnight.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -23,20 +24,12 @@ from scrutiny.publish.reports.pack import pack_pdf, scrutiny_pack
 from scrutiny.reference.peers import peer_method
 from scrutiny.returns.submissions import list_submissions
 from scrutiny.store.accounts import User
+from scrutiny.web import cache as keys
+from scrutiny.web.requests import council_or_404, data_cache, pdf_response
 from scrutiny.web.security import authority_reader, csrf_protect, report_page, role_in
-from scrutiny.web.views.returns import council_or_404
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 ombudsman = role_in("ombudsman", "admin")
-
-
-def pdf_response(body: bytes, filename: str) -> Response:
-    """A PDF shown in the browser, saved as FILENAME."""
-    return Response(
-        body,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
 
 
 @router.get("/council/{code}/scrutiny/pack.pdf")
@@ -48,9 +41,9 @@ def scrutiny_pack_pdf(
     user: User = Depends(authority_reader),
 ) -> Response:
     council_or_404(code)
-    engine, cache = request.app.state.engine, request.app.state.cache
+    engine, cache = request.app.state.engine, data_cache(request)
     if not period:
-        end = cache.get(("returns-data-end",), lambda: data_end(list_submissions(engine)))
+        end = cache.get(keys.ReturnsDataEnd(), lambda: data_end(list_submissions(engine)))
         if end is None:
             raise HTTPException(404, "There are no complaint returns to make a pack from yet.")
         period = latest_year(end)
@@ -58,14 +51,14 @@ def scrutiny_pack_pdf(
     def build() -> bytes:
         return pack_pdf(scrutiny_pack(engine, code, period, peers=peer_method(peers)))
 
-    body = cache.get(("scrutiny-pack-pdf", code, period, peers, date.today()), build)
+    body = cache.get(keys.ScrutinyPackPdf(code, period, peers, date.today()), build)
     return pdf_response(body, f"scrutiny-pack-{code}-{period}.pdf")
 
 
-def _national(request: Request, year: str, kind: str) -> bytes:
-    engine, cache = request.app.state.engine, request.app.state.cache
+def _national(request: Request, year: str, kind: Literal["pdf", "html"]) -> bytes:
+    engine, cache = request.app.state.engine, data_cache(request)
     report = cache.get(
-        ("national-report", year, date.today()), lambda: national_report(engine, year)
+        keys.NationalReportFigures(year, date.today()), lambda: national_report(engine, year)
     )
     render = national_pdf if kind == "pdf" else national_html
 
@@ -73,8 +66,7 @@ def _national(request: Request, year: str, kind: str) -> bytes:
         body: bytes | str = render(report)
         return body if isinstance(body, bytes) else body.encode()
 
-    built: bytes = cache.get(("national-report", year, kind, date.today()), build)
-    return built
+    return cache.get(keys.NationalReportFile(year, kind, date.today()), build)
 
 
 @router.get("/ombudsman/reports/national/{year}.pdf")

@@ -27,12 +27,11 @@ from scrutiny.recommendations import (
 from scrutiny.recommendations.lifecycle import NOTE_LIMIT
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
+from scrutiny.web.requests import DUE_WITHIN, council_or_404
 from scrutiny.web.security import authority_reader, authority_writer, csrf_protect
-from scrutiny.web.views.returns import council_or_404
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
-DUE_WITHIN = 20  # working days ahead: about a month
 REFERENCE_LIMIT = 200
 FLASH = "recommendations_flash"
 

@@ -19,9 +19,9 @@ from scrutiny.publish.reports.annual import (
     prepare_inputs,
     report_year,
 )
+from scrutiny.web import cache as keys
+from scrutiny.web.requests import data_cache, indicator_rows, pdf_response
 from scrutiny.web.security import csrf_protect, report_page
-from scrutiny.web.views.national import indicator_rows
-from scrutiny.web.views.packs import pdf_response
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 T = TypeVar("T")
@@ -42,10 +42,7 @@ def _inputs(request: Request, year: str, version: int) -> ReportInputs:
             quarters=indicator_rows(request, "quarter", version),
         )
 
-    inputs: ReportInputs = request.app.state.cache.get(
-        ("annual-inputs", year, today), build, version
-    )
-    return inputs
+    return data_cache(request).get(keys.AnnualInputs(year, today), build, version)
 
 
 def _checked(code: str, year: str) -> tuple[str, str]:
@@ -56,14 +53,16 @@ def _checked(code: str, year: str) -> tuple[str, str]:
 def _annual(request: Request, code: str, year: str, make: Callable[..., T]) -> T:
     """CODE's annual report for YEAR, made by MAKE (annual_pdf or annual_html) and kept
     until the data changes, and for the day (what is overdue changes at midnight)."""
-    cache = request.app.state.cache
+    cache = data_cache(request)
     version = cache.version()
 
     def build() -> T:
         return make(request.app.state.engine, code, year, inputs=_inputs(request, year, version))
 
     try:
-        body: T = cache.get((make.__name__, code, year, date.today()), build, version)
+        body: T = cache.get(
+            keys.AnnualReport(make.__name__, code, year, date.today()), build, version
+        )
     except ReportError:
         raise HTTPException(404) from None
     return body

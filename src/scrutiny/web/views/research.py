@@ -15,17 +15,18 @@ from scrutiny.research.impact import OUTCOMES, SERVICE_AREAS, ImpactError, run_s
 from scrutiny.research.impact.chart import event_study_chart
 from scrutiny.research.impact.export import in_words, signed
 from scrutiny.research.impact.study import ImpactStudy
+from scrutiny.web import cache as keys
 from scrutiny.web.charts import ChartView, chart_view
 from scrutiny.web.pages import render
+from scrutiny.web.requests import cached_page, data_cache, select_items
 from scrutiny.web.security import csrf_protect
-from scrutiny.web.views.national import cached_page, select_items
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
 
 @router.get("/research/impact")
 def impact(request: Request, service_area: str = "send", outcome: str = "complaints") -> Response:
-    version = request.app.state.cache.version()
+    version = data_cache(request).version()
     if service_area not in SERVICE_AREAS:
         service_area = "send"
     if outcome not in OUTCOMES:
@@ -43,10 +44,7 @@ def _study(request: Request, area: str, outcome: str) -> ImpactStudy | str:
         except ImpactError as error:
             return str(error)
 
-    found: ImpactStudy | str = request.app.state.cache.get(
-        ("impact", area, outcome, today), compute
-    )
-    return found
+    return data_cache(request).get(keys.ImpactStudyResult(area, outcome, today), compute)
 
 
 def _page(request: Request, area: str, outcome: str) -> HTMLResponse:

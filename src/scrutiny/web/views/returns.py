@@ -2,9 +2,10 @@
 
 A file is validated and stored by scrutiny.returns.submit.submit_return, the same call the
 command line makes: a file with any error stores nothing, and a corrected file for the
-same period replaces the earlier submission. The page adds the web's own limits: an
-officer sends only their council's rows, and only the council's own tables (Ombudsman
-decisions and recommendations come from the Ombudsman, never from the council).
+same period replaces the earlier submission. The page goes through
+submit_council_return, as the API does: an officer sends only their council's rows, and
+only the council's own tables (Ombudsman decisions and recommendations come from the
+Ombudsman, never from the council).
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from __future__ import annotations
 import math
 import re
 import secrets
-import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +22,13 @@ import polars as pl
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
-from scrutiny.core.errors import Refused
-from scrutiny.reference.authorities import get_council
 from scrutiny.returns.ingest import FileUnreadable
 from scrutiny.returns.submissions import SubmissionClash, SubmissionError, list_submissions
-from scrutiny.returns.submit import SubmittedReturn, submit_return
-from scrutiny.returns.validation import Report
+from scrutiny.returns.submit import ReturnRefused, SubmittedReturn, submit_council_return
 from scrutiny.standard import COUNCIL_TABLES, load_standard
-from scrutiny.standard.rules import ROW
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
+from scrutiny.web.requests import council_or_404
 from scrutiny.web.security import authority_writer, csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -46,15 +42,6 @@ REPORT_HOURS = 2
 REPORT_ID = re.compile(r"^[A-Za-z0-9_-]{16}$")
 SESSION_REPORTS = "problem_reports"
 ISSUE_COLUMNS = ["row", "column", "value", "severity", "message", "fix"]
-
-
-class FileRefused(Refused):
-    """A file this officer may not send, whatever its quality; nothing was stored."""
-
-
-def council_or_404(code: str) -> dict[str, Any]:
-    """The current council with GSS code CODE (NotFound, so a 404 page, for any other)."""
-    return get_council(code)
 
 
 def _tables() -> list[dict[str, str]]:
@@ -88,42 +75,6 @@ def returns_page(request: Request, code: str, user: User = Depends(authority_wri
     return _page(request, code)
 
 
-def _safe_name(name: str | None) -> str:
-    """The uploaded file's own name, kept for the history, without any path or odd bytes."""
-    base = Path((name or "").replace("\\", "/")).name
-    cleaned = re.sub(r"[^A-Za-z0-9._ ()-]", "_", base).strip(" .")[:100]
-    return cleaned or "return.csv"
-
-
-def other_councils_rows(report: Report, code: str) -> pl.DataFrame:
-    """REPORT's rows that name a council other than CODE (the web and API refuse them)."""
-    return report.typed.filter(
-        pl.col("authority_code").is_not_null() & (pl.col("authority_code") != code)
-    )
-
-
-def _only_this_council(code: str) -> Callable[[Report], None]:
-    """A check run after validation and before storing: refuse other tables and councils."""
-
-    def check(report: Report) -> None:
-        if report.table.name not in COUNCIL_TABLES:
-            raise FileRefused(
-                f"This file is {report.table.title.lower()}, which comes from the Ombudsman. "
-                "Councils send complaints or aggregate returns."
-            )
-        found = other_councils_rows(report, code)
-        if found.height:
-            others = ", ".join(sorted(set(found["authority_code"].to_list()))[:5])
-            rows = ", ".join(str(r) for r in found[ROW].head(5).to_list())
-            raise FileRefused(
-                f"This file has {found.height:,} rows for other councils ({others}; "
-                f"rows {rows}{' …' if found.height > 5 else ''}). You can only send "
-                f"returns for {code}: take those rows out and upload it again."
-            )
-
-    return check
-
-
 @router.post("/council/{code}/returns")
 def upload_return(
     request: Request,
@@ -138,34 +89,24 @@ def upload_return(
         raise HTTPException(400, "Choose a table from the list")
     if file is None or not file.filename:
         return _problem(request, code, "Select a file to upload")
-    if file.size is not None and file.size > settings.max_file_bytes:
-        return _problem(
-            request,
+    try:
+        result = submit_council_return(
+            file.file,
+            file.filename,
             code,
-            f"The file must be smaller than {settings.max_file_bytes / 1e6:,.0f} MB: "
-            "split it, for example by year",
+            settings,
+            request.app.state.engine,
+            submitted_by=user.email,
+            table_name=table or None,
         )
-    with tempfile.TemporaryDirectory(prefix="scrutiny-upload-") as directory:
-        path = Path(directory) / _safe_name(file.filename)
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
-        try:
-            result = submit_return(
-                path,
-                settings,
-                request.app.state.engine,
-                submitted_by=user.email,
-                table_name=table or None,
-                on_validated=_only_this_council(code),
-            )
-        except FileRefused as error:
-            return _problem(request, code, str(error))
-        except FileUnreadable as error:
-            return _problem(request, code, f"The file cannot be read: {error}")
-        except SubmissionClash as error:
-            return _problem(request, code, f"The file clashes with what is stored: {error}")
-        except SubmissionError as error:
-            return _problem(request, code, f"The file cannot be stored: {error}")
+    except ReturnRefused as error:
+        return _problem(request, code, str(error))
+    except FileUnreadable as error:
+        return _problem(request, code, f"The file cannot be read: {error}")
+    except SubmissionClash as error:
+        return _problem(request, code, f"The file clashes with what is stored: {error}")
+    except SubmissionError as error:
+        return _problem(request, code, f"The file cannot be stored: {error}")
     if not result.stored:
         return _invalid(request, code, result)
     warnings = _ordered(result.report.issues).head(PAGE_SIZE)

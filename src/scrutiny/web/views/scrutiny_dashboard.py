@@ -27,11 +27,16 @@ from scrutiny.reference.peers import PeerError, peer_method
 from scrutiny.returns.submissions import list_submissions
 from scrutiny.store.accounts import User
 from scrutiny.warning.signals import compute_signals
+from scrutiny.web import cache as keys
 from scrutiny.web.pages import render
+from scrutiny.web.requests import (
+    DUE_WITHIN,
+    PEER_CHOICES,
+    council_or_404,
+    data_cache,
+    select_items,
+)
 from scrutiny.web.security import authority_reader, csrf_protect
-from scrutiny.web.views.national import PEER_CHOICES, select_items
-from scrutiny.web.views.recommendations import DUE_WITHIN
-from scrutiny.web.views.returns import council_or_404
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -43,7 +48,7 @@ def scrutiny_dashboard(
     council = council_or_404(code)
     if peers not in PEER_CHOICES:
         raise HTTPException(400, f"Choose councils to compare with: {', '.join(PEER_CHOICES)}")
-    engine, cache = request.app.state.engine, request.app.state.cache
+    engine, cache = request.app.state.engine, data_cache(request)
     context = {
         "title": f"Scrutiny of complaint handling: {council['name']}",
         "council": council,
@@ -52,14 +57,14 @@ def scrutiny_dashboard(
         "peer_choices": select_items(PEER_CHOICES, peers),
         "standing": STANDING_QUESTIONS,
     }
-    end = cache.get(("returns-data-end",), lambda: data_end(list_submissions(engine)))
+    end = cache.get(keys.ReturnsDataEnd(), lambda: data_end(list_submissions(engine)))
     if end is None:
         return render(request, "council/scrutiny.html", {**context, "figures": None})
     period = latest_year(end)
     quarter_start, quarter_end, quarter = latest_quarter(end)
     try:
         benchmark = cache.get(
-            ("council-benchmark", code, period, peers),
+            keys.Benchmark(code, period, peers),
             lambda: council_benchmark(engine, code, period, peers=peer_method(peers)),
         )
     except PeerError as error:
@@ -67,7 +72,7 @@ def scrutiny_dashboard(
     # One council's signals take under a second (its own charts, its peer group's
     # funnels); cached per quarter and data version, under the JSON API's key too.
     signals = cache.get(
-        ("signals", quarter_end, code),
+        keys.Signals(quarter_end, code),
         lambda: compute_signals(engine, quarter_end, authority_code=code),
     )
     latest = signals.filter(

@@ -34,8 +34,8 @@ from scrutiny.councillor.self_assessment import (
 from scrutiny.councillor.self_assessment_csv import ImportRefused, export_csv, import_csv
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
+from scrutiny.web.requests import council_or_404
 from scrutiny.web.security import authority_reader, authority_writer, csrf_protect
-from scrutiny.web.views.returns import council_or_404
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from scrutiny.core.periods import Grain
 
@@ -176,3 +176,6 @@ class ReturnResult(BaseModel):
     issues: list[Issue]
     notes: list[str]
     submissions: list[Stored]
+    detail: str | None = Field(
+        None, description="Why the file was refused, when it was (the web page says the same)"
+    )

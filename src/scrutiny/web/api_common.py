@@ -11,8 +11,6 @@ from fastapi import HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from scrutiny.core.periods import Grain
-from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish.opendata import frame_csv
 
 T = TypeVar("T")
@@ -98,12 +96,3 @@ def check_date(day: date | None, name: str) -> date | None:
     if day is not None and not date(2000, 1, 1) <= day <= date(2100, 12, 31):
         raise refuse(422, f"{name} must be between 2000-01-01 and 2100-12-31")
     return day
-
-
-def cached_indicators(request: Request, grain: Grain) -> pl.DataFrame:
-    """Every indicator for every council by GRAIN, kept in the app's cache until data changes."""
-    engine = request.app.state.engine
-    values: pl.DataFrame = request.app.state.cache.get(
-        ("indicators", grain), lambda: compute_indicators(engine, grain)
-    )
-    return values

@@ -1,0 +1,44 @@
+"""Figures, dates and code-list values as people read them, the same on a web page as in
+a report: the web's and the reports' templates both use FILTERS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+DASH = "–"  # what a table shows for nothing
+
+
+def number(value: object, places: int = 1) -> str:
+    """A figure for people: thousands separated, a dash for nothing."""
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
+        return DASH
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.{places}f}"
+    return str(value)
+
+
+def day(value: object) -> str:
+    """A date the GOV.UK way: 4 June 2025 (a datetime is a date too)."""
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    return DASH if value is None else str(value)
+
+
+def words(value: object) -> str:
+    """A code-list value as words: not_upheld -> not upheld."""
+    return DASH if value is None else str(value).replace("_", " ")
+
+
+def cell(value: object) -> str:
+    """A table cell: a figure (one decimal place), yes or no, or a dash for nothing."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return number(value)
+
+
+# Template filters by name: {{ value | number(0) }}, {{ when | day }}, {{ code | words }}.
+FILTERS: dict[str, Callable[..., Any]] = {"number": number, "day": day, "words": words}

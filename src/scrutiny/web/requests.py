@@ -1,0 +1,157 @@
+"""What the views share about a request: the council asked for, the period, indicator and
+peers chosen, figures and pages kept in the app's DataCache, and PDF responses.
+
+Views import these from here and never from each other, so a view module is only ever a
+router.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import polars as pl
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from scrutiny.core.periods import Grain, parse_period, period_label
+from scrutiny.measures.funnel_plot import funnel_plot
+from scrutiny.measures.headlines import periods_with_data
+from scrutiny.measures.indicators import compute_indicators
+from scrutiny.reference.authorities import get_council, search_authorities
+from scrutiny.reference.peers import NAMED_METHODS, PEER_METHODS, NamedPeerMethod
+from scrutiny.standard.indicators import Indicator, indicator
+from scrutiny.web import cache as keys
+from scrutiny.web.cache import DataCache
+from scrutiny.web.charts import ChartView, funnel_view
+from scrutiny.web.security import session_user
+
+# The peer groups a visitor can choose: every method that needs no list of codes.
+Peers = NamedPeerMethod
+PEER_CHOICES: dict[str, str] = {method: PEER_METHODS[method] for method in NAMED_METHODS}
+DEFAULT_INDICATOR = "stage1_on_time"
+DUE_WITHIN = 20  # working days ahead: about a month
+
+
+def data_cache(request: Request) -> DataCache:
+    """The app's DataCache, typed, so each key is checked against what it keeps."""
+    cache: DataCache = request.app.state.cache
+    return cache
+
+
+def council_or_404(code: str) -> dict[str, Any]:
+    """The current council with GSS code CODE (NotFound, so a 404 page, for any other)."""
+    return get_council(code)
+
+
+def cached_page(request: Request, build: Callable[[], HTMLResponse], version: int) -> Response:
+    """A public page, rendered once per data version, address and kind of visitor.
+
+    Everything on these pages is public and the same for every visitor except the
+    navigation, which depends only on the visitor's role and authority. The day is in
+    the key because whether a recommendation is overdue changes at midnight.
+    """
+    user = session_user(request)
+    visitor = (user.role, user.authority_code) if user else None
+    key = keys.Page(request.url.path, str(request.url.query), visitor, date.today())
+    body = data_cache(request).get(key, lambda: bytes(build().body), version)
+    return HTMLResponse(body)
+
+
+def indicator_rows(request: Request, grain: Grain, version: int | None = None) -> pl.DataFrame:
+    """Every indicator for every council and period of GRAIN, computed once per version."""
+    engine = request.app.state.engine
+
+    def compute() -> pl.DataFrame:
+        return compute_indicators(engine, grain)
+
+    return data_cache(request).get(keys.Indicators(grain), compute, version)
+
+
+def year_options(request: Request, version: int) -> list[str]:
+    """Financial years with complaints received, newest first, as people write them."""
+    rows = indicator_rows(request, "financial_year", version)
+    return [period_label(start, "financial_year") for start in periods_with_data(rows)]
+
+
+def period_items(request: Request, version: int, label: str) -> list[dict[str, object]]:
+    """The period select's items: financial years with data, and LABEL if not one of them."""
+    periods = year_options(request, version)
+    return select_items({p: p for p in ([] if label in periods else [label]) + periods}, label)
+
+
+def chosen_period(
+    request: Request, period: str | None, version: int
+) -> tuple[str, Grain, date, date]:
+    """The period asked for (label, grain, start, end), else the latest financial year
+    with data."""
+    if not period:
+        options = year_options(request, version)
+        period = options[0] if options else period_label(date.today(), "financial_year")
+    try:
+        grain, start, end = parse_period(period)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
+    if grain == "month":
+        raise HTTPException(400, "Choose a financial year (2024-25) or a quarter (2024-25 Q1).")
+    return period_label(start, grain), grain, start, end
+
+
+def chosen_indicator(code: str | None) -> Indicator:
+    """The indicator asked for, else the default (400 for one that does not exist)."""
+    try:
+        return indicator(code or DEFAULT_INDICATOR)
+    except KeyError:
+        raise HTTPException(400, f"There is no indicator called {code!r}.") from None
+
+
+def council_names() -> dict[str, str]:
+    """Every current council's name by code, in name order."""
+    councils = search_authorities().sort("name")
+    return dict(councils.select("gss_code", "name").iter_rows())
+
+
+def select_items(options: dict[str, str], selected: str | None) -> list[dict[str, object]]:
+    """A GOV.UK select's items from {value: text}, with SELECTED chosen."""
+    return [{"value": v, "text": t, "selected": v == selected} for v, t in options.items()]
+
+
+def funnel_chart_view(
+    request: Request,
+    version: int,
+    grain: Grain,
+    start: date,
+    label: str,
+    item: Indicator,
+    highlight: str | None,
+    peers: Peers,
+) -> ChartView | None:
+    """The funnel plot of ITEM, cached per data version (None when it cannot be drawn)."""
+
+    def build() -> ChartView | None:
+        rows = indicator_rows(request, grain, version)
+        plot = funnel_plot(rows, item.code, start, highlight=highlight, peers=peers)
+        return None if plot is None else funnel_view(plot, id="funnel-chart", period=label)
+
+    key = keys.FunnelChart(item.code, grain, start, highlight, peers if highlight else None)
+    return cached_chart(request, key, build, version)
+
+
+def cached_chart(
+    request: Request,
+    key: keys.CacheKey[ChartView | None],
+    build: Callable[[], ChartView | None],
+    version: int | None = None,
+) -> ChartView | None:
+    """The ChartView BUILD makes, kept for this data version under KEY."""
+    return data_cache(request).get(key, build, version)
+
+
+def pdf_response(body: bytes, filename: str) -> Response:
+    """A PDF shown in the browser, saved as FILENAME."""
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
