@@ -55,6 +55,8 @@ def annual_command(
     except ReportError as error:
         fail(str(error), code=2)
         return
+    finally:
+        engine.dispose()
     console.print(f"Wrote {len(result.written)} reports into {output}", highlight=False)
     for code, reason in sorted(result.failed.items()):
         console.print(f"[bold red]Failed:[/] {code}: {reason}", highlight=False)
