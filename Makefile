@@ -46,6 +46,10 @@ format: install ## Format the code with ruff
 test: lint ## Lint, then run the whole test suite
 	$(BIN)/pytest
 
+.PHONY: test-fast
+test-fast: install ## The inner loop: SQLite only, no browser, no slow tests
+	$(BIN)/pytest -m "not slow and not browser and not postgres"
+
 standard: install ## Write the data standard's published files into docs/standard/
 	$(BIN)/scrutiny standard export docs/standard
 

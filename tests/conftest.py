@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, closing, contextmanager
 from datetime import date, timedelta
 from html.parser import HTMLParser
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
@@ -19,6 +22,9 @@ from sqlalchemy.exc import OperationalError
 from scrutiny.standard import load_standard
 from scrutiny.store.db import make_engine, metadata
 from scrutiny.store.migrations import upgrade
+
+if TYPE_CHECKING:
+    from scrutiny.demo.build import Demo
 
 ROOT_EXAMPLES = "examples"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://root@/postgres?host=/var/run/postgresql"
@@ -112,39 +118,82 @@ def make_complaints(
     return typed_frame("complaints", rows)
 
 
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, migrated to head, dropped after.
+# Tests that take more than about five seconds (`pytest --durations=0`), marked `slow` here
+# in one list so `make test-fast` can leave them out without touching their files.
+SLOW = {
+    "test_an_analyst_sees_the_watchlist_with_each_councils_reasons",
+    "test_an_ombudsman_analyst_gets_the_national_overview",
+    "test_building_the_demo_again_starts_from_a_fresh_database",
+    "test_councils_failing_compliance_in_the_demo_comply_on_time_less_than_their_peers",
+    "test_demo_packs_keep_to_two_pages_even_for_the_busiest_council",
+    "test_each_page_lets_in_exactly_the_visitors_its_rule_allows",
+    "test_every_council_is_placed_for_an_indicator_and_none_is_ranked",
+    "test_frictionless_accepts_the_published_files_and_their_data_package",
+    "test_killing_an_import_midway_leaves_the_database_as_it_was",
+    "test_no_request_makes_a_server_error",
+    "test_ombudsman_decisions_are_near_the_national_rates",
+    "test_one_councils_signals_are_exactly_its_share_of_every_councils",
+    "test_progress_is_reported_after_each_chunk",
+    "test_reports_for_several_councils_are_written_in_parallel",
+    "test_signals_and_watchlist_commands_exit_2_with_a_message_on_bad_input",
+    "test_signals_command_prints_one_councils_signals_as_json_and_text",
+    "test_the_pdf_has_real_text_naming_every_indicator_and_watched_council",
+    "test_the_reduced_evaluation_reports_every_signal_and_the_combined_score",
+    "test_the_watchlist_is_a_list_by_name_with_reasons_not_a_league_table",
+    "test_the_watchlist_takes_another_date",
+    "test_tuning_keeps_only_settings_within_the_false_alert_limit",
+    "test_two_imports_at_once_for_the_same_authority_leave_one_whole_file_current",
+    "test_validation_on_simulated_panels_recovers_the_effect_with_honest_intervals",
+    "test_vectorised_clock_agrees_with_the_scalar_calendar",
+}
 
-    When the server cannot be reached the tests that need it skip, except in CI
-    (CI=true), where they fail: CI must prove the PostgreSQL path.
-    """
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the slow tests `slow`, the PostgreSQL variants `postgres` and the Chromium tests
+    `browser`, from the list above and from what they use."""
+    for item in items:
+        if item.name.split("[")[0] in SLOW:
+            item.add_marker(pytest.mark.slow)
+        uses = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec else ()
+        if any(value == "postgresql" for value in params) or any(
+            "postgresql" in name for name in uses
+        ):
+            item.add_marker(pytest.mark.postgres)
+        if uses & {"browser", "page"}:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def postgresql_server() -> None:
+    """The PostgreSQL server is up: when it cannot be reached the tests that need it skip,
+    except in CI (CI=true), where they fail: CI must prove the PostgreSQL path."""
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect():
             pass
     except OperationalError as error:
-        admin.dispose()
         reason = f"PostgreSQL is not reachable ({str(error).splitlines()[0]})"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason}; CI must run the PostgreSQL tests", pytrace=False)
         pytest.skip(f"{reason}; start it with `pg_ctlcluster 15 main start`")
-    admin.dispose()
-    with scratch_postgresql(f"scrutiny_test_{os.getpid()}") as url:
-        upgrade(url)
-        yield url
+    finally:
+        admin.dispose()
 
 
 @contextmanager
-def scratch_postgresql(name: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database called NAME (any old one is dropped): its URL.
-    Dropped again afterwards."""
+def scratch_postgresql(name: str, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database called NAME (any old one is dropped), empty or a copy of
+    the database TEMPLATE: its URL. Dropped again afterwards."""
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-    with admin.connect() as connection:
-        connection.exec_driver_sql(drop)
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    # WAL_LOG (PostgreSQL 15's default, said for clarity) copies without a checkpoint.
+    copy = f' TEMPLATE "{template}" STRATEGY WAL_LOG' if template else ""
     try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(drop)
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
         yield POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?")
     finally:
         with admin.connect() as connection:
@@ -152,19 +201,70 @@ def scratch_postgresql(name: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    """An empty database at the newest migration: a SQLite file, or the session's PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'scrutiny.db'}"
+def copy_sqlite(template: Path, path: Path) -> str:
+    """A copy of the SQLite database TEMPLATE at PATH: its URL."""
+    # The backup API copies what is still in the write-ahead log too, which a file copy would not.
+    with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(path)) as target:
+        source.backup(target)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the newest migration, made once per session for tests to copy."""
+    path = tmp_path_factory.mktemp("migrated") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def another_sqlite(migrated_sqlite: Path, tmp_path: Path) -> Callable[[str], str]:
+    """Makes more empty SQLite databases at the newest migration, by file name in the
+    test's directory: `another_sqlite("other.db")` gives its URL."""
+    return lambda name: copy_sqlite(migrated_sqlite, tmp_path / name)
+
+
+@pytest.fixture(scope="session")
+def postgresql_url(postgresql_server: None) -> Iterator[str]:
+    """A PostgreSQL database for this test session, migrated to the newest migration once."""
+    with scratch_postgresql(f"scrutiny_test_{os.getpid()}") as url:
         upgrade(url)
-        return url
-    url: str = request.getfixturevalue("postgresql_url")
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        yield url
+
+
+@pytest.fixture(scope="session")
+def empty_postgresql(postgresql_url: str) -> Iterator[Callable[[], None]]:
+    """Empties the session's PostgreSQL database, its row ids starting again from 1.
+
+    Deleting the few rows a test leaves takes about 15 ms; TRUNCATE takes 0.3 to 0.6 s
+    (new files for every table), and copying a template database per test 0.15 s on an
+    idle machine but seconds on a busy one, as every DROP DATABASE waits for a checkpoint.
+    """
+    engine = create_engine(postgresql_url)
+    with engine.connect() as connection:
+        sequences = connection.exec_driver_sql(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences"
+        ).scalars()
+        restart = [f"SELECT setval('{name}', 1, false)" for name in sequences]
+    deletes = [f'DELETE FROM "{table.name}"' for table in reversed(metadata.sorted_tables)]
+    emptying = ";".join(deletes + restart)
+
+    def empty() -> None:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(emptying)
+
+    yield empty
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database at the newest migration: a SQLite file of the test's own, copied
+    from the session's migrated one, or the session's PostgreSQL database, emptied."""
+    if request.param == "sqlite":
+        return copy_sqlite(request.getfixturevalue("migrated_sqlite"), tmp_path / "scrutiny.db")
+    request.getfixturevalue("empty_postgresql")()
+    url: str = request.getfixturevalue("postgresql_url")
     return url
 
 
@@ -179,23 +279,72 @@ def engine(database_url: str) -> Iterator[Engine]:
 # --- The web service -----------------------------------------------------------------
 
 WEB_SCALE = 0.02  # a small synthetic nation: every page has data, the build takes seconds
+DEMO_SEED = 3
+_demo_copies = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The small demo, built once per session into a SQLite file that tests copy (through
+    `demo_copy` or `demo_url`) and only ever read directly."""
+    from scrutiny.demo.build import build_demo
+
+    directory = tmp_path_factory.mktemp("demo-sqlite")
+    return build_demo(directory, seed=DEMO_SEED, scale=WEB_SCALE)
+
+
+@pytest.fixture(scope="session")
+def postgresql_demo(
+    postgresql_server: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The same small demo built once per session into PostgreSQL, as a template database
+    that tests copy and nothing connects to: its name."""
+    from scrutiny.demo.build import build_demo
+
+    name = f"scrutiny_demo_{os.getpid()}"
+    with scratch_postgresql(name) as url:
+        build_demo(
+            tmp_path_factory.mktemp("demo-postgresql"),
+            seed=DEMO_SEED,
+            scale=WEB_SCALE,
+            database_url=url,
+        )
+        yield name
+
+
+@pytest.fixture(scope="session")
+def demo_copy(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], AbstractContextManager[str]]:
+    """Copies of the session's demo for tests that change it: `with demo_copy("sqlite") as
+    url:` gives a database of its own on that backend, dropped afterwards."""
+
+    @contextmanager
+    def copy(backend: str) -> Iterator[str]:
+        if backend == "sqlite":
+            template = Path(
+                request.getfixturevalue("sqlite_demo").database_url.removeprefix("sqlite:///")
+            )
+            yield copy_sqlite(template, tmp_path_factory.mktemp("demo-copy") / "scrutiny.db")
+            return
+        template_name = request.getfixturevalue("postgresql_demo")
+        with scratch_postgresql(
+            f"scrutiny_demo_{os.getpid()}_{next(_demo_copies)}", template_name
+        ) as url:
+            yield url
+
+    return copy
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def demo_url(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[str]:
-    """A small demo database with the demo accounts, built once per session and backend.
+def demo_url(request: pytest.FixtureRequest, demo_copy: Any) -> Iterator[str]:
+    """The small demo with the demo accounts, one copy per backend for the whole session.
 
-    Read-only by convention: tests that change data use `database_url` instead.
+    Read-only by convention (signing in does write a little): tests that change data use
+    `database_url` or a `demo_copy` of their own.
     """
-    from scrutiny.demo.build import build_demo
-
-    directory = tmp_path_factory.mktemp(f"demo-{request.param}")
-    if request.param == "sqlite":
-        yield build_demo(directory, seed=3, scale=WEB_SCALE).database_url
-        return
-    request.getfixturevalue("postgresql_url")  # the server is up (or the test skips)
-    with scratch_postgresql(f"scrutiny_demo_{os.getpid()}") as url:
-        yield build_demo(directory, seed=3, scale=WEB_SCALE, database_url=url).database_url
+    with demo_copy(request.param) as url:
+        yield url
 
 
 class _PageChecker(HTMLParser):
@@ -263,13 +412,15 @@ def make_client(database_url: str) -> PageClient:
 
 
 @pytest.fixture(scope="session")
-def demo_app(demo_url: str) -> Any:
+def demo_app(demo_url: str) -> Iterator[Any]:
     """One app per demo database for the whole session, so figures it has computed and
     cached (signals take seconds) serve every test that reads the demo."""
     from scrutiny.settings import Settings
     from scrutiny.web import create_app
 
-    return create_app(Settings(database_url=demo_url, secret_key="test"))
+    app = create_app(Settings(database_url=demo_url, secret_key="test"))
+    yield app
+    app.state.engine.dispose()
 
 
 @pytest.fixture

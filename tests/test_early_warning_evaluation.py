@@ -5,15 +5,14 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from scrutiny.demo.build import build_demo
 from scrutiny.demo.synth import AS_OF
 from scrutiny.warning.evaluation import COMBINED, evaluate, evaluate_flags, tune
 from scrutiny.warning.signals import codes
 
 
 @pytest.fixture(scope="module")
-def small_demo(tmp_path_factory):
-    return build_demo(tmp_path_factory.mktemp("demo"), seed=11, scale=0.05)
+def small_demo(sqlite_demo):
+    return sqlite_demo  # only read, for its planted scenarios
 
 
 def test_the_reduced_evaluation_reports_every_signal_and_the_combined_score(small_demo):

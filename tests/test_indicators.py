@@ -16,7 +16,6 @@ from scrutiny.settings import Settings
 from scrutiny.standard import load_standard
 from scrutiny.standard.indicators import documentation, indicator, load_indicators
 from scrutiny.store.db import make_engine
-from scrutiny.store.migrations import upgrade
 
 RETURNS = Path(__file__).parent / "returns"
 TODAY = date(2026, 11, 26)
@@ -74,10 +73,9 @@ def _aggregate_return(case_file: Path, directory: Path) -> Path:
 
 
 def test_case_level_and_equivalent_aggregate_return_give_identical_indicators(
-    database_url, tmp_path
+    database_url, tmp_path, another_sqlite
 ):
-    other_url = f"sqlite:///{tmp_path / 'aggregate.db'}"
-    upgrade(other_url)
+    other_url = another_sqlite("aggregate.db")
     case_engine, total_engine = make_engine(database_url), make_engine(other_url)
     case_file = RETURNS / "valid_complaints.csv"
     submit_return(case_file, Settings(database_url=database_url), case_engine, submitted_by="t")
@@ -121,9 +119,10 @@ def _quarterly_return(case_file: Path, directory: Path) -> Path:
     return path
 
 
-def test_quarterly_aggregate_returns_add_up_to_the_financial_year(database_url, tmp_path):
-    other_url = f"sqlite:///{tmp_path / 'quarterly.db'}"
-    upgrade(other_url)
+def test_quarterly_aggregate_returns_add_up_to_the_financial_year(
+    database_url, tmp_path, another_sqlite
+):
+    other_url = another_sqlite("quarterly.db")
     case_engine, total_engine = make_engine(database_url), make_engine(other_url)
     case_file = RETURNS / "valid_complaints.csv"
     submit_return(case_file, Settings(database_url=database_url), case_engine, submitted_by="t")

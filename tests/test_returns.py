@@ -147,6 +147,7 @@ def test_killing_an_import_midway_leaves_the_database_as_it_was(engine, database
             break
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
+    process.stdout.close()
     assert process.returncode == -signal.SIGKILL
     time.sleep(0.2)  # PostgreSQL notices the dropped connection and rolls back
     assert snapshot(engine) == before

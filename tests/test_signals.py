@@ -419,11 +419,8 @@ def test_signals_command_prints_one_councils_signals_as_json_and_text(database_u
         ["watchlist", "--as-of", "30/04/2024"],
     ],
 )
-def test_signals_and_watchlist_commands_exit_2_with_a_message_on_bad_input(args, tmp_path):
-    url = f"sqlite:///{tmp_path / 'empty.db'}"
-    from scrutiny.store.migrations import upgrade
-
-    upgrade(url)
+def test_signals_and_watchlist_commands_exit_2_with_a_message_on_bad_input(args, another_sqlite):
+    url = another_sqlite("empty.db")
     result = run_cli(args, url)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Error" in result.stdout + result.stderr

@@ -10,18 +10,16 @@ with no token, a token for the authority in the URL and a token for another one.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
-from conftest import PageClient, scratch_postgresql
-from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY, build_demo
+from conftest import PageClient
+from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
 from scrutiny.store.accounts import create_token, create_user, list_tokens, list_users
 from scrutiny.store.db import DATA_TABLES, make_engine
 
@@ -119,18 +117,13 @@ API_ROUTES: dict[tuple[str, str], str] = {
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[dict[str, Any]]:
-    """A small demo of its own (the allowed POSTs below may change it), with a spare account
-    and token to switch off and revoke, and a Durham recommendation for evidence URLs."""
-    directory = tmp_path_factory.mktemp(f"access-{request.param}")
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = build_demo(directory, seed=3, scale=0.02).database_url
-        else:
-            request.getfixturevalue("postgresql_url")  # the server is up (or the test skips)
-            scratch = stack.enter_context(scratch_postgresql(f"scrutiny_access_{os.getpid()}"))
-            url = build_demo(directory, seed=3, scale=0.02, database_url=scratch).database_url
-        yield _with_visitors(url)
+def site(request: pytest.FixtureRequest, demo_copy: Any) -> Iterator[dict[str, Any]]:
+    """A copy of the demo of its own (the allowed POSTs below may change it), with a spare
+    account and token to switch off and revoke, and a Durham recommendation for evidence URLs."""
+    with demo_copy(request.param) as url:
+        visited = _with_visitors(url)
+        yield visited
+        visited["app"].state.engine.dispose()
 
 
 def _with_visitors(url: str) -> dict[str, Any]:

@@ -11,8 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from conftest import WEB_SCALE
-from scrutiny.demo.build import DEMO_AUTHORITY, build_demo
+from scrutiny.demo.build import DEMO_AUTHORITY
 from scrutiny.settings import Settings
 from scrutiny.store.accounts import create_token, create_user
 from scrutiny.store.db import make_engine
@@ -22,9 +21,13 @@ EXAMPLES = 30  # a page of examples per operation: the module finishes in well u
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory):
-    demo = build_demo(tmp_path_factory.mktemp("fuzz"), seed=3, scale=WEB_SCALE)
-    engine = make_engine(demo.database_url)
+def fuzz_app(demo_copy):
+    with demo_copy("sqlite") as url:
+        yield from _fuzz_app(url)
+
+
+def _fuzz_app(url):
+    engine = make_engine(url)
     user = create_user(
         engine,
         email="fuzz@example.org",
@@ -35,9 +38,10 @@ def fuzz_app(tmp_path_factory):
     )
     token = create_token(engine, user, "fuzz", authority_code=DEMO_AUTHORITY, actor="tests")
     engine.dispose()
-    app = create_app(Settings(database_url=demo.database_url, secret_key="fuzz"))
+    app = create_app(Settings(database_url=url, secret_key="fuzz"))
     app.state.fuzz_token = token
-    return app
+    yield app
+    app.state.engine.dispose()
 
 
 @pytest.fixture(scope="module")

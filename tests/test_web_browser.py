@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from browser import axe_violations, chromium, live_server, require_chromium
-from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_PASSWORD, build_demo
+from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_PASSWORD
 
 # One page of each kind; signed-in pages are checked with the account that may see them.
 PUBLIC_PAGES = [
@@ -55,11 +55,10 @@ GOOD_RETURN = BAD_RETURN.replace(",lots,", ",4321,")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: Any) -> Iterator[str]:
-    """The web service on its own small demo database (these tests write to it)."""
+def site(demo_copy: Any) -> Iterator[str]:
+    """The web service on its own copy of the demo database (these tests write to it)."""
     require_chromium()
-    demo = build_demo(tmp_path_factory.mktemp("browser-demo"), seed=3, scale=0.02)
-    with live_server(demo.database_url) as base:
+    with demo_copy("sqlite") as url, live_server(url) as base:
         yield base
 
 

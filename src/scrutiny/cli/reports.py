@@ -45,11 +45,14 @@ def annual_command(
     if every_council == (authority is not None):
         fail("give either --authority CODE or --all", code=2)
     engine = make_engine(Settings.from_env())
-    if authority is not None:
-        written = write_report(engine, authority, year, output, output_format)
-        console.print(f"Wrote {written}", highlight=False)
-        return
-    result = _write_all(engine, year, output, output_format, jobs)
+    try:
+        if authority is not None:
+            written = write_report(engine, authority, year, output, output_format)
+            console.print(f"Wrote {written}", highlight=False)
+            return
+        result = _write_all(engine, year, output, output_format, jobs)
+    finally:
+        engine.dispose()
     console.print(f"Wrote {len(result.written)} reports into {output}", highlight=False)
     for code, reason in sorted(result.failed.items()):
         console.print(f"[bold red]Failed:[/] {code}: {reason}", highlight=False)

@@ -136,6 +136,8 @@ def import_command(
         progress.stop()
         fail(f"{file}: nothing was stored: {error}")
         return
+    finally:
+        engine.dispose()
     progress.stop()
     if not result.stored:
         typer.echo(result.report.to_text())
@@ -169,6 +171,7 @@ def submissions_list(
 
     engine = make_engine(Settings.from_env())
     found = list_submissions(engine, authority_code=authority)
+    engine.dispose()
     listing = Table(title=f"{len(found)} submissions")
     for heading in ("Id", "Authority", "Table", "Period", "Rows", "Status", "File", "By", "At"):
         listing.add_column(heading)

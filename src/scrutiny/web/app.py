@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # our own page at /api/v1/docs: Swagger UI needs a CDN and inline script
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
@@ -73,6 +76,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for kind in ERROR_STATUS:
         app.add_exception_handler(kind, _scrutiny_error)  # type: ignore[arg-type]
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Close the pooled database connections when the service stops.
+    app.state.engine.dispose()
 
 
 ERROR_PAGES = {
