@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine
 
 from scrutiny.cli.base import DateOption, console, fail, report_app
 from scrutiny.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 FormatOption = Annotated[str, typer.Option("--format", help="pdf (default) or html.")]
 OutputOption = Annotated[Path, typer.Option("--output", help="The file to write.")]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine
 
 from scrutiny.cli.base import DateOption, app, console, fail
 from scrutiny.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 PeersOption = Annotated[
     str, typer.Option("--peers", help="type (councils of the same type) or region (and region).")
