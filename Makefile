@@ -3,45 +3,72 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR := build/demo
+# uv installs the Python dependencies from uv.lock; this pinned copy lives in .tools/.
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+# uv finds Python on the machine and never downloads one.
+export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
 VENDOR := src/scrutiny/web/static/vendor
 .PHONY: help install assets lint format test demo bench standard clean
+.PHONY: audit lock wheel-smoke
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-$(BIN)/scrutiny: pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+# Exactly the versions in uv.lock (--locked fails if pyproject.toml has moved on from it),
+# scrutiny itself editable, and the dev dependency group (the test, lint and bench groups).
+$(BIN)/scrutiny: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python $(PYTHON) --quiet
 	touch $@
 
-install: $(BIN)/scrutiny $(VENDOR)/.built ## Create .venv, install scrutiny with its development tools and the web assets
+install: $(BIN)/scrutiny $(VENDOR)/.built ## Create .venv from uv.lock (scrutiny, its development tools) and the web assets
 
-# GOV.UK Frontend, Vega and axe-core, pinned in package.json and package-lock.json.
+lock: | $(UV) ## Update uv.lock after changing dependencies in pyproject.toml (newest versions: `make lock UPGRADE=1`)
+	$(UV) lock $(if $(UPGRADE),--upgrade)
+
+# GOV.UK Frontend and Vega, pinned in package.json and package-lock.json (axe-core too, for
+# the browser tests only), with the licence of every npm package the copied files bundle.
 # vega-interpreter is an ES module importing vega-util; the app loads Vega as a script, so
 # the import is pointed at the global it makes.
-$(VENDOR)/.built: package.json package-lock.json
+$(VENDOR)/.built: package.json package-lock.json scripts/vendor_licences.py $(wildcard licences/*)
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(VENDOR)/govuk/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets $(VENDOR)/govuk/assets
 	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/
 	sed "1s|^import {\(.*\)} from 'vega-util';|const {\1} = window.vega;|" node_modules/vega-interpreter/build/vega-interpreter.js > $(VENDOR)/vega-interpreter.mjs
+	$(PYTHON) scripts/vendor_licences.py
 	touch $@
 
-assets: $(VENDOR)/.built ## Install the pinned front-end assets (GOV.UK Frontend, Vega) from npm
+assets: $(VENDOR)/.built ## Install the pinned front-end assets (GOV.UK Frontend, Vega) and their licences from npm
 
-lint: install ## ruff (lint and format check), mypy --strict on the library and the import-linter layers contract
-	$(BIN)/ruff check src tests benchmarks scripts
-	$(BIN)/ruff format --check src tests benchmarks scripts
+lint: install ## ruff (lint and format check), mypy, the import-linter layers contract, the dependency audit
+	$(BIN)/ruff check src tests benchmarks scripts setup.py
+	$(BIN)/ruff format --check src tests benchmarks scripts setup.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(MAKE) --no-print-directory audit
+
+# pip-audit checks every locked package (runtime and development) against the Python
+# Packaging Advisory Database through PyPI's JSON API. A known vulnerability fails; packages
+# it could not look up are reported in capitals (see scripts/audit_dependencies.py) and fail
+# only with AUDIT_REQUIRED=1, since the development machines' network serves PyPI's index
+# but not its per-release JSON.
+audit: install ## Check every package in uv.lock for known vulnerabilities (pip-audit)
+	@mkdir -p build
+	$(UV) export --locked --all-groups --no-emit-project --quiet --output-file build/requirements.lock.txt
+	$(BIN)/python scripts/audit_dependencies.py build/requirements.lock.txt $(if $(AUDIT_REQUIRED),--required)
 
 format: install ## Format the code with ruff
-	$(BIN)/ruff check --fix src tests benchmarks scripts
-	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts setup.py
+	$(BIN)/ruff format src tests benchmarks scripts setup.py
 
 test: lint ## Lint, then run the whole test suite
 	$(BIN)/pytest
@@ -76,5 +103,8 @@ bench: install ## Run the benchmarks and print their figures (takes a few minute
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/impact_validation.py
 
+wheel-smoke: install ## Build the wheel, install it from uv.lock in a fresh virtualenv and try it as users would
+	$(BIN)/python scripts/smoke_wheel.py --uv $(UV)
+
 clean: ## Remove build outputs (keeps .venv)
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

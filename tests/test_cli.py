@@ -20,6 +20,20 @@ def test_standard_export_writes_the_package(tmp_path):
     assert (tmp_path / "out" / "standard.md").exists()
 
 
+def test_version_option_and_command_print_the_package_and_standard_versions():
+    import scrutiny
+
+    expected = f"scrutiny {scrutiny.__version__}, data standard 1.0.0"
+    assert runner.invoke(app, ["--version"]).output.strip() == expected
+    assert runner.invoke(app, ["version"]).output.strip() == expected
+
+
+def test_the_package_version_is_written_once_and_read_by_the_build():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dynamic = ["version"]' in pyproject
+    assert 'version = {attr = "scrutiny.__version__"}' in pyproject
+
+
 def test_calendar_add_and_between_print_dates_and_counts():
     assert runner.invoke(app, ["calendar", "add", "2023-12-18", "5"]).output.strip() == (
         "2023-12-27"

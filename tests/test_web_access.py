@@ -61,6 +61,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/standard/indicators"): "public",
     ("GET", "/standard/templates/{name}.csv"): "public",
     ("GET", "/accessibility"): "public",
+    ("GET", "/privacy"): "public",
     ("GET", "/api/v1/docs"): "public",
     ("GET", "/research/impact"): "public",
     ("GET", "/sign-in"): "public",

@@ -23,6 +23,7 @@ PUBLIC_PAGES = [
     "/standard",
     "/sign-in",
     "/accessibility",
+    "/privacy",
     "/research/impact",
     "/api/v1/docs",
 ]

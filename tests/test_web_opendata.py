@@ -1,4 +1,4 @@
-"""Open data downloads, the data standard's pages and the accessibility statement."""
+"""Open data downloads, the data standard's pages, the accessibility statement, privacy notice."""
 
 from __future__ import annotations
 
@@ -156,3 +156,19 @@ def test_the_accessibility_statement_follows_the_gov_uk_pattern(demo_client):
         "table",
     ):
         assert words in page.text
+
+
+def test_the_privacy_notice_says_what_is_stored_why_how_long_and_whom_to_ask(demo_client):
+    page = demo_client.get("/privacy")
+    assert page.status_code == 200
+    for words in (
+        "Privacy notice for",
+        "no field for a complainant",
+        "your email address",
+        "audit log",
+        "Why we keep it",
+        "How long we keep it",
+        "Information Commissioner",
+    ):
+        assert words in page.text
+    assert 'href="/privacy"' in demo_client.get("/accessibility").text

@@ -55,6 +55,35 @@ report_app = typer.Typer(help="Reports: the annual report, councillor packs, nat
 app.add_typer(report_app, name="report")
 console = Console()
 
+
+def version_line() -> str:
+    """The version of scrutiny and of the data standard, as `scrutiny version` prints them."""
+    from scrutiny import __version__, standard
+
+    return f"scrutiny {__version__}, data standard {standard.load_standard().version}"
+
+
+def _print_version(requested: bool) -> None:
+    if requested:
+        console.print(version_line(), highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version of scrutiny and of the data standard, then stop.",
+        ),
+    ] = False,
+) -> None:
+    """Oversight of how English councils handle complaints."""
+
+
 DateArg = Annotated[date, typer.Argument(formats=["%Y-%m-%d"], help="A date, YYYY-MM-DD.")]
 DateOption = Annotated[
     datetime | None, typer.Option(formats=["%Y-%m-%d"], help="A date, YYYY-MM-DD.")

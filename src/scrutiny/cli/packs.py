@@ -12,6 +12,9 @@ from scrutiny.cli.base import DateOption, console, fail, report_app
 from scrutiny.reference.peers import describe_methods, peer_method
 from scrutiny.settings import Settings
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 FormatOption = Annotated[str, typer.Option("--format", help="pdf (default) or html.")]
 OutputOption = Annotated[Path, typer.Option("--output", help="The file to write.")]
 

@@ -10,7 +10,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from scrutiny import __version__, standard
+from scrutiny import standard
 from scrutiny.cli.base import (
     DateArg,
     app,
@@ -18,6 +18,7 @@ from scrutiny.cli.base import (
     console,
     fail,
     standard_app,
+    version_line,
 )
 from scrutiny.reference import calendar
 from scrutiny.reference.authorities import search_authorities
@@ -27,7 +28,7 @@ from scrutiny.returns.code_clock import ClockError, code_clock
 @app.command()
 def version() -> None:
     """Print the version of scrutiny and of the data standard."""
-    console.print(f"scrutiny {__version__}, data standard {standard.load_standard().version}")
+    console.print(version_line(), highlight=False)
 
 
 @app.command()

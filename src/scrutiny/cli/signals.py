@@ -13,6 +13,9 @@ from scrutiny.cli.base import DateOption, app, console, fail
 from scrutiny.reference.peers import PARTITION_METHODS, describe_methods
 from scrutiny.settings import Settings
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 PeersOption = Annotated[
     str, typer.Option("--peers", help=f"{describe_methods(PARTITION_METHODS)}.")
 ]

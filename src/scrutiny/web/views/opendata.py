@@ -1,4 +1,4 @@
-"""Public pages: open data downloads, the data standard's documentation, accessibility."""
+"""Public pages: open data downloads, the data standard's documentation, accessibility, privacy."""
 
 from __future__ import annotations
 
@@ -199,6 +199,11 @@ def csv_template_file(name: str) -> Response:
 @router.get("/accessibility")
 def accessibility(request: Request) -> Response:
     return render(request, "opendata/accessibility.html", {"title": "Accessibility statement"})
+
+
+@router.get("/privacy")
+def privacy(request: Request) -> Response:
+    return render(request, "opendata/privacy.html", {"title": "Privacy notice"})
 
 
 @router.get("/api/v1/docs")
