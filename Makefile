@@ -77,8 +77,9 @@ test: lint ## Lint, then run the whole test suite
 test-fast: install ## The inner loop: SQLite only, no browser, no slow tests
 	$(BIN)/pytest -m "not slow and not browser and not postgres"
 
-standard: install ## Write the data standard's published files into docs/standard/
+standard: install ## Write the data standard's published files into docs/standard/ and the signals page
 	$(BIN)/scrutiny standard export docs/standard
+	$(BIN)/python -m scrutiny.warning.signals.docs docs/early-warning-signals.md
 
 demo: install ## Build the demo database (real councils and Ombudsman decisions, a synthetic nation)
 	$(BIN)/scrutiny standard export $(DEMO_DIR)/standard

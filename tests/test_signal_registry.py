@@ -21,7 +21,7 @@ from scrutiny.warning.signals.model import (
     SignalQuestion,
     Watch,
 )
-from scrutiny.warning.signals.quarters import frame
+from scrutiny.warning.signals.rows import frame
 from scrutiny.warning.signals.xmr_rules import XMR
 from scrutiny.warning.watchlist import check_weights, default_weights, scores
 

@@ -24,7 +24,7 @@ from scrutiny.measures.headlines import latest_period, national_headlines
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.standard.indicators import indicator
 from scrutiny.store.db import make_engine
-from scrutiny.web.charts import figure
+from scrutiny.web.chart_views import figure
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from scrutiny.standard import COUNCIL_TABLES
 from scrutiny.standard.indicators import Direction, indicator
 from scrutiny.warning.signals import registry
 from scrutiny.warning.signals.model import SignalQuestion
-from scrutiny.warning.signals.quarters import number
+from scrutiny.warning.signals.rows import number
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """National data quality: who has sent complaint returns for recent quarters, and how well.
 
 A council has *submitted* for a financial quarter when a current complaints or aggregate
-return of its covers the whole quarter (the rule scrutiny.warning.signals.returns uses for
+return of its covers the whole quarter (the rule scrutiny.warning.signals.late_returns uses for
 arrival, without its timing: history loaded in bulk counts here). Which returns came in
 late is that signal's business, so late_returns reads it rather than judging again.
 Warnings are the validation warnings counted on each submission when it was stored.
@@ -19,7 +19,7 @@ from scrutiny.reference.authorities import load_authorities
 from scrutiny.standard import COUNCIL_TABLES
 from scrutiny.store.db import aggregate_returns, complaints, submissions
 from scrutiny.store.read import read_frame
-from scrutiny.warning.signals.returns import read_submissions, return_signals
+from scrutiny.warning.signals.late_returns import read_submissions, return_signals
 
 RECENT_QUARTERS = 4
 COVERAGE_SCHEMA = {

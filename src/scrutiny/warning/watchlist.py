@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from scrutiny.core.periods import last_complete_quarter, quarter_label
 from scrutiny.warning.signals import compute_signals, registry
-from scrutiny.warning.signals.quarters import short_names
+from scrutiny.warning.signals.rows import short_names
 
 # A council is on watch from this score: set, with the weights, on the demo data.
 WATCH_THRESHOLD = 3.0

@@ -26,7 +26,7 @@ from scrutiny.publish.reports.annual_inputs import ReportInputs
 from scrutiny.publish.reports.national import NationalReport
 from scrutiny.research.impact import ImpactStudy
 from scrutiny.store.db import audit_log
-from scrutiny.web.charts import ChartView
+from scrutiny.web.chart_views import ChartView
 
 T = TypeVar("T")
 SIZE = 2048

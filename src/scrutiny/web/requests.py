@@ -24,7 +24,7 @@ from scrutiny.reference.peers import NAMED_METHODS, PEER_METHODS, NamedPeerMetho
 from scrutiny.standard.indicators import Indicator, indicator
 from scrutiny.web import cache as keys
 from scrutiny.web.cache import DataCache
-from scrutiny.web.charts import ChartView, funnel_view
+from scrutiny.web.chart_views import ChartView, funnel_view
 from scrutiny.web.security import session_user
 
 # The peer groups a visitor can choose: every method that needs no list of codes.

@@ -49,7 +49,7 @@ from scrutiny.recommendations import overdue, repeat_patterns
 from scrutiny.reference.authorities import get_council
 from scrutiny.reference.peers import PeerMethod
 from scrutiny.warning.signals import compute_signals
-from scrutiny.warning.signals.quarters import number
+from scrutiny.warning.signals.rows import number
 
 MAX_ITEMS = 8
 MIN_ITEMS = 5

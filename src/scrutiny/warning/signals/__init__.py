@@ -36,8 +36,8 @@ from scrutiny.reference.authorities import load_authorities
 from scrutiny.reference.peers import PARTITION_METHODS
 from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs
 from scrutiny.warning.signals.ombudsman import read_decisions, read_recommendations
-from scrutiny.warning.signals.quarters import SIGNAL_SCHEMA, empty
 from scrutiny.warning.signals.registry import codes, detectors
+from scrutiny.warning.signals.rows import SIGNAL_SCHEMA, empty
 from scrutiny.warning.signals.xmr_rules import MINIMUM_POINTS
 
 # Signals compare every council with its own group at once, so only methods that split

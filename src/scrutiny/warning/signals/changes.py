@@ -33,7 +33,7 @@ import polars as pl
 from scrutiny.core.periods import quarter_label
 from scrutiny.standard.indicators import indicator
 from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs, Worse, watched
-from scrutiny.warning.signals.quarters import empty, frame, number
+from scrutiny.warning.signals.rows import empty, frame, number
 
 BASELINE_QUARTERS = 4
 MIN_BASELINE_QUARTERS = 3  # a council's first year: its earliest quarters are baseline enough

@@ -24,7 +24,7 @@ from scipy import stats
 
 from scrutiny.core.periods import period_bounds, quarter_label
 from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs
-from scrutiny.warning.signals.quarters import empty, frame
+from scrutiny.warning.signals.rows import empty, frame
 
 RECENT_QUARTERS = 2  # six months: a failure shows as late recommendations pile up
 BASELINE_QUARTERS = 4  # the council's own previous year

@@ -28,7 +28,7 @@ from scrutiny.warning.signals.model import (
     Worse,
     watched,
 )
-from scrutiny.warning.signals.quarters import frame, number, short_names, span
+from scrutiny.warning.signals.rows import frame, number, short_names, span
 
 # Recommendations are counted by due date and their final status is only known later, so
 # their indicators would look ahead; the recommendations signal reads them as of each

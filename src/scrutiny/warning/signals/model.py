@@ -72,7 +72,7 @@ class Detector:
     """How signals are found: a description for the docs and the function that finds them.
 
     RUN is given the inputs and the entries naming this detector, and returns signal rows
-    (scrutiny.warning.signals.quarters.SIGNAL_SCHEMA) for those entries' codes only. A
+    (scrutiny.warning.signals.rows.SIGNAL_SCHEMA) for those entries' codes only. A
     detector that READS_WATCHES looks only at the indicators its entries watch.
     """
 

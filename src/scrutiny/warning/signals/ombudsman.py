@@ -20,7 +20,7 @@ from scrutiny.recommendations import read_register
 from scrutiny.store.db import DATA_TABLES
 from scrutiny.store.read import read_frame
 from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs
-from scrutiny.warning.signals.quarters import frame
+from scrutiny.warning.signals.rows import frame
 
 # As scrutiny.recommendations.repeat_patterns: the same kind of recommendation failed this
 # many times is a repeated pattern. Counted over the year to each quarter's end.

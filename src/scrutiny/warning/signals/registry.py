@@ -45,6 +45,7 @@ from scrutiny.warning.signals.compliance import (
     RECENT_QUARTERS,
 )
 from scrutiny.warning.signals.funnels import FUNNELS, adverse_sides
+from scrutiny.warning.signals.late_returns import RETURN_DUE_DAYS, RETURNS
 from scrutiny.warning.signals.model import (
     BY_INDICATOR,
     Detector,
@@ -55,7 +56,6 @@ from scrutiny.warning.signals.model import (
     watched,
 )
 from scrutiny.warning.signals.ombudsman import DECISIONS, RECOMMENDATIONS, REPEAT_THRESHOLD
-from scrutiny.warning.signals.returns import RETURN_DUE_DAYS, RETURNS
 from scrutiny.warning.signals.xmr_rules import XMR
 
 # The questions signals raise, in the order a councillor is asked them (the Code's order).

@@ -20,7 +20,7 @@ from scrutiny.core.periods import quarter_label
 from scrutiny.measures.spc import RULES, Direction, xmr_chart
 from scrutiny.standard.indicators import indicator
 from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs, Worse, watched
-from scrutiny.warning.signals.quarters import frame, number, span
+from scrutiny.warning.signals.rows import frame, number, span
 
 # Quarterly series are short: limits from two years of quarters, where Making Data Count
 # asks for 13 points. Set on the synthetic demo data (docs/early-warning.md).

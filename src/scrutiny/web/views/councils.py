@@ -23,7 +23,7 @@ from scrutiny.recommendations import measures, read_register
 from scrutiny.reference.authorities import get_council, search_authorities
 from scrutiny.standard.indicators import Indicator, load_indicators
 from scrutiny.web import cache as keys
-from scrutiny.web.charts import ChartView, spc_view
+from scrutiny.web.chart_views import ChartView, spc_view
 from scrutiny.web.pages import render
 from scrutiny.web.requests import (
     PEER_CHOICES,

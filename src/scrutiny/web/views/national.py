@@ -13,7 +13,7 @@ from scrutiny.measures.headlines import distribution, national_headlines
 from scrutiny.publish.charts import figure
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.web import cache as keys
-from scrutiny.web.charts import ChartView, distribution_view
+from scrutiny.web.chart_views import ChartView, distribution_view
 from scrutiny.web.pages import render
 from scrutiny.web.requests import (
     PEER_CHOICES,

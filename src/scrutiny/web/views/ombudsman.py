@@ -27,8 +27,8 @@ from scrutiny.warning.data_quality import (
     submission_warnings,
     warning_totals,
 )
-from scrutiny.warning.signals.quarters import short_names
-from scrutiny.warning.signals.returns import RETURN_DUE_DAYS
+from scrutiny.warning.signals.late_returns import RETURN_DUE_DAYS
+from scrutiny.warning.signals.rows import short_names
 from scrutiny.warning.watchlist import WATCH_THRESHOLD, default_weights, watchlist
 from scrutiny.web import cache as keys
 from scrutiny.web.pages import render

@@ -16,7 +16,7 @@ from scrutiny.research.impact.chart import event_study_chart
 from scrutiny.research.impact.export import in_words, signed
 from scrutiny.research.impact.study import ImpactStudy
 from scrutiny.web import cache as keys
-from scrutiny.web.charts import ChartView, chart_view
+from scrutiny.web.chart_views import ChartView, chart_view
 from scrutiny.web.pages import render
 from scrutiny.web.requests import cached_page, data_cache, select_items
 from scrutiny.web.security import csrf_protect

@@ -22,7 +22,7 @@ from scrutiny.standard import COUNCIL_TABLES
 from scrutiny.store.db import as_utc, submissions
 from scrutiny.store.read import read_frame
 from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs
-from scrutiny.warning.signals.quarters import frame
+from scrutiny.warning.signals.rows import frame
 
 # An assumption, not a statutory deadline: a quarterly return is due a month after the
 # quarter ends, as the LGSCO's and Housing Ombudsman's annual returns allow weeks, not days.
