@@ -82,6 +82,12 @@ def main(
     ] = False,
 ) -> None:
     """Oversight of how English councils handle complaints."""
+    # Every command logs the same way: to standard error, as SCRUTINY_LOG_FORMAT says,
+    # so that standard output stays the command's own (JSON and CSV stay parseable).
+    try:
+        configure_logging(Settings.from_env().log_format)
+    except ValueError as error:
+        fail(str(error), code=2)
 
 
 DateArg = Annotated[date, typer.Argument(formats=["%Y-%m-%d"], help="A date, YYYY-MM-DD.")]
@@ -94,16 +100,6 @@ def fail(message: str, code: int = 1) -> None:
     """Print MESSAGE as an error and exit with status CODE."""
     console.print(f"[bold red]Error:[/] {message}", highlight=False)
     raise typer.Exit(code)
-
-
-@app.callback()
-def _configure() -> None:
-    # Every command logs the same way: to standard error, as SCRUTINY_LOG_FORMAT says,
-    # so that standard output stays the command's own (JSON and CSV stay parseable).
-    try:
-        configure_logging(Settings.from_env().log_format)
-    except ValueError as error:
-        fail(str(error), code=2)
 
 
 TableOption = Annotated[
