@@ -7,6 +7,9 @@ rate rising, volumes falling, compliance failing, recovery) and from when. The s
 always gives byte-identical files.
 
     generate_dataset(Path("build/demo/synth"), seed=2025, scale=1.0)
+
+May import what scrutiny.demo may; in practice core, reference and standard, as it writes
+files rather than rows (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ PHEindicatormethods, specified with test vectors in docs methods note section 1.
     from scrutiny.measures.funnel import compare
     funnel = compare(answered_in_time, complaints, kind="proportion", overdispersion="additive")
     funnel.flags  # high_alarm, high_alert, within, low_alert or low_alarm for each unit
+
+Statistics only: may import core, never the database, settings, reference data or the
+standard (import-linter's funnel-is-statistics contract; docs/architecture.md).
 """
 
 from scrutiny.measures.funnel.adjustment import additive_limits, multiplicative_limits

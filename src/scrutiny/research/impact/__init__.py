@@ -6,6 +6,9 @@ recommendations, per service area: `run_study(engine, "send", "complaints")`. Th
 clean nearest-neighbour comparisons, the stacked data), `estimate` (pyfixest fits),
 `simulate` (validation on synthetic panels with a known effect), `export` (JSON, CSV and
 HTML with the data hash and code version). See docs/impact.md.
+
+May import what scrutiny.research may: everything below it but the demo, the CLI and the
+web (docs/architecture.md).
 """
 
 from scrutiny.research.impact.panel import OUTCOMES, SERVICE_AREAS, ImpactError

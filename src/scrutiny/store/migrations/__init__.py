@@ -5,6 +5,9 @@ copy the newest file in `versions/` to the next number (`0002_<what>.py`), set `
 and `down_revision`, and spell the change out with `op.*` calls. A migration is a frozen
 snapshot; never import `scrutiny.store.db` tables into one. The schema test fails until
 `scrutiny.store.db` and the migrations agree.
+
+May import settings and scrutiny.store's engine (for `upgrade`, and `env.py` for the schema
+test); the migrations in `versions/` import only alembic and sqlalchemy.
 """
 
 from __future__ import annotations

@@ -21,6 +21,9 @@ date), never from a status recorded later. The data's own dates say when somethi
 happened, so a return loaded after AS_OF about earlier quarters is still read (history
 loaded in bulk is history). Where only the arrival of a return can tell, for the
 return_overdue signal, submissions made after AS_OF are ignored.
+
+May import what scrutiny.warning may: core, settings, reference, standard, store, returns,
+measures and recommendations (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""The views, one module per kind of user. Each module has one `router`."""
+"""The views, one module per kind of user. Each module has one `router`.
+
+May import what scrutiny.web may (every package but the demo and the CLI). A view shares
+with other views only through scrutiny.web.requests, never by importing another view:
+import-linter's views-are-routers contract checks it (docs/architecture.md).
+"""
 
 from fastapi import APIRouter
 
