@@ -15,7 +15,7 @@ from functools import partial
 import numpy as np
 
 from scrutiny.measures.funnel import PROPORTION_METHODS, RATIO_METHODS, compare
-from scrutiny.measures.funnel.comparison import Kind, Overdispersion
+from scrutiny.measures.funnel.comparison import FunnelKind, Overdispersion
 
 UNITS = 10_000
 REPEATS = 7
@@ -44,7 +44,7 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0))
     print(f"Funnel limits for {UNITS:,} units, best and median of {REPEATS} runs", end="")
     print(f" on {cores} core(s); target under {TARGET_MS:.0f} ms")
-    cases: list[tuple[Kind, str, np.ndarray, np.ndarray]] = [
+    cases: list[tuple[FunnelKind, str, np.ndarray, np.ndarray]] = [
         ("proportion", m, answered, complaints) for m in PROPORTION_METHODS
     ]
     cases += [("ratio", m, observed, expected) for m in RATIO_METHODS]

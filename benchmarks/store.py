@@ -13,7 +13,7 @@ import resource
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -130,10 +130,12 @@ def postgresql_database() -> Iterator[str]:
         admin.dispose()
 
 
-def time_store(name: str, database: Callable[[], Iterator[str]], frame: pl.DataFrame) -> None:
+def time_store(
+    name: str, database: Callable[[], AbstractContextManager[str]], frame: pl.DataFrame
+) -> None:
     """Store FRAME into a fresh database and print rows per second."""
     try:
-        with database() as url:  # type: ignore[attr-defined]
+        with database() as url:
             engine = make_engine(url)
             started = time.perf_counter()
             results = save_submission(

@@ -72,7 +72,16 @@ def check_build_refuses_without_assets(uv: str, sdist: Path, scratch: Path) -> N
     shutil.unpack_archive(sdist, scratch)
     tree = scratch / sdist.name.removesuffix(".tar.gz")
     shutil.rmtree(tree / "src" / "scrutiny" / "web" / "static" / "vendor")
-    command = [uv, "build", "--wheel", "--python", sys.executable, "--out-dir", scratch, tree]
+    command: list[str | Path] = [
+        uv,
+        "build",
+        "--wheel",
+        "--python",
+        sys.executable,
+        "--out-dir",
+        scratch,
+        tree,
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode == 0 or "web assets missing" not in done.stdout + done.stderr:
         sys.exit(f"FAILED: a wheel built without the web assets:\n{done.stdout}{done.stderr}")
@@ -110,7 +119,7 @@ def install(uv: str, wheel: Path, venv: Path) -> Path:
     export = [uv, "export", "--locked", "--no-dev", "--no-emit-project", "--quiet"]
     run([*export, "--output-file", requirements], cwd=ROOT)
     run([uv, "venv", "--quiet", "--python", sys.executable, venv])
-    pip = [uv, "pip", "install", "--quiet", "--python", venv / "bin" / "python"]
+    pip: list[str | Path] = [uv, "pip", "install", "--quiet", "--python", venv / "bin" / "python"]
     run([*pip, "--require-hashes", "--requirement", requirements])
     run([*pip, "--no-deps", wheel])
     return venv / "bin"

@@ -381,7 +381,7 @@ def check_page(html: str) -> None:
 class PageClient(TestClient):
     """A test client that checks every HTML page it receives with check_page."""
 
-    def request(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> Any:
         response = super().request(*args, **kwargs)
         if response.headers.get("content-type", "").startswith("text/html"):
             check_page(response.text)

@@ -7,7 +7,7 @@ import polars as pl
 from sqlalchemy import func, select
 
 from conftest import complaints_frame, make_complaint
-from scrutiny.core.periods import period_bounds
+from scrutiny.core.periods import Grain, period_bounds
 from scrutiny.returns.aggregates import aggregate_complaints
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
@@ -19,7 +19,7 @@ RETURNS = Path(__file__).parent / "returns"
 
 def test_periods_are_months_financial_quarters_and_financial_years():
     days = pl.DataFrame({"day": [date(2025, 3, 31), date(2025, 4, 1), date(2025, 12, 25)]})
-    for grain, expected in [
+    cases: list[tuple[Grain, list[tuple[date, date]]]] = [
         (
             "month",
             [
@@ -44,7 +44,8 @@ def test_periods_are_months_financial_quarters_and_financial_years():
                 (date(2025, 4, 1), date(2026, 3, 31)),
             ],
         ),
-    ]:
+    ]
+    for grain, expected in cases:
         start, end = period_bounds(pl.col("day"), grain)
         assert days.select(start, end.alias("end")).rows() == expected, grain
 

@@ -223,7 +223,7 @@ def period_arithmetic(source: str) -> list[tuple[int, str]]:
         ):
             what = "finds a financial year from the month (month < 4)"
         if what:
-            found.append((node.lineno, what))
+            found.append((getattr(node, "lineno", 0), what))
     return found
 
 

@@ -16,7 +16,7 @@ def test_demo_database_holds_real_and_synthetic_data_through_the_import_path(sql
     engine = make_engine(built.database_url)
     decisions = DATA_TABLES["ombudsman_decisions"]
     with engine.connect() as connection:
-        by_ombudsman = dict(
+        by_ombudsman: dict[str, int] = dict(
             connection.execute(
                 select(decisions.c.ombudsman, func.count()).group_by(decisions.c.ombudsman)
             ).all()

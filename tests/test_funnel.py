@@ -9,6 +9,7 @@ test data.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pytest
@@ -36,7 +37,7 @@ TOLERANCE = 1e-6
 
 
 def close(actual: object, expected: object, tolerance: float = TOLERANCE) -> None:
-    np.testing.assert_allclose(actual, expected, rtol=0, atol=tolerance)  # type: ignore[arg-type]
+    np.testing.assert_allclose(actual, expected, rtol=0, atol=tolerance)  # type: ignore[call-overload]
 
 
 def four(limits) -> np.ndarray:
@@ -455,7 +456,11 @@ def test_ratio_of_counts_follows_funnelplotr_transformed_zscore_and_its_limit_qu
 
 
 def test_multiplicative_adjustment_inflates_the_normal_standard_error_by_root_phi():
-    options = {"kind": "proportion", "method": "normal", "overdispersion": "multiplicative"}
+    options: dict[str, Any] = {
+        "kind": "proportion",
+        "method": "normal",
+        "overdispersion": "multiplicative",
+    }
     funnel = compare(PR_ANSWERED, PR_COMPLAINTS, **options)
     theta, phi = funnel.target, funnel.phi
     assert phi is not None
@@ -469,6 +474,7 @@ def test_multiplicative_adjustment_of_exact_limits_moves_them_root_phi_further_o
     plain = compare(SR_OBSERVED, SR_EXPECTED, kind="ratio")
     raw = ratio_limits(1.0, SR_EXPECTED, "exact", clip=False)
     inflated = compare(SR_OBSERVED, SR_EXPECTED, kind="ratio", overdispersion="multiplicative")
+    assert inflated.phi is not None
     root_phi = np.sqrt(inflated.phi)
     close(inflated.limits.upper_99_8, 1 + root_phi * (raw.upper_99_8 - 1), 1e-12)
     assert contains(inflated.limits, plain.limits)

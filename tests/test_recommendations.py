@@ -462,6 +462,7 @@ def test_councils_failing_compliance_in_the_demo_comply_on_time_less_than_their_
     # A demo of its own at ten times the shared one's scale: at that scale some failing
     # councils have no recommendation due since onset, so there are no rates to compare.
     demo = build_demo(tmp_path, seed=7, scale=0.2)
+    assert demo.ground_truth is not None
     truth = pl.read_csv(demo.ground_truth, try_parse_dates=True)
     failing = truth.filter(pl.col("scenario") == "compliance_failing")
     engine = make_engine(demo.database_url)

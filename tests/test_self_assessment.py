@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
 import pytest
@@ -244,7 +245,11 @@ def test_save_refuses_an_unknown_council(engine):
 
 
 def test_every_change_is_in_the_audit_log_and_an_unchanged_save_writes_nothing(engine):
-    save = {"status": "partly_meets", "evidence": "Policy on the website", "actor": OFFICER}
+    save: dict[str, Any] = {
+        "status": "partly_meets",
+        "evidence": "Policy on the website",
+        "actor": OFFICER,
+    }
     assert save_self_assessment_item(engine, DURHAM, YEAR, "3.4-3.5", **save)
     assert not save_self_assessment_item(engine, DURHAM, YEAR, "3.4-3.5", **save)
     assert save_self_assessment_item(

@@ -321,7 +321,7 @@ def point_by_point(values, n, mean, upper, lower, upper2, lower2):
     size = len(values)
     side = [(v > mean) - (v < mean) for v in values]
     near = [(upper2 < v <= upper) or (lower <= v < lower2) for v in values]
-    flags = [set() for _ in values]
+    flags: list[set[str]] = [set() for _ in values]
     for i, v in enumerate(values):
         if v > upper or v < lower:
             flags[i].add("astronomical")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from datetime import date
+from typing import Any
 
 import polars as pl
 import pytest
@@ -76,7 +77,10 @@ def make_aggregate(**overrides):
 
 def test_saved_rows_read_back_as_the_same_typed_frame(engine):
     frame = make_complaints(6)
-    awkward = {"extension_reason": 'Said "wait", then, a visit\nnext week', "outcome": None}
+    awkward: dict[str, Any] = {
+        "extension_reason": 'Said "wait", then, a visit\nnext week',
+        "outcome": None,
+    }
     awkward |= {"acceptance": "refused", "refusal_reason": "service_request", "remedies": None}
     awkward |= {"service_improvement_text": "", "financial_remedy_gbp": 0.1 + 0.2}
     frame = pl.concat([frame, make_complaints(1, ref_prefix="Q", **awkward)])
@@ -296,7 +300,7 @@ def test_an_empty_frame_stores_nothing(engine):
 
 
 def test_progress_is_reported_after_each_chunk(engine):
-    done = []
+    done: list[int] = []
     save(engine, make_complaints(60_000, first_received=date(2024, 4, 1)), progress=done.append)
     assert done == [50_000, 60_000]
     assert count_rows(engine, "complaints") == 60_000

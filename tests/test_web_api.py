@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from typing import Any
 
 import polars as pl
 import pytest
@@ -285,7 +286,7 @@ def upload_client(database_url):
     engine.dispose()
 
 
-def complaints_csv(authority: str = DEMO_AUTHORITY, **overrides: object) -> bytes:
+def complaints_csv(authority: str = DEMO_AUTHORITY, **overrides: Any) -> bytes:
     from conftest import make_complaints
 
     return make_complaints(3, authority_code=authority, **overrides).write_csv().encode()

@@ -15,13 +15,11 @@ quirks included so results match it:
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import special
 
+from scrutiny.measures.funnel.arrays import Array
 from scrutiny.measures.funnel.dispersion import SCALES, Scale
 from scrutiny.measures.funnel.limits import Limits, limits_from
-
-Array = NDArray[np.float64]
 
 
 def multiplicative_limits(raw: Limits, target: float, phi: float) -> Limits:

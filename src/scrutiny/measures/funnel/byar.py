@@ -16,10 +16,10 @@ mu. Byar's formula cannot be inverted in closed form, so O* is found by Newton's
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import special
 
-Array = NDArray[np.float64]
+from scrutiny.measures.funnel.arrays import Array
+
 EXACT_BELOW = 10.0  # counts below this use exact chi-square limits, as PHEindicatormethods
 BISECTIONS = 80
 NEWTON_STEPS = 50

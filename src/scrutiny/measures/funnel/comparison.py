@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
 
 from scrutiny.core.errors import Invalid
 from scrutiny.measures.funnel.adjustment import additive_limits, multiplicative_limits
+from scrutiny.measures.funnel.arrays import Array, Values
 from scrutiny.measures.funnel.dispersion import (
     Dispersion,
     DispersionError,
@@ -29,7 +29,6 @@ from scrutiny.measures.funnel.limits import (
     ratio_limits,
 )
 
-Array = NDArray[np.float64]
 # What a funnel compares: a proportion of a whole, or a count as a ratio to its expected.
 FunnelKind = Literal["proportion", "ratio"]
 Overdispersion = Literal["none", "multiplicative", "additive"]
@@ -51,7 +50,7 @@ class Funnel:
     method: str
     overdispersion: str  # what was asked for
     adjusted: bool  # whether the limits were widened: only when phi > 1
-    scale: str
+    scale: Scale
     target: float
     ids: list[str]
     numerator: Array
@@ -71,7 +70,7 @@ class Funnel:
         """The DerSimonian-Laird between-unit variance, if it could be estimated."""
         return self.dispersion.tau2 if self.dispersion else None
 
-    def limits_at(self, denominator: ArrayLike) -> Limits:
+    def limits_at(self, denominator: Values) -> Limits:
         """The same funnel's limits at other denominators, e.g. a grid for drawing it.
 
         Exact binomial limits need whole-number denominators here too.
@@ -117,8 +116,8 @@ class Funnel:
 
 
 def compare(
-    numerator: ArrayLike,
-    denominator: ArrayLike,
+    numerator: Values,
+    denominator: Values,
     *,
     kind: FunnelKind,
     method: str = "exact",
@@ -240,7 +239,7 @@ def _limits(
     return raw.clip(0.0, high)
 
 
-def _arrays(numerator: ArrayLike, denominator: ArrayLike, kind: str) -> tuple[Array, Array]:
+def _arrays(numerator: Values, denominator: Values, kind: str) -> tuple[Array, Array]:
     if kind not in KINDS:
         raise FunnelError(f"unknown kind {kind!r}: use one of {KINDS}")
     o = np.asarray(numerator, dtype=np.float64).ravel()

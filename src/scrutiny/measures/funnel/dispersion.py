@@ -25,8 +25,8 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from scrutiny.core.errors import Invalid
+from scrutiny.measures.funnel.arrays import Array
 
-Array = NDArray[np.float64]
 Scale = Literal["log", "sqrt", "asin", "rc"]
 Influence = Literal["winsorise", "truncate"]
 SCALES: tuple[str, ...] = ("log", "sqrt", "asin", "rc")

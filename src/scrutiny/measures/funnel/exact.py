@@ -19,7 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special, stats
 
-Array = NDArray[np.float64]
+from scrutiny.measures.funnel.arrays import Array
+
 # Cornish-Fisher starts within a step or two of r_p; this only stops a runaway loop.
 MAX_STEPS = 10_000
 

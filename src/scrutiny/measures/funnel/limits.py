@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import special
 
+from scrutiny.measures.funnel.arrays import Array, Values
 from scrutiny.measures.funnel.byar import byar_limit
 from scrutiny.measures.funnel.exact import binomial_limit, poisson_limit
 
-Array = NDArray[np.float64]
 ProportionMethod = Literal["exact", "normal", "wilson"]
 RatioMethod = Literal["exact", "chisq", "byar", "normal"]
 PROPORTION_METHODS: tuple[str, ...] = ("exact", "normal", "wilson")
@@ -59,7 +58,7 @@ def limits_from(limit: Callable[[float], Array]) -> Limits:
 
 
 def proportion_limits(
-    target: float, denominator: Array, method: ProportionMethod = "exact", *, clip: bool = True
+    target: float, denominator: Values, method: ProportionMethod = "exact", *, clip: bool = True
 ) -> Limits:
     """Funnel limits for a proportion with target THETA0 at each denominator n.
 
@@ -85,7 +84,7 @@ def proportion_limits(
 
 
 def ratio_limits(
-    target: float, denominator: Array, method: RatioMethod = "exact", *, clip: bool = True
+    target: float, denominator: Values, method: RatioMethod = "exact", *, clip: bool = True
 ) -> Limits:
     """Funnel limits for a ratio O/E (target 1) or a rate O/population (target rate).
 

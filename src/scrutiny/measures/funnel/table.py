@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import polars as pl
-from numpy.typing import NDArray
 
+from scrutiny.measures.funnel.arrays import Array
 from scrutiny.measures.funnel.comparison import FunnelError
 from scrutiny.measures.numbers import number_column
 
@@ -18,8 +17,8 @@ class UnitTable:
     """One row per unit, in file order."""
 
     ids: list[str]
-    numerator: NDArray[np.float64]
-    denominator: NDArray[np.float64]
+    numerator: Array
+    denominator: Array
 
 
 def read_units(path: Path, id_column: str, numerator: str, denominator: str) -> UnitTable:
@@ -49,7 +48,7 @@ def read_units(path: Path, id_column: str, numerator: str, denominator: str) -> 
     )
 
 
-def _numbers(frame: pl.DataFrame, column: str, path: Path) -> NDArray[np.float64]:
+def _numbers(frame: pl.DataFrame, column: str, path: Path) -> Array:
     try:
         return number_column(frame, column, path)
     except ValueError as error:
