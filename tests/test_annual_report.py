@@ -6,7 +6,7 @@ import re
 import subprocess
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, get_origin, get_type_hints
 
 import polars as pl
 import pytest
@@ -19,7 +19,11 @@ from scrutiny.councillor.self_assessment import (
     read_self_assessment,
     save_self_assessment_item,
 )
+from scrutiny.publish.reports import annual_figures, annual_sections
 from scrutiny.publish.reports.annual import (
+    BenchmarkRow,
+    Improvements,
+    RecommendationFigures,
     ReportError,
     annual_html,
     annual_pdf,
@@ -241,6 +245,42 @@ def test_each_section_of_paragraph_8_1_has_the_constructed_figures(constructed):
     assert report.peer_group == "all unitary councils"
     assert {b["indicator"] for b in report.benchmark} >= {"stage1_on_time", "refused"}
     assert [c.id for c in report.charts] == ["chart-funnel", "chart-spc"]
+
+
+def test_each_section_has_the_keys_its_type_declares(constructed):
+    # The types are checked by mypy where the code builds the dicts; rows of polars frames
+    # are cast, so their columns are checked here.
+    report = annual_report(constructed, DURHAM, YEAR, today=date(2025, 5, 1))
+    sections, figures = annual_sections, annual_figures
+    assessment, ombudsman = report.self_assessment, report.ombudsman
+    typed: list[tuple[Any, Any]] = [
+        (sections.KeyFigure, report.key_figures),
+        (sections.SelfAssessmentSummary, [assessment]),
+        (sections.SectionCounts, assessment["sections"]),
+        (sections.SelfAssessmentAction, assessment["actions"]),
+        (sections.StatusCounts, [assessment["totals"]]),
+        (sections.StageRow, report.stages),
+        (figures.ServiceAreaRow, report.service_areas),
+        (figures.Remedies, [report.remedies]),
+        (figures.RemedyCount, report.remedies["remedies"]),
+        (figures.RefusalRow, report.refusals),
+        (sections.DecisionRow, report.non_compliance),
+        (Improvements, [report.improvements]),
+        (figures.ImprovementExample, report.improvements["examples"]),
+        (sections.OmbudsmanFigures, [ombudsman]),
+        (sections.IndicatorFigure, [ombudsman["decisions"], ombudsman["compliance"]]),
+        (sections.LabelledCount, ombudsman["by_outcome"]),
+        (BenchmarkRow, report.benchmark),
+        (RecommendationFigures, [report.recommendations]),
+        (sections.SignalRow, report.signals),
+    ]
+    for kind, rows in typed:
+        # Python 3.11 misses NotRequired in __required_keys__ under postponed annotations.
+        hints = get_type_hints(kind, include_extras=True)
+        required = {key for key, hint in hints.items() if get_origin(hint) is not NotRequired}
+        assert rows, kind.__name__
+        for row in rows:
+            assert required <= row.keys() <= hints.keys(), kind.__name__
 
 
 def test_one_councils_signals_are_those_compute_signals_finds_for_it(constructed):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import polars as pl
 from sqlalchemy import Engine
@@ -26,6 +26,12 @@ from scrutiny.measures.council_figures import council_benchmark_from
 from scrutiny.measures.funnel_plot import position
 from scrutiny.publish.reports import annual_figures as figures
 from scrutiny.publish.reports.annual_charts import ChartFigure, funnel_figure, spc_figure
+from scrutiny.publish.reports.annual_figures import (
+    ImprovementExample,
+    RefusalRow,
+    Remedies,
+    ServiceAreaRow,
+)
 from scrutiny.publish.reports.annual_inputs import (
     PEERS,
     ReportError,
@@ -35,6 +41,12 @@ from scrutiny.publish.reports.annual_inputs import (
     report_year,
 )
 from scrutiny.publish.reports.annual_sections import (
+    DecisionRow,
+    KeyFigure,
+    OmbudsmanFigures,
+    SelfAssessmentSummary,
+    SignalRow,
+    StageRow,
     key_figures,
     ombudsman_figures,
     percent,
@@ -59,6 +71,70 @@ __all__ = [
 ]
 
 
+class Improvements(TypedDict):
+    """Service improvements from complaints upheld in the year (section 8)."""
+
+    upheld: int  # complaints upheld in full or in part
+    recorded: int  # of them, those answered with a service improvement
+    percent: float | None
+    by_area: list[ServiceAreaRow]  # the service areas with improvements
+    examples: list[ImprovementExample]
+
+
+class BenchmarkRow(TypedDict):
+    """An indicator against the council's peers: the columns of
+    scrutiny.measures.council_figures.council_benchmark_from, then the indicator's name and
+    unit and the council's funnel position in words."""
+
+    authority_code: str
+    indicator: str
+    period_start: date
+    period_end: date
+    numerator: float
+    denominator: float
+    value: float | None
+    peer_group: str
+    peers: int
+    peer_median: float | None
+    target: float | None
+    lower_95: float | None
+    upper_95: float | None
+    lower_99_8: float | None
+    upper_99_8: float | None
+    flag: str | None
+    reading: str
+    name: str
+    unit: str
+    position: str
+
+
+class RecommendationFigures(TypedDict):
+    """The council's row of scrutiny.recommendations.measures: its Ombudsman recommendations
+    due in the year and how they were complied with."""
+
+    authority_code: str
+    recommendations: int
+    pending: int
+    withdrawn: int
+    complied: int
+    complied_late: int
+    not_complied: int
+    median_days_late: float | None
+    median_working_days_late: float | None
+    overdue_now: int
+    financial_agreed_gbp: float
+    financial_paid_gbp: float
+    financial_outstanding_gbp: float
+    financial_not_paid_gbp: float
+    service_improvements_agreed: int
+    service_improvements_delivered: int
+    personal_remedies_agreed: int
+    personal_remedies_delivered: int
+    compliance_rate: float | None
+    complied_on_time_rate: float | None
+    complied_late_percent: float | None
+
+
 @dataclass(frozen=True)
 class AnnualReport:
     """Everything the annual report shows, section by section."""
@@ -72,23 +148,23 @@ class AnnualReport:
     end: date
     made_on: date
     has_data: bool
-    key_figures: list[dict[str, Any]]
-    self_assessment: dict[str, Any]
-    stages: list[dict[str, Any]]
-    service_areas: list[dict[str, Any]]
-    remedies: dict[str, Any]
-    refusals: list[dict[str, Any]]
+    key_figures: list[KeyFigure]
+    self_assessment: SelfAssessmentSummary
+    stages: list[StageRow]
+    service_areas: list[ServiceAreaRow]
+    remedies: Remedies
+    refusals: list[RefusalRow]
     refused_total: int
     escalation_percent: float | None
-    non_compliance: list[dict[str, Any]]
+    non_compliance: list[DecisionRow]
     public_interest_reports: int
-    improvements: dict[str, Any]
-    ombudsman: dict[str, Any]
+    improvements: Improvements
+    ombudsman: OmbudsmanFigures
     peer_group: str
-    benchmark: list[dict[str, Any]]
+    benchmark: list[BenchmarkRow]
     charts: list[ChartFigure]
-    recommendations: dict[str, Any] | None
-    signals: list[dict[str, Any]]
+    recommendations: RecommendationFigures | None
+    signals: list[SignalRow]
 
     @property
     def title(self) -> str:
@@ -124,8 +200,7 @@ def annual_report(
     own = inputs.indicators.filter(
         (pl.col("authority_code") == code) & (pl.col("period_start") == start)
     )
-    ombudsman = ombudsman_figures(own, figures.year_decisions(engine, code, start, end))
-    decisions = ombudsman.pop("decision_rows")
+    ombudsman, decisions = ombudsman_figures(own, figures.year_decisions(engine, code, start, end))
     benchmark = council_benchmark_from(inputs.indicators, code, start, PEERS)
     directions = {i.code: i for i in load_indicators()}
     complied = inputs.measures.filter(pl.col("authority_code") == code)
@@ -172,22 +247,28 @@ def annual_report(
         },
         ombudsman=ombudsman,
         peer_group=str(benchmark.get_column("peer_group")[0]) if benchmark.height else "",
+        # Rows of polars frames: BenchmarkRow and RecommendationFigures list their columns.
         benchmark=[
-            {
-                **row,
-                "name": directions[row["indicator"]].name,
-                "unit": directions[row["indicator"]].unit,
-                "position": position(row["flag"], directions[row["indicator"]].direction),
-            }
+            cast(
+                BenchmarkRow,
+                {
+                    **row,
+                    "name": directions[row["indicator"]].name,
+                    "unit": directions[row["indicator"]].unit,
+                    "position": position(row["flag"], directions[row["indicator"]].direction),
+                },
+            )
             for row in benchmark.iter_rows(named=True)
         ],
         charts=charts,
-        recommendations=complied.row(0, named=True) if complied.height else None,
+        recommendations=(
+            cast(RecommendationFigures, complied.row(0, named=True)) if complied.height else None
+        ),
         signals=signal_rows(signals),
     )
 
 
-def _escalation(stages: list[dict[str, Any]]) -> float | None:
+def _escalation(stages: list[StageRow]) -> float | None:
     received = {row["stage"]: row["received"] for row in stages}
     return percent(received.get(2, 0), received.get(1, 0))
 

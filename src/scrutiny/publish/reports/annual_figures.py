@@ -12,7 +12,7 @@ index that starts with its code.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 import polars as pl
 from sqlalchemy import Engine, and_, case, func, select
@@ -30,6 +30,50 @@ UPHELD = ("upheld", "partly_upheld")
 NOT_GIVEN = "Reason not given (totals return)"
 
 
+class ServiceAreaRow(TypedDict):
+    """One service area's complaints in the year (by_service_area)."""
+
+    label: str
+    service_area: str
+    stage1_received: int
+    stage2_received: int
+    refused: int
+    responded: int
+    upheld: int  # in full or in part
+    improvements: int
+
+
+class RefusalRow(TypedDict):
+    """Complaints refused for one reason (refusal_reasons)."""
+
+    reason: str | None  # None for refusals in totals returns, which give no reason
+    label: str
+    refused: int
+
+
+class RemedyCount(TypedDict):
+    remedy: str
+    label: str
+    complaints: int
+
+
+class Remedies(TypedDict):
+    """What was done to put things right in the year (remedies)."""
+
+    remedies: list[RemedyCount]
+    financial_gbp: float
+    extensions_over_limit: int
+
+
+class ImprovementExample(TypedDict):
+    """A service improvement in the council's words (improvement_examples)."""
+
+    label: str
+    service_area: str
+    text: str
+    complaints: int
+
+
 def labels(code_list: str) -> dict[str, str]:
     """A code list's labels by code."""
     return {c.code: c.label for c in load_standard().code_lists[code_list].codes}
@@ -39,7 +83,7 @@ def _in_year(column: Any, start: date, end: date) -> Any:
     return column.between(start, end)
 
 
-def by_service_area(engine: Engine, code: str, start: date, end: date) -> list[dict[str, Any]]:
+def by_service_area(engine: Engine, code: str, start: date, end: date) -> list[ServiceAreaRow]:
     """Per service area: complaints received at each stage, refused, answered, upheld (in
     full or part) and answered with a service improvement."""
     table = DATA_TABLES["complaints"]
@@ -108,7 +152,16 @@ def by_service_area(engine: Engine, code: str, start: date, end: date) -> list[d
     )
     area = labels("service_area")
     rows = [
-        {"label": area.get(row["service_area"], row["service_area"]), **row}
+        ServiceAreaRow(
+            label=area.get(row["service_area"], row["service_area"]),
+            service_area=row["service_area"],
+            stage1_received=row["stage1_received"],
+            stage2_received=row["stage2_received"],
+            refused=row["refused"],
+            responded=row["responded"],
+            upheld=row["upheld"],
+            improvements=row["improvements"],
+        )
         for row in found.iter_rows(named=True)
     ]
     return sorted(rows, key=lambda row: (-row["stage1_received"], row["label"]))
@@ -116,7 +169,7 @@ def by_service_area(engine: Engine, code: str, start: date, end: date) -> list[d
 
 def refusal_reasons(
     engine: Engine, code: str, start: date, end: date, refused_total: int
-) -> list[dict[str, Any]]:
+) -> list[RefusalRow]:
     """Complaints refused by reason (Code section 2), most common first; refusals counted
     in totals returns, which give no reason, are one more row."""
     table = DATA_TABLES["complaints"]
@@ -130,7 +183,7 @@ def refusal_reasons(
         .group_by(table.c.refusal_reason)
     )
     reason = labels("refusal_reason")
-    rows = [
+    rows: list[RefusalRow] = [
         {
             "reason": row["refusal_reason"] or "other",
             "label": reason.get(row["refusal_reason"] or "other", row["refusal_reason"]),
@@ -145,7 +198,7 @@ def refusal_reasons(
     return rows
 
 
-def remedies(engine: Engine, code: str, start: date, end: date) -> dict[str, Any]:
+def remedies(engine: Engine, code: str, start: date, end: date) -> Remedies:
     """What was done to put things right (Code 7.1) in complaints answered in the year: each
     remedy's count, the money paid or offered, and extensions beyond the Code's limits."""
     table = DATA_TABLES["complaints"]
@@ -176,7 +229,7 @@ def remedies(engine: Engine, code: str, start: date, end: date) -> dict[str, Any
         for remedy in str(row["remedies"]).split(";"):
             if remedy.strip():
                 counted[remedy.strip()] = counted.get(remedy.strip(), 0) + int(row["complaints"])
-    listed = [
+    listed: list[RemedyCount] = [
         {"remedy": key, "label": name.get(key, key), "complaints": count}
         for key, count in sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
@@ -189,7 +242,7 @@ def remedies(engine: Engine, code: str, start: date, end: date) -> dict[str, Any
 
 def improvement_examples(
     engine: Engine, code: str, start: date, end: date, per_area: int = EXAMPLES_PER_AREA
-) -> list[dict[str, Any]]:
+) -> list[ImprovementExample]:
     """The service improvements recorded from complaints upheld in the year, as the council
     worded them, most often recorded first, at most PER_AREA per service area. Text that looks like
     personal data (the validator's patterns) is left out: the report is published."""
@@ -216,10 +269,18 @@ def improvement_examples(
         found = found.filter((text.str.strip_chars() != "") & ~text.str.contains(ANY_PERSONAL_DATA))
     area = labels("service_area")
     rows = sorted(
-        ({"label": area.get(r["service_area"], r["service_area"]), **r} for r in found.to_dicts()),
+        (
+            ImprovementExample(
+                label=area.get(r["service_area"], r["service_area"]),
+                service_area=r["service_area"],
+                text=r["text"],
+                complaints=r["complaints"],
+            )
+            for r in found.to_dicts()
+        ),
         key=lambda r: (r["label"], -r["complaints"], r["text"]),
     )
-    kept: list[dict[str, Any]] = []
+    kept: list[ImprovementExample] = []
     for row in rows:
         if sum(1 for k in kept if k["label"] == row["label"]) < per_area:
             kept.append(row)
