@@ -118,6 +118,27 @@ def make_complaints(
     return typed_frame("complaints", rows)
 
 
+def years_spanned(*days: date) -> str:
+    """The run of whole financial years holding DAYS, as a return's period: a file of
+    several years' rows must say so (scrutiny.returns.return_period)."""
+    from scrutiny.core.periods import financial_year_bounds, financial_year_of, return_period_label
+
+    start, _ = financial_year_bounds(financial_year_of(min(days)))
+    _, end = financial_year_bounds(financial_year_of(max(days)))
+    return return_period_label(start, end)
+
+
+def frame_years(frame: pl.DataFrame) -> str:
+    """years_spanned for every date column of FRAME."""
+    days = [
+        day
+        for name, dtype in frame.schema.items()
+        if dtype == pl.Date
+        for day in frame[name].drop_nulls().to_list()
+    ]
+    return years_spanned(*days)
+
+
 # Tests that take more than about five seconds (`pytest --durations=0`), marked `slow` here
 # in one list so `make test-fast` can leave them out without touching their files.
 SLOW = {

@@ -98,6 +98,6 @@ def test_importing_complaints_stores_their_counts_and_replacing_them_replaces_th
     fewer.write_text(
         "\n".join((RETURNS / "valid_complaints.csv").read_text().splitlines()[:3]) + "\n"
     )
-    submit_return(fewer, settings, engine, submitted_by="t")
+    submit_return(fewer, settings, engine, submitted_by="t", replace=True)
     with engine.connect() as connection:
         assert connection.execute(total).scalar_one() == 2

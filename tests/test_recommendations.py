@@ -61,12 +61,17 @@ RATES = ("complied_on_time_rate", "compliance_rate")
 runner = CliRunner()
 
 
-def load(database_url, engine, directory: Path, rows=ROWS, name="recommendations.csv"):
+def load(database_url, engine, directory: Path, rows=ROWS, name="recommendations.csv", **kw):
     """Submit ROWS as a recommendations return, the way a real file arrives."""
     path = directory / name
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
     result = submit_return(
-        path, Settings(database_url=database_url), engine, submitted_by="ombudsman", today=TODAY
+        path,
+        Settings(database_url=database_url),
+        engine,
+        submitted_by="ombudsman",
+        today=TODAY,
+        **kw,
     )
     assert result.stored, result.report.to_text()
 
@@ -278,7 +283,7 @@ def test_evidence_and_outcomes_survive_a_corrected_resubmission(database_url, en
         engine, "24 000 004", 2, note="Trained", evidence_date=TODAY, by="lo", today=TODAY
     )
     corrected = [row.replace(",500,", ",550,") for row in ROWS]
-    load(database_url, engine, tmp_path, corrected, name="corrected.csv")
+    load(database_url, engine, tmp_path, corrected, name="corrected.csv", replace=True)
     first = state(engine, "24 000 001", 1)
     assert (first["amount_gbp"], first["state"]) == (550.0, "complied_late")
     assert state(engine, "24 000 004", 2)["state"] == "evidence_submitted"

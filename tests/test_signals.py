@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from sqlalchemy import update
 
+from conftest import frame_years
 from scrutiny.core.periods import quarter_label
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.returns.submit import submit_return
@@ -100,7 +101,10 @@ def national_returns(**changes: dict[str, Any]) -> list[dict[str, Any]]:
 def store(engine: Any, tmp_path: Path, name: str, rows: list[dict[str, Any]], **kw: Any) -> None:
     """Write ROWS as a CSV and import it through the normal path."""
     path = tmp_path / f"{name}.csv"
-    pl.DataFrame(rows).write_csv(path)
+    frame = pl.DataFrame(rows)
+    frame.write_csv(path)
+    if "period_start" not in kw:
+        kw.setdefault("period", frame_years(frame))
     result = submit_return(path, Settings(), engine, submitted_by="test", **kw)
     assert result.stored, result.report.to_text()
 
@@ -356,6 +360,7 @@ def test_rows_dated_after_the_as_of_date_change_neither_signals_nor_watchlist(en
         tmp_path,
         "later_decisions",
         [*early_decisions, decision("23 000 009", date(2024, 1, 3), public_interest_report=True)],
+        replace=True,  # a corrected decisions file for 2023-24
     )
     store(
         engine,
@@ -372,6 +377,7 @@ def test_rows_dated_after_the_as_of_date_change_neither_signals_nor_watchlist(en
             recommendation(1, date(2023, 11, 1), date(2024, 1, 20), "complied_late"),
             recommendation(2, date(2024, 2, 1), None, "not_complied"),
         ],
+        replace=True,
     )
     assert compute_signals(engine, as_of).equals(before_signals)
     assert watchlist(engine, as_of).equals(before)

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from conftest import years_spanned
 from scrutiny.cli import app
 from scrutiny.demo.synth import AS_OF, FIRST_DAY, LAST_DAY, generate_dataset
 from scrutiny.demo.synth.scenarios import KINDS
@@ -208,7 +209,12 @@ def test_a_small_synthetic_set_imports_through_the_normal_path(tmp_path, engine,
     settings = Settings(database_url=database_url)
     for table in TABLES:
         result = submit_return(
-            written.files[table], settings, engine, submitted_by="tester", today=TODAY
+            written.files[table],
+            settings,
+            engine,
+            submitted_by="tester",
+            today=TODAY,
+            period=years_spanned(FIRST_DAY, LAST_DAY),
         )
         assert result.stored, result.report.to_text()
         assert count_rows(engine, table) == written.rows[table]

@@ -71,6 +71,7 @@ ROUTES: dict[tuple[str, str], str] = {
     # council pages
     ("GET", "/council/{code}/returns"): "writer",
     ("POST", "/council/{code}/returns"): "writer",
+    ("POST", "/council/{code}/returns/confirm"): "writer",
     ("GET", "/council/{code}/recommendations"): "reader",
     ("GET", "/council/{code}/recommendations/{decision_ref}/{number}/evidence"): "writer",
     ("POST", "/council/{code}/recommendations/{decision_ref}/{number}/evidence"): "writer",

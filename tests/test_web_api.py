@@ -18,7 +18,7 @@ from scrutiny.reference.authorities import load_authorities
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.store.accounts import create_token, create_user, list_users
 from scrutiny.store.db import make_engine
-from scrutiny.store.read import count_rows
+from scrutiny.store.read import count_rows, read_rows
 from scrutiny.warning.signals import compute_signals
 
 OFFICERS = {
@@ -292,12 +292,50 @@ def complaints_csv(authority: str = DEMO_AUTHORITY, **overrides: Any) -> bytes:
     return make_complaints(3, authority_code=authority, **overrides).write_csv().encode()
 
 
-def upload(client, data: bytes, authority: str = DEMO_AUTHORITY, name: str = "complaints.csv"):
+def upload(
+    client,
+    data: bytes,
+    authority: str = DEMO_AUTHORITY,
+    name: str = "complaints.csv",
+    **fields: str,
+):
     return client.post(
         "/api/v1/submissions",
         files={"file": (name, data, "text/csv")},
+        data=fields,
         headers=bearer(client.tokens[authority]),
     )
+
+
+def test_a_return_is_for_a_period_and_replaces_one_only_when_told(upload_client):
+    engine = upload_client.engine
+    q1 = upload(upload_client, complaints_csv(), period="2025-26")  # 8 to 10 April 2024
+    assert q1.status_code == 400 or q1.status_code == 422
+    first = upload(upload_client, complaints_csv())
+    assert first.status_code == 201
+    assert first.json()["period"] == "2024-04"
+    assert first.json()["plan"][0]["replaces_submission_id"] is None
+    changed = complaints_csv(service_area="planning_and_development", service_subarea=None)
+    checked = upload(upload_client, changed, dry_run="true")
+    assert checked.status_code == 200, checked.text
+    [plan] = checked.json()["plan"]
+    assert plan["replaces_submission_id"] == first.json()["submissions"][0]["submission_id"]
+    assert "3 complaints for 2024-04" in plan["replaces"]
+    assert not checked.json()["stored"]
+    refused = upload(upload_client, changed)
+    assert refused.status_code == 409
+    assert "replace=true" in refused.json()["detail"]
+    assert refused.json()["plan"][0]["replaces_submission_id"] == plan["replaces_submission_id"]
+    assert set(read_rows(engine, "complaints")["service_area"]) == {"housing"}
+    replaced = upload(upload_client, changed, replace="true")
+    assert replaced.status_code == 201
+    assert replaced.json()["submissions"][0]["outcome"] == "replaced"
+    assert (
+        read_rows(engine, "complaints")["service_area"].to_list()
+        == ["planning_and_development"] * 3
+    )
+    bad_period = upload(upload_client, changed, period="last quarter")
+    assert bad_period.status_code == 400 and "2024-25 Q1" in bad_period.json()["detail"]
 
 
 def test_a_valid_return_is_stored_and_listed_in_the_history(upload_client):

@@ -151,6 +151,10 @@ def test_officer_uploads_a_return_with_errors_then_the_corrected_one(page, site,
     page.get_by_role("button", name="Upload and check").click()
     page.wait_for_load_state()
     assert page.locator(".govuk-error-summary").count() == 0
+    # The check page says what storing would do; nothing is stored until the button.
+    assert page.locator("h1").inner_text() == "Check the return before you store it"
+    page.get_by_role("button", name=re.compile("store the return", re.IGNORECASE)).click()
+    page.wait_for_load_state()
     assert page.locator(".govuk-notification-banner--success, .govuk-panel").count() >= 1
     assert "return.csv" in page.locator("main").inner_text()  # in the history
     # The council's public figures for the year now include the return.

@@ -19,8 +19,9 @@ from scrutiny.core.periods import period_label
 from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
 from scrutiny.measures.benchmarking import council_benchmark
 from scrutiny.measures.council_figures import ombudsman_decisions, service_improvements
+from scrutiny.measures.coverage import read_coverage
 from scrutiny.measures.funnel_plot import position
-from scrutiny.measures.headlines import latest_period, national_headlines
+from scrutiny.measures.headlines import national_headlines
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.standard.indicators import indicator
 from scrutiny.store.db import make_engine
@@ -32,8 +33,9 @@ def library(demo_url: str) -> Iterator[dict[str, object]]:
     """The library's figures on the demo database: its engine and latest financial year."""
     engine = make_engine(demo_url)
     rows = compute_indicators(engine, "financial_year")
-    start = latest_period(rows)
-    assert start is not None
+    latest = read_coverage(engine).latest_complete("financial_year")
+    assert latest is not None
+    start = latest[0]
     yield {
         "engine": engine,
         "rows": rows,

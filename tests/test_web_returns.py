@@ -38,13 +38,32 @@ def officer(database_url):
     engine.dispose()
 
 
-def upload(client, name: str, content: bytes, table: str = "", code: str = DURHAM):
+def check(client, name: str, content: bytes, table: str = "", code: str = DURHAM, period: str = ""):
+    """Upload a file to be checked: the page says what storing it would do."""
     token = client.form_token(f"/council/{code}/returns")
     return client.post(
         f"/council/{code}/returns",
-        data={"csrf_token": token, "table": table},
+        data={"csrf_token": token, "table": table, "period": period},
         files={"file": (name, content, "text/csv")},
     )
+
+
+def confirm(client, checked, code: str = DURHAM):
+    """Press the button on the check page CHECKED: store the return."""
+    fields = dict(
+        re.findall(r'name="(csrf_token|pending_id|replaces)" value="([^"]*)"', checked.text)
+    )
+    return client.post(f"/council/{code}/returns/confirm", data=fields)
+
+
+def upload(
+    client, name: str, content: bytes, table: str = "", code: str = DURHAM, period: str = ""
+):
+    """Upload a file and, if it has no errors, store it as the check page offers."""
+    checked = check(client, name, content, table, code, period)
+    if checked.status_code != 200:
+        return checked
+    return confirm(client, checked, code)
 
 
 def test_an_invalid_file_shows_each_error_with_row_column_and_fix_and_stores_nothing(officer):
@@ -110,7 +129,13 @@ def test_a_corrected_file_for_the_same_period_replaces_the_earlier_one(officer):
     first = (RETURNS / "valid_complaints.csv").read_text()
     upload(client, "complaints.csv", first.encode())
     corrected = first.replace("Letters now give a named contact", "Letters name a contact")
-    page = upload(client, "complaints-corrected.csv", corrected.encode())
+    checked = check(client, "complaints-corrected.csv", corrected.encode())
+    assert checked.status_code == 200
+    # Nothing is replaced by surprise: the check page says what would go, and by whom.
+    assert "This replaces 3 complaints for 2025-26 Q1" in checked.text
+    assert OFFICER in checked.text and "Replace and store the return" in checked.text
+    assert list_submissions(engine, DURHAM)[0].file_name == "complaints.csv"
+    page = confirm(client, checked)
     assert page.status_code == 200
     assert "replacing submission" in page.text
     newer, older = list_submissions(engine, DURHAM)
@@ -183,3 +208,73 @@ def test_the_history_shows_the_demo_returns_of_the_officers_own_council(demo_cli
     page = demo_client.get(f"/council/{DURHAM}/returns")
     assert page.status_code == 200
     assert "complaints.csv" in page.text and "Durham County Council" in page.text
+
+
+def test_a_second_quarter_is_stored_beside_the_first_and_nothing_is_replaced(officer):
+    # What was seen: "2 rows stored as submission 1061, replacing submission 1060", and
+    # the four Q1 complaints were gone.
+    client, engine = officer
+    q1 = (RETURNS / "valid_complaints.csv").read_text()
+    upload(client, "q1.csv", q1.encode())
+    q2 = q1.replace("2025-04-", "2025-07-").replace("2025-05-", "2025-08-")
+    q2 = q2.replace("2025-06-", "2025-09-").replace("T-000", "U-000")
+    checked = check(client, "q2.csv", q2.encode())
+    assert "2025-26 Q2" in checked.text
+    assert "Nothing: no return is stored for 2025-26 Q2" in checked.text
+    page = confirm(client, checked)
+    assert page.status_code == 200 and "replacing" not in page.text
+    assert count_rows(engine, "complaints", authority_code=DURHAM) == 6
+    assert {s.status for s in list_submissions(engine, DURHAM)} == {"current"}
+    history = client.get(f"/council/{DURHAM}/returns").text
+    assert "2025-26 Q1" in history and "2025-26 Q2" in history
+
+
+def test_a_file_checked_against_a_period_names_each_row_outside_it(officer):
+    client, engine = officer
+    page = check(
+        client, "q1.csv", (RETURNS / "valid_complaints.csv").read_bytes(), period="2025-26 Q2"
+    )
+    assert page.status_code == 400
+    assert "This date is outside 2025-26 Q2" in page.text
+    assert 'value="2025-26 Q2"' in page.text  # the period is kept in the form
+    assert count_rows(engine, "complaints") == 0
+
+
+def test_a_period_that_cannot_be_read_is_a_problem_with_the_form(officer):
+    client, engine = officer
+    page = check(client, "q1.csv", (RETURNS / "valid_complaints.csv").read_bytes(), period="Q1")
+    assert page.status_code == 400
+    assert "The period cannot be read" in page.text and "2024-25 Q1" in page.text
+    assert count_rows(engine, "complaints") == 0
+
+
+def test_a_checked_file_is_stored_once_and_only_by_the_session_that_checked_it(
+    officer, database_url
+):
+    client, engine = officer
+    checked = check(client, "q1.csv", (RETURNS / "valid_complaints.csv").read_bytes())
+    with make_client(database_url) as other:
+        other.sign_in(OFFICER, PASSWORD)
+        fields = dict(re.findall(r'name="(pending_id|replaces)" value="([^"]*)"', checked.text))
+        fields["csrf_token"] = other.form_token(f"/council/{DURHAM}/returns")
+        refused = other.post(f"/council/{DURHAM}/returns/confirm", data=fields)
+        assert refused.status_code == 400 and "expired or was already stored" in refused.text
+    assert count_rows(engine, "complaints") == 0
+    assert confirm(client, checked).status_code == 200
+    again = confirm(client, checked)
+    assert again.status_code == 400 and "expired or was already stored" in again.text
+    assert len(list_submissions(engine, DURHAM)) == 1
+
+
+def test_a_replacement_stored_by_someone_else_after_the_check_is_shown_again(officer, database_url):
+    client, engine = officer
+    original = (RETURNS / "valid_complaints.csv").read_text()
+    checked = check(client, "q1.csv", original.encode())  # nothing stored yet for Q1
+    with make_client(database_url) as other:
+        other.sign_in(OFFICER, PASSWORD)
+        upload(other, "other.csv", original.replace("Letters", "Notes").encode())
+    page = confirm(client, checked)
+    assert "changed after you checked" in page.text
+    assert "This replaces 3 complaints for 2025-26 Q1" in page.text
+    [stored] = list_submissions(engine, DURHAM)
+    assert stored.file_name == "other.csv"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 import pytest
 
@@ -14,13 +12,9 @@ from scrutiny.councillor.questions import (
     RepeatedFailure,
     Signal,
     councillor_questions,
-    data_end,
-    latest_quarter,
-    latest_year,
 )
 from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
 from scrutiny.measures.benchmarking import council_benchmark
-from scrutiny.returns.submissions import Submission
 from scrutiny.standard.indicators import indicator
 
 
@@ -140,43 +134,6 @@ def test_each_early_warning_signal_of_the_latest_quarter_prompts_its_question(si
     [question] = councillor_questions(found)
     assert question.topic == topic
     assert question.because == (f"The {signal} sentence.",)
-
-
-def test_the_reporting_year_and_quarter_are_the_latest_complete_ones_in_the_returns():
-    assert latest_year(date(2025, 3, 31)) == "2024-25"
-    assert latest_year(date(2025, 3, 30)) == "2023-24"
-    assert latest_year(date(2025, 6, 30)) == "2024-25"
-    assert latest_quarter(date(2025, 3, 31))[2] == "2024-25 Q4"
-    assert latest_quarter(date(2025, 5, 15))[:2] == (date(2025, 1, 1), date(2025, 3, 31))
-
-    def submission(table: str, end: date, status: str = "current") -> Submission:
-        return Submission(
-            1,
-            "E06000047",
-            table,
-            date(2024, 4, 1),
-            end,
-            "f.csv",
-            "h",
-            1,
-            0,
-            status,
-            None,
-            "x",
-            None,  # type: ignore[arg-type]
-        )
-
-    assert data_end([]) is None
-    assert data_end(
-        [
-            submission("complaints", date(2025, 3, 31)),
-            submission("complaints", date(2026, 3, 31), "superseded"),
-            submission("ombudsman_decisions", date(2027, 3, 31)),
-        ]
-    ) == date(2025, 3, 31)
-
-
-# --- The page, on the demo database ---------------------------------------------------
 
 
 @pytest.fixture(scope="module")

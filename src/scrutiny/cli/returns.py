@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from scrutiny.cli.base import (
-    DateOption,
     MappingOption,
     TableOption,
     app,
@@ -79,20 +78,38 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="A CSV or XLSX return.")],
     table: TableOption = None,
     mapping: MappingOption = None,
-    period_start: DateOption = None,
-    period_end: DateOption = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="The period the file is for: 2025-26, 2025-26 Q1, 2025-06, or a run of "
+            "whole years such as 2020-21 to 2024-25. Default: the smallest month, quarter "
+            "or financial year that holds every date in the file."
+        ),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace a stored return for the same period.")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Check the file and say what would be stored; store nothing."
+        ),
+    ] = False,
 ) -> None:
     """Validate a return and, if it has no errors, store all of it in one transaction.
 
-    A file with any error stores nothing (exit 1). The same file again changes nothing; a
-    corrected file for the same council and period replaces the earlier one, which stays
-    in the history. The period defaults to the financial years the dates span.
+    A file with any error stores nothing (exit 1); a row dated outside the period is an
+    error. A return for another period (the next quarter) never touches this one. The
+    same file again changes nothing; a corrected file for the same council and period
+    replaces the earlier one (which stays in the history) only with --replace, and
+    otherwise nothing is stored (exit 2).
 
-    Example: scrutiny import complaints-2025.csv
+    Example: scrutiny import complaints-q1.csv --period "2025-26 Q1"
     """
     from rich.progress import Progress
 
-    from scrutiny.returns.submissions import SubmissionError
+    from scrutiny.core.periods import return_period_label
+    from scrutiny.returns.submissions import ReplaceNotConfirmed, SubmissionError
     from scrutiny.returns.submit import submit_return
     from scrutiny.store.db import make_engine
 
@@ -102,7 +119,9 @@ def import_command(
     task = progress.add_task("storing rows", total=None)
 
     def validated(report: Report) -> None:
-        if report.valid:
+        if report.valid and dry_run:
+            console.print(f"{report.file_name}: valid, {report.rows:,} rows", highlight=False)
+        elif report.valid:
             console.print(
                 f"{report.file_name}: valid, storing {report.rows:,} rows", highlight=False
             )
@@ -123,32 +142,52 @@ def import_command(
             submitted_by=settings.user,
             table_name=table,
             mapping=columns,
-            period_start=period_start.date() if period_start else None,
-            period_end=period_end.date() if period_end else None,
+            period=period,
+            replace=replace,
+            dry_run=dry_run,
             on_validated=validated,
             progress=stored,
         )
     except (FileUnreadable, KeyError) as error:
-        progress.stop()
+        fail(f"{file}: {error}", code=2)
+        return
+    except ReplaceNotConfirmed as error:
         fail(f"{file}: {error}", code=2)
         return
     except SubmissionError as error:
-        progress.stop()
         fail(f"{file}: nothing was stored: {error}")
         return
     finally:
+        progress.stop()
         engine.dispose()
-    progress.stop()
     if not result.stored:
         typer.echo(result.report.to_text())
         fail(f"{file}: nothing was stored; fix the errors above and import again")
+    if dry_run:
+        plan = Table(title=f"{file.name}: {result.report.table.name}, checked only: nothing stored")
+        for heading in ("Authority", "Period", "Rows", "Would replace"):
+            plan.add_column(heading)
+        for one in result.plan:
+            earlier = one.replaces
+            plan.add_row(
+                one.authority_code,
+                one.label,
+                f"{one.rows:,}",
+                "nothing (the same file)"
+                if one.unchanged
+                else one.describe(result.report.table.title)
+                if earlier
+                else "nothing",
+            )
+        console.print(plan)
+        return
     summary = Table(title=f"{file.name}: {result.report.table.name}")
     for heading in ("Authority", "Period", "Rows", "Outcome", "Submission"):
         summary.add_column(heading)
     for saved in result.saved:
         summary.add_row(
             saved.authority_code,
-            f"{saved.period_start} to {saved.period_end}",
+            return_period_label(saved.period_start, saved.period_end),
             f"{saved.rows:,}",
             saved.outcome,
             str(saved.submission_id),

@@ -4,7 +4,9 @@ Every error scrutiny raises on purpose is a ScrutinyError, and one of three kind
 
 - NotFound: the thing asked for does not exist (the web answers 404);
 - Invalid: the request or file cannot be used as it is (400; the command line exits 2);
-- Refused: it could be done, but not by this person or with this token (403).
+- Refused: it could be done, but not by this person or with this token (403);
+- Conflict: it would change what is stored in a way its sender has not confirmed, such as
+  replacing a stored return (409).
 
 Older error classes keep their old base too (PeerError is Invalid and a ValueError), so an
 `except ValueError` written before this family existed still catches them.
@@ -27,3 +29,7 @@ class Invalid(ScrutinyError):
 
 class Refused(ScrutinyError):
     """Allowed to nobody in this position: another council's rows, or the wrong role."""
+
+
+class Conflict(ScrutinyError):
+    """It would replace what is stored, and its sender has not said to replace it."""

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from scrutiny.core.periods import return_period_label
+
 DASH = "–"  # what a table shows for nothing
 
 
@@ -33,6 +35,11 @@ def words(value: object) -> str:
     return DASH if value is None else str(value).replace("_", " ")
 
 
+def period(start: date, end: date) -> str:
+    """START to END as people write the period: 2025-26 Q1, 2020-21 to 2024-25."""
+    return return_period_label(start, end)
+
+
 def cell(value: object) -> str:
     """A table cell: a figure (one decimal place), yes or no, or a dash for nothing."""
     if isinstance(value, bool):
@@ -40,5 +47,11 @@ def cell(value: object) -> str:
     return number(value)
 
 
-# Template filters by name: {{ value | number(0) }}, {{ when | day }}, {{ code | words }}.
-FILTERS: dict[str, Callable[..., Any]] = {"number": number, "day": day, "words": words}
+# Template filters by name: {{ value | number(0) }}, {{ when | day }}, {{ code | words }},
+# {{ start | period(end) }}.
+FILTERS: dict[str, Callable[..., Any]] = {
+    "number": number,
+    "day": day,
+    "words": words,
+    "period": period,
+}

@@ -167,3 +167,67 @@ def period_bounds(day: pl.Expr, grain: Grain) -> tuple[pl.Expr, pl.Expr]:
 
 def _unknown(grain: str) -> ValueError:
     return ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
+
+
+# A return (one file a council sends) is for one period, or for a run of whole financial
+# years when a council loads its history: '2020-21 to 2024-25'.
+RANGE_WORD = " to "
+RETURN_PERIOD_ADVICE = (
+    f"{PERIOD_ADVICE}; a file holding several whole years is for a run of them, "
+    "as 2020-21 to 2024-25"
+)
+
+
+def covering_period(first: date, last: date) -> tuple[Grain, date, date] | None:
+    """The smallest month, financial quarter or financial year holding every day from
+    FIRST to LAST, as (grain, first day, last day); None when they span more than one
+    financial year."""
+    for grain in GRAINS:
+        start, end = standard_bounds(first, grain)
+        if last <= end:
+            return grain, start, end
+    return None
+
+
+def standard_bounds(day: date, grain: Grain) -> tuple[date, date]:
+    """First and last day of the month, financial quarter or financial year holding DAY."""
+    if grain == "month":
+        return _month_bounds(day)
+    if grain == "quarter":
+        return quarter_bounds(day)
+    if grain == "financial_year":
+        return financial_year_bounds(financial_year_of(day))
+    raise _unknown(grain)
+
+
+def parse_return_period(text: str) -> tuple[str, date, date]:
+    """The period a return is for, as people write it: one period ('2025-26', '2025-26 Q1',
+    '2025-06') or a run of them ('2020-21 to 2024-25'). Returns (label, first day, last day).
+    """
+    parts = text.split(RANGE_WORD) if RANGE_WORD in text else [text]
+    try:
+        if len(parts) == 1:
+            grain, start, end = parse_period(parts[0])
+            return period_label(start, grain), start, end
+        if len(parts) == 2:
+            _, start, _ = parse_period(parts[0])
+            _, last_start, end = parse_period(parts[1])
+            if start <= last_start:
+                return return_period_label(start, end), start, end
+    except ValueError:
+        pass
+    raise ValueError(f"cannot read the period {text!r}: {RETURN_PERIOD_ADVICE}")
+
+
+def return_period_label(start: date, end: date) -> str:
+    """START to END named as people write it: '2025-26 Q1' when it is one month, quarter
+    or financial year, '2020-21 to 2024-25' for a run of them, else the two dates."""
+    found = covering_period(start, end)
+    if found is not None and found[1:] == (start, end):
+        return period_label(start, found[0])
+    for grain in reversed(GRAINS):
+        first, _ = standard_bounds(start, grain)
+        _, last = standard_bounds(end, grain)
+        if (first, last) == (start, end):
+            return f"{period_label(start, grain)}{RANGE_WORD}{period_label(end, grain)}"
+    return f"{start:%-d %B %Y}{RANGE_WORD}{end:%-d %B %Y}"

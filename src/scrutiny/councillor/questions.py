@@ -17,19 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 import polars as pl
 
-from scrutiny.core.periods import (
-    financial_year_label,
-    last_complete_quarter,
-    last_complete_year,
-    quarter_label,
-)
 from scrutiny.measures.benchmarking import reading
-from scrutiny.returns.submissions import Submission
-from scrutiny.standard import COUNCIL_TABLES
 from scrutiny.standard.indicators import Direction, indicator
 from scrutiny.warning.signals import registry
 from scrutiny.warning.signals.model import SignalQuestion
@@ -346,27 +337,6 @@ def councillor_questions(figures: CouncilFigures) -> list[Question]:
     found = [rule(figures) for rule in RULES]
     found += [_raised(figures, q, []) for q in registry.questions() if q not in WITH_FIGURES]
     return [q for q in found if q is not None]
-
-
-def data_end(submissions: Sequence[Submission]) -> date | None:
-    """The last day current complaint returns cover (None when there are none)."""
-    ends = [
-        s.period_end
-        for s in submissions
-        if s.status == "current" and s.table_name in COUNCIL_TABLES
-    ]
-    return max(ends, default=None)
-
-
-def latest_year(end: date) -> str:
-    """The latest financial year ending on or before END, as '2024-25'."""
-    return financial_year_label(last_complete_year(end))
-
-
-def latest_quarter(end: date) -> tuple[date, date, str]:
-    """The latest financial quarter ending on or before END: first day, last day, label."""
-    start, last = last_complete_quarter(end)
-    return start, last, quarter_label(start)
 
 
 def council_figures(

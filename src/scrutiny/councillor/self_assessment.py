@@ -24,7 +24,12 @@ from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from scrutiny.core.errors import Invalid
-from scrutiny.core.periods import financial_year_label, financial_year_of, parse_financial_year
+from scrutiny.core.periods import (
+    financial_year_label,
+    financial_year_of,
+    last_complete_year,
+    parse_financial_year,
+)
 from scrutiny.measures.indicators import complaint_counts_by_period
 from scrutiny.reference.authorities import get_council
 from scrutiny.store.audit import AuditEntry, list_audit_entries, record_audit_entry
@@ -152,11 +157,13 @@ def assessment_year(year: str) -> tuple[date, date]:
 
 def default_year(engine: Engine, authority_code: str, today: date) -> str:
     """The year to assess: the latest financial year the council's returns cover to its
-    end, else the latest one ended by TODAY."""
-    from scrutiny.councillor.questions import data_end, latest_year
+    end (scrutiny.measures.coverage), else the latest one ended by TODAY."""
+    from scrutiny.measures.coverage import coverage_of
     from scrutiny.returns.submissions import list_submissions
 
-    return latest_year(data_end(list_submissions(engine, authority_code)) or today)
+    own = coverage_of(list_submissions(engine, authority_code))
+    year = own.latest_complete("financial_year", authority_code, today)
+    return financial_year_label(financial_year_of(year[0]) if year else last_complete_year(today))
 
 
 def recent_years(today: date, count: int = 6) -> list[str]:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from scrutiny.core.errors import ScrutinyError
 from scrutiny.core.log import timed
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
+from scrutiny.demo.synth.timeline import FIRST_DAY, LAST_DAY
 from scrutiny.returns.housing_ombudsman import convert, read_findings, write_decisions
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
@@ -122,7 +123,8 @@ def _build(
     dataset = generate_dataset(directory / "synth", seed=seed, scale=scale)
     for table in SYNTHETIC_TABLES:
         say(f"importing synthetic {table.replace('_', ' ')}")
-        _submit(dataset.files[table], settings, engine)
+        # The synthetic history is one return per table for its five whole years.
+        _submit(dataset.files[table], settings, engine, period=(FIRST_DAY, LAST_DAY))
 
     say("making the demo accounts")
     for email, role, authority in DEMO_ACCOUNTS:

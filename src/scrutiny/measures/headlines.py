@@ -31,12 +31,6 @@ def periods_with_data(rows: pl.DataFrame) -> list[date]:
     return sorted(set(found.get_column("period_start").to_list()), reverse=True)
 
 
-def latest_period(rows: pl.DataFrame) -> date | None:
-    """The newest period with complaints received, or None for no data."""
-    periods = periods_with_data(rows)
-    return periods[0] if periods else None
-
-
 def council_names() -> pl.DataFrame:
     """Every council's code and name (former councils too), to label figures."""
     return load_authorities().select(pl.col("gss_code").alias("authority_code"), "name")

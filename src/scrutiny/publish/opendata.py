@@ -50,9 +50,6 @@ WITHHELD = {"recommendations": ("evidence_note",)}
 COUNTED_GRAIN = "quarter"  # case-level complaints are published counted up by quarter
 INDICATOR_GRAINS: tuple[Grain, ...] = ("quarter", "financial_year")
 CHUNK_ROWS = 2000
-# The share of the best-covered period's figures a period needs to count as having data
-# for most councils (a period still being reported has far fewer).
-COVERAGE = 0.9
 
 
 @dataclass(frozen=True)
@@ -298,31 +295,7 @@ def open_data_package() -> dict[str, Any]:
     }
 
 
-def latest_period(values: pl.DataFrame) -> date | None:
-    """The start of the latest period with figures for most councils, in VALUES.
-
-    VALUES is compute_indicators' output for one grain. The newest period is usually still
-    being reported (a few councils, or decisions only); it is skipped until its figures
-    are nearly as many as those of the best-covered period.
-    """
-    if values.is_empty():
-        return None
-    counts = values.filter(pl.col("value").is_not_null()).group_by("period_start").len()
-    if counts.is_empty():
-        return None
-    enough = counts.filter(pl.col("len") >= COVERAGE * counts["len"].max())  # type: ignore[operator]
-    return enough["period_start"].max()  # type: ignore[return-value]
-
-
-def resolve_period(text: str | None, grain: Grain, values: pl.DataFrame) -> tuple[Grain, date]:
-    """(grain, first day) of period TEXT, or of the latest period with data in VALUES.
-
-    ValueError for a period that cannot be read, or when there is no data at all.
-    """
-    if text:
-        found, start, _ = parse_period(text)
-        return found, start
-    latest = latest_period(values)
-    if latest is None:
-        raise ValueError("there are no figures yet")
-    return grain, latest
+def resolve_period(text: str) -> tuple[Grain, date]:
+    """(grain, first day) of period TEXT; ValueError for a period that cannot be read."""
+    found, start, _ = parse_period(text)
+    return found, start

@@ -6,8 +6,11 @@ authority's rows become one submission for a period: by default the whole financ
 transaction, so either the whole file is stored or none of it is.
 
 Sending the same file again for the same authority, table and period changes nothing.
-Sending a different one replaces the earlier submission: its rows are deleted, its
-`submissions` row is kept with status 'superseded', and the audit log says who did what.
+Sending a different one for exactly the same period replaces the earlier submission, but
+only when the sender says so (replace=True): its rows are deleted, its `submissions` row
+is kept with status 'superseded', and the audit log says who did what. Otherwise the file
+is refused with ReplaceNotConfirmed, naming what it would replace, and nothing changes.
+A return for another period (the next quarter) never touches this one's rows.
 Rows whose key is already stored by another current submission (say, the same complaint
 under a different period) are refused, naming that submission.
 """
@@ -32,9 +35,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, RowMapping
 
-from scrutiny.core.errors import Invalid
-from scrutiny.core.periods import period_bounds
+from scrutiny.core.errors import Conflict, Invalid
+from scrutiny.core.periods import period_bounds, return_period_label
 from scrutiny.returns.aggregates import aggregate_complaints
+from scrutiny.returns.return_period import DATE_FIELDS
 from scrutiny.standard import load_standard, polars_schema
 from scrutiny.standard.model import Table as StandardTable
 from scrutiny.store.audit import record_audit_entries
@@ -43,14 +47,6 @@ from scrutiny.store.clashes import find_clashes
 from scrutiny.store.db import DATA_TABLES, as_utc, complaint_counts, submissions, transaction
 
 Outcome = Literal["loaded", "replaced", "unchanged"]
-
-# The fields that place a row in time: (its first date, its last date).
-DATE_FIELDS = {
-    "complaints": ("received_date", "received_date"),
-    "aggregate_returns": ("period_start", "period_end"),
-    "ombudsman_decisions": ("decision_date", "decision_date"),
-    "recommendations": ("agreed_date", "agreed_date"),
-}
 
 
 class SubmissionError(Invalid, ValueError):
@@ -63,6 +59,59 @@ class SubmissionClash(SubmissionError):
     def __init__(self, message: str, earlier_submission_ids: list[int]) -> None:
         super().__init__(message)
         self.earlier_submission_ids = earlier_submission_ids
+
+
+@dataclass(frozen=True)
+class PlannedSubmission:
+    """What storing one authority's rows from a file would do, worked out before storing."""
+
+    authority_code: str
+    rows: int
+    period_start: date
+    period_end: date
+    replaces: Submission | None  # the current submission for exactly this period, if any
+    unchanged: bool  # the same file as that submission: storing it again changes nothing
+
+    @property
+    def label(self) -> str:
+        """The period as people write it: 2025-26 Q1."""
+        return return_period_label(self.period_start, self.period_end)
+
+    @property
+    def replacing(self) -> bool:
+        """True when storing would replace a stored submission's rows."""
+        return self.replaces is not None and not self.unchanged
+
+    def describe(self, table_title: str) -> str:
+        """'4 complaints for 2025-26 Q1 (file 'q1.csv', sent by ... on 3 June 2025)'."""
+        earlier = self.replaces
+        if earlier is None:
+            return f"{self.rows:,} {table_title.lower()} rows for {self.label}"
+        return (
+            f"{earlier.row_count:,} {_things(table_title, earlier.row_count)} for {self.label} "
+            f"(submission {earlier.id}, file {earlier.file_name!r}, sent by "
+            f"{earlier.submitted_by} on {earlier.submitted_at:%-d %B %Y})"
+        )
+
+
+def _things(table_title: str, count: int) -> str:
+    """'complaints' for the complaints table; 'rows of aggregate returns' otherwise."""
+    word = table_title.lower()
+    if word == "complaints":
+        return "complaint" if count == 1 else "complaints"
+    return f"{'row' if count == 1 else 'rows'} of {word}"
+
+
+class ReplaceNotConfirmed(Conflict):
+    """The file would replace stored rows and its sender has not said to; nothing changed.
+
+    PLAN says, for each authority, what would be replaced.
+    """
+
+    def __init__(self, message: str, plan: list[PlannedSubmission], table_title: str) -> None:
+        super().__init__(message)
+        self.plan = plan
+        self.table_title = table_title
 
 
 @dataclass(frozen=True)
@@ -120,11 +169,15 @@ def save_submission(
     period_end: date | None = None,
     warning_count: int | Mapping[str, int] = 0,
     progress: Progress | None = None,
+    replace: bool = True,
 ) -> list[SavedSubmission]:
     """Store a validated, typed frame of one table: one submission per authority, atomically.
 
     WARNING_COUNT is the file's count, recorded on each of its submissions, or a count per
-    authority code. PROGRESS, if given, is called with the rows stored so far.
+    authority code. PROGRESS, if given, is called with the rows stored so far. With
+    REPLACE false, a file that would replace a stored submission raises
+    ReplaceNotConfirmed (checked inside the write transaction, so a return stored a moment
+    earlier by someone else is never replaced unseen).
     """
     spec = load_standard().table(table_name)
     frame = _conformed(frame, spec)
@@ -146,6 +199,9 @@ def save_submission(
             for authority, rows, start, end in periods.iter_rows()
         ]
         changed = [g for g in groups if g.earlier is None or g.earlier.file_hash != file_hash]
+        if not replace and any(g.earlier is not None for g in changed):
+            plan = [_planned(g, file_hash) for g in groups]
+            raise ReplaceNotConfirmed(_replace_message(plan, spec.title), plan, spec.title)
         results = [
             SavedSubmission(g.authority_code, g.earlier.id, 0, "unchanged", *_period(g))
             for g in groups
@@ -177,6 +233,48 @@ def save_submission(
             insert_frame(connection, complaint_counts, counts.join(owners, on="authority_code"))
         results += _record_history(connection, changed, ids, common)
     return sorted(results, key=lambda saved: saved.authority_code)
+
+
+def plan_submission(
+    engine: Engine,
+    *,
+    table_name: str,
+    frame: pl.DataFrame,
+    file_hash: str,
+    period_start: date | None = None,
+    period_end: date | None = None,
+) -> list[PlannedSubmission]:
+    """What save_submission would do with FRAME, without storing anything."""
+    periods = _periods(frame, table_name, period_start, period_end)
+    with engine.connect() as connection:
+        current = _current_submissions(connection, table_name)
+    return [
+        _planned(_Group(code, rows, start, end, current.get((code, start, end))), file_hash)
+        for code, rows, start, end in periods.iter_rows()
+    ]
+
+
+def _planned(group: _Group, file_hash: str) -> PlannedSubmission:
+    earlier = group.earlier
+    return PlannedSubmission(
+        group.authority_code,
+        group.rows,
+        group.period_start,
+        group.period_end,
+        earlier,
+        unchanged=earlier is not None and earlier.file_hash == file_hash,
+    )
+
+
+def _replace_message(plan: list[PlannedSubmission], table_title: str) -> str:
+    replacing = [p for p in plan if p.replacing]
+    shown = "; ".join(p.describe(table_title) for p in replacing[:5])
+    more = f" and {len(replacing) - 5} more" if len(replacing) > 5 else ""
+    return (
+        f"This file would replace {shown}{more}. Nothing was stored: send it again saying "
+        "to replace (--replace on the command line, replace=true in the API, or confirm "
+        "on the web), or give the period it is for if it is a different one."
+    )
 
 
 def _period(group: _Group) -> tuple[date, date]:

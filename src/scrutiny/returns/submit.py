@@ -24,7 +24,13 @@ from sqlalchemy import Engine
 
 from scrutiny.core.errors import Refused
 from scrutiny.returns.ingest import read_file
-from scrutiny.returns.submissions import SavedSubmission, save_submission
+from scrutiny.returns.return_period import ReturnPeriod, declared_period, fit_period
+from scrutiny.returns.submissions import (
+    PlannedSubmission,
+    SavedSubmission,
+    plan_submission,
+    save_submission,
+)
 from scrutiny.returns.validation import Report, validate
 from scrutiny.settings import Settings
 from scrutiny.standard import COUNCIL_TABLES
@@ -42,6 +48,8 @@ class SubmittedReturn:
 
     report: Report
     saved: list[SavedSubmission] = field(default_factory=list)
+    period: ReturnPeriod | None = None  # None when the file was not valid
+    plan: list[PlannedSubmission] = field(default_factory=list)  # worked out before storing
 
     @property
     def stored(self) -> bool:
@@ -57,20 +65,32 @@ def submit_return(
     submitted_by: str,
     table_name: str | None = None,
     mapping: dict[str, str] | None = None,
+    period: str | None = None,
     period_start: date | None = None,
     period_end: date | None = None,
+    replace: bool = False,
+    dry_run: bool = False,
     today: date | None = None,
     on_validated: Callable[[Report], None] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SubmittedReturn:
     """Validate PATH and, when it has no errors, store all of it in one transaction.
 
-    A file with any error stores nothing. Raises FileUnreadable when the file cannot be
-    read, and SubmissionError when valid rows clash with what is already stored.
+    The return is for PERIOD ('2025-26 Q1'; or PERIOD_START to PERIOD_END), else for the
+    smallest month, quarter or financial year holding its dates; a row dated outside it is
+    an error (scrutiny.returns.return_period). A file with any error stores nothing.
+    REPLACE says to replace a stored return for the same period: without it such a file
+    raises ReplaceNotConfirmed and nothing changes. DRY_RUN validates and works out what
+    would be stored and replaced (the result's plan) without storing.
+
+    Raises FileUnreadable when the file cannot be read, ValueError (Invalid) for a period
+    that is not one, and SubmissionError when valid rows clash with what is stored.
     """
     started = time.perf_counter()
+    declared = declared_period(period, period_start, period_end)
     raw = read_file(path, settings, table_name=table_name, mapping=mapping)
     report = validate(raw, today)
+    report, fitted = fit_period(report, declared) if report.valid else (report, None)
     if on_validated:
         on_validated(report)
     if not report.valid:
@@ -87,17 +107,31 @@ def submit_return(
             },
         )
         return SubmittedReturn(report)
+    if fitted is None:  # no dated rows: nothing to store
+        return SubmittedReturn(report)
+    frame = report.typed.drop(ROW)
+    plan = plan_submission(
+        engine,
+        table_name=report.table.name,
+        frame=frame,
+        file_hash=raw.file_hash,
+        period_start=fitted.start,
+        period_end=fitted.end,
+    )
+    if dry_run:
+        return SubmittedReturn(report, period=fitted, plan=plan)
     saved = save_submission(
         engine,
         table_name=report.table.name,
-        frame=report.typed.drop(ROW),
+        frame=frame,
         file_name=raw.file_name,
         file_hash=raw.file_hash,
         submitted_by=submitted_by,
-        period_start=period_start,
-        period_end=period_end,
+        period_start=fitted.start,
+        period_end=fitted.end,
         warning_count=report.warnings,
         progress=progress,
+        replace=replace,
     )
     for one in saved:
         logger.info(
@@ -116,7 +150,7 @@ def submit_return(
                 "duration_ms": _ms_since(started),
             },
         )
-    return SubmittedReturn(report, saved)
+    return SubmittedReturn(report, saved, period=fitted, plan=plan)
 
 
 def _ms_since(started: float) -> float:
@@ -212,17 +246,25 @@ def _copy_within(upload: IO[bytes], path: Path, limit: int) -> None:
         while chunk := upload.read(UPLOAD_CHUNK):
             written += len(chunk)
             if written > limit:
-                message = (
-                    f"The file must be smaller than {limit / 1e6:,.0f} MB: "
-                    "split it, for example by year"
-                )
-                fix = "Split the file, for example by year, and send each part."
-                raise ReturnRefused(message, [_file_issue("file_size", message, fix)])
+                raise _too_large(limit)
             out.write(chunk)
 
 
+def _too_large(limit: int) -> ReturnRefused:
+    message = f"The file must be smaller than {limit / 1e6:,.0f} MB: split it, for example by year"
+    fix = "Split the file, for example by year, and send each part."
+    return ReturnRefused(message, [_file_issue("file_size", message, fix)])
+
+
+def keep_upload(upload: IO[bytes], directory: Path, file_name: str | None, limit: int) -> Path:
+    """Copy UPLOAD into DIRECTORY under its cleaned FILE_NAME; refused beyond LIMIT bytes."""
+    path = directory / safe_file_name(file_name)
+    _copy_within(upload, path, limit)
+    return path
+
+
 def submit_council_return(
-    upload: IO[bytes],
+    upload: IO[bytes] | Path,
     file_name: str | None,
     authority_code: str,
     settings: Settings,
@@ -231,21 +273,30 @@ def submit_council_return(
     submitted_by: str,
     council_tables: Collection[str] = COUNCIL_TABLES,
     table_name: str | None = None,
+    period: str | None = None,
+    replace: bool = False,
+    dry_run: bool = False,
 ) -> SubmittedReturn:
     """Submit a council's own return from an upload, with the policy for council files.
 
-    The file is refused (ReturnRefused, nothing stored) when it is larger than the
-    max_file_bytes setting, is not one of COUNCIL_TABLES (the tables councils send) or
-    has any row for a council other than AUTHORITY_CODE. Otherwise as submit_return.
+    UPLOAD is the uploaded stream, or a file keep_upload kept (checked once, stored after
+    its sender confirmed). The file is refused (ReturnRefused, nothing stored) when it is
+    larger than the max_file_bytes setting, is not one of COUNCIL_TABLES (the tables
+    councils send) or has any row for a council other than AUTHORITY_CODE. Otherwise as
+    submit_return, with PERIOD, REPLACE and DRY_RUN.
     """
+    options: dict[str, Any] = {
+        "submitted_by": submitted_by,
+        "table_name": table_name,
+        "period": period,
+        "replace": replace,
+        "dry_run": dry_run,
+        "on_validated": lambda report: check_council_file(report, authority_code, council_tables),
+    }
+    if isinstance(upload, Path):
+        if upload.stat().st_size > settings.max_file_bytes:
+            raise _too_large(settings.max_file_bytes)
+        return submit_return(upload, settings, engine, **options)
     with tempfile.TemporaryDirectory(prefix="scrutiny-upload-") as directory:
-        path = Path(directory) / safe_file_name(file_name)
-        _copy_within(upload, path, settings.max_file_bytes)
-        return submit_return(
-            path,
-            settings,
-            engine,
-            submitted_by=submitted_by,
-            table_name=table_name,
-            on_validated=lambda report: check_council_file(report, authority_code, council_tables),
-        )
+        path = keep_upload(upload, Path(directory), file_name, settings.max_file_bytes)
+        return submit_return(path, settings, engine, **options)

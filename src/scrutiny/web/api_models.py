@@ -165,6 +165,21 @@ class Stored(BaseModel):
     replaced_submission_id: int | None
 
 
+class Planned(BaseModel):
+    """What storing one authority's rows does (or, with dry_run, would do)."""
+
+    authority_code: str
+    period: str = Field(description="The period the return is for, as 2025-26 Q1")
+    period_start: date
+    period_end: date
+    rows: int
+    replaces_submission_id: int | None = Field(
+        description="The stored return for the same period that this one replaces, if any"
+    )
+    replaces: str | None = Field(description="What would be replaced, in words")
+    unchanged: bool = Field(description="The same file is already stored: nothing changes")
+
+
 class ReturnResult(BaseModel):
     file_name: str
     table: str | None
@@ -176,6 +191,10 @@ class ReturnResult(BaseModel):
     issues: list[Issue]
     notes: list[str]
     submissions: list[Stored]
+    period: str | None = Field(None, description="The period the return is for, as 2025-26 Q1")
+    plan: list[Planned] = Field(
+        default_factory=list, description="What storing the file does or, with dry_run, would do"
+    )
     detail: str | None = Field(
         None, description="Why the file was refused, when it was (the web page says the same)"
     )

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from scrutiny.core.errors import Invalid, NotFound, Refused, ScrutinyError
+from scrutiny.core.errors import Conflict, Invalid, NotFound, Refused, ScrutinyError
 from scrutiny.core.log import configure_logging
 from scrutiny.settings import Settings
 from scrutiny.store.db import make_engine
@@ -90,12 +90,18 @@ ERROR_PAGES = {
     403: ("You cannot see this page", "Your account does not give access to this page."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("Page not found", "This address does not accept that kind of request."),
+    409: ("That would change what is stored", ""),
 }
 
 
 # Each kind of ScrutinyError as the status it answers with, wherever a view raises it:
 # a view only catches an error to say something more particular.
-ERROR_STATUS: dict[type[ScrutinyError], int] = {NotFound: 404, Invalid: 400, Refused: 403}
+ERROR_STATUS: dict[type[ScrutinyError], int] = {
+    NotFound: 404,
+    Invalid: 400,
+    Refused: 403,
+    Conflict: 409,
+}
 
 
 def _wants_json(request: Request) -> bool:
@@ -124,7 +130,11 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> Respon
 async def _scrutiny_error(request: Request, error: ScrutinyError) -> Response:
     """The error page or JSON answer for a ScrutinyError, as if the view had raised it as HTTP."""
     status = next(code for kind, code in ERROR_STATUS.items() if isinstance(error, kind))
-    return await _http_error(request, StarletteHTTPException(status, str(error)))
+    if _wants_json(request) or status == 401:
+        return await _http_error(request, StarletteHTTPException(status, str(error)))
+    # A ScrutinyError's message is written for the person reading it: show it.
+    title, _ = ERROR_PAGES.get(status, ("Sorry, there is a problem", ""))
+    return render(request, "error.html", {"title": title, "detail": str(error)}, status_code=status)
 
 
 async def _invalid_request(request: Request, error: RequestValidationError) -> Response:

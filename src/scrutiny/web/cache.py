@@ -22,6 +22,7 @@ from typing import Any, Generic, Literal, TypeVar, cast
 import polars as pl
 from sqlalchemy import Engine, func, select
 
+from scrutiny.measures.coverage import Coverage
 from scrutiny.publish.reports.annual_inputs import ReportInputs
 from scrutiny.publish.reports.national import NationalReport
 from scrutiny.research.impact import ImpactStudy
@@ -143,8 +144,8 @@ class Watchlist(CacheKey[pl.DataFrame]):
 
 
 @dataclass(frozen=True)
-class ReturnsDataEnd(CacheKey[date | None]):
-    """The last day the stored complaint returns cover."""
+class ReturnCoverage(CacheKey[Coverage]):
+    """Which periods the councils' current returns cover."""
 
 
 @dataclass(frozen=True)

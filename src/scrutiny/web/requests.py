@@ -15,7 +15,9 @@ import polars as pl
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from scrutiny.core.formatting import day
 from scrutiny.core.periods import Grain, parse_period, period_label
+from scrutiny.measures.coverage import RULE, Coverage, NoFigures, read_coverage
 from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import periods_with_data
 from scrutiny.measures.indicators import compute_indicators
@@ -81,21 +83,70 @@ def period_items(request: Request, version: int, label: str) -> list[dict[str, o
     return select_items({p: p for p in ([] if label in periods else [label]) + periods}, label)
 
 
+def return_coverage(request: Request, version: int) -> Coverage:
+    """Which periods the councils' current returns cover, read once per data version."""
+    engine = request.app.state.engine
+    return data_cache(request).get(keys.ReturnCoverage(), lambda: read_coverage(engine), version)
+
+
+def default_year(request: Request, version: int, code: str | None = None) -> str:
+    """The latest financial year complete nationally (and for council CODE, if given), as
+    '2024-25'; this year when there is none yet."""
+    latest = return_coverage(request, version).latest_complete("financial_year", code)
+    return period_label(latest[0] if latest else date.today(), "financial_year")
+
+
 def chosen_period(
-    request: Request, period: str | None, version: int
+    request: Request, period: str | None, version: int, code: str | None = None
 ) -> tuple[str, Grain, date, date]:
-    """The period asked for (label, grain, start, end), else the latest financial year
-    with data."""
-    if not period:
-        options = year_options(request, version)
-        period = options[0] if options else period_label(date.today(), "financial_year")
+    """The period asked for (label, grain, start, end), else the latest complete financial
+    year (scrutiny.measures.coverage: for council CODE's own pages, complete for it too).
+
+    400 for a period that cannot be read; NoFigures (404) for one that has not begun or
+    that no return covers."""
+    period = period or default_year(request, version, code)
     try:
         grain, start, end = parse_period(period)
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
     if grain == "month":
         raise HTTPException(400, "Choose a financial year (2024-25) or a quarter (2024-25 Q1).")
+    found = return_coverage(request, version)
+    if found.councils:
+        found.check(start, end, grain)
     return period_label(start, grain), grain, start, end
+
+
+def checked_as_of(request: Request, as_of: date, version: int) -> date:
+    """AS_OF, a day to judge as things were known then: NoFigures (404) when it is in the
+    future or before the first day any return covers."""
+    found = return_coverage(request, version)
+    if as_of > date.today():
+        raise NoFigures(f"{day(as_of)} is in the future: choose a day up to today.")
+    if found.first_day is not None and as_of < found.first_day:
+        raise NoFigures(f"There were no returns on {day(as_of)}. {found.describe()}")
+    return as_of
+
+
+def data_note(request: Request, version: int, label: str, code: str | None = None) -> str:
+    """What a page's figures cover, said once at the top of it: the data's last day, the
+    period shown and, when that is the default, the rule that chose it."""
+    found = return_coverage(request, version)
+    if not found.councils or found.last_day is None:
+        return "No returns have been sent yet, so there are no figures."
+    default = default_year(request, version, code)
+    latest = found.latest_complete("financial_year", code)
+    count = found.complete_count(*latest) if latest else 0
+    rule = (
+        f" {default} is shown unless you choose another period: it is "
+        + RULE.format(grain="financial year")
+        + f" ({count:,} of {found.councils:,})"
+        + (", and covered by this council's own returns" if code else "")
+        + "."
+    )
+    return f"Data up to {day(found.last_day)}. Figures for {label}." + (
+        rule if label == default else ""
+    )
 
 
 def chosen_indicator(code: str | None) -> Indicator:

@@ -136,9 +136,11 @@ def by_service_area(engine: Engine, code: str, start: date, end: date) -> list[S
     ]
     names = [*counts, "improvements"]
     typed = [
+        # A year can have answers but no complaints received (every April answers March's
+        # complaints): each count a frame lacks is 0, not a missing column.
         f.select(
             pl.col("service_area").cast(pl.String),
-            *[pl.col(n).cast(pl.Int64) for n in names if n in f.columns],
+            *[(pl.col(n) if n in f.columns else pl.lit(0)).cast(pl.Int64).alias(n) for n in names],
         )
         for f in frames
         if f.height

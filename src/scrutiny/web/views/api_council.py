@@ -16,11 +16,21 @@ import polars as pl
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from scrutiny.core.periods import quarter_bounds, quarter_label
-from scrutiny.publish.opendata import latest_period
+from scrutiny.core.periods import quarter_label
 from scrutiny.returns.ingest import FileUnreadable
-from scrutiny.returns.submissions import SubmissionError, list_submissions
-from scrutiny.returns.submit import ReturnRefused, safe_file_name, submit_council_return
+from scrutiny.returns.return_period import ReturnPeriodError
+from scrutiny.returns.submissions import (
+    PlannedSubmission,
+    ReplaceNotConfirmed,
+    SubmissionError,
+    list_submissions,
+)
+from scrutiny.returns.submit import (
+    ReturnRefused,
+    SubmittedReturn,
+    safe_file_name,
+    submit_council_return,
+)
 from scrutiny.returns.validation import Report
 from scrutiny.standard import CouncilTable
 from scrutiny.store.accounts import TokenUser
@@ -33,8 +43,8 @@ from scrutiny.web.api_common import (
     page_of,
     refuse,
 )
-from scrutiny.web.api_models import ReturnResult, Signals, SubmissionRecord
-from scrutiny.web.requests import data_cache, indicator_rows
+from scrutiny.web.api_models import Planned, ReturnResult, Signals, SubmissionRecord
+from scrutiny.web.requests import data_cache, indicator_rows, return_coverage
 from scrutiny.web.security import api_user
 
 router = APIRouter()
@@ -64,10 +74,12 @@ def signals(
     """Early-warning signals for the token's council: not public, so a token is needed."""
     _own_authority(token, code)
     check_date(as_of, "as_of")
-    quarters = indicator_rows(request, "quarter")
+    version = data_cache(request).version()
+    quarters = indicator_rows(request, "quarter", version)
     if as_of is None:
-        latest = latest_period(quarters)
-        as_of = quarter_bounds(latest)[1] if latest else date.today()
+        # The end of the latest quarter this council's returns and most councils' cover.
+        latest = return_coverage(request, version).latest_complete("quarter", token.authority_code)
+        as_of = latest[1] if latest else date.today()
     engine = request.app.state.engine
     own = data_cache(request).get(
         keys.Signals(as_of, code),
@@ -105,8 +117,10 @@ def _result(
     extra: list[dict[str, Any]] | None = None,
     saved: list[dict[str, Any]] | None = None,
     detail: str | None = None,
+    result: SubmittedReturn | None = None,
 ) -> dict[str, Any]:
     """The JSON answer to an upload: the validation report's issues and what was stored."""
+    plan = _plan(result.plan, report.table.title) if result and report else []
     issues = [*(extra or []), *(report.to_records() if report else [])]
     return ReturnResult.model_validate(
         {
@@ -121,6 +135,8 @@ def _result(
             "notes": report.notes if report else [],
             "submissions": saved or [],
             "detail": detail,
+            "period": result.period.label if result and result.period else None,
+            "plan": plan,
         }
     ).model_dump(mode="json")
 
@@ -130,10 +146,17 @@ def _result(
     response_model=ReturnResult,
     status_code=201,
     responses={
-        200: {"description": "The same file was already stored: nothing changed"},
+        200: {
+            "description": "Checked only (dry_run), or the same file was already stored: "
+            "nothing changed"
+        },
         **TOKEN_ERRORS,
+        400: {"description": "The period cannot be read"},
         403: {"description": "Rows for another authority, or a table councils do not send"},
-        409: {"description": "Rows clash with another current submission; nothing stored"},
+        409: {
+            "description": "The file would replace a stored return and replace=true was not "
+            "given, or rows clash with another current submission; nothing stored"
+        },
         413: {"description": "The file is larger than the service accepts"},
         422: {"description": "The file has errors (listed with row, column and fix)"},
     },
@@ -145,9 +168,24 @@ def submit(
     table: CouncilTable | None = Form(
         None, description="Which table the file holds (default: worked out from its columns)"
     ),
+    period: str | None = Form(
+        None,
+        description="The period the file is for: 2025-26, 2025-26 Q1 or 2025-06 (default: the "
+        "smallest month, quarter or financial year holding every date in the file). A row "
+        "dated outside it is an error.",
+    ),
+    replace: bool = Form(
+        False, description="Replace the stored return for the same period, if there is one"
+    ),
+    dry_run: bool = Form(
+        False, description="Check the file and say what would be stored and replaced; store nothing"
+    ),
     token: TokenUser = Depends(api_user),
 ) -> Response:
-    """Send a return for the token's council: validated, and stored only if it has no errors."""
+    """Send a return for the token's council: validated, and stored only if it has no errors.
+
+    A return for another period never touches this one's. A file for a period that already
+    has a stored return is refused (409, nothing changed) unless replace=true."""
     name = safe_file_name(file.filename)
     try:
         result = submit_council_return(
@@ -158,6 +196,9 @@ def submit(
             request.app.state.engine,
             submitted_by=f"{token.user.email} (API token {token.token_id})",
             table_name=table,
+            period=period,
+            replace=replace,
+            dry_run=dry_run,
         )
     except ReturnRefused as refused:
         if refused.rule == "file_size" or refused.report is None:
@@ -166,15 +207,46 @@ def submit(
         return JSONResponse(body, status_code=403)
     except FileUnreadable as error:
         return _unreadable(name, str(error))
+    except ReplaceNotConfirmed as error:
+        return JSONResponse(_refused_replace(name, error), status_code=409)
+    except ReturnPeriodError as error:
+        raise refuse(400, str(error)) from None
     except SubmissionError as error:
         raise refuse(409, str(error)) from None
     if not result.stored:
-        return JSONResponse(_result(result.report, name), status_code=422)
+        return JSONResponse(_result(result.report, name, result=result), status_code=422)
     saved = [asdict(s) for s in result.saved]
     changed = any(s["outcome"] != "unchanged" for s in saved)
     return JSONResponse(
-        _result(result.report, name, saved=saved), status_code=201 if changed else 200
+        _result(result.report, name, saved=saved, result=result),
+        status_code=201 if changed else 200,
     )
+
+
+def _plan(plan: list[PlannedSubmission], table_title: str) -> list[dict[str, Any]]:
+    return [
+        Planned(
+            authority_code=p.authority_code,
+            period=p.label,
+            period_start=p.period_start,
+            period_end=p.period_end,
+            rows=p.rows,
+            replaces_submission_id=p.replaces.id if p.replacing and p.replaces else None,
+            replaces=p.describe(table_title) if p.replacing else None,
+            unchanged=p.unchanged,
+        ).model_dump(mode="json")
+        for p in plan
+    ]
+
+
+def _refused_replace(file_name: str, error: ReplaceNotConfirmed) -> dict[str, Any]:
+    """The 409 answer to a file that would replace a stored return without replace=true."""
+    return {
+        "detail": str(error),
+        "file_name": file_name,
+        "stored": False,
+        "plan": _plan(error.plan, error.table_title),
+    }
 
 
 def _unreadable(file_name: str, problem: str) -> Response:

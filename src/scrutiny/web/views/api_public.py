@@ -38,7 +38,7 @@ from scrutiny.web.api_models import (
     IndicatorValue,
     Recommendation,
 )
-from scrutiny.web.requests import data_cache, indicator_rows
+from scrutiny.web.requests import data_cache, indicator_rows, return_coverage
 
 router = APIRouter()
 
@@ -59,9 +59,15 @@ REGISTER_COLUMNS = list(Recommendation.model_fields)
 
 
 def _period(request: Request, text: str | None, grain: Grain = "financial_year") -> str:
-    """Period TEXT as people write it, or the latest period of GRAIN with data (422 if none)."""
+    """Period TEXT as people write it, or the latest period of GRAIN complete nationally
+    (scrutiny.measures.coverage); 422 if none."""
+    if not text:
+        latest = return_coverage(request, data_cache(request).version()).latest_complete(grain)
+        if latest is None:
+            raise refuse(422, "there are no figures yet")
+        return period_label(latest[0], grain)
     try:
-        found, start = resolve_period(text, grain, indicator_rows(request, grain))
+        found, start = resolve_period(text)
     except ValueError as error:
         raise refuse(422, str(error)) from None
     return period_label(start, found)
@@ -125,7 +131,7 @@ def indicator_values(
     chosen: Grain = grain or "financial_year"
     if period:
         try:
-            found, start = resolve_period(period, chosen, pl.DataFrame())
+            found, start = resolve_period(period)
         except ValueError as error:
             raise refuse(422, str(error)) from None
         if grain and grain != found:

@@ -34,6 +34,7 @@ from scrutiny.web.requests import (
     chosen_period,
     council_names,
     data_cache,
+    data_note,
     funnel_chart_view,
     indicator_rows,
     period_items,
@@ -71,7 +72,9 @@ def council(
     if not authority["current"]:
         return render(request, "public/former_council.html", _former(authority))
     version = data_cache(request).version()
-    label, grain, start, end = chosen_period(request, period, version)
+    label, grain, start, end = chosen_period(
+        request, period, version, code=str(authority["gss_code"])
+    )
     item = chosen_indicator(indicator)
     return cached_page(
         request,
@@ -129,6 +132,7 @@ def _council_page(
             "title": name,
             "authority": authority,
             "period": label,
+            "data_note": data_note(request, version, label, code),
             "item": item,
             "peers": peers,
             "peer_name": benchmark.get_column("peer_group")[0] if benchmark.height else "",
@@ -200,6 +204,7 @@ def _compare_page(
         {
             "title": "Compare councils",
             "period": label,
+            "data_note": data_note(request, version, label),
             "columns": columns,
             "indicators": load_indicators(),
             "england": {r["indicator"]: r for r in headlines.iter_rows(named=True)},

@@ -24,6 +24,7 @@ from scrutiny.web.requests import (
     chosen_period,
     council_names,
     data_cache,
+    data_note,
     funnel_chart_view,
     indicator_rows,
     period_items,
@@ -76,6 +77,7 @@ def overview(
             {
                 "title": "Complaint handling in English councils",
                 "period": label,
+                "data_note": data_note(request, version, label),
                 "item": item,
                 "headlines": headlines.to_dicts(),
                 "figure": figure,

@@ -32,7 +32,7 @@ from scrutiny.warning.signals.rows import short_names
 from scrutiny.warning.watchlist import WATCH_THRESHOLD, default_weights, watchlist
 from scrutiny.web import cache as keys
 from scrutiny.web.pages import render
-from scrutiny.web.requests import data_cache
+from scrutiny.web.requests import checked_as_of, data_cache
 from scrutiny.web.security import csrf_protect, role_in
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -41,9 +41,13 @@ NOTICE = "ombudsman_notice"  # a one-off message in the session, shown after a r
 
 
 def _as_of(request: Request, as_of: date | None) -> date:
-    """AS_OF, or the day after the stored data ends (cached: it changes only with the data)."""
+    """AS_OF, or the day after the stored data ends (cached: it changes only with the data);
+    a 404 for a day in the future or before any return."""
     engine = request.app.state.engine
-    return as_of or data_cache(request).get(keys.DefaultAsOf(), lambda: default_as_of(engine))
+    cache = data_cache(request)
+    if as_of is not None:
+        return checked_as_of(request, as_of, cache.version())
+    return cache.get(keys.DefaultAsOf(), lambda: default_as_of(engine))
 
 
 @router.get("/ombudsman/watchlist")

@@ -14,7 +14,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from scrutiny.councillor.questions import data_end, latest_year
+from scrutiny.core.periods import parse_financial_year
 from scrutiny.publish.reports.national import (
     national_html,
     national_pdf,
@@ -22,10 +22,15 @@ from scrutiny.publish.reports.national import (
 )
 from scrutiny.publish.reports.pack import pack_pdf, scrutiny_pack
 from scrutiny.reference.peers import peer_method
-from scrutiny.returns.submissions import list_submissions
 from scrutiny.store.accounts import User
 from scrutiny.web import cache as keys
-from scrutiny.web.requests import council_or_404, data_cache, pdf_response
+from scrutiny.web.requests import (
+    council_or_404,
+    data_cache,
+    default_year,
+    pdf_response,
+    return_coverage,
+)
 from scrutiny.web.security import authority_reader, csrf_protect, report_page, role_in
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -42,11 +47,15 @@ def scrutiny_pack_pdf(
 ) -> Response:
     council_or_404(code)
     engine, cache = request.app.state.engine, data_cache(request)
-    if not period:
-        end = cache.get(keys.ReturnsDataEnd(), lambda: data_end(list_submissions(engine)))
-        if end is None:
-            raise HTTPException(404, "There are no complaint returns to make a pack from yet.")
-        period = latest_year(end)
+    found = return_coverage(request, cache.version())
+    if not found.councils:
+        raise HTTPException(404, "There are no complaint returns to make a pack from yet.")
+    period = period or default_year(request, cache.version(), code)
+    try:
+        _, start, end = parse_financial_year(period)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
+    found.check(start, end, "financial_year")
 
     def build() -> bytes:
         return pack_pdf(scrutiny_pack(engine, code, period, peers=peer_method(peers)))

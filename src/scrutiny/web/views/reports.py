@@ -20,7 +20,7 @@ from scrutiny.publish.reports.annual import (
     report_year,
 )
 from scrutiny.web import cache as keys
-from scrutiny.web.requests import data_cache, indicator_rows, pdf_response
+from scrutiny.web.requests import data_cache, indicator_rows, pdf_response, return_coverage
 from scrutiny.web.security import csrf_protect, report_page
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -45,9 +45,14 @@ def _inputs(request: Request, year: str, version: int) -> ReportInputs:
     return data_cache(request).get(keys.AnnualInputs(year, today), build, version)
 
 
-def _checked(code: str, year: str) -> tuple[str, str]:
-    """CODE tidied and YEAR as a financial year's label (a ReportError, so 400, if not one)."""
-    return code.strip().upper(), report_year(year)[0]
+def _checked(request: Request, code: str, year: str) -> tuple[str, str]:
+    """CODE tidied and YEAR as a financial year's label (a ReportError, so 400, if not one;
+    NoFigures, so 404, for a year not begun or that no council's return covers)."""
+    label, start, end = report_year(year)
+    found = return_coverage(request, data_cache(request).version())
+    if found.councils:
+        found.check(start, end, "financial_year")
+    return code.strip().upper(), label
 
 
 def _annual(request: Request, code: str, year: str, make: Callable[..., T]) -> T:
@@ -70,12 +75,12 @@ def _annual(request: Request, code: str, year: str, make: Callable[..., T]) -> T
 
 @router.get("/councils/{code}/reports/annual/{year}.pdf")
 def annual_report_pdf(request: Request, code: str, year: str) -> Response:
-    code, year = _checked(code, year)
+    code, year = _checked(request, code, year)
     body = _annual(request, code, year, annual_pdf)
     return pdf_response(body, f"{code}-annual-report-{year}.pdf")
 
 
 @router.get("/councils/{code}/reports/annual/{year}.html")
 def annual_report_html(request: Request, code: str, year: str) -> Response:
-    code, year = _checked(code, year)
+    code, year = _checked(request, code, year)
     return report_page(_annual(request, code, year, annual_html))

@@ -1,8 +1,10 @@
 """A council officer's returns: upload one, see exactly what to fix, and the history.
 
 A file is validated and stored by scrutiny.returns.submit.submit_return, the same call the
-command line makes: a file with any error stores nothing, and a corrected file for the
-same period replaces the earlier submission. The page goes through
+command line makes: a file with any error stores nothing. A valid file is first checked
+only: the officer sees the period it is for, its rows and anything it would replace, and
+stores it with a second button (a corrected file for the same period replaces the earlier
+submission only then). The page goes through
 submit_council_return, as the API does: an officer sends only their council's rows, and
 only the council's own tables (Ombudsman decisions and recommendations come from the
 Ombudsman, never from the council).
@@ -13,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import secrets
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -23,8 +26,19 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import Response
 
 from scrutiny.returns.ingest import FileUnreadable
-from scrutiny.returns.submissions import SubmissionClash, SubmissionError, list_submissions
-from scrutiny.returns.submit import ReturnRefused, SubmittedReturn, submit_council_return
+from scrutiny.returns.return_period import ReturnPeriodError
+from scrutiny.returns.submissions import (
+    ReplaceNotConfirmed,
+    SubmissionClash,
+    SubmissionError,
+    list_submissions,
+)
+from scrutiny.returns.submit import (
+    ReturnRefused,
+    SubmittedReturn,
+    keep_upload,
+    submit_council_return,
+)
 from scrutiny.standard import COUNCIL_TABLES, load_standard
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
@@ -41,6 +55,9 @@ REPORTS = Path(tempfile.gettempdir()) / "scrutiny-problem-reports"
 REPORT_HOURS = 2
 REPORT_ID = re.compile(r"^[A-Za-z0-9_-]{16}$")
 SESSION_REPORTS = "problem_reports"
+# A checked file waits here, in a folder of its own, until its sender says to store it.
+PENDING = Path(tempfile.gettempdir()) / "scrutiny-pending-returns"
+SESSION_PENDING = "pending_returns"
 ISSUE_COLUMNS = ["row", "column", "value", "severity", "message", "fix"]
 
 
@@ -81,34 +98,150 @@ def upload_return(
     code: str,
     file: UploadFile | None = File(None),
     table: str = Form(""),
+    period: str = Form(""),
     user: User = Depends(authority_writer),
 ) -> Response:
+    """Check an uploaded return and show what storing it would do; nothing is stored yet."""
     council_or_404(code)
     settings = request.app.state.settings
     if table and table not in COUNCIL_TABLES:
         raise HTTPException(400, "Choose a table from the list")
     if file is None or not file.filename:
-        return _problem(request, code, "Select a file to upload")
+        return _problem(request, code, "Select a file to upload", period=period)
+    pending_id = secrets.token_urlsafe(12)
+    folder = _pending_folder(pending_id)
     try:
-        result = submit_council_return(
-            file.file,
-            file.filename,
+        path = keep_upload(file.file, folder, file.filename, settings.max_file_bytes)
+        result = _submit(request, code, path, user, table, period, dry_run=True)
+    except _Problem as problem:
+        shutil.rmtree(folder, ignore_errors=True)
+        return _problem(request, code, problem.message, period=period)
+    except ReturnRefused as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        return _problem(request, code, str(error), period=period)
+    if not result.stored or result.period is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return _invalid(request, code, result, period=period)
+    pending = dict(request.session.get(SESSION_PENDING, {}))
+    pending[pending_id] = {
+        "code": code,
+        "name": path.name,
+        "table": result.report.table.name,
+        "period": result.period.label,
+    }
+    request.session[SESSION_PENDING] = dict(list(pending.items())[-3:])
+    return _check_page(request, code, pending_id, result)
+
+
+class _Problem(Exception):
+    """A problem with the file as a whole, to show on the upload page."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _submit(
+    request: Request,
+    code: str,
+    path: Path,
+    user: User,
+    table: str,
+    period: str,
+    *,
+    dry_run: bool,
+    replace: bool = False,
+) -> SubmittedReturn:
+    """Check (DRY_RUN) or store the kept file PATH; _Problem for what cannot be stored."""
+    try:
+        return submit_council_return(
+            path,
+            path.name,
             code,
-            settings,
+            request.app.state.settings,
             request.app.state.engine,
             submitted_by=user.email,
             table_name=table or None,
+            period=period or None,
+            dry_run=dry_run,
+            replace=replace,
         )
-    except ReturnRefused as error:
-        return _problem(request, code, str(error))
+    except ReturnPeriodError as error:
+        raise _Problem(f"The period cannot be read: {error}") from None
     except FileUnreadable as error:
-        return _problem(request, code, f"The file cannot be read: {error}")
+        raise _Problem(f"The file cannot be read: {error}") from None
     except SubmissionClash as error:
-        return _problem(request, code, f"The file clashes with what is stored: {error}")
+        raise _Problem(f"The file clashes with what is stored: {error}") from None
     except SubmissionError as error:
-        return _problem(request, code, f"The file cannot be stored: {error}")
-    if not result.stored:
-        return _invalid(request, code, result)
+        raise _Problem(f"The file cannot be stored: {error}") from None
+
+
+def _check_page(
+    request: Request, code: str, pending_id: str, result: SubmittedReturn, changed: bool = False
+) -> Response:
+    """What storing the checked file would do, and the button that stores it."""
+    council = council_or_404(code)
+    title = result.report.table.title
+    replacing = [p for p in result.plan if p.replacing]
+    return render(
+        request,
+        "council/check_return.html",
+        {
+            "title": f"Check before storing: {council['name']}",
+            "council": council,
+            "code": code,
+            "pending_id": pending_id,
+            "report": result.report,
+            "period": result.period,
+            "rows": sum(p.rows for p in result.plan),
+            "unchanged": all(p.unchanged for p in result.plan),
+            "replacing": [p.describe(title) for p in replacing],
+            "replaces": ",".join(str(p.replaces.id) for p in replacing if p.replaces),
+            "changed": changed,
+            "warnings": _ordered(result.report.issues)
+            .head(PAGE_SIZE)
+            .with_row_index("n", offset=1)
+            .to_dicts(),
+        },
+    )
+
+
+@router.post("/council/{code}/returns/confirm")
+def confirm_return(
+    request: Request,
+    code: str,
+    pending_id: str = Form(""),
+    replaces: str = Form(""),
+    user: User = Depends(authority_writer),
+) -> Response:
+    """Store a checked return, replacing exactly what its sender was shown and confirmed."""
+    council_or_404(code)
+    pending = dict(request.session.get(SESSION_PENDING, {}))
+    kept = pending.get(pending_id)
+    folder = _pending_folder(pending_id, create=False)
+    path = folder / str((kept or {}).get("name", "")) if kept else None
+    if kept is None or kept["code"] != code or path is None or not path.is_file():
+        return _problem(
+            request, code, "The checked file has expired or was already stored: upload it again"
+        )
+    table, period = str(kept["table"]), str(kept["period"])
+    try:
+        # What is stored may have changed since the check: store only if the file would
+        # replace exactly what was shown, and show the check again otherwise.
+        checked = _submit(request, code, path, user, table, period, dry_run=True)
+        now = ",".join(str(p.replaces.id) for p in checked.plan if p.replacing and p.replaces)
+        if not checked.stored or now != replaces:
+            return _check_page(request, code, pending_id, checked, changed=True)
+        result = _submit(
+            request, code, path, user, table, period, dry_run=False, replace=bool(replaces)
+        )
+    except _Problem as problem:
+        return _problem(request, code, problem.message)
+    except (ReturnRefused, ReplaceNotConfirmed) as error:
+        return _problem(request, code, str(error))
+    pending.pop(pending_id, None)
+    request.session[SESSION_PENDING] = pending
+    shutil.rmtree(folder, ignore_errors=True)
     warnings = _ordered(result.report.issues).head(PAGE_SIZE)
     return _page(
         request,
@@ -119,12 +252,26 @@ def upload_return(
     )
 
 
-def _problem(request: Request, code: str, message: str) -> Response:
+def _pending_folder(pending_id: str, create: bool = True) -> Path:
+    """The folder of a checked file awaiting its sender's word; old ones are cleared."""
+    if not REPORT_ID.match(pending_id):
+        return PENDING / "-"
+    if create:
+        PENDING.mkdir(mode=0o700, exist_ok=True)
+        cutoff = time.time() - REPORT_HOURS * 3600
+        for old in PENDING.iterdir():
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        (PENDING / pending_id).mkdir(mode=0o700)
+    return PENDING / pending_id
+
+
+def _problem(request: Request, code: str, message: str, period: str = "") -> Response:
     """The page again with one problem about the file as a whole."""
-    return _page(request, code, status_code=400, file_error=message, error_count=1)
+    return _page(request, code, status_code=400, file_error=message, error_count=1, period=period)
 
 
-def _invalid(request: Request, code: str, result: SubmittedReturn) -> Response:
+def _invalid(request: Request, code: str, result: SubmittedReturn, period: str = "") -> Response:
     report = result.report
     issues = _ordered(report.issues)
     report_id = _keep(request, code, issues)
@@ -141,6 +288,7 @@ def _invalid(request: Request, code: str, result: SubmittedReturn) -> Response:
         error_count=report.errors,
         file_error=f"The file has {report.errors:,} error{'s' if report.errors != 1 else ''}: "
         f"correct {'them' if report.errors != 1 else 'it'} and upload the whole file again",
+        period=period,
     )
 
 

@@ -7,24 +7,21 @@ the questions the Ombudsman's guides suggest asking (chosen by scrutiny.councill
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
+from scrutiny.core.periods import last_complete_quarter, period_label, quarter_label
 from scrutiny.councillor.questions import (
     STANDING_QUESTIONS,
     council_figures,
     councillor_questions,
-    data_end,
-    latest_quarter,
-    latest_year,
 )
 from scrutiny.measures.benchmarking import council_benchmark
 from scrutiny.recommendations import due_within, overdue, repeat_patterns
 from scrutiny.reference.peers import PeerError, peer_method
-from scrutiny.returns.submissions import list_submissions
 from scrutiny.store.accounts import User
 from scrutiny.warning.signals import compute_signals
 from scrutiny.web import cache as keys
@@ -34,6 +31,8 @@ from scrutiny.web.requests import (
     PEER_CHOICES,
     council_or_404,
     data_cache,
+    data_note,
+    return_coverage,
     select_items,
 )
 from scrutiny.web.security import authority_reader, csrf_protect
@@ -57,11 +56,18 @@ def scrutiny_dashboard(
         "peer_choices": select_items(PEER_CHOICES, peers),
         "standing": STANDING_QUESTIONS,
     }
-    end = cache.get(keys.ReturnsDataEnd(), lambda: data_end(list_submissions(engine)))
-    if end is None:
+    # The latest year and quarter that this council's returns and most councils' cover.
+    version = cache.version()
+    found = return_coverage(request, version)
+    year = found.latest_complete("financial_year", code)
+    if year is None:
         return render(request, "council/scrutiny.html", {**context, "figures": None})
-    period = latest_year(end)
-    quarter_start, quarter_end, quarter = latest_quarter(end)
+    period = period_label(year[0], "financial_year")
+    quarter_start, quarter_end = found.latest_complete("quarter", code) or (
+        last_complete_quarter(year[1] + timedelta(days=1))
+    )
+    quarter = quarter_label(quarter_start)
+    context["data_note"] = data_note(request, version, period, code)
     try:
         benchmark = cache.get(
             keys.Benchmark(code, period, peers),
