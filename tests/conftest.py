@@ -441,6 +441,7 @@ def demo_app(demo_url: str) -> Iterator[Any]:
 
     app = create_app(Settings(database_url=demo_url, secret_key="test"))
     yield app
+    app.state.cache.close()
     app.state.engine.dispose()
 
 

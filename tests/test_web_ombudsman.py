@@ -33,15 +33,15 @@ REF, NUMBER = "24 000 001", 2  # a Lancashire service improvement, agreed 2025-0
 
 def test_an_analyst_sees_the_watchlist_with_each_councils_reasons(demo_client, demo_url):
     engine = make_engine(demo_url)
-    as_of = default_as_of(engine)
+    # The end of the latest quarter most councils' returns cover, not today.
+    as_of = date(2025, 3, 31)
     expected = watchlist(engine, as_of, top=5)
     engine.dispose()
-    assert as_of == date(2025, 5, 1)  # the day after the demo's data ends, not today
     demo_client.sign_in(ANALYST)
     page = demo_client.get("/ombudsman/watchlist?top=5")
     assert page.status_code == 200
     assert "not a league table" in page.text
-    assert "1 May 2025" in page.text
+    assert "31 March 2025" in page.text
     assert expected.height == 5
     for row in expected.iter_rows(named=True):
         assert f'href="/councils/{row["authority_code"]}"' in page.text

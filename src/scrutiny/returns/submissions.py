@@ -47,6 +47,7 @@ from scrutiny.store.clashes import find_clashes
 from scrutiny.store.db import DATA_TABLES, as_utc, complaint_counts, submissions, transaction
 
 Outcome = Literal["loaded", "replaced", "unchanged"]
+AUDIT_ENTITY = "submission"  # what the audit log calls a submission
 
 
 class SubmissionError(Invalid, ValueError):
@@ -314,7 +315,7 @@ def _record_history(
     connection: Connection, groups: list[_Group], ids: dict[str, int], common: dict[str, Any]
 ) -> list[SavedSubmission]:
     """Point replaced submissions at their successors and write the audit entries."""
-    audit = {"actor": common["submitted_by"], "entity": "submission", "at": common["submitted_at"]}
+    audit = {"actor": common["submitted_by"], "entity": AUDIT_ENTITY, "at": common["submitted_at"]}
     entries: list[dict[str, Any]] = []
     successors: list[dict[str, int]] = []
     saved = []

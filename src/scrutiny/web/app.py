@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
-    # Close the pooled database connections when the service stops.
+    # Finish any background refresh, then close the pooled database connections.
+    app.state.cache.close()
     app.state.engine.dispose()
 
 

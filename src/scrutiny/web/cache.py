@@ -12,12 +12,14 @@ misspelt kind or a result of the wrong type is an error mypy reports.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import polars as pl
 from sqlalchemy import Engine, func, select
@@ -25,25 +27,40 @@ from sqlalchemy import Engine, func, select
 from scrutiny.measures.coverage import Coverage
 from scrutiny.publish.reports.annual_inputs import ReportInputs
 from scrutiny.publish.reports.national import NationalReport
+from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
 from scrutiny.research.impact import ImpactStudy
+from scrutiny.returns.submissions import AUDIT_ENTITY as SUBMISSION_ENTITY
 from scrutiny.store.db import audit_log
 from scrutiny.web.chart_views import ChartView
 
 T = TypeVar("T")
 SIZE = 2048
+# What a write can change. Figures come from returns and from the Ombudsman's
+# recommendations and the checks on their evidence; reports and packs also show the
+# council's self-assessment. Accounts and API tokens change no figures.
+FIGURE_ENTITIES = (SUBMISSION_ENTITY, EVIDENCE, OUTCOME)
+Scope = Literal["figures", "all"]
+logger = logging.getLogger(__name__)
 
 
 class CacheKey(Generic[T]):
     """A cached result's key; T is the type of the result it keeps.
 
     Keys are frozen dataclasses: hashable, and equal only to a key of the same class with
-    the same fields.
+    the same fields. SCOPE is what the result depends on (see DataCache.version); STALE_OK
+    says a reader who has not just written may be served the result of the version before
+    while the new one is worked out.
     """
+
+    scope: ClassVar[Scope] = "figures"
+    stale_ok: ClassVar[bool] = False
 
 
 @dataclass(frozen=True)
 class Page(CacheKey[bytes]):
     """A public page's body, per address, kind of visitor and day."""
+
+    stale_ok = True
 
     path: str
     query: str
@@ -55,12 +72,16 @@ class Page(CacheKey[bytes]):
 class Indicators(CacheKey[pl.DataFrame]):
     """Every indicator for every council and period of GRAIN."""
 
+    stale_ok = True
+
     grain: str
 
 
 @dataclass(frozen=True)
 class Headlines(CacheKey[pl.DataFrame]):
     """The national headline figures for the period of GRAIN starting START."""
+
+    stale_ok = True
 
     grain: str
     start: date
@@ -69,6 +90,8 @@ class Headlines(CacheKey[pl.DataFrame]):
 @dataclass(frozen=True)
 class DistributionChart(CacheKey[ChartView | None]):
     """The chart of one indicator's spread over councils."""
+
+    stale_ok = True
 
     indicator: str
     grain: str
@@ -79,6 +102,8 @@ class DistributionChart(CacheKey[ChartView | None]):
 @dataclass(frozen=True)
 class FunnelChart(CacheKey[ChartView | None]):
     """The funnel plot of one indicator (peers matter only with a council highlighted)."""
+
+    stale_ok = True
 
     indicator: str
     grain: str
@@ -116,6 +141,8 @@ class Benchmark(CacheKey[pl.DataFrame]):
 class IndicatorBenchmark(CacheKey[pl.DataFrame]):
     """One indicator for every council, each among its own peers, for a period."""
 
+    stale_ok = True
+
     indicator: str
     period: str
     peers: str
@@ -139,6 +166,8 @@ class ComplianceMeasures(CacheKey[pl.DataFrame]):
 class Watchlist(CacheKey[pl.DataFrame]):
     """The TOP councils on the watchlist as of DAY."""
 
+    stale_ok = True
+
     day: date
     top: int
 
@@ -157,15 +186,21 @@ class DefaultAsOf(CacheKey[date]):
 class OpenDataRows(CacheKey[dict[str, int]]):
     """How many rows each published file has."""
 
+    stale_ok = True
+
 
 @dataclass(frozen=True)
 class OpenDataIndicators(CacheKey[pl.DataFrame]):
     """The published indicator file's rows."""
 
+    stale_ok = True
+
 
 @dataclass(frozen=True)
 class ImpactStudyResult(CacheKey[ImpactStudy | str]):
     """An impact study of AREA's OUTCOME on DAY, or why there is none."""
+
+    stale_ok = True
 
     area: str
     outcome: str
@@ -175,6 +210,8 @@ class ImpactStudyResult(CacheKey[ImpactStudy | str]):
 @dataclass(frozen=True)
 class ScrutinyPackPdf(CacheKey[bytes]):
     """A councillors' scrutiny pack as PDF."""
+
+    scope = "all"
 
     code: str
     period: str
@@ -186,6 +223,8 @@ class ScrutinyPackPdf(CacheKey[bytes]):
 class NationalReportFigures(CacheKey[NationalReport]):
     """The national overview's figures for YEAR."""
 
+    stale_ok = True
+
     year: str
     day: date
 
@@ -193,6 +232,8 @@ class NationalReportFigures(CacheKey[NationalReport]):
 @dataclass(frozen=True)
 class NationalReportFile(CacheKey[bytes]):
     """The national overview for YEAR, as PDF or HTML."""
+
+    stale_ok = True
 
     year: str
     kind: Literal["pdf", "html"]
@@ -211,6 +252,8 @@ class AnnualInputs(CacheKey[ReportInputs]):
 class AnnualReport(CacheKey[Any]):
     """One council's annual report for YEAR, made by the function named MAKE."""
 
+    scope = "all"
+
     make: str
     code: str
     year: str
@@ -218,30 +261,66 @@ class AnnualReport(CacheKey[Any]):
 
 
 class DataCache:
-    """A small LRU of results by (data version, key), for one engine."""
+    """A small LRU of results by (data version, key), for one engine.
 
-    def __init__(self, engine: Engine, size: int = SIZE) -> None:
+    The data version is the newest audit-log entry (every write adds one in its own
+    transaction) among the entities a key's result depends on (its SCOPE): a
+    self-assessment answer leaves every figure cached. After a write, a result whose key
+    allows it (STALE_OK: the figures over every council, which take seconds) is served
+    from the version before while one background thread works out the new one, so no
+    reader waits for someone else's write; a reader who has written (FRESH_FROM, kept in
+    their session) always gets results at least as new as their own write.
+    """
+
+    def __init__(self, engine: Engine, size: int = SIZE, background: bool = True) -> None:
         self.engine = engine
         self.size = size
+        self.background = background
         self._items: OrderedDict[tuple[int, CacheKey[Any]], Any] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[tuple[int, CacheKey[Any]], threading.Lock] = {}
+        self._refreshing: set[tuple[int, CacheKey[Any]]] = set()
+        self._executor: ThreadPoolExecutor | None = None
+        self._local = threading.local()
 
-    def version(self) -> int:
-        """The data's version: the newest audit-log entry's id (0 for none)."""
+    def version(self, scope: Scope = "figures") -> int:
+        """The data's version for SCOPE: the newest audit-log entry's id (0 for none)."""
+        query = select(func.max(audit_log.c.id))
+        if scope == "figures":
+            query = query.where(audit_log.c.entity.in_(FIGURE_ENTITIES))
         with self.engine.connect() as connection:
-            return int(connection.execute(select(func.max(audit_log.c.id))).scalar() or 0)
+            return int(connection.execute(query).scalar() or 0)
 
-    def get(self, key: CacheKey[T], compute: Callable[[], T], version: int | None = None) -> T:
-        """The cached result for KEY at the current version, computing it when missing."""
-        stamp = (self.version() if version is None else version, key)
+    def get(
+        self,
+        key: CacheKey[T],
+        compute: Callable[[], T],
+        version: int | None = None,
+        fresh_from: int | None = None,
+    ) -> T:
+        """The cached result for KEY at the current version, computing it when missing.
+
+        With FRESH_FROM given (a reader's own last write, or 0) and a key that allows it,
+        a result of an earlier version no older than FRESH_FROM is returned at once and
+        the current one computed in the background.
+        """
+        stamp = (self.version(key.scope) if version is None else version, key)
         with self._lock:
             if stamp in self._items:
                 self._items.move_to_end(stamp)
                 return cast(T, self._items[stamp])
+            stale = self._stale(stamp, fresh_from)
+            if stale is not None:
+                self._refresh(stamp, compute)
+                return cast(T, stale)
             # Requests arriving together for the same missing result wait for one
             # computation instead of each doing it.
             computing = self._computing.setdefault(stamp, threading.Lock())
+        return self._compute(stamp, compute, computing)
+
+    def _compute(
+        self, stamp: tuple[int, CacheKey[T]], compute: Callable[[], T], computing: threading.Lock
+    ) -> T:
         with computing:
             with self._lock:
                 if stamp in self._items:
@@ -253,3 +332,65 @@ class DataCache:
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
         return value
+
+    def _stale(self, stamp: tuple[int, CacheKey[Any]], fresh_from: int | None) -> Any | None:
+        """The newest earlier result for STAMP's key that may stand in for it, if any
+        (called holding the lock)."""
+        version, key = stamp
+        if fresh_from is None or not key.stale_ok or not self.background:
+            return None
+        if getattr(self._local, "refreshing", False):
+            return None  # a background refresh builds only on current results
+        found = [v for (v, k) in self._items if k == key and fresh_from <= v < version]
+        return self._items[(max(found), key)] if found else None
+
+    def _refresh(self, stamp: tuple[int, CacheKey[T]], compute: Callable[[], T]) -> None:
+        """Compute STAMP's result in the background, once (called holding the lock)."""
+        if stamp in self._refreshing:
+            return
+        self._refreshing.add(stamp)
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="scrutiny-cache")
+        computing = self._computing.setdefault(stamp, threading.Lock())
+
+        def run() -> None:
+            self._local.refreshing = True
+            try:
+                self._compute(stamp, compute, computing)
+            except Exception:  # the next reader computes it and sees the error
+                logger.exception("background refresh of %s failed", type(stamp[1]).__name__)
+                with self._lock:
+                    self._computing.pop(stamp, None)
+            finally:
+                self._local.refreshing = False
+                with self._lock:
+                    self._refreshing.discard(stamp)
+
+        self._executor.submit(run)
+
+    def wait(self) -> None:
+        """Wait for background refreshes to finish (for tests and shutdown)."""
+        executor = self._executor
+        if executor is not None:
+            executor.submit(lambda: None).result()
+
+    def close(self) -> None:
+        """Finish background refreshes and stop their thread."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+
+class ReaderCache:
+    """The DataCache as one reader sees it: FRESH_FROM is the version of their own last
+    write (0 for none), so they may be served an earlier result no older than that."""
+
+    def __init__(self, cache: DataCache, fresh_from: int) -> None:
+        self.cache = cache
+        self.fresh_from = fresh_from
+
+    def version(self, scope: Scope = "figures") -> int:
+        return self.cache.version(scope)
+
+    def get(self, key: CacheKey[T], compute: Callable[[], T], version: int | None = None) -> T:
+        return self.cache.get(key, compute, version, fresh_from=self.fresh_from)

@@ -25,7 +25,7 @@ from scrutiny.reference.authorities import get_council, search_authorities
 from scrutiny.reference.peers import NAMED_METHODS, PEER_METHODS, NamedPeerMethod
 from scrutiny.standard.indicators import Indicator, indicator
 from scrutiny.web import cache as keys
-from scrutiny.web.cache import DataCache
+from scrutiny.web.cache import DataCache, ReaderCache
 from scrutiny.web.chart_views import ChartView, funnel_view
 from scrutiny.web.security import session_user
 
@@ -36,10 +36,20 @@ DEFAULT_INDICATOR = "stage1_on_time"
 DUE_WITHIN = 20  # working days ahead: about a month
 
 
-def data_cache(request: Request) -> DataCache:
-    """The app's DataCache, typed, so each key is checked against what it keeps."""
+WROTE = "wrote_version"  # the session's note of the data version of its own last write
+
+
+def data_cache(request: Request) -> ReaderCache:
+    """The app's DataCache as this visitor sees it: typed, so each key is checked against
+    what it keeps, and never older than the visitor's own last write (see note_write)."""
     cache: DataCache = request.app.state.cache
-    return cache
+    return ReaderCache(cache, int(request.session.get(WROTE, 0)))
+
+
+def note_write(request: Request) -> None:
+    """Note in the session that this visitor has just written: their pages are worked out
+    afresh from now on, where other visitors may briefly see the figures from before."""
+    request.session[WROTE] = request.app.state.cache.version("all")
 
 
 def council_or_404(code: str) -> dict[str, Any]:
@@ -83,7 +93,7 @@ def period_items(request: Request, version: int, label: str) -> list[dict[str, o
     return select_items({p: p for p in ([] if label in periods else [label]) + periods}, label)
 
 
-def return_coverage(request: Request, version: int) -> Coverage:
+def covered_periods(request: Request, version: int) -> Coverage:
     """Which periods the councils' current returns cover, read once per data version."""
     engine = request.app.state.engine
     return data_cache(request).get(keys.ReturnCoverage(), lambda: read_coverage(engine), version)
@@ -92,7 +102,7 @@ def return_coverage(request: Request, version: int) -> Coverage:
 def default_year(request: Request, version: int, code: str | None = None) -> str:
     """The latest financial year complete nationally (and for council CODE, if given), as
     '2024-25'; this year when there is none yet."""
-    latest = return_coverage(request, version).latest_complete("financial_year", code)
+    latest = covered_periods(request, version).latest_complete("financial_year", code)
     return period_label(latest[0] if latest else date.today(), "financial_year")
 
 
@@ -111,7 +121,7 @@ def chosen_period(
         raise HTTPException(400, str(error)) from None
     if grain == "month":
         raise HTTPException(400, "Choose a financial year (2024-25) or a quarter (2024-25 Q1).")
-    found = return_coverage(request, version)
+    found = covered_periods(request, version)
     if found.councils:
         found.check(start, end, grain)
     return period_label(start, grain), grain, start, end
@@ -120,7 +130,7 @@ def chosen_period(
 def checked_as_of(request: Request, as_of: date, version: int) -> date:
     """AS_OF, a day to judge as things were known then: NoFigures (404) when it is in the
     future or before the first day any return covers."""
-    found = return_coverage(request, version)
+    found = covered_periods(request, version)
     if as_of > date.today():
         raise NoFigures(f"{day(as_of)} is in the future: choose a day up to today.")
     if found.first_day is not None and as_of < found.first_day:
@@ -131,7 +141,7 @@ def checked_as_of(request: Request, as_of: date, version: int) -> date:
 def data_note(request: Request, version: int, label: str, code: str | None = None) -> str:
     """What a page's figures cover, said once at the top of it: the data's last day, the
     period shown and, when that is the default, the rule that chose it."""
-    found = return_coverage(request, version)
+    found = covered_periods(request, version)
     if not found.councils or found.last_day is None:
         return "No returns have been sent yet, so there are no figures."
     default = default_year(request, version, code)

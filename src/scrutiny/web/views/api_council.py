@@ -44,7 +44,7 @@ from scrutiny.web.api_common import (
     refuse,
 )
 from scrutiny.web.api_models import Planned, ReturnResult, Signals, SubmissionRecord
-from scrutiny.web.requests import data_cache, indicator_rows, return_coverage
+from scrutiny.web.requests import covered_periods, data_cache, indicator_rows
 from scrutiny.web.security import api_user
 
 router = APIRouter()
@@ -78,7 +78,7 @@ def signals(
     quarters = indicator_rows(request, "quarter", version)
     if as_of is None:
         # The end of the latest quarter this council's returns and most councils' cover.
-        latest = return_coverage(request, version).latest_complete("quarter", token.authority_code)
+        latest = covered_periods(request, version).latest_complete("quarter", token.authority_code)
         as_of = latest[1] if latest else date.today()
     engine = request.app.state.engine
     own = data_cache(request).get(

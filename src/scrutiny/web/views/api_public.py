@@ -38,7 +38,7 @@ from scrutiny.web.api_models import (
     IndicatorValue,
     Recommendation,
 )
-from scrutiny.web.requests import data_cache, indicator_rows, return_coverage
+from scrutiny.web.requests import covered_periods, data_cache, indicator_rows
 
 router = APIRouter()
 
@@ -62,7 +62,7 @@ def _period(request: Request, text: str | None, grain: Grain = "financial_year")
     """Period TEXT as people write it, or the latest period of GRAIN complete nationally
     (scrutiny.measures.coverage); 422 if none."""
     if not text:
-        latest = return_coverage(request, data_cache(request).version()).latest_complete(grain)
+        latest = covered_periods(request, data_cache(request).version()).latest_complete(grain)
         if latest is None:
             raise refuse(422, "there are no figures yet")
         return period_label(latest[0], grain)

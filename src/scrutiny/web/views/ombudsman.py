@@ -32,7 +32,7 @@ from scrutiny.warning.signals.rows import short_names
 from scrutiny.warning.watchlist import WATCH_THRESHOLD, default_weights, watchlist
 from scrutiny.web import cache as keys
 from scrutiny.web.pages import render
-from scrutiny.web.requests import checked_as_of, data_cache
+from scrutiny.web.requests import checked_as_of, covered_periods, data_cache, note_write
 from scrutiny.web.security import csrf_protect, role_in
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -58,7 +58,14 @@ def watchlist_page(
     user: User = Depends(analyst),
 ) -> Response:
     engine = request.app.state.engine
-    day = _as_of(request, as_of)
+    cache = data_cache(request)
+    if as_of is None:
+        # The end of the latest quarter most councils' returns cover: one council's early
+        # return for the next quarter does not move it (scrutiny.measures.coverage).
+        latest = covered_periods(request, cache.version()).latest_complete("quarter")
+        day = latest[1] if latest else _as_of(request, None)
+    else:
+        day = _as_of(request, as_of)
     # Signals over every council take seconds: computed once per data version and date.
     listed = data_cache(request).get(keys.Watchlist(day, top), lambda: watchlist(engine, day, top))
     councils = [_council(row) for row in listed.iter_rows(named=True)]
@@ -189,6 +196,7 @@ def evidence_check(
         if outcome == "rejected"
         else f"accepted, recorded as {outcome.replace('_', ' ')}."
     )
+    note_write(request)
     return RedirectResponse("/ombudsman/evidence", status_code=303)
 
 

@@ -26,10 +26,10 @@ from scrutiny.store.accounts import User
 from scrutiny.web import cache as keys
 from scrutiny.web.requests import (
     council_or_404,
+    covered_periods,
     data_cache,
     default_year,
     pdf_response,
-    return_coverage,
 )
 from scrutiny.web.security import authority_reader, csrf_protect, report_page, role_in
 
@@ -47,7 +47,7 @@ def scrutiny_pack_pdf(
 ) -> Response:
     council_or_404(code)
     engine, cache = request.app.state.engine, data_cache(request)
-    found = return_coverage(request, cache.version())
+    found = covered_periods(request, cache.version())
     if not found.councils:
         raise HTTPException(404, "There are no complaint returns to make a pack from yet.")
     period = period or default_year(request, cache.version(), code)

@@ -27,7 +27,7 @@ from scrutiny.recommendations import (
 from scrutiny.recommendations.lifecycle import NOTE_LIMIT
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
-from scrutiny.web.requests import DUE_WITHIN, council_or_404
+from scrutiny.web.requests import DUE_WITHIN, council_or_404, note_write
 from scrutiny.web.security import authority_reader, authority_writer, csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -196,4 +196,5 @@ def evidence_submit(
         f"Evidence recorded for recommendation {number} of decision {decision_ref}. "
         "It now waits for the Ombudsman's check."
     )
+    note_write(request)
     return RedirectResponse(f"/council/{code}/recommendations", status_code=303)

@@ -20,7 +20,7 @@ from scrutiny.publish.reports.annual import (
     report_year,
 )
 from scrutiny.web import cache as keys
-from scrutiny.web.requests import data_cache, indicator_rows, pdf_response, return_coverage
+from scrutiny.web.requests import covered_periods, data_cache, indicator_rows, pdf_response
 from scrutiny.web.security import csrf_protect, report_page
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -49,7 +49,7 @@ def _checked(request: Request, code: str, year: str) -> tuple[str, str]:
     """CODE tidied and YEAR as a financial year's label (a ReportError, so 400, if not one;
     NoFigures, so 404, for a year not begun or that no council's return covers)."""
     label, start, end = report_year(year)
-    found = return_coverage(request, data_cache(request).version())
+    found = covered_periods(request, data_cache(request).version())
     if found.councils:
         found.check(start, end, "financial_year")
     return code.strip().upper(), label
@@ -65,8 +65,9 @@ def _annual(request: Request, code: str, year: str, make: Callable[..., T]) -> T
         return make(request.app.state.engine, code, year, inputs=_inputs(request, year, version))
 
     try:
+        # The report shows the self-assessment too: kept until anything at all is written.
         body: T = cache.get(
-            keys.AnnualReport(make.__name__, code, year, date.today()), build, version
+            keys.AnnualReport(make.__name__, code, year, date.today()), build, cache.version("all")
         )
     except ReportError:
         raise HTTPException(404) from None

@@ -42,7 +42,7 @@ from scrutiny.returns.submit import (
 from scrutiny.standard import COUNCIL_TABLES, load_standard
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
-from scrutiny.web.requests import council_or_404
+from scrutiny.web.requests import council_or_404, note_write
 from scrutiny.web.security import authority_writer, csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -239,6 +239,7 @@ def confirm_return(
         return _problem(request, code, problem.message)
     except (ReturnRefused, ReplaceNotConfirmed) as error:
         return _problem(request, code, str(error))
+    note_write(request)
     pending.pop(pending_id, None)
     request.session[SESSION_PENDING] = pending
     shutil.rmtree(folder, ignore_errors=True)

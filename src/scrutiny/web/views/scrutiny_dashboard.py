@@ -30,9 +30,9 @@ from scrutiny.web.requests import (
     DUE_WITHIN,
     PEER_CHOICES,
     council_or_404,
+    covered_periods,
     data_cache,
     data_note,
-    return_coverage,
     select_items,
 )
 from scrutiny.web.security import authority_reader, csrf_protect
@@ -58,7 +58,7 @@ def scrutiny_dashboard(
     }
     # The latest year and quarter that this council's returns and most councils' cover.
     version = cache.version()
-    found = return_coverage(request, version)
+    found = covered_periods(request, version)
     year = found.latest_complete("financial_year", code)
     if year is None:
         return render(request, "council/scrutiny.html", {**context, "figures": None})

@@ -34,7 +34,7 @@ from scrutiny.councillor.self_assessment import (
 from scrutiny.councillor.self_assessment_csv import ImportRefused, export_csv, import_csv
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
-from scrutiny.web.requests import council_or_404
+from scrutiny.web.requests import council_or_404, note_write
 from scrutiny.web.security import authority_reader, authority_writer, csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -167,6 +167,7 @@ def self_assessment_import(
         if changed
         else "Nothing changed: the file matches what is stored"
     )
+    note_write(request)
     return RedirectResponse(page_path(code, year), status_code=303)
 
 
@@ -299,4 +300,5 @@ def item_submit(
         actor=user.email,
     )
     request.session[FLASH] = f"Item {item} saved"
+    note_write(request)
     return RedirectResponse(page_path(code, year) + f"#item-{item}", status_code=303)
