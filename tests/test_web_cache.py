@@ -31,13 +31,18 @@ def write(engine, entity: str) -> None:
 def test_a_self_assessment_answer_leaves_every_figure_cached(engine):
     cache = DataCache(engine)
     calls: list[int] = []
-    first = cache.get(Own(), lambda: calls.append(1) or len(calls))
+
+    def count() -> int:
+        calls.append(1)
+        return len(calls)
+
+    first = cache.get(Own(), count)
     write(engine, "self_assessment_item")
     write(engine, "user")
-    assert cache.get(Own(), lambda: calls.append(1) or len(calls)) == first
+    assert cache.get(Own(), count) == first
     assert calls == [1]
     write(engine, "submission")
-    assert cache.get(Own(), lambda: calls.append(1) or len(calls)) == 2
+    assert cache.get(Own(), count) == 2
     cache.close()
 
 
