@@ -26,7 +26,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from polars.testing import assert_frame_equal
 
-from scrutiny.demo.replay import Ledger, arrivals, load_history, replay
+from scrutiny.demo.replay import Arrival, Ledger, arrivals, load_history, replay
 from scrutiny.demo.synth import generate_dataset
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.reference.authorities import current_codes
@@ -173,9 +173,11 @@ def _figures(
     generated: float,
     history: float,
     replayed: float,
-    coming: list,  # type: ignore[type-arg]
+    coming: list[Arrival],
 ) -> dict[str, float]:
-    by_status = Counter(status for (_, status), n in checks.statuses.items() for _ in range(n))
+    by_status: Counter[int] = Counter()
+    for (_, status), count in checks.statuses.items():
+        by_status[status] += count
     return {
         "synthetic rows": sum(v for k, v in rows.items() if k != "ground_truth"),
         "weeks replayed": weeks,
