@@ -150,6 +150,7 @@ SLOW = {
     "test_demo_packs_keep_to_two_pages_even_for_the_busiest_council",
     "test_each_page_lets_in_exactly_the_visitors_its_rule_allows",
     "test_every_council_is_placed_for_an_indicator_and_none_is_ranked",
+    "test_every_page_report_and_pack_is_made_from_partial_returns",
     "test_frictionless_accepts_the_published_files_and_their_data_package",
     "test_killing_an_import_midway_leaves_the_database_as_it_was",
     "test_no_request_makes_a_server_error",
