@@ -46,6 +46,10 @@ def test_one_councils_partial_return_leaves_every_page_on_the_latest_complete_ye
     note = home.text.split('id="data-note">', 1)[1].split("</p>", 1)[0]
     assert "Data up to 31 March 2026" in note and "Figures for 2024-25" in note
     assert "more than half of the councils that send returns" in note
+    # What was seen: the decisions and recommendations under "2024-25" were all five years'.
+    council = early_return.get(f"/councils/{DEMO_AUTHORITY}").text
+    assert "every year's, not only 2024-25: decisions dated from " in council
+    assert "Every year's recommendations, not only 2024-25: agreed from " in council
     for path in (f"/councils/{DEMO_AUTHORITY}", f"/councils/{DEMO_OTHER_AUTHORITY}", "/compare"):
         page = early_return.get(path)
         assert page.status_code == 200, path

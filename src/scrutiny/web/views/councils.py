@@ -8,6 +8,7 @@ import polars as pl
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from scrutiny.core.formatting import day
 from scrutiny.core.periods import Grain
 from scrutiny.measures.council_figures import (
     council_benchmark_from,
@@ -133,6 +134,9 @@ def _council_page(
             "authority": authority,
             "period": label,
             "data_note": data_note(request, version, label, code),
+            # Decisions and recommendations are every year's, not only the period's: say so.
+            "decision_span": _span(decisions, "decision_date"),
+            "recommendation_span": _span(mine, "agreed_date"),
             "item": item,
             "peers": peers,
             "peer_name": benchmark.get_column("peer_group")[0] if benchmark.height else "",
@@ -214,3 +218,13 @@ def _compare_page(
             "periods": period_items(request, version, label),
         },
     )
+
+
+def _span(rows: pl.DataFrame, column: str) -> str:
+    """'from 2 April 2020 to 28 March 2025': the dates ROWS run over, or '' for none."""
+    if rows.is_empty() or column not in rows.columns:
+        return ""
+    days = rows.get_column(column).drop_nulls()
+    if days.is_empty():
+        return ""
+    return f"from {day(days.min())} to {day(days.max())}"
