@@ -107,3 +107,19 @@ def test_a_watchlist_date_outside_the_data_is_a_404_that_says_why(early_return, 
         assert "in the future" in page.text or "There were no returns" in page.text
     finally:
         early_return.cookies.clear()
+
+
+def test_the_watchlist_stays_on_the_latest_quarter_most_councils_cover(early_return):
+    # What was seen: the watchlist defaulted to "1 May 2025" with no "data up to".
+    early_return.sign_in("analyst@demo.scrutiny", DEMO_PASSWORD)
+    try:
+        page = early_return.get("/ombudsman/watchlist")
+        assert page.status_code == 200
+        note = page.text.split('id="data-note">', 1)[1].split("</p>", 1)[0]
+        assert note == (
+            "Data up to 31 March 2026. This page shows it as it stood on 31 March 2025."
+        )
+        quality = early_return.get("/ombudsman/data-quality").text
+        assert 'id="data-note">Data up to 31 March 2026.' in quality
+    finally:
+        early_return.cookies.clear()

@@ -138,6 +138,14 @@ def checked_as_of(request: Request, as_of: date, version: int) -> date:
     return as_of
 
 
+def data_up_to(request: Request, version: int, as_of: date) -> str:
+    """'Data up to 31 March 2025; as it stood on 31 March 2025.' for pages judged AS_OF."""
+    last = covered_periods(request, version).last_day
+    if last is None:
+        return "No returns have been sent yet."
+    return f"Data up to {day(last)}. This page shows it as it stood on {day(as_of)}."
+
+
 def data_note(request: Request, version: int, label: str, code: str | None = None) -> str:
     """What a page's figures cover, said once at the top of it: the data's last day, the
     period shown and, when that is the default, the rule that chose it."""

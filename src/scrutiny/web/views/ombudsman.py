@@ -32,7 +32,13 @@ from scrutiny.warning.signals.rows import short_names
 from scrutiny.warning.watchlist import WATCH_THRESHOLD, default_weights, watchlist
 from scrutiny.web import cache as keys
 from scrutiny.web.pages import render
-from scrutiny.web.requests import checked_as_of, covered_periods, data_cache, note_write
+from scrutiny.web.requests import (
+    checked_as_of,
+    covered_periods,
+    data_cache,
+    data_up_to,
+    note_write,
+)
 from scrutiny.web.security import csrf_protect, role_in
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -76,6 +82,7 @@ def watchlist_page(
         {
             "title": "Watchlist",
             "as_of": day,
+            "data_note": data_up_to(request, cache.version(), day),
             "top": top,
             "quarter": quarter_label(start),
             "on_watch": sorted((c for c in councils if c["on_watch"]), key=_by_name),
@@ -219,6 +226,7 @@ def data_quality_page(
         {
             "title": "Data quality",
             "as_of": day,
+            "data_note": data_up_to(request, data_cache(request).version(), day),
             "councils": councils,
             "quarters": quarters,
             "recent": RECENT_QUARTERS,
