@@ -11,7 +11,7 @@ def test_a_year_of_returns_as_they_arrive_keeps_every_row_page_and_figure_right(
     figures = run(scale=0.05, councils=5, directory=tmp_path, every=4)
     # run() raises on a lost row, a page that is neither 200 nor a deliberate 404, or a
     # cached figure that differs from a fresh computation; here, what it replayed.
-    # From the first return (July, after Q1) to the last late one (May).
+    # From the Ombudsman's first monthly file (May) to the last late return (the next May).
     assert figures["weeks replayed"] >= 40
     assert figures["corrections (replacing)"] >= 1 and figures["rows replaced"] >= 1
     assert figures["files sent"] > 20
