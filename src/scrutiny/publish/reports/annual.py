@@ -23,6 +23,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from scrutiny.measures.council_figures import council_benchmark_from
+from scrutiny.measures.coverage import coverage_of
 from scrutiny.measures.funnel_plot import position
 from scrutiny.publish.reports import annual_figures as figures
 from scrutiny.publish.reports.annual_charts import ChartFigure, funnel_figure, spc_figure
@@ -56,6 +57,7 @@ from scrutiny.publish.reports.annual_sections import (
 )
 from scrutiny.publish.reports.render import html_to_pdf, render_html
 from scrutiny.reference.authorities import get_council
+from scrutiny.returns.submissions import list_submissions
 from scrutiny.standard.indicators import load_indicators
 
 __all__ = [
@@ -147,6 +149,7 @@ class AnnualReport:
     start: date
     end: date
     made_on: date
+    data_up_to: date | None  # the last day the council's returns cover
     has_data: bool
     key_figures: list[KeyFigure]
     self_assessment: SelfAssessmentSummary
@@ -227,6 +230,7 @@ def annual_report(
         start=start,
         end=end,
         made_on=inputs.today,
+        data_up_to=coverage_of(list_submissions(engine, code)).last_day,
         has_data=has_data,
         key_figures=key_figures(stages, own, areas),
         self_assessment=self_assessment_summary(engine, code, label),
