@@ -123,3 +123,9 @@ def test_the_watchlist_stays_on_the_latest_quarter_most_councils_cover(early_ret
         assert 'id="data-note">Data up to 31 March 2026.' in quality
     finally:
         early_return.cookies.clear()
+
+
+def test_every_api_answer_says_what_the_data_runs_up_to(early_return):
+    for path in ("/api/v1/authorities", "/api/v1/benchmarks/E06000047", "/api/v1/nothing"):
+        assert early_return.get(path).headers["data-up-to"] == "2026-03-31", path
+    assert "data-up-to" not in early_return.get("/").headers  # pages say it in words

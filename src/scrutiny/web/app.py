@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,15 +14,18 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scrutiny.core.errors import Conflict, Invalid, NotFound, Refused, ScrutinyError
 from scrutiny.core.log import configure_logging
+from scrutiny.measures.coverage import read_coverage
 from scrutiny.settings import Settings
 from scrutiny.store.db import make_engine
 from scrutiny.web.access_log import AccessLog
-from scrutiny.web.cache import DataCache
+from scrutiny.web.cache import DataCache, ReturnCoverage
 from scrutiny.web.pages import render
 from scrutiny.web.security import BodyLimit, SecurityHeaders
 
@@ -62,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.https,
     )
+    app.add_middleware(DataUpTo, last_day=lambda: _last_day(app))
     # Outermost, so its duration covers everything and every response gets the request id.
     app.add_middleware(AccessLog)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
@@ -150,3 +155,34 @@ async def _invalid_request(request: Request, error: RequestValidationError) -> R
         {"title": "Sorry, there is a problem", "detail": f"Check the address: {problems}."},
         status_code=400,
     )
+
+
+def _last_day(app: FastAPI) -> date | None:
+    """The last day the councils' current returns cover (cached until the data changes)."""
+    cache: DataCache = app.state.cache
+    coverage = cache.get(ReturnCoverage(), lambda: read_coverage(app.state.engine))
+    return coverage.last_day
+
+
+class DataUpTo:
+    """Every API response says what the data runs up to: a `Data-Up-To` header holding
+    the last day the councils' returns cover (ISO 8601), as the pages say it in words."""
+
+    def __init__(self, app: ASGIApp, last_day: Callable[[], date | None]) -> None:
+        self.app = app
+        self.last_day = last_day
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        last = await run_in_threadpool(self.last_day)
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start" and last is not None:
+                headers = list(message.get("headers", []))
+                headers.append((b"data-up-to", last.isoformat().encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, sending)
