@@ -155,6 +155,7 @@ SLOW = {
     "test_killing_an_import_midway_leaves_the_database_as_it_was",
     "test_no_request_makes_a_server_error",
     "test_ombudsman_decisions_are_near_the_national_rates",
+    "test_signals_as_of_each_quarter_end_equal_the_end_of_data_computation",
     "test_one_councils_signals_are_exactly_its_share_of_every_councils",
     "test_progress_is_reported_after_each_chunk",
     "test_reports_for_several_councils_are_written_in_parallel",
