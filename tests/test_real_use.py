@@ -3,7 +3,10 @@ return for a new year, reports for years with little or no data, and odd dates."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -28,6 +31,16 @@ def early_return(request, demo_copy, tmp_path_factory):
         engine.dispose()
         with make_client(url) as client:
             yield client
+
+
+@contextmanager
+def signed_in(client: Any, email: str) -> Iterator[None]:
+    """CLIENT signed in as EMAIL for the block, signed out after it."""
+    client.sign_in(email, DEMO_PASSWORD)
+    try:
+        yield
+    finally:
+        client.cookies.clear()
 
 
 def selected_period(html: str) -> str:
@@ -65,13 +78,10 @@ def test_the_partial_year_can_still_be_chosen_and_says_what_it_holds(early_retur
 
 
 def test_councillors_see_their_own_latest_complete_year_not_the_partial_one(early_return):
-    early_return.sign_in("councillor@demo.scrutiny", DEMO_PASSWORD)
-    try:
+    with signed_in(early_return, "councillor@demo.scrutiny"):
         page = early_return.get(f"/council/{DEMO_AUTHORITY}/scrutiny")
         assert page.status_code == 200
         assert "2024-25" in page.text and "Figures for 2024-25" in page.text
-    finally:
-        early_return.cookies.clear()
 
 
 @pytest.mark.parametrize("kind", ["html", "pdf"])
@@ -100,19 +110,15 @@ def test_reports_and_pages_for_a_year_not_begun_or_not_reported_are_404(
 
 @pytest.mark.parametrize("as_of", ["0001-01-01", "1999-12-31", "2999-01-01"])
 def test_a_watchlist_date_outside_the_data_is_a_404_that_says_why(early_return, as_of):
-    early_return.sign_in("analyst@demo.scrutiny", DEMO_PASSWORD)
-    try:
+    with signed_in(early_return, "analyst@demo.scrutiny"):
         page = early_return.get(f"/ombudsman/watchlist?as_of={as_of}")
         assert page.status_code == 404
         assert "in the future" in page.text or "There were no returns" in page.text
-    finally:
-        early_return.cookies.clear()
 
 
 def test_the_watchlist_stays_on_the_latest_quarter_most_councils_cover(early_return):
     # What was seen: the watchlist defaulted to "1 May 2025" with no "data up to".
-    early_return.sign_in("analyst@demo.scrutiny", DEMO_PASSWORD)
-    try:
+    with signed_in(early_return, "analyst@demo.scrutiny"):
         page = early_return.get("/ombudsman/watchlist")
         assert page.status_code == 200
         note = page.text.split('id="data-note">', 1)[1].split("</p>", 1)[0]
@@ -121,8 +127,6 @@ def test_the_watchlist_stays_on_the_latest_quarter_most_councils_cover(early_ret
         )
         quality = early_return.get("/ombudsman/data-quality").text
         assert 'id="data-note">Data up to 31 March 2026.' in quality
-    finally:
-        early_return.cookies.clear()
 
 
 def test_every_api_answer_says_what_the_data_runs_up_to(early_return):
