@@ -8,8 +8,10 @@ from typing import Any
 
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
 from conftest import make_complaints
+from scrutiny.cli import app
 from scrutiny.core.periods import covering_period, parse_return_period
 from scrutiny.returns.submissions import ReplaceNotConfirmed, list_submissions
 from scrutiny.returns.submit import submit_return
@@ -18,6 +20,7 @@ from scrutiny.store.read import count_rows
 
 DURHAM = "E06000047"
 OFFICER = "officer@durham.example.org"
+runner = CliRunner()
 
 
 def write(tmp_path: Path, name: str, count: int, first: date, **overrides: Any) -> Path:
@@ -41,7 +44,7 @@ def quarter(tmp_path: Path, name: str, count: int, first: date, prefix: str = "C
 
 
 def send(engine, path: Path, **options):
-    settings = Settings(database_url=str(engine.url))
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
     return submit_return(path, settings, engine, submitted_by=OFFICER, **options)
 
 
@@ -143,3 +146,28 @@ def test_a_check_only_run_says_what_would_be_stored_and_replaced_and_stores_noth
     assert plan.replaces is not None and plan.replaces.id == earlier.id
     assert count_rows(engine, "complaints", authority_code=DURHAM) == 4
     assert list_submissions(engine, DURHAM) == [earlier]
+
+
+def test_the_import_command_takes_a_period_and_replaces_only_with_replace(engine, tmp_path):
+    env = {
+        "SCRUTINY_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "COLUMNS": "200",
+    }
+    first = quarter(tmp_path, "q1.csv", 4, date(2025, 4, 7))
+    stored = runner.invoke(app, ["import", str(first), "--period", "2025-26 Q1"], env=env)
+    assert stored.exit_code == 0, stored.output
+    assert "2025-26 Q1" in stored.output and "loaded" in stored.output
+    corrected = quarter(tmp_path, "q1-corrected.csv", 3, date(2025, 4, 7))
+    checked = runner.invoke(app, ["import", str(corrected), "--dry-run"], env=env)
+    assert checked.exit_code == 0 and "nothing stored" in checked.output
+    assert "4 complaints for 2025-26 Q1" in checked.output
+    refused = runner.invoke(app, ["import", str(corrected)], env=env)
+    assert refused.exit_code == 2 and "--replace" in refused.output
+    assert count_rows(engine, "complaints") == 4
+    replaced = runner.invoke(app, ["import", str(corrected), "--replace"], env=env)
+    assert replaced.exit_code == 0 and "replaced" in replaced.output
+    assert count_rows(engine, "complaints") == 3
+    wrong = runner.invoke(app, ["import", str(corrected), "--period", "2025-26 Q2"], env=env)
+    assert wrong.exit_code == 1 and "outside 2025-26 Q2" in wrong.output
+    listed = runner.invoke(app, ["submissions", "list", "--authority", DURHAM], env=env)
+    assert listed.output.count("2025-26 Q1") == 2  # the current one and the superseded one

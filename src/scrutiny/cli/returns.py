@@ -205,6 +205,7 @@ def submissions_list(
 
     Example: scrutiny submissions list --authority E06000047
     """
+    from scrutiny.core.periods import return_period_label
     from scrutiny.returns.submissions import list_submissions
     from scrutiny.store.db import make_engine
 
@@ -219,7 +220,7 @@ def submissions_list(
             str(s.id),
             s.authority_code,
             s.table_name,
-            f"{s.period_start} to {s.period_end}",
+            return_period_label(s.period_start, s.period_end),
             f"{s.row_count:,}",
             s.status,
             s.file_name,
