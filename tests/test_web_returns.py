@@ -278,3 +278,11 @@ def test_a_replacement_stored_by_someone_else_after_the_check_is_shown_again(off
     assert "This replaces 3 complaints for 2025-26 Q1" in page.text
     [stored] = list_submissions(engine, DURHAM)
     assert stored.file_name == "other.csv"
+
+
+def test_a_file_with_a_header_and_no_rows_is_a_problem_not_a_check_page(officer):
+    client, engine = officer
+    header = (RETURNS / "valid_complaints.csv").read_text().splitlines()[0]
+    page = check(client, "empty.csv", (header + "\n").encode())
+    assert page.status_code == 400 and "The file has no rows" in page.text
+    assert list_submissions(engine) == []
