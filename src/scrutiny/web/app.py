@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -91,6 +93,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine.dispose()
 
 
+logger = logging.getLogger(__name__)
+
 ERROR_PAGES = {
     401: ("You need to sign in", "Sign in to see this page."),
     403: ("You cannot see this page", "Your account does not give access to this page."),
@@ -158,9 +162,15 @@ async def _invalid_request(request: Request, error: RequestValidationError) -> R
 
 
 def _last_day(app: FastAPI) -> date | None:
-    """The last day the councils' current returns cover (cached until the data changes)."""
+    """The last day the councils' current returns cover (cached until the data changes);
+    None, so no header, when the database cannot say (it has no tables yet): the answer
+    itself must not fail for want of its header."""
     cache: DataCache = app.state.cache
-    coverage = cache.get(ReturnCoverage(), lambda: read_coverage(app.state.engine))
+    try:
+        coverage = cache.get(ReturnCoverage(), lambda: read_coverage(app.state.engine))
+    except DBAPIError:
+        logger.warning("Data-Up-To left out: the database cannot be read", exc_info=True)
+        return None
     return coverage.last_day
 
 
