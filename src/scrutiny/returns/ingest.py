@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,6 +158,66 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+# A workbook is checked before it is parsed, since the parser allocates a sheet's whole
+# rectangle: a single cell far out (XFD1048576) asks for hundreds of gigabytes, and a
+# small zip can unpack to gigabytes of XML.
+XLSX_MAX_COLUMNS = 1000  # a return has a few dozen columns; this leaves room for notes
+XLSX_MAX_RATIO = 100  # unpacked size over packed size, for any part above a megabyte
+CELL_REFERENCE = re.compile(rb'<(?:c|row)\b[^>]*?\br="([A-Z]{0,3})(\d+)"')
+DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
+
+
+def inspect_xlsx(path: Path, max_rows: int, max_bytes: int) -> None:
+    """Refuse a workbook that would take too much memory to parse (FileUnreadable): one
+    that unpacks to more than MAX_BYTES, or far more than it weighs, or has a cell
+    beyond MAX_ROWS data rows or XLSX_MAX_COLUMNS columns."""
+    try:
+        with zipfile.ZipFile(path) as workbook:
+            parts = workbook.infolist()
+            unpacked = sum(part.file_size for part in parts)
+            if unpacked > max_bytes:
+                raise FileUnreadable(
+                    f"the workbook unpacks to {unpacked / 1e6:,.0f} MB, more than the "
+                    f"{max_bytes / 1e6:,.0f} MB a return may be: save it as CSV"
+                )
+            for part in parts:
+                ratio = part.file_size / max(part.compress_size, 1)
+                if part.file_size > 1_000_000 and ratio > XLSX_MAX_RATIO:
+                    raise FileUnreadable(
+                        f"the workbook unpacks to {ratio:,.0f} times its size ({part.filename}):"
+                        " it is not an ordinary spreadsheet; save the sheet as CSV"
+                    )
+            for part in parts:
+                if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                    _check_cells(workbook, part.filename, max_rows)
+    except zipfile.BadZipFile as error:
+        raise FileUnreadable(f"the spreadsheet cannot be read: {error}") from error
+
+
+def _check_cells(workbook: zipfile.ZipFile, name: str, max_rows: int) -> None:
+    """Refuse sheet NAME if any cell lies beyond MAX_ROWS + 1 rows or the column limit."""
+    tail = b""
+    with workbook.open(name) as stream:
+        while chunk := stream.read(1 << 20):
+            text = tail + chunk
+            for pattern in (DIMENSION, CELL_REFERENCE):
+                for column, row in pattern.findall(text):
+                    _check_cell(column.decode(), int(row), max_rows)
+            tail = text[-256:]
+
+
+def _check_cell(column: str, row: int, max_rows: int) -> None:
+    number = 0
+    for letter in column:
+        number = number * 26 + ord(letter) - 64
+    if number > XLSX_MAX_COLUMNS or row > max_rows + 1:
+        raise FileUnreadable(
+            f"the sheet has a cell at {column}{row}, beyond the {XLSX_MAX_COLUMNS:,} columns "
+            f"and {max_rows + 1:,} rows a return may have: delete the empty rows and "
+            "columns after the data, or save the sheet as CSV"
+        )
+
+
 def _read_xlsx(data: bytes, max_rows: int) -> pl.DataFrame:
     import fastexcel  # imported here: most returns are CSV, and this saves start-up time
 
@@ -245,6 +306,7 @@ def read_file(
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashing = pool.submit(file_hash, path) if with_hash else None
         if head.startswith(XLSX_MAGIC):
+            inspect_xlsx(path, settings.max_rows, settings.max_file_bytes)
             frame, encoding = _read_xlsx(path.read_bytes(), settings.max_rows), "XLSX"
         else:
             frame, encoding = _read_csv(path, head, settings.max_rows)
