@@ -284,5 +284,5 @@ def test_a_file_with_a_header_and_no_rows_is_a_problem_not_a_check_page(officer)
     client, engine = officer
     header = (RETURNS / "valid_complaints.csv").read_text().splitlines()[0]
     page = check(client, "empty.csv", (header + "\n").encode())
-    assert page.status_code == 400 and "The file has no rows" in page.text
+    assert page.status_code == 400 and "no data rows" in page.text
     assert list_submissions(engine) == []

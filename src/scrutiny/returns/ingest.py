@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import mmap
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -117,6 +118,9 @@ def _read_csv(path: Path, head: bytes, max_rows: int) -> tuple[pl.DataFrame, str
     separator = _delimiter(head)
     source: Path | bytes = path
     encoding = "UTF-8"
+    if not head.startswith(UTF16_BOMS) and _lone_carriage_return(path):
+        # Any line endings: a carriage return alone ends a line too.
+        source = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if head.startswith(UTF16_BOMS):
         source, encoding = _decode(path.read_bytes())
         separator = _delimiter(source[:65536])
@@ -126,12 +130,39 @@ def _read_csv(path: Path, head: bytes, max_rows: int) -> tuple[pl.DataFrame, str
         except pl.exceptions.ComputeError as error:
             if "utf-8" not in str(error) or encoding != "UTF-8":
                 raise
-        source, encoding = _decode(path.read_bytes())
+        source, encoding = _decode(source if isinstance(source, bytes) else path.read_bytes())
         return _parse_csv(source, separator, max_rows), encoding
     except pl.exceptions.PolarsError as error:
         text = source if isinstance(source, bytes) else path.read_bytes()
         problem = _ragged_rows(text, separator) or str(error).splitlines()[0]
         raise FileUnreadable(f"the file is not valid CSV: {problem}") from error
+
+
+def _refuse_nul(frame: pl.DataFrame) -> None:
+    """Refuse a NUL character in any cell, naming the first (databases cannot store it)."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not text:
+        return
+    found = (
+        frame.select(pl.concat_list(pl.col(text).str.contains("\x00", literal=True)).alias("nul"))
+        .with_row_index("n")
+        .filter(pl.col("nul").list.any())
+    )
+    if found.is_empty():
+        return
+    n, flags = found.row(0)
+    column = text[flags.index(True)]
+    raise FileUnreadable(
+        f"row {n + 2}, column {column} holds a NUL character (a zero byte), which no "
+        "return may contain: it is often left by a damaged export; export the file again"
+    )
+
+
+def _lone_carriage_return(path: Path) -> bool:
+    """True when the file has a carriage return not followed by a line feed (old Mac
+    line endings, or a stray one in a Windows file)."""
+    with path.open("rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return LONE_CR.search(data) is not None
 
 
 def _ragged_rows(utf8: bytes, separator: str, limit: int = 5) -> str:
@@ -161,6 +192,7 @@ def file_hash(path: Path) -> str:
 # A workbook is checked before it is parsed, since the parser allocates a sheet's whole
 # rectangle: a single cell far out (XFD1048576) asks for hundreds of gigabytes, and a
 # small zip can unpack to gigabytes of XML.
+LONE_CR = re.compile(rb"\r(?!\n)")
 XLSX_MAX_COLUMNS = 1000  # a return has a few dozen columns; this leaves room for notes
 XLSX_MAX_RATIO = 100  # unpacked size over packed size, for any part above a megabyte
 CELL_REFERENCE = re.compile(rb'<(?:c|row)\b[^>]*?\br="([A-Z]{0,3})(\d+)"')
@@ -318,6 +350,9 @@ def read_file(
         )
     if not frame.columns:
         raise FileUnreadable("the file has no header row")
+    if frame.height == 0:
+        raise FileUnreadable("the file has a header row but no data rows: nothing to check")
+    _refuse_nul(frame)
     table, renamed, headers, unknown, duplicates = _match_columns(frame, mapping or {}, table_name)
     notes = [f"converted from {encoding} to UTF-8"] if encoding not in ("UTF-8", "XLSX") else []
     return RawTable(
