@@ -3,6 +3,7 @@ exit 2; never a traceback, and never "valid" with nothing in it."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,20 @@ def test_a_nul_byte_anywhere_is_refused_with_its_row_and_column(tmp_path):
     assert path.read_bytes().index(b"\x00") > 8192
     with pytest.raises(FileUnreadable, match="row 251, column extension_reason"):
         read_file(path, Settings())
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01binary\x00", b"a,b\n"])
+def test_validate_as_json_is_always_one_json_document(tmp_path, content):
+    # What was seen: for an unreadable file, --format json printed a plain "Error: ...".
+    path = tmp_path / "return.csv"
+    path.write_bytes(content)
+    done = subprocess.run(
+        [sys.executable, "-m", "scrutiny", "validate", str(path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    [issue] = json.loads(done.stdout)
+    assert (issue["row"], issue["column"], issue["rule"]) == (None, None, "unreadable")
+    assert issue["severity"] == "error" and issue["message"] and issue["fix"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -17,18 +18,24 @@ from scrutiny.cli.base import (
     fail,
     submissions_app,
 )
-from scrutiny.returns.ingest import FileUnreadable, load_mapping, read_file
+from scrutiny.returns.ingest import FileUnreadable, load_mapping, read_file, unreadable_issue
 from scrutiny.returns.validation import Report, validate
 from scrutiny.settings import Settings
 
 
-def read_and_validate(file: Path, table: str | None, mapping: Path | None) -> Report:
-    """Read and validate FILE, exiting with status 2 when it cannot be read."""
+def read_and_validate(
+    file: Path, table: str | None, mapping: Path | None, as_json: bool = False
+) -> Report:
+    """Read and validate FILE, exiting with status 2 when it cannot be read (with AS_JSON,
+    saying so as the same JSON list of issues a readable file gets)."""
     settings = Settings.from_env()
     try:
         columns = load_mapping(mapping) if mapping else None
         raw = read_file(file, settings, table_name=table, mapping=columns, with_hash=False)
     except (FileUnreadable, KeyError) as error:
+        if as_json:
+            typer.echo(json.dumps([unreadable_issue(str(error))], ensure_ascii=False, indent=1))
+            raise typer.Exit(2) from None
         fail(f"{file}: {error}", code=2)
         raise  # unreachable: fail() exits
     return validate(raw)
@@ -52,7 +59,7 @@ def validate_command(
     """
     if output_format not in ("text", "json"):
         fail("--format must be text or json", code=2)
-    report = read_and_validate(file, table, mapping)
+    report = read_and_validate(file, table, mapping, as_json=output_format == "json")
     if output_format == "json":
         typer.echo(report.to_json())
     else:

@@ -138,6 +138,20 @@ def _read_csv(path: Path, head: bytes, max_rows: int) -> tuple[pl.DataFrame, str
         raise FileUnreadable(f"the file is not valid CSV: {problem}") from error
 
 
+def unreadable_issue(problem: str) -> dict[str, object]:
+    """A file that cannot be read, as one issue in the validation report's shape (row and
+    column null, rule `unreadable`), for answers that must always be the same JSON."""
+    return {
+        "row": None,
+        "column": None,
+        "value": None,
+        "severity": "error",
+        "rule": "unreadable",
+        "message": f"The file cannot be read: {problem}.",
+        "fix": "Send a CSV or XLSX file with the header row of a template from /standard.",
+    }
+
+
 def _refuse_nul(frame: pl.DataFrame) -> None:
     """Refuse a NUL character in any cell, naming the first (databases cannot store it)."""
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]

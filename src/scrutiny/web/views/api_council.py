@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from scrutiny.core.periods import quarter_label
-from scrutiny.returns.ingest import FileUnreadable
+from scrutiny.returns.ingest import FileUnreadable, unreadable_issue
 from scrutiny.returns.return_period import ReturnPeriodError
 from scrutiny.returns.submissions import (
     PlannedSubmission,
@@ -250,13 +250,5 @@ def _refused_replace(file_name: str, error: ReplaceNotConfirmed) -> dict[str, An
 
 
 def _unreadable(file_name: str, problem: str) -> Response:
-    issue = {
-        "row": None,
-        "column": None,
-        "value": None,
-        "severity": "error",
-        "rule": "unreadable",
-        "message": f"The file cannot be read: {problem}.",
-        "fix": "Send a CSV or XLSX file with the header row of a template from /standard.",
-    }
+    issue = unreadable_issue(problem)
     return JSONResponse(_result(None, file_name, [issue]), status_code=422)
