@@ -59,7 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cache = DataCache(app.state.engine)
     # Room for the form around the largest file a return may be.
     app.add_middleware(BodyLimit, limit=settings.max_file_bytes + 1_000_000)
-    app.add_middleware(SecurityHeaders, https=settings.https)
+    app.add_middleware(SecurityHeaders, https=settings.https, session_cookie=SESSION_COOKIE)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key or secrets.token_urlsafe(32),
@@ -196,3 +197,25 @@ class DataUpTo:
             await send(message)
 
         await self.app(scope, receive, sending)
+
+
+class HeadAsGet:
+    """Answers HEAD for every page as GET would, without the body (HTTP says a server
+    answering GET should answer HEAD; monitoring and link checkers use it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)

@@ -46,16 +46,21 @@ HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 class SecurityHeaders:
-    """Adds the security headers to every response (HSTS only when served over HTTPS)."""
+    """Adds the security headers to every response (HSTS only when served over HTTPS), and
+    `Cache-Control: no-store` to every answer to a request carrying the session cookie
+    SESSION_COOKIE, so no browser or proxy keeps a signed-in page."""
 
-    def __init__(self, app: ASGIApp, https: bool = False) -> None:
+    def __init__(self, app: ASGIApp, https: bool = False, session_cookie: str = "") -> None:
         self.app = app
         self.headers = [*HEADERS, HSTS] if https else HEADERS
+        self.session_cookie = session_cookie.encode() + b"="
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cookies = b";".join(v for k, v in scope.get("headers", []) if k == b"cookie")
+        private = self.session_cookie != b"=" and self.session_cookie in cookies
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -64,6 +69,9 @@ class SecurityHeaders:
                 # the exact stylesheets of a report); otherwise it gets the site's.
                 own = any(name.lower() == b"content-security-policy" for name, _ in headers)
                 extra = [h for h in self.headers if not (own and h[0] == HEADERS[0][0])]
+                if private:
+                    headers = [h for h in headers if h[0].lower() != b"cache-control"]
+                    extra.append((b"cache-control", b"no-store"))
                 message["headers"] = [*headers, *extra]
             await send(message)
 
