@@ -36,16 +36,15 @@ from scrutiny.core.periods import (
     quarter_bounds,
     return_period_label,
 )
+from scrutiny.demo.build import SYNTHETIC_TABLES
+from scrutiny.returns.return_period import DATE_FIELDS
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
 from scrutiny.store.read import count_rows
 
-# Where each table's rows are placed in time (the column a return's period is about).
-PLACED_BY = {
-    "complaints": "received_date",
-    "ombudsman_decisions": "decision_date",
-    "recommendations": "agreed_date",
-}
+# Where each table the replay sends places its rows in time (the column a return's period
+# is about), as the import path itself reads them.
+PLACED_BY = {table: DATE_FIELDS[table][0] for table in SYNTHETIC_TABLES}
 MISSING_SHARE = 0.05  # quarters a council never sends
 CORRECTED_SHARE = 0.10  # returns sent again, corrected
 LATEST_DAYS = 42  # a return arrives up to six weeks after its quarter ends

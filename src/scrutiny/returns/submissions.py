@@ -33,18 +33,24 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
-from scrutiny.core.errors import Conflict, Invalid
-from scrutiny.core.periods import period_bounds, return_period_label
+from scrutiny.core.errors import Invalid
+from scrutiny.core.periods import period_bounds
 from scrutiny.returns.aggregates import aggregate_complaints
+from scrutiny.returns.replacing import PlannedSubmission as PlannedSubmission
+from scrutiny.returns.replacing import ReplaceNotConfirmed as ReplaceNotConfirmed
+from scrutiny.returns.replacing import replace_message
 from scrutiny.returns.return_period import DATE_FIELDS
+from scrutiny.returns.stored import Submission as Submission
+from scrutiny.returns.stored import list_submissions as list_submissions
+from scrutiny.returns.stored import row_submission
 from scrutiny.standard import load_standard, polars_schema
 from scrutiny.standard.model import Table as StandardTable
 from scrutiny.store.audit import record_audit_entries
 from scrutiny.store.bulk import Progress, insert_frame
 from scrutiny.store.clashes import find_clashes
-from scrutiny.store.db import DATA_TABLES, as_utc, complaint_counts, submissions, transaction
+from scrutiny.store.db import DATA_TABLES, complaint_counts, submissions, transaction
 
 Outcome = Literal["loaded", "replaced", "unchanged"]
 AUDIT_ENTITY = "submission"  # what the audit log calls a submission
@@ -63,59 +69,6 @@ class SubmissionClash(SubmissionError):
 
 
 @dataclass(frozen=True)
-class PlannedSubmission:
-    """What storing one authority's rows from a file would do, worked out before storing."""
-
-    authority_code: str
-    rows: int
-    period_start: date
-    period_end: date
-    replaces: Submission | None  # the current submission for exactly this period, if any
-    unchanged: bool  # the same file as that submission: storing it again changes nothing
-
-    @property
-    def label(self) -> str:
-        """The period as people write it: 2025-26 Q1."""
-        return return_period_label(self.period_start, self.period_end)
-
-    @property
-    def replacing(self) -> bool:
-        """True when storing would replace a stored submission's rows."""
-        return self.replaces is not None and not self.unchanged
-
-    def describe(self, table_title: str) -> str:
-        """'4 complaints for 2025-26 Q1 (file 'q1.csv', sent by ... on 3 June 2025)'."""
-        earlier = self.replaces
-        if earlier is None:
-            return f"{self.rows:,} {table_title.lower()} rows for {self.label}"
-        return (
-            f"{earlier.row_count:,} {_things(table_title, earlier.row_count)} for {self.label} "
-            f"(submission {earlier.id}, file {earlier.file_name!r}, sent by "
-            f"{earlier.submitted_by} on {earlier.submitted_at:%-d %B %Y})"
-        )
-
-
-def _things(table_title: str, count: int) -> str:
-    """'complaints' for the complaints table; 'rows of aggregate returns' otherwise."""
-    word = table_title.lower()
-    if word == "complaints":
-        return "complaint" if count == 1 else "complaints"
-    return f"{'row' if count == 1 else 'rows'} of {word}"
-
-
-class ReplaceNotConfirmed(Conflict):
-    """The file would replace stored rows and its sender has not said to; nothing changed.
-
-    PLAN says, for each authority, what would be replaced.
-    """
-
-    def __init__(self, message: str, plan: list[PlannedSubmission], table_title: str) -> None:
-        super().__init__(message)
-        self.plan = plan
-        self.table_title = table_title
-
-
-@dataclass(frozen=True)
 class SavedSubmission:
     """What happened to one authority's rows from a file."""
 
@@ -126,25 +79,6 @@ class SavedSubmission:
     period_start: date
     period_end: date
     replaced_submission_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One row of the submissions table."""
-
-    id: int
-    authority_code: str
-    table_name: str
-    period_start: date
-    period_end: date
-    file_name: str
-    file_hash: str
-    row_count: int
-    warning_count: int
-    status: str
-    superseded_by: int | None
-    submitted_by: str
-    submitted_at: datetime
 
 
 @dataclass(frozen=True)
@@ -202,7 +136,7 @@ def save_submission(
         changed = [g for g in groups if g.earlier is None or g.earlier.file_hash != file_hash]
         if not replace and any(g.earlier is not None for g in changed):
             plan = [_planned(g, file_hash) for g in groups]
-            raise ReplaceNotConfirmed(_replace_message(plan, spec.title), plan, spec.title)
+            raise ReplaceNotConfirmed(replace_message(plan, spec.title), plan, spec.title)
         results = [
             SavedSubmission(g.authority_code, g.earlier.id, 0, "unchanged", *_period(g))
             for g in groups
@@ -264,17 +198,6 @@ def _planned(group: _Group, file_hash: str) -> PlannedSubmission:
         group.period_end,
         earlier,
         unchanged=earlier is not None and earlier.file_hash == file_hash,
-    )
-
-
-def _replace_message(plan: list[PlannedSubmission], table_title: str) -> str:
-    replacing = [p for p in plan if p.replacing]
-    shown = "; ".join(p.describe(table_title) for p in replacing[:5])
-    more = f" and {len(replacing) - 5} more" if len(replacing) > 5 else ""
-    return (
-        f"This file would replace {shown}{more}. Nothing was stored: send it again saying "
-        "to replace (--replace on the command line, replace=true in the API, or confirm "
-        "on the web), or give the period it is for if it is a different one."
     )
 
 
@@ -451,7 +374,7 @@ def _current_submissions(
     query = select(submissions).where(
         submissions.c.table_name == table_name, submissions.c.status == "current"
     )
-    found = [_submission(row._mapping) for row in connection.execute(query)]
+    found = [row_submission(row._mapping) for row in connection.execute(query)]
     return {(s.authority_code, s.period_start, s.period_end): s for s in found}
 
 
@@ -512,7 +435,7 @@ def _refuse_clashes(connection: Connection, table_name: str, keys: pl.DataFrame)
         return
     ids = [clash.submission_id for clash in clashes]
     rows = connection.execute(select(submissions).where(submissions.c.id.in_(ids)))
-    earlier = {s.id: s for s in (_submission(row._mapping) for row in rows)}
+    earlier = {s.id: s for s in (row_submission(row._mapping) for row in rows)}
     parts = [
         f"{clash.rows} rows clash with submission {clash.submission_id} "
         f"({_about(earlier[clash.submission_id])}), e.g. {_describe(clash.example)}"
@@ -535,20 +458,3 @@ def _about(s: Submission) -> str:
 
 def _describe(key: Mapping[str, Any]) -> str:
     return ", ".join(f"{name} {value}" for name, value in key.items())
-
-
-def _submission(row: RowMapping) -> Submission:
-    return Submission(**{**row, "submitted_at": as_utc(row["submitted_at"])})
-
-
-def list_submissions(
-    engine: Engine, authority_code: str | None = None, table_name: str | None = None
-) -> list[Submission]:
-    """Submissions, newest first, optionally for one authority and one table."""
-    query = select(submissions).order_by(submissions.c.submitted_at.desc(), submissions.c.id.desc())
-    if authority_code is not None:
-        query = query.where(submissions.c.authority_code == authority_code)
-    if table_name is not None:
-        query = query.where(submissions.c.table_name == table_name)
-    with engine.connect() as connection:
-        return [_submission(row._mapping) for row in connection.execute(query)]

@@ -121,8 +121,6 @@ def upload_return(
         return _problem(request, code, str(error), period=period)
     if not result.stored or result.period is None:
         shutil.rmtree(folder, ignore_errors=True)
-        if result.stored:  # valid, but not one row to store
-            return _problem(request, code, "The file has no rows: nothing to store", period)
         return _invalid(request, code, result, period=period)
     pending = dict(request.session.get(SESSION_PENDING, {}))
     pending[pending_id] = {
