@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scrutiny.returns.ingest import FileUnreadable, read_file
+from scrutiny.returns.ingest import read_file
+from scrutiny.returns.unreadable import FileUnreadable
 from scrutiny.settings import Settings
 
 RETURNS = Path(__file__).parent / "returns"

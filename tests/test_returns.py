@@ -12,9 +12,9 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
-from scrutiny.returns.ingest import FileUnreadable
 from scrutiny.returns.submissions import ReplaceNotConfirmed, list_submissions
 from scrutiny.returns.submit import submit_return
+from scrutiny.returns.unreadable import FileUnreadable
 from scrutiny.settings import Settings
 from scrutiny.store.db import metadata
 from scrutiny.store.read import count_rows

@@ -26,6 +26,17 @@ class Settings:
         default=5_000_000,
         metadata={"help": "Most data rows validate or import will read from one file."},
     )
+    reader_memory_bytes: int = field(
+        default=1536 * 1024 * 1024,
+        metadata={
+            "help": "Most memory a workbook (XLSX) may take to read, in bytes: it is read "
+            "in a child process that is stopped beyond this."
+        },
+    )
+    reader_seconds: int = field(
+        default=60,
+        metadata={"help": "Most processor seconds a workbook (XLSX) may take to read."},
+    )
     user: str = field(
         default="cli",
         metadata={"help": "Who is recorded as submitting imports made from the command line."},

@@ -11,7 +11,6 @@ import hashlib
 import io
 import mmap
 import re
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from scrutiny.core.errors import Invalid
+from scrutiny.returns.unreadable import FileUnreadable
+from scrutiny.returns.xlsx import read_xlsx
 from scrutiny.settings import Settings
 from scrutiny.standard import Table, load_standard
 
@@ -27,10 +27,6 @@ XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 DELIMITERS = (",", ";", "\t")
-
-
-class FileUnreadable(Invalid, ValueError):
-    """The file cannot be read as a return at all (as opposed to containing bad values)."""
 
 
 @dataclass
@@ -46,6 +42,9 @@ class RawTable:
     unknown_columns: list[str] = field(default_factory=list)
     duplicate_columns: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Warnings about the file rather than its cells, in the issues' shape (row, column,
+    # value, severity, rule, message, fix): hidden sheets and rows, error cells.
+    file_issues: list[dict[str, object]] = field(default_factory=list)
 
 
 def normalise_name(name: str) -> str:
@@ -138,20 +137,6 @@ def _read_csv(path: Path, head: bytes, max_rows: int) -> tuple[pl.DataFrame, str
         raise FileUnreadable(f"the file is not valid CSV: {problem}") from error
 
 
-def unreadable_issue(problem: str) -> dict[str, object]:
-    """A file that cannot be read, as one issue in the validation report's shape (row and
-    column null, rule `unreadable`), for answers that must always be the same JSON."""
-    return {
-        "row": None,
-        "column": None,
-        "value": None,
-        "severity": "error",
-        "rule": "unreadable",
-        "message": f"The file cannot be read: {problem}.",
-        "fix": "Send a CSV or XLSX file with the header row of a template from /standard.",
-    }
-
-
 def _refuse_nul(frame: pl.DataFrame) -> None:
     """Refuse a NUL character in any cell, naming the first (databases cannot store it)."""
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
@@ -203,78 +188,7 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-# A workbook is checked before it is parsed, since the parser allocates a sheet's whole
-# rectangle: a single cell far out (XFD1048576) asks for hundreds of gigabytes, and a
-# small zip can unpack to gigabytes of XML.
 LONE_CR = re.compile(rb"\r(?!\n)")
-XLSX_MAX_COLUMNS = 1000  # a return has a few dozen columns; this leaves room for notes
-XLSX_MAX_RATIO = 100  # unpacked size over packed size, for any part above a megabyte
-CELL_REFERENCE = re.compile(rb'<(?:c|row)\b[^>]*?\br="([A-Z]{0,3})(\d+)"')
-DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
-
-
-def inspect_xlsx(path: Path, max_rows: int, max_bytes: int) -> None:
-    """Refuse a workbook that would take too much memory to parse (FileUnreadable): one
-    that unpacks to more than MAX_BYTES, or far more than it weighs, or has a cell
-    beyond MAX_ROWS data rows or XLSX_MAX_COLUMNS columns."""
-    try:
-        with zipfile.ZipFile(path) as workbook:
-            parts = workbook.infolist()
-            unpacked = sum(part.file_size for part in parts)
-            if unpacked > max_bytes:
-                raise FileUnreadable(
-                    f"the workbook unpacks to {unpacked / 1e6:,.0f} MB, more than the "
-                    f"{max_bytes / 1e6:,.0f} MB a return may be: save it as CSV"
-                )
-            for part in parts:
-                ratio = part.file_size / max(part.compress_size, 1)
-                if part.file_size > 1_000_000 and ratio > XLSX_MAX_RATIO:
-                    raise FileUnreadable(
-                        f"the workbook unpacks to {ratio:,.0f} times its size ({part.filename}):"
-                        " it is not an ordinary spreadsheet; save the sheet as CSV"
-                    )
-            for part in parts:
-                if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
-                    _check_cells(workbook, part.filename, max_rows)
-    except zipfile.BadZipFile as error:
-        raise FileUnreadable(f"the spreadsheet cannot be read: {error}") from error
-
-
-def _check_cells(workbook: zipfile.ZipFile, name: str, max_rows: int) -> None:
-    """Refuse sheet NAME if any cell lies beyond MAX_ROWS + 1 rows or the column limit."""
-    tail = b""
-    with workbook.open(name) as stream:
-        while chunk := stream.read(1 << 20):
-            text = tail + chunk
-            for pattern in (DIMENSION, CELL_REFERENCE):
-                for column, row in pattern.findall(text):
-                    _check_cell(column.decode(), int(row), max_rows)
-            tail = text[-256:]
-
-
-def _check_cell(column: str, row: int, max_rows: int) -> None:
-    number = 0
-    for letter in column:
-        number = number * 26 + ord(letter) - 64
-    if number > XLSX_MAX_COLUMNS or row > max_rows + 1:
-        raise FileUnreadable(
-            f"the sheet has a cell at {column}{row}, beyond the {XLSX_MAX_COLUMNS:,} columns "
-            f"and {max_rows + 1:,} rows a return may have: delete the empty rows and "
-            "columns after the data, or save the sheet as CSV"
-        )
-
-
-def _read_xlsx(data: bytes, max_rows: int) -> pl.DataFrame:
-    import fastexcel  # imported here: most returns are CSV, and this saves start-up time
-
-    try:
-        reader = fastexcel.read_excel(data)
-        sheet = reader.load_sheet(0, dtypes="string", n_rows=max_rows + 1)
-        frame = sheet.to_polars()
-    except Exception as error:  # fastexcel raises its own error types for damaged files
-        raise FileUnreadable(f"the spreadsheet cannot be read: {error}") from error
-    # Spreadsheet dates arrive as '2025-04-01 00:00:00'; keep the date part.
-    return frame.with_columns(pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1"))
 
 
 def _choose_table(names: list[str], table_name: str | None) -> Table:
@@ -326,11 +240,13 @@ def read_file(
     table_name: str | None = None,
     mapping: dict[str, str] | None = None,
     with_hash: bool = True,
+    sheet: str | None = None,
 ) -> RawTable:
     """Read a CSV or XLSX return into text cells named after the standard's fields.
 
     WITH_HASH computes the file's SHA-256 alongside (imports need it to spot a file sent
-    twice; validating alone does not).
+    twice; validating alone does not). SHEET names the sheet of a workbook to read
+    (default: the first visible one).
     """
     try:
         size = path.stat().st_size
@@ -349,11 +265,19 @@ def read_file(
         raise FileUnreadable("this is an old-style .xls workbook: save it as .xlsx or CSV")
     if b"\x00" in head[:8192] and not head.startswith((XLSX_MAGIC, *UTF16_BOMS)):
         raise FileUnreadable("this looks like a binary file, not a CSV or XLSX return")
+    file_issues: list[dict[str, object]] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashing = pool.submit(file_hash, path) if with_hash else None
         if head.startswith(XLSX_MAGIC):
-            inspect_xlsx(path, settings.max_rows, settings.max_file_bytes)
-            frame, encoding = _read_xlsx(path.read_bytes(), settings.max_rows), "XLSX"
+            frame, file_issues = read_xlsx(
+                path,
+                settings.max_rows,
+                settings.max_file_bytes,
+                memory_bytes=settings.reader_memory_bytes,
+                seconds=settings.reader_seconds,
+                sheet_name=sheet,
+            )
+            encoding = "XLSX"
         else:
             frame, encoding = _read_csv(path, head, settings.max_rows)
         digest = hashing.result() if hashing else ""
@@ -379,4 +303,5 @@ def read_file(
         unknown_columns=unknown,
         duplicate_columns=duplicates,
         notes=notes,
+        file_issues=file_issues,
     )

@@ -380,6 +380,8 @@ def _header_issues(raw: RawTable) -> list[pl.DataFrame]:
             message = f"Not a column of the {raw.table.name} table; it will be ignored.{hint}"
             fix = "Rename it to a field of the standard, map it with --mapping, or delete it."
             add(header, "", "warning", "unknown_column", message, fix)
+    if raw.file_issues:
+        found.append(pl.DataFrame(raw.file_issues, schema=empty_issues().schema))
     for name, headers in raw.duplicate_columns.items():
         add(
             name,

@@ -17,7 +17,6 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from scrutiny.core.periods import quarter_label
-from scrutiny.returns.ingest import FileUnreadable, unreadable_issue
 from scrutiny.returns.return_period import ReturnPeriodError
 from scrutiny.returns.submissions import (
     PlannedSubmission,
@@ -31,6 +30,7 @@ from scrutiny.returns.submit import (
     safe_file_name,
     submit_council_return,
 )
+from scrutiny.returns.unreadable import FileUnreadable, unreadable_issue
 from scrutiny.returns.validation import Report
 from scrutiny.standard import CouncilTable
 from scrutiny.store.accounts import TokenUser

@@ -25,7 +25,6 @@ import polars as pl
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
-from scrutiny.returns.ingest import FileUnreadable
 from scrutiny.returns.return_period import ReturnPeriodError
 from scrutiny.returns.submissions import (
     ReplaceNotConfirmed,
@@ -39,6 +38,7 @@ from scrutiny.returns.submit import (
     keep_upload,
     submit_council_return,
 )
+from scrutiny.returns.unreadable import FileUnreadable
 from scrutiny.standard import COUNCIL_TABLES, load_standard
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
