@@ -92,3 +92,42 @@ def test_validate_as_json_is_always_one_json_document(tmp_path, content):
     [issue] = json.loads(done.stdout)
     assert (issue["row"], issue["column"], issue["rule"]) == (None, None, "unreadable")
     assert issue["severity"] == "error" and issue["message"] and issue["fix"]
+
+
+def test_a_short_row_is_refused_with_its_row_not_padded_with_blanks(tmp_path):
+    # What was seen: short rows were padded with blanks and stored.
+    short = LINES[2].rsplit(",", 3)[0]
+    path = write(tmp_path, "return.csv", "\n".join([LINES[0], LINES[1], short, *LINES[3:]]) + "\n")
+    with pytest.raises(FileUnreadable, match="header has 20 columns, but row 3 has 17"):
+        read_file(path, Settings())
+    done = validate(path)
+    assert done.returncode == 2 and "row 3 has 17" in done.stdout + done.stderr
+
+
+def test_a_long_row_is_refused_with_its_row(tmp_path):
+    path = write(tmp_path, "return.csv", "\n".join([LINES[0], LINES[1] + ",extra", *LINES[2:]]))
+    with pytest.raises(FileUnreadable, match="row 2 has 21"):
+        read_file(path, Settings())
+
+
+def test_blank_cells_quoted_separators_and_line_breaks_are_not_short_rows(tmp_path):
+    header = LINES[0].split(",")
+    cells = LINES[1].split(",")
+    cells[header.index("service_improvement_text")] = '"Letters, now with\na named contact"'
+    cells[-1] = ""  # the last column blank: the reader pads short rows the same way
+    path = write(tmp_path, "return.csv", "\n".join([LINES[0], ",".join(cells), *LINES[2:]]))
+    raw = read_file(path, Settings())
+    assert raw.frame.height == len(LINES) - 1
+    text = raw.frame.get_column("service_improvement_text")[0]
+    assert text == "Letters, now with\na named contact"
+
+
+@pytest.mark.parametrize("second", ["stage", "Stage", " STAGE "])
+def test_duplicate_headers_exact_or_not_are_one_error(tmp_path, second):
+    # What was seen: an exact duplicate header was renamed stage_duplicated_0 and ignored,
+    # while a duplicate in another case was an error.
+    rows = [line + "," + line.split(",")[2] for line in LINES]
+    rows[0] = LINES[0] + "," + second
+    done = validate(write(tmp_path, "return.csv", "\n".join(rows) + "\n"))
+    assert done.returncode == 1, done.stdout
+    assert "2 columns all mean stage" in done.stdout

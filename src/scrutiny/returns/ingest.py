@@ -14,6 +14,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 import yaml
@@ -125,16 +126,17 @@ def _read_csv(path: Path, head: bytes, max_rows: int) -> tuple[pl.DataFrame, str
         separator = _delimiter(source[:65536])
     try:
         try:
-            return _parse_csv(source, separator, max_rows), encoding
+            frame = _parse_csv(source, separator, max_rows)
         except pl.exceptions.ComputeError as error:
             if "utf-8" not in str(error) or encoding != "UTF-8":
                 raise
-        source, encoding = _decode(source if isinstance(source, bytes) else path.read_bytes())
-        return _parse_csv(source, separator, max_rows), encoding
+            source, encoding = _decode(source if isinstance(source, bytes) else path.read_bytes())
+            frame = _parse_csv(source, separator, max_rows)
     except pl.exceptions.PolarsError as error:
-        text = source if isinstance(source, bytes) else path.read_bytes()
-        problem = _ragged_rows(text, separator) or str(error).splitlines()[0]
+        problem = _ragged_rows(source, separator) or str(error).splitlines()[0]
         raise FileUnreadable(f"the file is not valid CSV: {problem}") from error
+    _refuse_short_rows(frame, source, separator)
+    return frame, encoding
 
 
 def _refuse_nul(frame: pl.DataFrame) -> None:
@@ -164,19 +166,40 @@ def _lone_carriage_return(path: Path) -> bool:
         return LONE_CR.search(data) is not None
 
 
-def _ragged_rows(utf8: bytes, separator: str, limit: int = 5) -> str:
-    """Which rows have more cells than the header (only run once reading has failed)."""
-    rows = csv.reader(io.StringIO(utf8.decode("utf-8", errors="replace")), delimiter=separator)
-    width = len(next(rows, []))
-    ragged = [
-        f"row {number} has {len(cells)} cells"
-        for number, cells in enumerate(rows, start=2)
-        if len(cells) > width
-    ]
+def _ragged_rows(source: Path | bytes, separator: str, limit: int = 5) -> str:
+    """Which rows have more or fewer cells than the header, as a sentence ('' if none).
+    Read row by row, so only run when reading failed or some row may be short."""
+    stream: IO[str] = (
+        io.StringIO(source.decode("utf-8", errors="replace"))
+        if isinstance(source, bytes)
+        else source.open(encoding="utf-8-sig", errors="replace", newline="")
+    )
+    with stream:
+        rows = csv.reader(stream, delimiter=separator)
+        width = len(next(rows, []))
+        ragged = [
+            (number, len(cells))
+            for number, cells in enumerate(rows, start=2)
+            if cells and len(cells) != width
+        ]
     if not ragged:
         return ""
-    more = f" (and {len(ragged) - limit} more rows)" if len(ragged) > limit else ""
-    return f"the header has {width} columns, but " + "; ".join(ragged[:limit]) + more
+    shown = "; ".join(f"row {number} has {cells} cells" for number, cells in ragged[:limit])
+    more = f" (and {len(ragged) - limit:,} more rows)" if len(ragged) > limit else ""
+    return (
+        f"the header has {width} columns, but {shown}{more}: every row needs one cell for "
+        "each column, blank or not (a missing separator, or an unquoted one in a cell)"
+    )
+
+
+def _refuse_short_rows(frame: pl.DataFrame, source: Path | bytes, separator: str) -> None:
+    """Refuse rows with fewer cells than the header. The reader fills them out with blanks,
+    so a short row always ends in a blank: only then is the file read again to look."""
+    if frame.width < 2 or frame.get_column(frame.columns[-1]).null_count() == 0:
+        return
+    problem = _ragged_rows(source, separator)
+    if problem:
+        raise FileUnreadable(f"the file is not valid CSV: {problem}")
 
 
 def file_hash(path: Path) -> str:
@@ -189,6 +212,7 @@ def file_hash(path: Path) -> str:
 
 
 LONE_CR = re.compile(rb"\r(?!\n)")
+DUPLICATED = re.compile(r"_duplicated_\d+$")
 
 
 def _choose_table(names: list[str], table_name: str | None) -> Table:
@@ -209,6 +233,13 @@ def _choose_table(names: list[str], table_name: str | None) -> Table:
     return standard.table(winners[0])
 
 
+def _as_written(header: str, headers: list[str]) -> str:
+    """The header as the file has it: the reader renames a second 'stage' column to
+    'stage_duplicated_0', which must still count as a second 'stage'."""
+    original = DUPLICATED.sub("", header)
+    return original if original != header and original in headers else header
+
+
 def _match_columns(
     frame: pl.DataFrame, mapping: dict[str, str], table_name: str | None
 ) -> tuple[Table, pl.DataFrame, dict[str, str], list[str], dict[str, list[str]]]:
@@ -219,7 +250,7 @@ def _match_columns(
     matched: dict[str, list[str]] = {}
     unknown = []
     for header in frame.columns:
-        name = aliases.get(normalise_name(header))
+        name = aliases.get(normalise_name(_as_written(header, frame.columns)))
         if name is None:
             unknown.append(header)
         else:
@@ -227,7 +258,11 @@ def _match_columns(
     table = _choose_table(list(matched), table_name)
     own = set(table.field_names())
     unknown += [h for name, headers in matched.items() if name not in own for h in headers]
-    duplicates = {name: hs for name, hs in matched.items() if name in own and len(hs) > 1}
+    duplicates = {
+        name: [_as_written(h, frame.columns) for h in hs]
+        for name, hs in matched.items()
+        if name in own and len(hs) > 1
+    }
     headers = {name: hs[0] for name, hs in matched.items() if name in own}
     renamed = frame.select([pl.col(header).alias(name) for name, header in headers.items()])
     return table, renamed, headers, unknown, duplicates
