@@ -16,14 +16,14 @@ def test_standard_export_writes_the_package(tmp_path):
     result = runner.invoke(app, ["standard", "export", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     package = json.loads((tmp_path / "out" / "datapackage.json").read_text(encoding="utf-8"))
-    assert package["version"] == "1.0.0"
+    assert package["version"] == "2.0.0"
     assert (tmp_path / "out" / "standard.md").exists()
 
 
 def test_version_option_and_command_print_the_package_and_standard_versions():
     import scrutiny
 
-    expected = f"scrutiny {scrutiny.__version__}, data standard 1.0.0"
+    expected = f"scrutiny {scrutiny.__version__}, data standard 2.0.0"
     assert runner.invoke(app, ["--version"]).output.strip() == expected
     assert runner.invoke(app, ["version"]).output.strip() == expected
 

@@ -135,6 +135,8 @@ def _read_csv(path: Path, head: bytes, max_rows: int) -> tuple[pl.DataFrame, str
     except pl.exceptions.PolarsError as error:
         problem = _ragged_rows(source, separator) or str(error).splitlines()[0]
         raise FileUnreadable(f"the file is not valid CSV: {problem}") from error
+    if frame.height == 0 and (problem := _ragged_rows(source, separator)):
+        raise FileUnreadable(f"the file is not valid CSV: {problem}")
     _refuse_short_rows(frame, source, separator)
     return frame, encoding
 
@@ -177,13 +179,19 @@ def _ragged_rows(source: Path | bytes, separator: str, limit: int = 5) -> str:
     with stream:
         rows = csv.reader(stream, delimiter=separator)
         width = len(next(rows, []))
-        ragged = [
-            (number, len(cells))
-            for number, cells in enumerate(rows, start=2)
-            if cells and len(cells) != width
-        ]
+        ragged = []
+        last: list[str] = []
+        for number, cells in enumerate(rows, start=2):
+            if cells and len(cells) != width:
+                ragged.append((number, len(cells)))
+                last = cells
     if not ragged:
         return ""
+    if len(ragged) == 1 and "\n" in last[-1]:
+        return (
+            f"a quotation mark in row {ragged[0][0]} opens a cell that never closes, so the "
+            "rest of the file is read as one cell: close the quote, or remove it"
+        )
     shown = "; ".join(f"row {number} has {cells} cells" for number, cells in ragged[:limit])
     more = f" (and {len(ragged) - limit:,} more rows)" if len(ragged) > limit else ""
     return (
@@ -231,6 +239,15 @@ def _choose_table(names: list[str], table_name: str | None) -> Table:
             f"({', '.join(standard.tables)})"
         )
     return standard.table(winners[0])
+
+
+def _without_blank_rows_at_end(frame: pl.DataFrame) -> pl.DataFrame:
+    """FRAME without the wholly blank rows after its last row with anything in it (blank
+    lines at the end of a file, or rows a spreadsheet once used)."""
+    if frame.is_empty():
+        return frame
+    filled = frame.select(pl.any_horizontal(pl.all().is_not_null()).arg_true().max()).item()
+    return frame.head(0 if filled is None else filled + 1)
 
 
 def _as_written(header: str, headers: list[str]) -> str:
@@ -323,6 +340,7 @@ def read_file(
         )
     if not frame.columns:
         raise FileUnreadable("the file has no header row")
+    frame = _without_blank_rows_at_end(frame)
     if frame.height == 0:
         raise FileUnreadable("the file has a header row but no data rows: nothing to check")
     _refuse_nul(frame)

@@ -41,6 +41,13 @@ MAX_CELL_CHARACTERS = 10_000
 TRUE_WORDS = ("true", "yes", "y", "1")
 FALSE_WORDS = ("false", "no", "n", "0")
 FORMULA_START = r"^[=+\-@]"
+# A number with commas only between groups of three digits (1,250.50); any other comma,
+# such as a decimal comma (75,50), makes it not a number rather than a different one.
+THOUSANDS = r"^-?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"
+DECIMAL_COMMA = r"^£?-?\d+,\d{1,2}$"
+# Characters that cannot be seen, or that change how text around them is shown: control
+# characters, zero-width spaces and joiners, text-direction overrides, line separators.
+INVISIBLE = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]"
 
 
 @dataclass
@@ -101,9 +108,19 @@ class Report:
         return "\n".join(lines)
 
 
-def _clean(name: str) -> pl.Expr:
+def _clean(name: str, spec: Field | None = None) -> pl.Expr:
+    """The cell's text without surrounding spaces (blank as null); text fields in Unicode
+    normal form C, so one reference is never two ways of writing the same letters."""
     text = pl.col(name).str.strip_chars()
+    if spec is not None and spec.type == "string":
+        text = text.str.normalize("NFC")
     return pl.when(text == "").then(None).otherwise(text)
+
+
+def _plain_number(text: pl.Expr) -> pl.Expr:
+    """Text of a number without a leading £ or its thousands separators."""
+    bare = text.str.replace(r"^£", "")
+    return pl.when(bare.str.contains(THOUSANDS)).then(bare.str.replace_all(",", "")).otherwise(bare)
 
 
 def code_lookup(standard: Standard, code_list: str) -> dict[str, str]:
@@ -141,12 +158,12 @@ def _date(text: pl.Expr) -> pl.Expr:
 
 
 def _typed(standard: Standard, spec: Field) -> pl.Expr:
-    text = _clean(spec.name)
+    text = _clean(spec.name, spec)
     match spec.type:
         case "integer":
-            return text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+            return _plain_number(text).str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
         case "number":
-            number = text.str.replace_all(r"^£|,", "").cast(pl.Float64, strict=False)
+            number = _plain_number(text).cast(pl.Float64, strict=False)
             return pl.when(number.is_finite()).then(number).otherwise(None)
         case "boolean":
             words = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
@@ -273,10 +290,19 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
             "The year is outside 1990 to 2100.",
             "Check the year; two-digit years are not accepted.",
         )
+    elif spec.type == "number":
+        comma = pl.col(raw).str.contains(DECIMAL_COMMA)
+        add(
+            bad_type & comma,
+            "type",
+            "Has a comma where a decimal point belongs, so it is not a number.",
+            "Write numbers with a decimal point, for example 75.50; commas only between "
+            "thousands, as in 1,250.00.",
+        )
+        add(bad_type & ~comma, "type", "Not a number.", "Give a number such as 150 or 150.50.")
     elif spec.type != "string":
         words = {
             "integer": ("Not a whole number.", "Give a whole number such as 3, with no text."),
-            "number": ("Not a number.", "Give a number such as 150 or 150.50, with no text."),
             "boolean": ("Not true or false.", "Use true or false (yes/no and 1/0 also work)."),
         }[spec.type]
         add(bad_type, "type", *words)
@@ -303,6 +329,21 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
             "minimum",
             f"Must be at least {spec.minimum:g}.",
             f"Give a value of {spec.minimum:g} or more.",
+        )
+    if spec.maximum is not None:
+        add(
+            pl.col(typed) > spec.maximum,
+            "maximum",
+            f"More than {spec.maximum:,g}, the most a {name} can plausibly be.",
+            f"Check the value: {standard.limits[spec.limit or ''].reason}",
+        )
+    if not spec.free_text and spec.type in ("string", "code", "codes"):
+        add(
+            pl.col(raw).str.contains(INVISIBLE),
+            "invisible_character",
+            "Holds an invisible, control or text-direction character, so it can look the "
+            "same as a different value.",
+            f"Type {name} again, or delete the character (often pasted from a web page).",
         )
     length_limit = spec.max_length or MAX_CELL_CHARACTERS
     add(
@@ -409,9 +450,9 @@ def _parse(
     """
     name = spec.name
     if distinct is None:
-        return _clean(name), _clean(name), None
+        return _clean(name, spec), _clean(name, spec), None
     parsed = distinct.to_frame(name).select(
-        _clean(name).alias("raw"), _typed(standard, spec).alias("typed")
+        _clean(name, spec).alias("raw"), _typed(standard, spec).alias("typed")
     )
     cleaned = pl.col(name)
     if not parsed.get_column("raw").equals(distinct, check_names=False, null_equal=True):

@@ -167,8 +167,9 @@ def _check_cell(column: str, row: int, max_rows: int) -> None:
     for letter in column:
         number = number * 26 + ord(letter) - 64
     if number > XLSX_MAX_COLUMNS or row > max_rows + 1:
+        where = f"a cell at {column}{row}" if column else f"row {row:,}"
         raise FileUnreadable(
-            f"the sheet has a cell at {column}{row}, beyond the {XLSX_MAX_COLUMNS:,} columns "
+            f"the sheet has {where}, beyond the {XLSX_MAX_COLUMNS:,} columns "
             f"and {max_rows + 1:,} rows a return may have: delete the empty rows and "
             "columns after the data, or save the sheet as CSV"
         )

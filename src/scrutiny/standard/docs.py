@@ -15,8 +15,17 @@ FILE_CHECKS = {
     "enum": ("error", "A value is not one of the field's allowed values."),
     "pattern": ("error", "A value is not in the field's required form."),
     "minimum": ("error", "A number is below the field's minimum."),
+    "maximum": ("error", "A number is beyond the field's limit (see Limits)."),
+    "invisible_character": (
+        "error",
+        "A reference or code holds an invisible, control or text-direction character.",
+    ),
     "max_length": ("error", "Text is longer than the field allows (10,000 characters at most)."),
     "formula": ("warning", "Text starts with =, +, - or @: kept as text, never evaluated."),
+    "hidden_sheet": ("warning", "A workbook's hidden sheet was not read."),
+    "other_sheet": ("warning", "Another sheet of the workbook has data that was not read."),
+    "hidden_row": ("warning", "A hidden row of the sheet was read like any other."),
+    "error_cell": ("warning", "A cell holds a spreadsheet error such as #DIV/0!: read as blank."),
     "personal_data": (
         "warning",
         "Free text or a reference looks like it holds an email address, phone number,"
@@ -68,6 +77,11 @@ def describe_rule(rule: Rule) -> str:
         case "sum_not_more_than":
             names = " + ".join(f"`{name}`" for name in p["fields"])
             return f"{names} must not be more than `{p['total']}`."
+        case "median_fits_total":
+            return (
+                f"`{p['field']}` must fit `{p['total']}` and `{p['count']}`: at least half the"
+                " responses took the median or longer, and none took longer than the limit."
+            )
         case "compliance_matches_dates":
             return (
                 "`complied` needs `completed_date` on or before `due_date`; "
@@ -97,6 +111,8 @@ def _constraints_text(standard: Standard, field: Field) -> str:
         parts.append(f"matches `{field.pattern}`")
     if field.minimum is not None:
         parts.append(f"at least {field.minimum:g}")
+    if field.maximum is not None:
+        parts.append(f"at most {field.maximum:,g} ([limit `{field.limit}`](#limits))")
     if field.max_length is not None:
         parts.append(f"at most {field.max_length} characters")
     if field.free_text:
@@ -171,6 +187,27 @@ def _code_list_section(standard: Standard) -> list[str]:
     return lines
 
 
+def _limits_section(standard: Standard) -> list[str]:
+    lines = [
+        '<a id="limits"></a>',
+        "## Limits",
+        "",
+        "The largest plausible value of each kind of number; a value beyond it is an error.",
+        "",
+        "| Limit | At most | Why | Fields |",
+        "|---|---|---|---|",
+    ]
+    for limit in standard.limits.values():
+        fields = ", ".join(
+            f"`{table.name}.{field.name}`"
+            for table in standard.tables.values()
+            for field in table.fields
+            if field.limit == limit.name
+        )
+        lines.append(f"| `{limit.name}` | {limit.maximum:,g} | {_cell(limit.reason)} | {fields} |")
+    return [*lines, ""]
+
+
 def documentation(standard: Standard) -> str:
     """The whole documentation page for the standard, as Markdown."""
     lines = [
@@ -192,7 +229,7 @@ def documentation(standard: Standard) -> str:
         "- scrutiny's importer is forgiving where it can be without guessing: it also reads"
         " UK dates (`DD/MM/YYYY`, never US month-first dates), `yes`/`no` and `1`/`0`, codes"
         " in any case with spaces or hyphens, a code's label or listed alias, Windows-1252"
-        " or semicolon-separated CSV, and XLSX workbooks (first sheet).",
+        " or semicolon-separated CSV, and XLSX workbooks (the first visible sheet).",
         "- Working days exclude Saturdays, Sundays and England-and-Wales bank holidays; the"
         " start date is day zero.",
         "",
@@ -218,6 +255,7 @@ def documentation(standard: Standard) -> str:
     for table in standard.tables.values():
         lines += _table_section(standard, table)
     lines += _code_list_section(standard)
+    lines += _limits_section(standard)
     lines += ["## Sources", ""]
     lines += [f"- [{source['title']}]({source['path']})" for source in standard.sources]
     lines += [

@@ -30,6 +30,7 @@ RULE_KINDS = (
     "not_more_than",
     "sum_not_more_than",
     "compliance_matches_dates",
+    "median_fits_total",
 )
 # How much a broken rule matters: an error stops a file being stored; a warning does not.
 Severity = Literal["error", "warning"]
@@ -81,9 +82,21 @@ class Field:
     pattern: str | None = None
     enum: tuple[Any, ...] = ()
     minimum: float | None = None
+    maximum: float | None = None
+    limit: str | None = None  # the named limit the maximum comes from (see Limit)
     max_length: int | None = None
     free_text: bool = False
     example: str = ""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The largest plausible value of a kind of number, and why: declared once in
+    tables.yaml and named by every field it bounds."""
+
+    name: str
+    maximum: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -118,7 +131,7 @@ class Rule:
         """Every field the rule reads, named or implied by its kind."""
         names = [
             str(self.params[key])
-            for key in ("field", "earlier", "later", "total", "parent_field")
+            for key in ("field", "earlier", "later", "total", "count", "parent_field")
             if key in self.params
         ]
         names += [str(name) for name in self.params.get("fields", [])]
@@ -173,6 +186,7 @@ class Standard:
     sources: tuple[dict[str, str], ...]
     code_lists: dict[str, CodeList]
     tables: dict[str, Table] = field(default_factory=dict)
+    limits: dict[str, Limit] = field(default_factory=dict)
 
     def table(self, name: str) -> Table:
         """The table called NAME, with a helpful error for a wrong name."""
@@ -205,7 +219,10 @@ def _code_lists(raw: dict[str, Any]) -> dict[str, CodeList]:
     return lists
 
 
-def _field(raw: dict[str, Any]) -> Field:
+def _field(raw: dict[str, Any], limits: dict[str, Limit]) -> Field:
+    limit = limits.get(raw.get("limit", ""))
+    if raw.get("limit") and limit is None:
+        raise StandardError(f"field {raw['name']}: unknown limit {raw['limit']!r}")
     return Field(
         name=raw["name"],
         title=raw["title"],
@@ -216,6 +233,8 @@ def _field(raw: dict[str, Any]) -> Field:
         pattern=raw.get("pattern"),
         enum=tuple(raw.get("enum", ())),
         minimum=raw.get("minimum"),
+        maximum=limit.maximum if limit else None,
+        limit=limit.name if limit else None,
         max_length=raw.get("max_length"),
         free_text=bool(raw.get("free_text", False)),
         example=str(raw.get("example", "")),
@@ -235,6 +254,8 @@ def _check(standard: Standard) -> None:
         for f in table.fields:
             if f.type not in FIELD_TYPES:
                 problems.append(f"{table.name}.{f.name}: unknown type {f.type!r}")
+            if f.type in ("integer", "number") and not f.enum and f.maximum is None:
+                problems.append(f"{table.name}.{f.name}: a number needs a limit (see limits)")
             if f.type in ("code", "codes") and f.code_list not in standard.code_lists:
                 problems.append(f"{table.name}.{f.name}: unknown code list {f.code_list!r}")
         for key in table.primary_key:
@@ -267,12 +288,16 @@ def load_standard() -> Standard:
     """The Complaint Handling Performance Data Standard, read and checked once."""
     raw = _read_yaml("tables.yaml")
     code_lists = _code_lists(_read_yaml("code_lists.yaml"))
+    limits = {
+        name: Limit(name=name, maximum=body["maximum"], reason=body["reason"].strip())
+        for name, body in raw["limits"].items()
+    }
     tables = {
         name: Table(
             name=name,
             title=body["title"],
             description=body["description"].strip(),
-            fields=tuple(_field(item) for item in body["fields"]),
+            fields=tuple(_field(item, limits) for item in body["fields"]),
             rules=tuple(_rule(item) for item in body.get("rules", [])),
             primary_key=tuple(body.get("primary_key", ())),
         )
@@ -287,6 +312,7 @@ def load_standard() -> Standard:
         sources=tuple(raw.get("sources", ())),
         code_lists=code_lists,
         tables=tables,
+        limits=limits,
     )
     _check(standard)
     return standard

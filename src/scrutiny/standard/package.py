@@ -73,6 +73,8 @@ def table_schema_field(standard: Standard, field: Field) -> dict[str, Any]:
         constraints["pattern"] = field.pattern
     if field.minimum is not None:
         constraints["minimum"] = field.minimum
+    if field.maximum is not None:
+        constraints["maximum"] = field.maximum
     if field.max_length is not None:
         constraints["maxLength"] = field.max_length
     if constraints:
@@ -160,6 +162,8 @@ def json_schema(standard: Standard, table: Table) -> dict[str, Any]:
             prop["pattern"] = f"^{field.pattern}$"
         if field.minimum is not None:
             prop["minimum"] = field.minimum
+        if field.maximum is not None:
+            prop["maximum"] = field.maximum
         if field.max_length is not None:
             prop["maxLength"] = field.max_length
         properties[field.name] = prop

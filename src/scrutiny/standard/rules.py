@@ -353,6 +353,59 @@ def _compliance_matches_dates(
     ]
 
 
+def _median_fits_total(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> list[Check]:
+    """A median time must fit the total time and the count it comes from.
+
+    At least half the responses (rounded up) took the median or longer, so the total is
+    at least that many times the median (less half a day each, for a median given
+    rounded); and no response takes longer than the median's own limit.
+    """
+    name, total_name, count_name = (rule.params[key] for key in ("field", "total", "count"))
+    median, total, count = pl.col(name), pl.col(total_name), pl.col(count_name)
+    longest = table.field(name).maximum or float("inf")
+    half = (count + 1) // 2
+    return [
+        Check(
+            median.is_not_null() & (count == 0),
+            name,
+            median,
+            rule.severity,
+            rule.id,
+            pl.format("A median time to respond, but {} is 0.", pl.lit(count_name)),
+            f"Leave {name} blank when nothing was responded to.",
+        ),
+        Check(
+            (median - 0.5) * half > total,
+            name,
+            median,
+            rule.severity,
+            rule.id,
+            pl.format(
+                "At least {} of the {} responses took the median, {} working days, or longer, "
+                "so {} must be at least {}; it is {}.",
+                half,
+                count,
+                median,
+                pl.lit(total_name),
+                ((median - 0.5) * half).ceil().cast(pl.Int64),
+                total,
+            ),
+            f"Check {name} and {total_name} against each other.",
+        ),
+        Check(
+            total > count * longest,
+            total_name,
+            total,
+            rule.severity,
+            rule.id,
+            pl.format(
+                "More than {} working days for each of the {} responses.", pl.lit(longest), count
+            ),
+            f"Check {total_name}: it is the sum of working days over the responses.",
+        ),
+    ]
+
+
 RowRule = Callable[[Rule, Table, pl.DataFrame, date], list[Check]]
 TableRule = Callable[[Rule, Table, pl.DataFrame, date], pl.DataFrame]
 ROW_RULES: dict[str, RowRule] = {
@@ -365,6 +418,7 @@ ROW_RULES: dict[str, RowRule] = {
     "not_more_than": _not_more_than,
     "sum_not_more_than": _not_more_than,
     "compliance_matches_dates": _compliance_matches_dates,
+    "median_fits_total": _median_fits_total,
 }
 TABLE_RULES: dict[str, TableRule] = {
     "known_authority": _known_authority,
