@@ -91,7 +91,7 @@ def edited(edit: Callable[[list[str]], list[str]], ending: str = "\n") -> Callab
 
 
 def workbook(
-    rows: pl.DataFrame | None = None, change: Callable[[xlsxwriter.Workbook], None] | None = None
+    rows: pl.DataFrame | None = None, change: Callable[[xlsxwriter.Workbook], object] | None = None
 ) -> Callable[[], bytes]:
     """An XLSX of ROWS (default: the valid complaints) on sheet 'Return', then CHANGE."""
 

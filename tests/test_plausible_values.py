@@ -30,8 +30,8 @@ def with_cells(tmp_path: Path, name: str, changes: dict[tuple[int, str], str]) -
     return validate(read_file(path, Settings()))
 
 
-def found(report: Report) -> set[tuple[object, object, object]]:
-    return {(i["row"], i["column"], i["rule"]) for i in report.to_records()}
+def found(report: Report) -> set[tuple[int | None, str | None, str]]:
+    return {(i["row"], i["column"], str(i["rule"])) for i in report.to_records()}  # type: ignore[misc]
 
 
 COMPLAINTS = "valid_complaints.csv"
