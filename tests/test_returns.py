@@ -147,7 +147,7 @@ def test_killing_an_import_midway_leaves_the_database_as_it_was(engine, database
     )
     assert process.stdout is not None
     for line in process.stdout:
-        if line.startswith("stored "):  # the first chunk is in, the transaction is open
+        if line.startswith("written "):  # the first chunk is in, the transaction is open
             break
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)

@@ -139,7 +139,7 @@ def import_command(
     def stored(rows: int) -> None:
         progress.update(task, completed=rows)
         if not console.is_terminal:
-            console.print(f"stored {rows:,} rows", highlight=False)
+            console.print(f"written {rows:,} rows (stored when all are written)", highlight=False)
 
     try:
         columns = load_mapping(mapping) if mapping else None

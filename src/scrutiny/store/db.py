@@ -40,7 +40,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
+from scrutiny.core.errors import Unavailable
 from scrutiny.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -373,10 +375,40 @@ def _prepare_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# How each database says its disk (or, for SQLite, its size limit) is full: SQLite's
+# result code SQLITE_FULL and PostgreSQL's SQLSTATE disk_full.
+SQLITE_FULL = 13
+POSTGRES_DISK_FULL = "53100"
+
+
+class StoreFull(Unavailable):
+    """The database ran out of room during a write, which was rolled back whole."""
+
+
+def _is_full(error: Exception) -> bool:
+    """True for a database's "disk full", raised through SQLAlchemy or straight from the
+    driver (the bulk loaders write through the driver's own connection)."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return (
+        getattr(cause, "sqlite_errorcode", None) == SQLITE_FULL
+        or getattr(cause, "sqlstate", None) == POSTGRES_DISK_FULL
+    )
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
-    """A connection in one write transaction: committed if the block succeeds, else rolled back."""
-    with engine.connect() as connection:
-        connection.execution_options(scrutiny_write=True)
-        with connection.begin():
-            yield connection
+    """A connection in one write transaction: committed if the block succeeds, else rolled
+    back. A full disk is a StoreFull, saying nothing was changed."""
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(scrutiny_write=True)
+            with connection.begin():
+                yield connection
+    except Exception as error:
+        if not _is_full(error):
+            raise
+        raise StoreFull(
+            "the database has run out of disk space, so nothing was stored and what was "
+            "stored before is unchanged: free some space (or ask whoever runs the "
+            "database to) and send the file again"
+        ) from error

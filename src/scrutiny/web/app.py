@@ -21,7 +21,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scrutiny.core.errors import Conflict, Invalid, NotFound, Refused, ScrutinyError
+from scrutiny.core.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    Refused,
+    ScrutinyError,
+    Unavailable,
+)
 from scrutiny.core.log import configure_logging
 from scrutiny.measures.coverage import read_coverage
 from scrutiny.settings import Settings
@@ -112,6 +119,7 @@ ERROR_STATUS: dict[type[ScrutinyError], int] = {
     Invalid: 400,
     Refused: 403,
     Conflict: 409,
+    Unavailable: 503,
 }
 
 
