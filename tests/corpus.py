@@ -156,6 +156,15 @@ def dates_as_dates(book: xlsxwriter.Workbook) -> None:
         sheet.write_datetime(number, column("received_date"), datetime.fromisoformat(value), shown)
 
 
+def tag_trap() -> bytes:
+    """A sheet of 100,000 tags that open and never close: a pattern that looked inside
+    tags without a bound would take hours over it."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    junk = "".join(letters[(n * 7919) % 52] for n in range(300_000))
+    body = "".join(f"<c r{junk[n : n + 3]}" for n in range(0, 300_000, 3))
+    return sheet_xml(f'<row r="5">{body}</row>')()
+
+
 def zipped(parts: dict[str, bytes]) -> Callable[[], bytes]:
     def build() -> bytes:
         out = io.BytesIO()
@@ -297,6 +306,7 @@ UNREADABLE: list[Case] = [
         "hidden",
     ),
     Case("header_only.xlsx", workbook(frame().head(0)), "unreadable", "no data rows"),
+    Case("tag_trap.xlsx", tag_trap, "unreadable", "cannot be read"),
     Case(
         "utf16_no_bom.csv",
         lambda: text(lines()).decode().encode("utf-16-le"),

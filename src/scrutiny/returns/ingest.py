@@ -20,7 +20,7 @@ import polars as pl
 import yaml
 
 from scrutiny.returns.unreadable import FileUnreadable
-from scrutiny.returns.xlsx import read_xlsx
+from scrutiny.returns.xlsx import Limits, read_xlsx
 from scrutiny.settings import Settings
 from scrutiny.standard import Table, load_standard
 
@@ -321,14 +321,13 @@ def read_file(
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashing = pool.submit(file_hash, path) if with_hash else None
         if head.startswith(XLSX_MAGIC):
-            frame, file_issues = read_xlsx(
-                path,
-                settings.max_rows,
-                settings.max_file_bytes,
+            limits = Limits(
+                max_rows=settings.max_rows,
+                max_bytes=settings.max_file_bytes,
                 memory_bytes=settings.reader_memory_bytes,
                 seconds=settings.reader_seconds,
-                sheet_name=sheet,
             )
+            frame, file_issues = read_xlsx(path, limits, sheet)
             encoding = "XLSX"
         else:
             frame, encoding = _read_csv(path, head, settings.max_rows)

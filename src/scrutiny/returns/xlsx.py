@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -28,14 +28,21 @@ from scrutiny.returns.unreadable import FileUnreadable
 
 XLSX_MAX_COLUMNS = 1000  # a return has a few dozen columns; this leaves room for notes
 XLSX_MAX_RATIO = 100  # unpacked size over packed size, for any part above a megabyte
-CELL_REFERENCE = re.compile(rb'<(?:c|row)\b[^>]*?\br="([A-Z]{0,3})(\d+)"')
-DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
-HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
-HIDDEN_ROW_AFTER = re.compile(rb'<row\b[^>]*?\bhidden="(?:1|true)"[^>]*?\br="(\d+)"')
+# Every pattern bounds how far it looks inside one tag (TAG characters), so that no
+# arrangement of the XML can make a search take longer than a pass over it.
+TAG = 1000
+CELL_REFERENCE = re.compile(rb'<(?:c|row)\b[^>]{0,%d}?\br="([A-Z]{0,3})(\d+)"' % TAG)
+DIMENSION = re.compile(rb'<dimension\b[^>]{0,%d}?\bref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"' % TAG)
+HIDDEN_ROW = re.compile(
+    rb'<row\b[^>]{0,%d}?\br="(\d+)"[^>]{0,%d}?\bhidden="(?:1|true)"' % (TAG, TAG)
+)
+HIDDEN_ROW_AFTER = re.compile(
+    rb'<row\b[^>]{0,%d}?\bhidden="(?:1|true)"[^>]{0,%d}?\br="(\d+)"' % (TAG, TAG)
+)
 ANY_CELL = re.compile(rb"<c\b")
-SHEET = re.compile(rb"<sheet\b([^>]*)/?>")
-ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
-RELATIONSHIP = re.compile(rb"<Relationship\b([^>]*)/?>")
+SHEET = re.compile(rb"<sheet\b([^>]{0,%d})/?>" % TAG)
+ATTRIBUTE = re.compile(rb'([\w:]{1,100})="([^"]{0,%d})"' % TAG)
+RELATIONSHIP = re.compile(rb"<Relationship\b([^>]{0,%d})/?>" % TAG)
 HIDDEN_STATES = ("hidden", "veryHidden")
 # How the parser names each spreadsheet error, and how the spreadsheet shows it.
 ERROR_NAMES = {
@@ -225,53 +232,85 @@ def sheet_warnings(workbook: Workbook, chosen: Sheet, named: bool) -> list[dict[
     return found
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What reading one workbook may take: MAX_ROWS data rows, MAX_BYTES unpacked, and in
+    the child process, MEMORY_BYTES of memory and SECONDS of processor time."""
+
+    max_rows: int
+    max_bytes: int
+    memory_bytes: int
+    seconds: int
+
+
 def read_xlsx(
-    path: Path,
-    max_rows: int,
-    max_bytes: int,
-    *,
-    memory_bytes: int,
-    seconds: int,
-    sheet_name: str | None = None,
+    path: Path, limits: Limits, sheet_name: str | None = None
 ) -> tuple[pl.DataFrame, list[dict[str, object]]]:
     """The chosen sheet of the workbook at PATH as text cells, and warnings about the
-    workbook (other sheets, hidden rows, error cells). Parsed in a child process limited
-    to MEMORY_BYTES of memory and SECONDS of time."""
-    workbook = inspect_workbook(path, max_rows, max_bytes)
-    index, sheet = workbook.choose(sheet_name)
-    warnings = sheet_warnings(workbook, sheet, named=sheet_name is not None)
+    workbook (other sheets, hidden rows, error cells). Inspected and parsed in a child
+    process held to LIMITS (see scrutiny.returns.xlsx_child)."""
     with tempfile.TemporaryDirectory(prefix="scrutiny-xlsx-") as work:
         out = Path(work) / "sheet.arrow"
         command = [sys.executable, "-m", "scrutiny.returns.xlsx_child", str(path), str(out)]
-        command += [str(index), str(max_rows), str(memory_bytes), str(seconds)]
+        command += [sheet_name or "", *(str(value) for value in astuple(limits))]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 5)
-        except subprocess.TimeoutExpired as error:
-            raise FileUnreadable(
-                f"the spreadsheet took more than {seconds} seconds to read: save the sheet as CSV"
-            ) from error
-        if done.returncode != 0 or not out.exists():
-            problem = done.stdout.strip().splitlines()[-1:] or [""]
-            if done.returncode == 3 and problem[0]:
-                raise FileUnreadable(f"the spreadsheet cannot be read: {problem[0]}")
-            raise FileUnreadable(
-                f"the spreadsheet needs more than the {memory_bytes / 1e6:,.0f} MB of memory or "
-                f"{seconds} seconds a return may use to read: save the sheet as CSV"
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=limits.seconds + 10
             )
+        except subprocess.TimeoutExpired as error:
+            raise FileUnreadable(_too_much(limits)) from error
+        if done.returncode == UNREADABLE_EXIT:
+            raise FileUnreadable(done.stdout.strip().splitlines()[-1])
+        if done.returncode != 0 or not out.exists():
+            raise FileUnreadable(_too_much(limits))
         frame = pl.read_ipc(out)
-        errors = json.loads(done.stdout or "[]")
-    for row, column, detail in errors:
-        named = ERROR_IN_DETAIL.search(detail)
+    warnings: list[dict[str, object]] = json.loads(done.stdout)
+    # Spreadsheet dates arrive as '2025-04-01 00:00:00'; keep the date part.
+    frame = frame.with_columns(pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1"))
+    return frame, warnings
+
+
+def _too_much(limits: Limits) -> str:
+    return (
+        f"the spreadsheet needs more than the {limits.memory_bytes / 1e6:,.0f} MB of memory "
+        f"or {limits.seconds} seconds a return may use to read: save the sheet as CSV"
+    )
+
+
+UNREADABLE_EXIT = 3  # the child's exit status for a workbook it refuses, with the reason
+
+
+def read_here(
+    path: Path, out: Path, limits: Limits, sheet_name: str | None
+) -> list[dict[str, object]]:
+    """In the child process: inspect the workbook at PATH, parse the chosen sheet into
+    OUT (Arrow IPC) and give the warnings. Raises FileUnreadable."""
+    import fastexcel
+
+    workbook = inspect_workbook(path, limits.max_rows, limits.max_bytes)
+    index, sheet = workbook.choose(sheet_name)
+    warnings = sheet_warnings(workbook, sheet, named=sheet_name is not None)
+    try:
+        reader = fastexcel.read_excel(path.read_bytes())
+        loaded = reader.load_sheet(index, dtypes="string", n_rows=limits.max_rows + 1)
+        batch, errors = loaded.to_arrow_with_errors()
+    except MemoryError:
+        raise
+    except Exception as error:  # fastexcel raises its own error types for damaged files
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise FileUnreadable(f"the spreadsheet cannot be read: {first}") from error
+    frame = pl.DataFrame(pl.from_arrow(batch))
+    frame.write_ipc(out)
+    for cell in errors.errors if errors is not None else []:
+        named = ERROR_IN_DETAIL.search(cell.detail)
         kind = ERROR_NAMES.get(named.group(1), named.group(1)) if named else "an error"
         warnings.append(
             _warning(
                 "error_cell",
                 f"The cell holds a spreadsheet error ({kind}), so it was read as blank.",
                 "Fix the formula, or type the value in.",
-                row=row,
-                column=column,
+                row=cell.position[0] + 1,
+                column=frame.columns[cell.offset_position[1]],
             )
         )
-    # Spreadsheet dates arrive as '2025-04-01 00:00:00'; keep the date part.
-    frame = frame.with_columns(pl.all().str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1"))
-    return frame, warnings
+    return warnings

@@ -1,12 +1,11 @@
-"""The child process that parses one sheet of a workbook (see scrutiny.returns.xlsx).
+"""The child process that reads one workbook (see scrutiny.returns.xlsx.read_xlsx).
 
-    python -m scrutiny.returns.xlsx_child WORKBOOK OUT SHEET_INDEX MAX_ROWS MEMORY SECONDS
+    python -m scrutiny.returns.xlsx_child WORKBOOK OUT SHEET MAX_ROWS MAX_BYTES MEMORY SECONDS
 
 Limits its own memory (address space) to MEMORY bytes and its processor time to SECONDS,
-then writes the sheet's cells as text to OUT (Arrow IPC) and prints the cells holding a
-spreadsheet error as JSON [[row, column header, detail], ...]. A workbook the parser
-rejects exits 3 with the reason on the last line; running out of memory or time kills
-the child, never the service.
+then looks the workbook over, writes the chosen sheet's cells as text to OUT (Arrow IPC)
+and prints the warnings about it as JSON. A workbook it refuses exits 3 with the reason
+on the last line; running out of memory or time ends the child, never the service.
 """
 
 from __future__ import annotations
@@ -14,34 +13,29 @@ from __future__ import annotations
 import json
 import resource
 import sys
+from pathlib import Path
 
 
 def main(arguments: list[str]) -> int:
-    workbook, out, index, max_rows, memory, seconds = arguments
-    # Imported before the memory limit: the imports themselves are not the risk.
-    import fastexcel
-    import polars as pl
+    workbook, out, sheet, *numbers = arguments
+    # Imported before the limits: the imports themselves are not the risk.
+    import fastexcel  # noqa: F401
     import pyarrow  # noqa: F401  (fastexcel hands the sheet over through it)
 
-    resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
-    resource.setrlimit(resource.RLIMIT_CPU, (int(seconds), int(seconds)))
+    from scrutiny.returns.unreadable import FileUnreadable
+    from scrutiny.returns.xlsx import UNREADABLE_EXIT, Limits, read_here
+
+    limits = Limits(*(int(number) for number in numbers))
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.seconds, limits.seconds))
     try:
-        with open(workbook, "rb") as stream:
-            reader = fastexcel.read_excel(stream.read())
-        sheet = reader.load_sheet(int(index), dtypes="string", n_rows=int(max_rows) + 1)
-        batch, errors = sheet.to_arrow_with_errors()
-        frame = pl.DataFrame(pl.from_arrow(batch))
+        warnings = read_here(Path(workbook), Path(out), limits, sheet or None)
+    except FileUnreadable as error:
+        print(str(error).replace("\n", " "))
+        return UNREADABLE_EXIT
     except MemoryError:
         return 4
-    except Exception as error:  # fastexcel raises its own error types for damaged files
-        print(str(error).splitlines()[0] if str(error) else type(error).__name__)
-        return 3
-    frame.write_ipc(out)
-    found = [
-        [error.position[0] + 1, frame.columns[error.offset_position[1]], error.detail]
-        for error in (errors.errors if errors is not None else [])
-    ]
-    print(json.dumps(found))
+    print(json.dumps(warnings))
     return 0
 
 
