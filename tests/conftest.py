@@ -292,6 +292,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database at the newest migration, of this test's own, for tests that change
+    its schema or replace it whole (downgrades, restores): a SQLite file, or a PostgreSQL
+    database made for the test and dropped after it."""
+    if request.param == "sqlite":
+        yield copy_sqlite(request.getfixturevalue("migrated_sqlite"), tmp_path / "own.db")
+        return
+    request.getfixturevalue("postgresql_server")
+    with scratch_postgresql(f"scrutiny_own_{os.getpid()}") as url:
+        upgrade(url)
+        yield url
+
+
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on DATABASE_URL, disposed of after the test."""
