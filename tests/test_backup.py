@@ -134,6 +134,19 @@ def test_a_backup_never_overwrites_a_file_or_writes_into_a_missing_folder(own_da
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "own.db") == ["taken"]
 
 
+def test_only_a_scrutiny_database_is_backed_up_and_only_into_a_folder_that_exists(tmp_path):
+    foreign = tmp_path / "foreign.db"
+    _not_scrutiny_sqlite(foreign)
+    with pytest.raises(BackupError, match=r"foreign\.db is not a scrutiny database"):
+        backup_database(f"sqlite:///{foreign}", tmp_path / "backup.db")
+    with pytest.raises(BackupError, match="no database at"):
+        backup_database(f"sqlite:///{tmp_path / 'missing.db'}", tmp_path / "backup.db")
+    assert not (tmp_path / "missing.db").exists()
+    with pytest.raises(BackupError, match="restore failed and changed nothing"):
+        restore_database(f"sqlite:///{tmp_path / 'no' / 'folder.db'}", foreign)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["foreign.db"]
+
+
 def test_restoring_into_an_empty_database_needs_no_confirmation(own_database, tmp_path):
     made = backup_database(own_database, tmp_path / backup_name(own_database))
     assert not has_data(own_database)

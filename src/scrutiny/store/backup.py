@@ -27,6 +27,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote
 
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
@@ -69,7 +70,7 @@ class Backup:
 
 def describe(database_url: str) -> str:
     """DATABASE_URL as it may be printed: any password hidden."""
-    return make_url(database_url).render_as_string(hide_password=True)
+    return unquote(make_url(database_url).render_as_string(hide_password=True))
 
 
 def backup_database(database_url: str, path: Path) -> Backup:
@@ -80,18 +81,21 @@ def backup_database(database_url: str, path: Path) -> Backup:
     if not path.parent.is_dir():
         raise BackupError(f"There is no folder {path.parent} to write {path.name} into")
     partial = _beside(path, "partial")
+    source = describe(database_url)
     try:
         if _backend(database_url) == "sqlite":
             _backup_sqlite(_sqlite_file(database_url), partial)
-            revision = _checked_revision(_sqlite_revision(partial), path)
+            revision = _checked_revision(_sqlite_revision(partial), source)
         else:
             with libpq_target(database_url) as target:
                 done = run_tool("pg_dump", "--format=custom", f"--file={partial}", target)
             if done.returncode != 0:
                 problem = last_lines(done.stderr)
                 raise BackupError(f"pg_dump could not back up the database: {problem}")
-            revision = _checked_revision(_archive_revision(partial), path)
+            revision = _checked_revision(_archive_revision(partial), source)
         os.replace(partial, path)
+    except OSError as error:  # a full disk, a folder it may not write in
+        raise BackupError(f"The backup could not be written to {path}: {error}") from None
     finally:
         _remove(partial)
     return Backup(path, path.stat().st_size, revision, time.perf_counter() - started)
@@ -177,12 +181,12 @@ def _restore_sqlite(database: Path, path: Path, replace: bool, database_url: str
             raise BackupError(f"{path} is damaged and cannot be restored: {error}") from None
         if problems != ["ok"]:
             raise BackupError(f"{path} is damaged and cannot be restored: {problems[0]}")
-        revision = _checked_revision(_sqlite_revision(staged), path)
+        revision = _checked_revision(_sqlite_revision(staged), str(path))
         _confirm(database_url, replace)
         # One write transaction on the database: other connections wait, then see all of it.
         with closing(_connect(staged)) as copy, closing(_connect(database)) as live:
             copy.backup(live)
-    except sqlite3.Error as error:
+    except (sqlite3.Error, OSError) as error:
         raise BackupError(f"The restore failed and changed nothing: {error}") from None
     finally:
         _remove(staged)
@@ -212,7 +216,7 @@ def _archive_revision(path: Path) -> str | None:
 
 
 def _restore_postgresql(database_url: str, path: Path, replace: bool) -> str:
-    revision = _checked_revision(_archive_revision(path), path)
+    revision = _checked_revision(_archive_revision(path), str(path))
     try:
         current = current_revision(database_url)
     except SQLAlchemyError as error:
@@ -273,13 +277,14 @@ def _check_kind(path: Path, backend: Backend) -> None:
     raise BackupError(f"{path} is not a backup made by `scrutiny db backup` ({FORMATS[backend]})")
 
 
-def _checked_revision(revision: str | None, path: Path) -> str:
+def _checked_revision(revision: str | None, what: str) -> str:
+    """REVISION, the migration of WHAT (a backup file or a database), if this scrutiny has it."""
     if revision is None:
-        raise BackupError(f"{path} is not a scrutiny database: it lacks scrutiny's tables")
+        raise BackupError(f"{what} is not a scrutiny database: it lacks scrutiny's tables")
     if revision not in revisions():
         raise BackupError(
-            f"{path} is at migration {revision}, which this scrutiny (up to {head_revision()}) "
-            "does not have: restore it with the newer scrutiny that made it"
+            f"{what} is at migration {revision}, which this scrutiny (up to {head_revision()}) "
+            "does not have: use the newer scrutiny that migrated it"
         )
     return revision
 
