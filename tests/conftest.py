@@ -142,6 +142,7 @@ def frame_years(frame: pl.DataFrame) -> str:
 # Tests that take more than about five seconds (`pytest --durations=0`), marked `slow` here
 # in one list so `make test-fast` can leave them out without touching their files.
 SLOW = {
+    "test_a_worker_killed_under_mixed_load_costs_no_server_error_and_no_row",
     "test_a_year_of_returns_as_they_arrive_keeps_every_row_page_and_figure_right",
     "test_an_analyst_sees_the_watchlist_with_each_councils_reasons",
     "test_an_ombudsman_analyst_gets_the_national_overview",
