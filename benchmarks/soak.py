@@ -299,7 +299,8 @@ def free_port() -> int:
 
 
 def workers_of(master: int) -> list[int]:
-    """The worker processes uvicorn's supervisor MASTER has started (spawned Pythons)."""
+    """The worker processes the server MASTER has started: its children, less multiprocessing's
+    resource tracker (uvicorn spawns its workers; a forking server would do as well)."""
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     found = []
     for child in children:
@@ -307,7 +308,7 @@ def workers_of(master: int) -> list[int]:
             command = Path(f"/proc/{child}/cmdline").read_bytes()
         except FileNotFoundError:
             continue
-        if b"spawn_main" in command:
+        if b"resource_tracker" not in command:
             found.append(int(child))
     return found
 
