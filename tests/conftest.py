@@ -146,6 +146,7 @@ SLOW = {
     "test_every_corpus_file_through_the_api",
     "test_every_corpus_file_through_the_web_upload",
     "test_no_corpus_file_takes_more_than_a_gigabyte_or_30_seconds_to_check",
+    "test_a_worker_killed_under_mixed_load_costs_no_server_error_and_no_row",
     "test_a_year_of_returns_as_they_arrive_keeps_every_row_page_and_figure_right",
     "test_an_analyst_sees_the_watchlist_with_each_councils_reasons",
     "test_an_ombudsman_analyst_gets_the_national_overview",
@@ -294,6 +295,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     request.getfixturevalue("empty_postgresql")()
     url: str = request.getfixturevalue("postgresql_url")
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database at the newest migration, of this test's own, for tests that change
+    its schema or replace it whole (downgrades, restores): a SQLite file, or a PostgreSQL
+    database made for the test and dropped after it."""
+    if request.param == "sqlite":
+        yield copy_sqlite(request.getfixturevalue("migrated_sqlite"), tmp_path / "own.db")
+        return
+    request.getfixturevalue("postgresql_server")
+    with scratch_postgresql(f"scrutiny_own_{os.getpid()}") as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture

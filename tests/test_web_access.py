@@ -62,6 +62,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/standard/templates/{name}.csv"): "public",
     ("GET", "/accessibility"): "public",
     ("GET", "/privacy"): "public",
+    ("GET", "/healthz"): "public",
+    ("GET", "/readyz"): "public",
     ("GET", "/api/v1/docs"): "public",
     ("GET", "/research/impact"): "public",
     ("GET", "/sign-in"): "public",

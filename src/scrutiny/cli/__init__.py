@@ -10,6 +10,7 @@ May import every package of scrutiny but the web. The layers are checked by impo
 from scrutiny.cli import (  # noqa: F401  (registers)
     benchmarks,
     data,
+    database,
     funnel,
     impact,
     packs,

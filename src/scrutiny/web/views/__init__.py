@@ -12,6 +12,7 @@ from scrutiny.web.views import (
     admin,
     api,
     councils,
+    health,
     national,
     ombudsman,
     opendata,
@@ -25,6 +26,7 @@ from scrutiny.web.views import (
 )
 
 ROUTERS: list[APIRouter] = [
+    health.router,
     national.router,
     councils.router,
     opendata.router,
