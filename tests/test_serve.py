@@ -22,6 +22,7 @@ from scrutiny.settings import Settings
 from scrutiny.web import create_app
 
 HEADER_TIMEOUT = 2  # seconds, for the server under test (the default is 10)
+BODY_TIMEOUT = 2  # seconds (the default is 30)
 
 
 @pytest.mark.parametrize(
@@ -76,6 +77,7 @@ def server(
         "SCRUTINY_DATABASE_URL": url,
         "SCRUTINY_SECRET_KEY": "serve-test",
         "SCRUTINY_HEADER_TIMEOUT": str(HEADER_TIMEOUT),
+        "SCRUTINY_BODY_TIMEOUT": str(BODY_TIMEOUT),
         "TMPDIR": str(temporary),
     }
     process = subprocess.Popen(
@@ -107,14 +109,19 @@ def _connect(address: str) -> socket.socket:
 
 
 def _closed_by_server(connection: socket.socket, within: float) -> bool:
-    """True when the server closes CONNECTION within WITHIN seconds."""
-    connection.settimeout(within)
+    """True when the server closes CONNECTION within WITHIN seconds (reading what else it
+    sends until then)."""
+    deadline = time.monotonic() + within
     try:
-        return connection.recv(1024) == b""
+        while (left := deadline - time.monotonic()) > 0:
+            connection.settimeout(left)
+            if connection.recv(65536) == b"":
+                return True
     except TimeoutError:
         return False
     except ConnectionResetError:
         return True
+    return False
 
 
 def test_half_open_connections_do_not_stop_others_being_answered_and_are_closed_on_time(
@@ -197,3 +204,20 @@ def test_a_strangers_chunked_upload_is_refused_at_once_and_nothing_is_spooled(se
     assert elapsed < 5
     assert sent < 100_000_000, f"{sent:,} bytes went before the answer"
     assert _folder_bytes(temporary) - before < 1_000_000
+
+
+def test_a_body_that_stops_arriving_is_answered_408_and_its_connection_closed(server):
+    address, _ = server
+    connection = _connect(address)
+    connection.sendall(
+        b"POST /sign-in HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+        b"email=a%40b"
+    )
+    started = time.monotonic()
+    connection.settimeout(BODY_TIMEOUT + 3)
+    answer = connection.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert time.monotonic() - started < BODY_TIMEOUT + 2
+    assert _closed_by_server(connection, within=3)
+    connection.close()

@@ -14,11 +14,11 @@ service's secret key, so a cookie set by anyone else is useless without the key.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -81,7 +81,8 @@ class ServerSessions:
         state = SessionState(token, found, self.secret, cookies.get(FORM_COOKIE) or None)
         state.clear_cookie = token is not None and found is None
         scope[STATE] = state
-        scope["session"] = dict(found.data) if found else {}
+        # A copy to the depth of its values, so a change made in place is seen as a change.
+        scope["session"] = copy.deepcopy(found.data) if found else {}
         if found:
             scope.setdefault("state", {})["user_id"] = found.user_id  # for the access log
 
@@ -124,9 +125,3 @@ def no_session(scope: Scope) -> None:
     state.session = None
     state.set_cookie, state.clear_cookie = False, state.token is not None
     scope["session"] = {}
-
-
-def session_data(scope: Scope) -> dict[str, Any]:
-    """What the views keep between pages for this visitor."""
-    data: dict[str, Any] = scope["session"]
-    return data
