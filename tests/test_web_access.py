@@ -201,6 +201,22 @@ def _routes() -> list[tuple[str, str]]:
     return sorted(found)
 
 
+def test_every_route_checks_who_is_asking_before_reading_a_body():
+    from scrutiny.settings import Settings
+    from scrutiny.web import create_app
+    from scrutiny.web.security import AskFirst
+
+    app = create_app(Settings(database_url="sqlite://"))
+    kinds = set()
+    for route in app.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        for item in contexts() if contexts else [route]:
+            original = getattr(item, "original_route", item)
+            if isinstance(original, APIRoute):
+                kinds.add((type(original).__name__, original.path))
+    assert kinds and {kind for kind, _ in kinds} == {AskFirst.__name__}, kinds
+
+
 def test_every_route_is_declared_in_the_matrix():
     declared = set(ROUTES) | set(API_ROUTES)
     found = set(_routes())
