@@ -69,6 +69,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/sign-in"): "public",
     ("POST", "/sign-in"): "public",
     ("POST", "/sign-out"): "public",
+    ("GET", "/reset/{token}"): "public",
+    ("POST", "/reset/{token}"): "public",
     ("GET", "/account"): "signed_in",
     # council pages
     ("GET", "/council/{code}/returns"): "writer",
@@ -100,6 +102,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/admin/users"): "admin",
     ("POST", "/admin/users"): "admin",
     ("POST", "/admin/users/{user_id}/active"): "admin",
+    ("POST", "/admin/users/{user_id}/sign-out-everywhere"): "admin",
+    ("POST", "/admin/users/{user_id}/unlock"): "admin",
     ("GET", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens/{token_id}/revoke"): "admin",
@@ -175,6 +179,7 @@ def _with_visitors(url: str) -> dict[str, Any]:
             "user_id": str(spare.id),
             "token_id": str(spare_token["id"]),  # the admin's allowed POST revokes it
             "report_id": "AAAAAAAAAAAAAAAA",
+            "token": "no-such-link",
             "year": "2024-25",
             "item": "6.2",
             "name": "aggregate_returns",
@@ -196,6 +201,22 @@ def _routes() -> list[tuple[str, str]]:
             if isinstance(item, APIRoute) or hasattr(item, "original_route"):
                 found += [(method, item.path) for method in item.methods]
     return sorted(found)
+
+
+def test_every_route_checks_who_is_asking_before_reading_a_body():
+    from scrutiny.settings import Settings
+    from scrutiny.web import create_app
+    from scrutiny.web.security import AskFirst
+
+    app = create_app(Settings(database_url="sqlite://"))
+    kinds = set()
+    for route in app.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        for item in contexts() if contexts else [route]:
+            original = getattr(item, "original_route", item)
+            if isinstance(original, APIRoute):
+                kinds.add((type(original).__name__, original.path))
+    assert kinds and {kind for kind, _ in kinds} == {AskFirst.__name__}, kinds
 
 
 def test_every_route_is_declared_in_the_matrix():
@@ -256,3 +277,52 @@ def test_each_api_endpoint_lets_in_exactly_the_tokens_its_rule_allows(site, toke
             elif refused == (token in API_RULES[rule]):
                 wrong.append(f"{method} {url}: {response.status_code} with token {token} ({rule})")
     assert wrong == []
+
+
+def _watched(app: Any, reads: list[str]) -> Any:
+    """APP, noting in READS the path of every request whose body the app asks for."""
+
+    async def watching(scope: Any, receive: Any, send: Any) -> None:
+        async def noted() -> Any:
+            reads.append(scope["path"])
+            return await receive()
+
+        await app(scope, noted if scope["type"] == "http" else receive, send)
+
+    return watching
+
+
+@pytest.mark.parametrize("visitor", list(VISITORS))
+def test_a_post_is_refused_before_its_body_is_read_when_the_visitor_may_not_post(site, visitor):
+    # What was seen: the CSRF check read (and spooled to disk) a whole anonymous upload
+    # before the 403; FastAPI reads a route's form before running its access checks.
+    reads: list[str] = []
+    refused_unread: list[str] = []
+    read: list[str] = []
+    with PageClient(_watched(site["app"], reads)) as client:
+        if VISITORS[visitor]:
+            client.sign_in(VISITORS[visitor])  # type: ignore[arg-type]
+        for (method, path), rule in sorted(ROUTES.items()):
+            if method != "POST" or visitor in RULES[rule]:
+                continue
+            url = _fill(path, site["params"])
+            reads.clear()
+            response = client.post(
+                url, files={"file": ("x.csv", b"a\n" * 1000)}, follow_redirects=False
+            )
+            assert response.status_code in (303, 401, 403), f"{url}: {response.status_code}"
+            (read if reads else refused_unread).append(url)
+    assert read == []
+    assert refused_unread or visitor == "admin"
+
+
+def test_an_api_post_without_a_working_token_is_refused_before_its_body_is_read(site):
+    reads: list[str] = []
+    with PageClient(_watched(site["app"], reads)) as client:
+        for headers in ({}, {"Authorization": "Bearer scr_not-a-token"}):
+            reads.clear()
+            response = client.post(
+                "/api/v1/submissions", headers=headers, files={"file": ("x.csv", b"a\n1\n")}
+            )
+            assert response.status_code == 401
+            assert reads == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from scrutiny.demo.build import DEMO_AUTHORITY
-from scrutiny.store.accounts import LOCK_AFTER
 
 
 def test_sign_in_takes_a_council_officer_to_their_returns(demo_client):
@@ -40,36 +39,6 @@ def test_signing_out_ends_the_session(demo_client):
     signed_out = demo_client.post("/sign-out", data={"csrf_token": token}, follow_redirects=False)
     assert signed_out.status_code == 303
     assert demo_client.get("/account", follow_redirects=False).status_code == 303
-
-
-def test_repeated_failures_lock_the_account_even_for_the_right_password(database_url):
-    from conftest import make_client
-    from scrutiny.store.accounts import create_user
-    from scrutiny.store.db import make_engine
-
-    engine = make_engine(database_url)
-    create_user(
-        engine,
-        email="lock@example.org",
-        password="a-long-password",
-        role="ombudsman",
-        actor="test",
-    )
-    engine.dispose()
-    with make_client(database_url) as client:
-        for _ in range(LOCK_AFTER):
-            token = client.form_token("/sign-in")
-            client.post(
-                "/sign-in",
-                data={"email": "lock@example.org", "password": "not-it", "csrf_token": token},
-            )
-        token = client.form_token("/sign-in")
-        page = client.post(
-            "/sign-in",
-            data={"email": "lock@example.org", "password": "a-long-password", "csrf_token": token},
-        )
-        assert page.status_code == 400
-        assert "locked" in page.text
 
 
 def test_every_response_carries_the_security_headers(demo_client):

@@ -44,8 +44,9 @@ class Settings:
     secret_key: str = field(
         default="",
         metadata={
-            "help": "Key that signs web session cookies; set it on a server. Empty: a new "
-            "random key each start, so sign-ins end when the service restarts."
+            "help": "Key that signs the CSRF tokens of signed-out visitors' forms (sessions "
+            "are kept in the database). Empty: a new random key each start, allowed only "
+            "for one worker without HTTPS; set it on a server."
         },
     )
     https: bool = field(
@@ -53,6 +54,51 @@ class Settings:
         metadata={
             "help": "true when the web service is reached over HTTPS: cookies are sent only "
             "over HTTPS and browsers are told to insist on it (HSTS)."
+        },
+    )
+
+    # The web server's guards (scrutiny serve; scrutiny.web.serving).
+    header_timeout: int = field(
+        default=10,
+        metadata={
+            "help": "Seconds a client has to send a request's line and headers; a connection "
+            "still sending them (or idle before them) after that is closed."
+        },
+    )
+    body_timeout: int = field(
+        default=30,
+        metadata={
+            "help": "Seconds the service waits for the next part of a request's body before "
+            "answering 408 and closing the connection."
+        },
+    )
+    keep_alive_timeout: int = field(
+        default=5,
+        metadata={"help": "Seconds an idle connection is kept open for its next request."},
+    )
+    max_connections: int = field(
+        default=500,
+        metadata={
+            "help": "Most connections and requests one worker takes at once; beyond it, new "
+            "requests are answered 503 at once."
+        },
+    )
+    max_header_bytes: int = field(
+        default=16 * 1024,
+        metadata={"help": "Largest request line and headers, in bytes (larger: 400)."},
+    )
+    trusted_proxies: str = field(
+        default="127.0.0.1",
+        metadata={
+            "help": "Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+            "X-Forwarded-Proto are believed: the client address the sign-in throttle counts."
+        },
+    )
+    base_url: str = field(
+        default="http://127.0.0.1:8000",
+        metadata={
+            "help": "The web address people reach the service at, for links that commands "
+            "print (scrutiny users reset-password)."
         },
     )
 

@@ -6,10 +6,9 @@ Roles:
 - council_officer: one authority's complaints team: uploads returns, records evidence;
 - councillor: one authority's councillors and senior officers, read only.
 
-Passwords are hashed with argon2id. After LOCK_AFTER failed sign-ins in a row an account
-is locked for LOCK_MINUTES, so a password cannot be guessed by trying many. API tokens are
-shown once, when made; only their SHA-256 is stored, and each is scoped to one authority.
-Every change is in the audit log.
+Passwords are hashed with argon2id; signing in, and its throttle against guessing, is
+scrutiny.store.sign_in. API tokens are shown once, when made; only their SHA-256 is
+stored, and each is scoped to one authority. Every change is in the audit log.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal, get_args
 
 from argon2 import PasswordHasher
@@ -28,7 +27,8 @@ from sqlalchemy.exc import IntegrityError
 from scrutiny.core.errors import Invalid
 from scrutiny.reference.authorities import current_codes
 from scrutiny.store.audit import record_audit_entry
-from scrutiny.store.db import api_tokens, as_utc, transaction, users
+from scrutiny.store.db import api_tokens, transaction, users
+from scrutiny.store.sessions import delete_user_sessions
 
 Role = Literal["admin", "ombudsman", "council_officer", "councillor"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -40,8 +40,6 @@ ROLE_NAMES: dict[Role, str] = {
     "councillor": "Councillor or senior officer",
 }
 MIN_PASSWORD_LENGTH = 12
-LOCK_AFTER = 5
-LOCK_MINUTES = 15
 TOKEN_PREFIX = "scr_"
 
 _hasher = PasswordHasher()
@@ -93,13 +91,31 @@ def _role(text: str) -> Role:
     raise AccountError(f"The role must be one of {', '.join(ROLES)}")
 
 
+def check_password(password: str) -> None:
+    """AccountError when PASSWORD is too short to be an account's."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def hash_password(password: str) -> str:
+    """PASSWORD hashed with argon2id, as it is stored."""
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """True when PASSWORD is the one PASSWORD_HASH was made from."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def _check(email: str, password: str, text: str, authority_code: str | None) -> tuple[str, Role]:
     """EMAIL tidied and the role TEXT names, or AccountError for the first detail wrong."""
     email = email.strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise AccountError("Enter an email address in the correct format, like name@example.org")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password)
     role = _role(text)
     if role in COUNCIL_ROLES:
         if not authority_code:
@@ -124,11 +140,10 @@ def create_user(
     email, checked = _check(email, password, role, authority_code)
     row = {
         "email": email,
-        "password_hash": _hasher.hash(password),
+        "password_hash": hash_password(password),
         "role": role,
         "authority_code": authority_code or None,
         "active": True,
-        "failed_logins": 0,
         "created_at": datetime.now(UTC),
     }
     try:
@@ -147,45 +162,6 @@ def create_user(
     return User(user_id, email, checked, authority_code or None, True)
 
 
-def authenticate(engine: Engine, email: str, password: str, now: datetime | None = None) -> User:
-    """The user with EMAIL and PASSWORD; AccountError otherwise (the same words either way)."""
-    now = now or datetime.now(UTC)
-    refused = AccountError("Enter a correct email address and password")
-    with transaction(engine) as connection:
-        row = connection.execute(
-            select(users).where(users.c.email == email.strip().lower())
-        ).first()
-        if row is None:
-            _hasher.hash(password)  # the same work as a real check, so timing reveals nothing
-            raise refused
-        if row.locked_until is not None and as_utc(row.locked_until) > now:
-            raise AccountError(
-                "This account is locked after too many failed sign-ins. "
-                f"Try again after {as_utc(row.locked_until):%H:%M} UTC."
-            )
-        try:
-            ok = _hasher.verify(row.password_hash, password) and bool(row.active)
-        except (VerificationError, InvalidHashError):
-            ok = False
-        if not ok:
-            failures = row.failed_logins + 1
-            locked = now + timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER else None
-            connection.execute(
-                update(users)
-                .where(users.c.id == row.id)
-                .values(failed_logins=0 if locked else failures, locked_until=locked)
-            )
-    if not ok:
-        raise refused
-    with transaction(engine) as connection:
-        connection.execute(
-            update(users)
-            .where(users.c.id == row.id)
-            .values(failed_logins=0, locked_until=None, last_login_at=now)
-        )
-    return _user(row)
-
-
 def get_user(engine: Engine, user_id: int) -> User | None:
     """The active user with USER_ID, or None."""
     with engine.connect() as connection:
@@ -195,6 +171,17 @@ def get_user(engine: Engine, user_id: int) -> User | None:
     return _user(row) if row else None
 
 
+def find_user(engine: Engine, email: str) -> User:
+    """The account (switched on or off) with EMAIL; AccountError when there is none."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(users).where(users.c.email == email.strip().lower())
+        ).first()
+    if row is None:
+        raise AccountError(f"There is no account for {email.strip()}")
+    return _user(row)
+
+
 def list_users(engine: Engine) -> list[User]:
     """Every account, by email."""
     with engine.connect() as connection:
@@ -202,13 +189,16 @@ def list_users(engine: Engine) -> list[User]:
 
 
 def set_active(engine: Engine, user_id: int, active: bool, *, actor: str) -> None:
-    """Turn an account on or off (accounts are never deleted: the audit log names them)."""
+    """Turn an account on or off (accounts are never deleted: the audit log names them).
+    Switching one off ends its sessions at once."""
     with transaction(engine) as connection:
         changed = connection.execute(
             update(users).where(users.c.id == user_id).values(active=active)
         ).rowcount
         if not changed:
             raise AccountError(f"There is no account {user_id}")
+        if not active:
+            delete_user_sessions(connection, user_id)
         record_audit_entry(
             connection,
             actor=actor,

@@ -46,12 +46,10 @@ def route_template(scope: Scope) -> str | None:
 
 
 def user_id(scope: Scope) -> int | None:
-    """The id of whoever made the request: an API token's account or the session's."""
+    """The id of whoever made the request: an API token's account or the session's (both
+    note it in the request's state)."""
     state: dict[str, Any] = scope.get("state") or {}
-    if isinstance(state.get("user_id"), int):
-        return int(state["user_id"])
-    session = scope.get("session") or {}
-    found = session.get("user_id")
+    found = state.get("user_id")
     return found if isinstance(found, int) else None
 
 

@@ -18,7 +18,6 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scrutiny.core.errors import (
@@ -30,17 +29,17 @@ from scrutiny.core.errors import (
     Unavailable,
 )
 from scrutiny.core.log import configure_logging
+from scrutiny.core.serving import check_serving
 from scrutiny.measures.coverage import read_coverage
 from scrutiny.settings import Settings
 from scrutiny.store.db import make_engine
 from scrutiny.web.access_log import AccessLog
 from scrutiny.web.cache import DataCache, ReturnCoverage
 from scrutiny.web.pages import render
-from scrutiny.web.security import BodyLimit, SecurityHeaders
+from scrutiny.web.security import FORM_LIMITS, BodyLimit, SecurityHeaders
+from scrutiny.web.sessions import ServerSessions
 
 STATIC = Path(__file__).parent / "static"
-SESSION_COOKIE = "scrutiny_session"
-SESSION_HOURS = 8
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from scrutiny.web.views import ROUTERS
 
     settings = settings or Settings.from_env()
+    check_serving(secret_key=settings.secret_key, https=settings.https)
     configure_logging(settings.log_format)
     app = FastAPI(
         title="scrutiny",
@@ -60,21 +60,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # our own page at /api/v1/docs: Swagger UI needs a CDN and inline script
         redoc_url=None,
         lifespan=_lifespan,
+        form_limits=FORM_LIMITS,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.cache = DataCache(app.state.engine)
     # Room for the form around the largest file a return may be.
-    app.add_middleware(BodyLimit, limit=settings.max_file_bytes + 1_000_000)
-    app.add_middleware(SecurityHeaders, https=settings.https, session_cookie=SESSION_COOKIE)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_file_bytes + 1_000_000, timeout=settings.body_timeout
+    )
+    app.add_middleware(SecurityHeaders, https=settings.https)
     app.add_middleware(HeadAsGet)
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.secret_key or secrets.token_urlsafe(32),
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_HOURS * 3600,
-        same_site="lax",
-        https_only=settings.https,
+        ServerSessions,
+        engine=app.state.engine,
+        # Signs strangers' form tokens; sessions themselves are rows, not signed cookies.
+        secret=settings.secret_key or secrets.token_urlsafe(32),
+        https=settings.https,
     )
     app.add_middleware(DataUpTo, last_day=lambda: _last_day(app))
     # Outermost, so its duration covers everything and every response gets the request id.
@@ -108,7 +110,9 @@ ERROR_PAGES = {
     403: ("You cannot see this page", "Your account does not give access to this page."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("Page not found", "This address does not accept that kind of request."),
+    408: ("The request took too long", ""),
     409: ("That would change what is stored", ""),
+    413: ("The file is too large", ""),
 }
 
 
@@ -137,7 +141,8 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> Respon
             status_code=303, headers={"Location": f"/sign-in?next={quote(request.url.path)}"}
         )
     title, hint = ERROR_PAGES.get(error.status_code, ("Sorry, there is a problem", ""))
-    detail = error.detail if isinstance(error.detail, str) and error.status_code == 400 else hint
+    shown = error.status_code in (400, 408, 413) and isinstance(error.detail, str)
+    detail = error.detail if shown else hint
     return render(
         request,
         "error.html",

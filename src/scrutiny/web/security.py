@@ -3,29 +3,55 @@
 Every view declares what it needs with one of the dependencies here, so the access rules
 are in one place and the access-control test can check each route against each role:
 - `signed_in`: any account; `role_in(...)`: one of some roles;
-- `authority_reader(code)` / `authority_writer(code)`: the account may read or change
-  that authority's non-public data (council roles only ever their own authority);
+- `authority_reader` / `authority_writer`: the account may read or change the non-public
+  data of the authority in the address's {code} (council roles only their own authority);
 - `api_user`: an API token (`Authorization: Bearer ...`), narrowed to its one authority.
-HTML forms carry a per-session CSRF token, checked on every POST by `csrf_protect`.
+Each of them needs nothing but the request, so `AskFirst` routes run them before a byte
+of a POST's body is read: a stranger's 300 MB upload is refused without being received.
+HTML forms carry a per-session CSRF token (a stranger's is tied to a cookie, see
+web/sessions.py), checked on every POST by `csrf_protect` once the visitor is known.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import re
-import secrets
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypedDict, TypeVar
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import HTTPException, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scrutiny.store.accounts import Role, TokenUser, User, get_user, user_for_token
+from scrutiny.store.sessions import end_session, start_session
+from scrutiny.web.sessions import SESSION_COOKIE, new_session, no_session, session_state
+
+
+class FormLimits(TypedDict, total=False):
+    """Starlette's limits on parsing one form (FastAPI's form_limits take the same)."""
+
+    max_files: int
+    max_fields: int
+    max_part_size: int
+
 
 CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"  # for a script's POST: the same token, without a form to parse
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# What one form may hold. One file (an upload); the largest text field is an evidence
+# note of a few thousand characters. Starlette's defaults allow 1,000 of each.
+FORM_LIMITS: FormLimits = {"max_files": 1, "max_fields": 50, "max_part_size": 1_000_000}
+# A visitor with neither a session nor an API token may send only a small form: the
+# sign-in and set-a-password forms are well under a kilobyte.
+ANONYMOUS_BODY_LIMIT = 64 * 1024
 
 # Scripts and styles only from our own origin: no inline script, no eval. Charts are
 # images (data: URIs) until vega-embed, loaded from /static, replaces them.
@@ -47,20 +73,20 @@ HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 class SecurityHeaders:
     """Adds the security headers to every response (HSTS only when served over HTTPS), and
-    `Cache-Control: no-store` to every answer to a request carrying the session cookie
-    SESSION_COOKIE, so no browser or proxy keeps a signed-in page."""
+    `Cache-Control: no-store` to every answer to a request carrying the session cookie,
+    so no browser or proxy keeps a signed-in page."""
 
-    def __init__(self, app: ASGIApp, https: bool = False, session_cookie: str = "") -> None:
+    def __init__(self, app: ASGIApp, https: bool = False) -> None:
         self.app = app
         self.headers = [*HEADERS, HSTS] if https else HEADERS
-        self.session_cookie = session_cookie.encode() + b"="
+        self.session_cookie = SESSION_COOKIE.encode() + b"="
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         cookies = b";".join(v for k, v in scope.get("headers", []) if k == b"cookie")
-        private = self.session_cookie != b"=" and self.session_cookie in cookies
+        private = self.session_cookie in cookies
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -83,43 +109,54 @@ def session_user(request: Request) -> User | None:
     if "user" in request.state._state:
         user: User | None = request.state.user
         return user
-    user_id = request.session.get("user_id")
-    user = get_user(request.app.state.engine, user_id) if isinstance(user_id, int) else None
-    if user_id is not None and user is None:
-        request.session.clear()
+    session = session_state(request.scope).session
+    user = get_user(request.app.state.engine, session.user_id) if session else None
     request.state.user = user
     return user
 
 
 def sign_in(request: Request, user: User) -> None:
-    """Start a fresh session for USER (a new CSRF token too, against session fixation)."""
-    request.session.clear()
-    request.session["user_id"] = user.id
-    request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    """Start a fresh session for USER, with its own CSRF token, ending the one the visitor
+    had (against session fixation)."""
+    engine = request.app.state.engine
+    state = session_state(request.scope)
+    if state.token:
+        end_session(engine, state.token)
+    token, session = start_session(engine, user.id)
+    new_session(request.scope, token, session)
     request.state.user = user
 
 
 def sign_out(request: Request) -> None:
-    request.session.clear()
+    """End the visitor's session: its row is deleted, so a copy of the cookie stops too."""
+    state = session_state(request.scope)
+    if state.token:
+        end_session(request.app.state.engine, state.token)
+    no_session(request.scope)
     request.state.user = None
 
 
 def csrf_token(request: Request) -> str:
-    """This session's CSRF token, made on first use."""
-    token = request.session.get(CSRF_FIELD)
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        request.session[CSRF_FIELD] = token
-    return token
+    """The token this visitor's forms carry: the session's, or a stranger's form token."""
+    state = session_state(request.scope)
+    return state.session.csrf_token if state.session else state.form_token()
 
 
 async def csrf_protect(request: Request) -> None:
-    """Refuse a form POST whose csrf_token does not match the session's (403)."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    """Refuse a POST whose CSRF token (the X-CSRF-Token header or the form's csrf_token)
+    does not match the visitor's (403). On an AskFirst route the visitor has been checked
+    by now, so only someone allowed to post here has their form read."""
+    if request.method in SAFE_METHODS:
         return
-    form = await request.form()
-    sent = form.get(CSRF_FIELD)
-    expected = request.session.get(CSRF_FIELD)
+    state = session_state(request.scope)
+    if state.session:
+        expected: str | None = state.session.csrf_token
+    else:
+        expected = state.form_token_for(state.form_nonce) if state.form_nonce else None
+    sent: Any = request.headers.get(CSRF_HEADER)
+    if sent is None and expected is not None:
+        form = await request.form(**FORM_LIMITS)
+        sent = form.get(CSRF_FIELD)
     if not (
         isinstance(sent, str)
         and isinstance(expected, str)
@@ -128,6 +165,17 @@ async def csrf_protect(request: Request) -> None:
         raise HTTPException(403, "The form had expired or was not sent from this service")
 
 
+ACCESS_CHECKS: set[Callable[[Request], object]] = set()
+Check = TypeVar("Check", bound=Callable[[Request], object])
+
+
+def access_check(check: Check) -> Check:
+    """Mark CHECK as a check of who is asking, that AskFirst routes run before the body."""
+    ACCESS_CHECKS.add(check)
+    return check
+
+
+@access_check
 def signed_in(request: Request) -> User:
     """Any signed-in account; anonymous requests go to the sign-in page."""
     user = session_user(request)
@@ -136,10 +184,12 @@ def signed_in(request: Request) -> User:
     return user
 
 
-def role_in(*roles: Role) -> Callable[..., User]:
+def role_in(*roles: Role) -> Callable[[Request], User]:
     """A dependency: the signed-in user, who must have one of ROLES (403 otherwise)."""
 
-    def check(user: User = Depends(signed_in)) -> User:
+    @access_check
+    def check(request: Request) -> User:
+        user = signed_in(request)
         if user.role not in roles:
             raise HTTPException(403)
         return user
@@ -147,22 +197,31 @@ def role_in(*roles: Role) -> Callable[..., User]:
     return check
 
 
-def authority_reader(code: str, user: User = Depends(signed_in)) -> User:
-    """The user, who may read authority CODE's non-public data."""
-    if not user.may_read(code):
+@access_check
+def authority_reader(request: Request) -> User:
+    """The user, who may read the non-public data of the authority in the address."""
+    user = signed_in(request)
+    if not user.may_read(request.path_params.get("code", "")):
         raise HTTPException(403)
     return user
 
 
-def authority_writer(code: str, user: User = Depends(signed_in)) -> User:
-    """The user, who may change authority CODE's data (its officers and admins)."""
-    if not user.may_change(code):
+@access_check
+def authority_writer(request: Request) -> User:
+    """The user, who may change the data of the authority in the address (its officers
+    and admins)."""
+    user = signed_in(request)
+    if not user.may_change(request.path_params.get("code", "")):
         raise HTTPException(403)
     return user
 
 
+@access_check
 def api_user(request: Request) -> TokenUser:
     """The account behind the request's bearer token (401 without a working one)."""
+    if "token_user" in request.state._state:
+        known: TokenUser = request.state.token_user
+        return known
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     found = (
@@ -177,7 +236,39 @@ def api_user(request: Request) -> TokenUser:
             headers={"WWW-Authenticate": "Bearer"},
         )
     request.state.user_id = found.user.id  # for the access log
+    request.state.token_user = found
     return found
+
+
+def _access_checks(dependant: Dependant) -> Iterator[Callable[[Request], object]]:
+    """The access checks among DEPENDANT's dependencies, however deep, each once."""
+    for sub in dependant.dependencies:
+        if sub.call in ACCESS_CHECKS:
+            yield sub.call
+        yield from _access_checks(sub)
+
+
+class AskFirst(APIRoute):
+    """A route that checks who is asking before it reads a POST's body.
+
+    FastAPI reads a route's form before it runs the route's dependencies, so a stranger's
+    upload would be received, and spooled to disk, before the 401. Here the route's
+    access checks (the dependencies marked with access_check) run first, from the request
+    line and headers alone; they run again, cached, with the rest."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        checks = list(dict.fromkeys(_access_checks(self.dependant)))
+        if not checks:
+            return handler
+
+        async def ask_first(request: Request) -> Response:
+            if request.method not in SAFE_METHODS:
+                for check in checks:
+                    await run_in_threadpool(check, request)
+            return await handler(request)
+
+        return ask_first
 
 
 def context_user(request: Request) -> dict[str, Any]:
@@ -186,24 +277,44 @@ def context_user(request: Request) -> dict[str, Any]:
 
 
 class BodyLimit:
-    """Refuses a request whose declared body is larger than LIMIT bytes (413), before any
-    of it is read: the CSRF check reads whole forms, uploads included."""
+    """Refuses a request body larger than LIMIT bytes (ANONYMOUS_BODY_LIMIT from a visitor
+    with neither a session nor an API token) with 413: at once when its Content-Length says
+    so, else as soon as the bytes received pass the limit, chunked bodies included; the
+    rest is never read. A body whose next part takes longer than TIMEOUT seconds to come
+    is answered 408."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, timeout: float = 30) -> None:
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length", b"0")
-            if length.isdigit() and int(length) > self.limit:
-                response = PlainTextResponse(
-                    f"The file is too large: the limit is {self.limit // 1_000_000:,} MB.",
-                    status_code=413,
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        known = session_state(scope).session is not None or b"authorization" in headers
+        limit = self.limit if known else ANONYMOUS_BODY_LIMIT
+        message = f"The file is too large: the limit is {limit / 1_000_000:,.1f} MB."
+        length = headers.get(b"content-length", b"0")
+        if length.isdigit() and int(length) > limit:
+            await PlainTextResponse(message, status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            try:
+                got = await asyncio.wait_for(receive(), self.timeout)
+            except TimeoutError:
+                raise HTTPException(408, "The request took too long to arrive") from None
+            if got["type"] == "http.request":
+                received += len(got.get("body", b""))
+                if received > limit:
+                    raise HTTPException(413, message)
+            return got
+
+        await self.app(scope, counted, send)
 
 
 STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.S)

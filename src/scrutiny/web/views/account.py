@@ -1,15 +1,17 @@
-"""Signing in and out, and the visitor's own account."""
+"""Signing in and out, setting a password from a one-time link, and the visitor's account."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from scrutiny.store.accounts import ROLE_NAMES, AccountError, User, authenticate, list_tokens
+from scrutiny.store.accounts import ROLE_NAMES, AccountError, User, list_tokens
+from scrutiny.store.password_resets import reset_link_account, use_reset_link
+from scrutiny.store.sign_in import authenticate, client_address
 from scrutiny.web.pages import render
-from scrutiny.web.security import csrf_protect, sign_in, sign_out, signed_in
+from scrutiny.web.security import AskFirst, csrf_protect, sign_in, sign_out, signed_in
 
-router = APIRouter(dependencies=[Depends(csrf_protect)])
+router = APIRouter(dependencies=[Depends(csrf_protect)], route_class=AskFirst)
 
 
 def _safe_next(target: str) -> str:
@@ -29,8 +31,9 @@ def sign_in_submit(
     password: str = Form(""),
     next: str = Form("/"),
 ) -> Response:
+    host = request.client.host if request.client else None
     try:
-        user = authenticate(request.app.state.engine, email, password)
+        user = authenticate(request.app.state.engine, email, password, client_address(host))
     except AccountError as error:
         return render(
             request,
@@ -71,4 +74,48 @@ def account_page(request: Request, user: User = Depends(signed_in)) -> Response:
         request,
         "account/account.html",
         {"title": "Your account", "role_name": ROLE_NAMES[user.role], "tokens": tokens},
+    )
+
+
+@router.get("/reset/{token}")
+def reset_page(request: Request, token: str) -> Response:
+    """The form to set a new password, for a working one-time link."""
+    email = reset_link_account(request.app.state.engine, token)
+    return _reset_page(request, token, email)
+
+
+def _reset_page(
+    request: Request, token: str, email: str, error: str = "", status_code: int = 200
+) -> Response:
+    field = "password-again" if "match" in error else "password"
+    return render(
+        request,
+        "account/reset.html",
+        {
+            "title": "Set a new password",
+            "token": token,
+            "email": email,
+            "error": error,
+            "error_field": field,
+            "error_count": 1 if error else 0,
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/reset/{token}")
+def reset_submit(
+    request: Request, token: str, password: str = Form(""), again: str = Form("")
+) -> Response:
+    """Set the password; the account's sessions end, this visitor's too."""
+    engine = request.app.state.engine
+    try:
+        email = use_reset_link(engine, token, password, again)
+    except AccountError as error:
+        return _reset_page(
+            request, token, reset_link_account(engine, token), str(error), status_code=400
+        )
+    sign_out(request)
+    return render(
+        request, "account/reset_done.html", {"title": "Your password has been set", "email": email}
     )

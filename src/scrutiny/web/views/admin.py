@@ -8,7 +8,7 @@ from math import ceil
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from scrutiny.reference.authorities import load_authorities, search_authorities
@@ -27,10 +27,12 @@ from scrutiny.store.accounts import (
     set_active,
 )
 from scrutiny.store.audit import list_audit_entries
+from scrutiny.store.sessions import end_user_sessions
+from scrutiny.store.sign_in import unlock
 from scrutiny.web.pages import render
-from scrutiny.web.security import csrf_protect, role_in
+from scrutiny.web.security import AskFirst, csrf_protect, role_in
 
-router = APIRouter(dependencies=[Depends(csrf_protect)])
+router = APIRouter(dependencies=[Depends(csrf_protect)], route_class=AskFirst)
 admin = role_in("admin")
 NOTICE = "admin_notice"  # a one-off message in the session, shown after a redirect
 PER_PAGE = 50
@@ -146,6 +148,34 @@ def users_set_active(
         return _users_page(request, error={"text": str(problem), "href": "#accounts"})
     state = "switched on" if switch_on else "switched off"
     request.session[NOTICE] = f"Account {user_id} {state}."
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+def _account(request: Request, user_id: int) -> User:
+    """The account USER_ID, switched on or off (404 for none)."""
+    found = next((u for u in list_users(request.app.state.engine) if u.id == user_id), None)
+    if found is None:
+        raise HTTPException(404)
+    return found
+
+
+@router.post("/admin/users/{user_id}/sign-out-everywhere")
+def users_sign_out_everywhere(
+    request: Request, user_id: int, user: User = Depends(admin)
+) -> Response:
+    account = _account(request, user_id)
+    ended = end_user_sessions(request.app.state.engine, account.id, actor=user.email)
+    request.session[NOTICE] = (
+        f"{account.email} signed out everywhere: {ended} session{'s' if ended != 1 else ''} ended."
+    )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/unlock")
+def users_unlock(request: Request, user_id: int, user: User = Depends(admin)) -> Response:
+    account = _account(request, user_id)
+    unlock(request.app.state.engine, account, actor=user.email)
+    request.session[NOTICE] = f"{account.email} can sign in again from every address."
     return RedirectResponse("/admin/users", status_code=303)
 
 

@@ -45,9 +45,9 @@ from scrutiny.web.api_common import (
 )
 from scrutiny.web.api_models import Planned, ReturnResult, Signals, SubmissionRecord
 from scrutiny.web.requests import covered_periods, data_cache, indicator_rows
-from scrutiny.web.security import api_user
+from scrutiny.web.security import AskFirst, api_user
 
-router = APIRouter()
+router = APIRouter(route_class=AskFirst)
 
 TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No working API token"},

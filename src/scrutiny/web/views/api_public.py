@@ -39,8 +39,9 @@ from scrutiny.web.api_models import (
     Recommendation,
 )
 from scrutiny.web.requests import covered_periods, data_cache, indicator_rows
+from scrutiny.web.security import AskFirst
 
-router = APIRouter()
+router = APIRouter(route_class=AskFirst)
 
 CouncilType = StrEnum("CouncilType", {t: t for t in TIERS})  # type: ignore[misc]
 Region = StrEnum(  # type: ignore[misc]

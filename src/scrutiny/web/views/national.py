@@ -30,9 +30,9 @@ from scrutiny.web.requests import (
     period_items,
     select_items,
 )
-from scrutiny.web.security import csrf_protect
+from scrutiny.web.security import AskFirst, csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)])
+router = APIRouter(dependencies=[Depends(csrf_protect)], route_class=AskFirst)
 
 
 @router.get("/")

@@ -39,9 +39,9 @@ from scrutiny.web.requests import (
     data_up_to,
     note_write,
 )
-from scrutiny.web.security import csrf_protect, role_in
+from scrutiny.web.security import AskFirst, csrf_protect, role_in
 
-router = APIRouter(dependencies=[Depends(csrf_protect)])
+router = APIRouter(dependencies=[Depends(csrf_protect)], route_class=AskFirst)
 analyst = role_in("ombudsman", "admin")
 NOTICE = "ombudsman_notice"  # a one-off message in the session, shown after a redirect
 

@@ -16,10 +16,12 @@ from scrutiny.standard.package import csv_template
 from scrutiny.web import cache as keys
 from scrutiny.web.pages import render
 from scrutiny.web.requests import data_cache
-from scrutiny.web.security import csrf_protect
+from scrutiny.web.security import AskFirst, csrf_protect
 
 # Pages, not API: kept out of the OpenAPI description.
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    dependencies=[Depends(csrf_protect)], route_class=AskFirst, include_in_schema=False
+)
 
 # Inline Markdown as the standard's documentation writes it: `code` and [text](#anchor).
 INLINE = re.compile(r"`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\)")

@@ -31,9 +31,11 @@ from scrutiny.web.requests import (
     default_year,
     pdf_response,
 )
-from scrutiny.web.security import authority_reader, csrf_protect, report_page, role_in
+from scrutiny.web.security import AskFirst, authority_reader, csrf_protect, report_page, role_in
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    dependencies=[Depends(csrf_protect)], route_class=AskFirst, include_in_schema=False
+)
 ombudsman = role_in("ombudsman", "admin")
 
 

@@ -28,9 +28,9 @@ from scrutiny.recommendations.lifecycle import NOTE_LIMIT
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
 from scrutiny.web.requests import DUE_WITHIN, council_or_404, note_write
-from scrutiny.web.security import authority_reader, authority_writer, csrf_protect
+from scrutiny.web.security import AskFirst, authority_reader, authority_writer, csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)])
+router = APIRouter(dependencies=[Depends(csrf_protect)], route_class=AskFirst)
 
 REFERENCE_LIMIT = 200
 FLASH = "recommendations_flash"

@@ -21,9 +21,11 @@ from scrutiny.publish.reports.annual import (
 )
 from scrutiny.web import cache as keys
 from scrutiny.web.requests import covered_periods, data_cache, indicator_rows, pdf_response
-from scrutiny.web.security import csrf_protect, report_page
+from scrutiny.web.security import AskFirst, csrf_protect, report_page
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    dependencies=[Depends(csrf_protect)], route_class=AskFirst, include_in_schema=False
+)
 T = TypeVar("T")
 
 

@@ -19,9 +19,11 @@ from scrutiny.web import cache as keys
 from scrutiny.web.chart_views import ChartView, chart_view
 from scrutiny.web.pages import render
 from scrutiny.web.requests import cached_page, data_cache, select_items
-from scrutiny.web.security import csrf_protect
+from scrutiny.web.security import AskFirst, csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    dependencies=[Depends(csrf_protect)], route_class=AskFirst, include_in_schema=False
+)
 
 
 @router.get("/research/impact")

@@ -43,9 +43,9 @@ from scrutiny.standard import COUNCIL_TABLES, load_standard
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
 from scrutiny.web.requests import council_or_404, note_write
-from scrutiny.web.security import authority_writer, csrf_protect
+from scrutiny.web.security import AskFirst, authority_writer, csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)])
+router = APIRouter(dependencies=[Depends(csrf_protect)], route_class=AskFirst)
 
 SUMMARY_LIMIT = 10  # problems listed in the error summary; the table has them all
 PAGE_SIZE = 50

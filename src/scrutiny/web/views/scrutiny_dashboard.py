@@ -35,9 +35,9 @@ from scrutiny.web.requests import (
     data_note,
     select_items,
 )
-from scrutiny.web.security import authority_reader, csrf_protect
+from scrutiny.web.security import AskFirst, authority_reader, csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)])
+router = APIRouter(dependencies=[Depends(csrf_protect)], route_class=AskFirst)
 
 
 @router.get("/council/{code}/scrutiny")

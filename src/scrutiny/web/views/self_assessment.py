@@ -35,9 +35,11 @@ from scrutiny.councillor.self_assessment_csv import ImportRefused, export_csv, i
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
 from scrutiny.web.requests import council_or_404, note_write
-from scrutiny.web.security import authority_reader, authority_writer, csrf_protect
+from scrutiny.web.security import AskFirst, authority_reader, authority_writer, csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    dependencies=[Depends(csrf_protect)], route_class=AskFirst, include_in_schema=False
+)
 
 FLASH = "self_assessment_flash"
 TAGS = {
