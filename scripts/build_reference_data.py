@@ -9,6 +9,7 @@ Usage: python scripts/build_reference_data.py ../shared/research/data
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from scrutiny.reference.authorities import (
     authorities_path,
     districts_of_counties,
 )
+from scrutiny.reference.landlords import tsm_folder
 
 # mySociety's type codes for English principal councils, and the names scrutiny uses.
 PRINCIPAL_TYPES = {
@@ -89,6 +91,8 @@ def build_authorities(la_codes: Path) -> pl.DataFrame:
             pl.col("successor").alias("replaced_by_gss_code"),
             pl.col("county").alias("county_gss_code"),
             pl.col("area").cast(pl.Float64).alias("area_km2"),
+            # The old ONS code, which the Regulator of Social Housing uses for councils.
+            pl.col("snac").alias("snac_code"),
         )
     )
     # Former GSS codes of councils that still exist (boundary changes), as extra rows.
@@ -109,6 +113,7 @@ def build_authorities(la_codes: Path) -> pl.DataFrame:
             pl.col("gss-code_right").alias("replaced_by_gss_code"),
             "county_gss_code",
             pl.lit(None, pl.Float64).alias("area_km2"),
+            pl.lit(None, pl.String).alias("snac_code"),
         )
     )
     return _name_current_successors(pl.concat([councils, renamed]).unique("gss_code", keep="first"))
@@ -319,6 +324,18 @@ def build_ehc_timeliness(send_ehc_plans: Path) -> pl.DataFrame:
     )
 
 
+# RSH's official Tenant Satisfaction Measures workbooks, shipped as published, with the
+# SHA-256 of each so a changed file is never copied in by mistake.
+TSM_WORKBOOKS = {
+    "2024_TSM_Full_Data_v1.1_FINAL.xlsx": (
+        "4da40a3878e47c7ce69cd5dca91354739fe4e3aca917b2b3e06023f5c027d766"
+    ),
+    "2025_TSM_Full_Data_v1.0_FINAL.xlsx": (
+        "452813cf25c62cb5f6af71fe2bd02d23be65fbd335415784c9199d0218806996"
+    ),
+}
+
+
 def main(research_data: Path) -> None:
     feed = research_data / "bank_holidays" / "bank-holidays.json"
     first, last = calendar.refresh_feed(feed)
@@ -342,6 +359,14 @@ def main(research_data: Path) -> None:
     shipped = authorities_path().with_name("housing_ombudsman_findings.csv")
     shutil.copyfile(findings, shipped)
     print(f"Housing Ombudsman findings about council landlords -> {shipped}")
+    for name, digest in TSM_WORKBOOKS.items():
+        shipped_workbook = tsm_folder() / name
+        shipped_workbook.parent.mkdir(exist_ok=True)
+        source = research_data / "tsm" / name
+        if hashlib.sha256(source.read_bytes()).hexdigest() != digest:
+            sys.exit(f"{source} is not the workbook RSH published (its SHA-256 differs)")
+        shutil.copyfile(source, shipped_workbook)
+        print(f"RSH Tenant Satisfaction Measures workbook -> {shipped_workbook}")
     ehc = build_ehc_timeliness(research_data / "send_ehc_plans")
     ehc_path = authorities_path().with_name(EHC_FILE_NAME)
     ehc.write_csv(ehc_path)

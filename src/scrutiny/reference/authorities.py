@@ -38,6 +38,7 @@ SCHEMA: dict[str, type[pl.DataType]] = {
     "imd_proportion_most_deprived_10pc": pl.Float64,
     "income_average_score": pl.Float64,  # share of residents income-deprived
     "employment_average_score": pl.Float64,  # share of working-age residents employment-deprived
+    "snac_code": pl.String,  # the old ONS code (00CN), which the social housing regulator uses
 }
 
 # Words that name a council's status rather than the place, dropped before names are
