@@ -142,6 +142,10 @@ def frame_years(frame: pl.DataFrame) -> str:
 # Tests that take more than about five seconds (`pytest --durations=0`), marked `slow` here
 # in one list so `make test-fast` can leave them out without touching their files.
 SLOW = {
+    "test_both_workbooks_store_every_councils_counts_exactly_and_reproduce_rshs_rates",
+    "test_missing_value_markers_are_blanks_never_zeros",
+    "test_the_same_workbook_again_changes_nothing_and_another_replaces_only_when_told",
+    "test_the_import_command_reports_how_councils_were_matched_and_who_was_left_out",
     "test_every_corpus_file_through_the_command_line",
     "test_every_corpus_file_through_the_api",
     "test_every_corpus_file_through_the_web_upload",

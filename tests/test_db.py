@@ -17,7 +17,7 @@ from scrutiny.store.db import DATA_TABLES, make_engine, metadata, transaction
 from scrutiny.store.migrations import current_revision, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAD = "0006"  # the newest migration
+HEAD = "0007"  # the newest migration
 SQL_TYPES = {
     "string": Text,
     "code": Text,
@@ -55,6 +55,7 @@ def test_migrations_are_numbered_and_shipped_with_the_package():
         "0004_accounts.py",
         "0005_self_assessment.py",
         "0006_sessions.py",
+        "0007_landlord_measures.py",
     ]
     assert all(name[:4] == f"{number:04d}" for number, name in enumerate(versions, start=1))
     assert versions[-1].startswith(HEAD)
@@ -69,7 +70,8 @@ def test_migrations_are_numbered_and_shipped_with_the_package():
 def test_data_table_has_a_column_for_every_standard_field_with_a_matching_type(table_name):
     spec = load_standard().table(table_name)
     table = DATA_TABLES[table_name]
-    assert [c.name for c in table.columns] == ["id", "submission_id", *spec.field_names()]
+    owner = "import_id" if table_name == "housing_landlord_measures" else "submission_id"
+    assert [c.name for c in table.columns] == ["id", owner, *spec.field_names()]
     for field in spec.fields:
         column = table.c[field.name]
         assert type(column.type) is SQL_TYPES[field.type], field.name

@@ -12,6 +12,8 @@ from scrutiny.standard.package import data_package, json_schema
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = ROOT / "docs" / "standard"
 PERSONAL = re.compile(r"name|address|email|e_mail|phone|telephone_number|postcode|birth")
+# Names of organisations, not people: a social landlord's name as its regulator publishes it.
+ORGANISATIONS = {"landlord_name"}
 
 
 @pytest.fixture(scope="module")
@@ -21,19 +23,21 @@ def exported(tmp_path_factory) -> Path:
     return directory
 
 
-def test_standard_covers_the_four_tables():
+def test_standard_covers_the_five_tables():
     assert set(load_standard().tables) == {
         "complaints",
         "aggregate_returns",
         "ombudsman_decisions",
         "recommendations",
+        "housing_landlord_measures",
     }
 
 
 def test_no_field_can_hold_names_addresses_emails_or_phone_numbers():
     for table in load_standard().tables.values():
         for field in table.fields:
-            assert not PERSONAL.search(field.name), f"{table.name}.{field.name}"
+            if field.name not in ORGANISATIONS:
+                assert not PERSONAL.search(field.name), f"{table.name}.{field.name}"
 
 
 def test_special_educational_needs_is_its_own_subarea_of_education():

@@ -21,6 +21,7 @@ from scrutiny.cli import (  # noqa: F401  (registers)
     self_assessment,
     signals,
     spc,
+    tsm,
     web,
 )
 from scrutiny.cli.base import app

@@ -77,11 +77,19 @@ class Workbook:
     sheets: list[Sheet]
 
     def choose(self, name: str | None = None) -> tuple[int, Sheet]:
-        """The sheet to read: the one called NAME, or else the first visible one."""
+        """The sheet to read: the one called NAME (or the only one whose name ends with
+        NAME), or else the first visible one."""
         if name is not None:
+            wanted = name.strip().casefold()
             for index, sheet in enumerate(self.sheets):
-                if sheet.name.casefold() == name.strip().casefold():
+                if sheet.name.casefold() == wanted:
                     return index, sheet
+            # A name that changes with the year (TSM25_Management_Info) by its fixed end.
+            ending = [
+                i for i, sheet in enumerate(self.sheets) if sheet.name.casefold().endswith(wanted)
+            ]
+            if len(ending) == 1:
+                return ending[0], self.sheets[ending[0]]
             listed = ", ".join(f"'{sheet.name}'" for sheet in self.sheets)
             raise FileUnreadable(f"the workbook has no sheet called '{name}' (it has {listed})")
         for index, sheet in enumerate(self.sheets):

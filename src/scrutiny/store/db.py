@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.naming import conv
 
 from scrutiny.core.errors import Unavailable
 from scrutiny.settings import Settings
@@ -58,20 +59,35 @@ metadata = MetaData(
     }
 )
 
+
+def _file_columns() -> list[Column[Any]]:
+    """What every stored file records: its period, name, SHA-256 and rows."""
+    return [
+        Column("period_start", Date, nullable=False),
+        Column("period_end", Date, nullable=False),
+        Column("file_name", Text, nullable=False),
+        Column("file_hash", String(64), nullable=False),  # sha256, hex
+        Column("row_count", Integer, nullable=False),
+    ]
+
+
+def _status_columns(table_name: str) -> list[Column[Any]]:
+    """Current or superseded, and by which later row of TABLE_NAME."""
+    return [
+        Column("status", Text, nullable=False),
+        Column("superseded_by", Integer, ForeignKey(f"{table_name}.id"), nullable=True),
+    ]
+
+
 submissions = Table(
     "submissions",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("authority_code", Text, nullable=False),
     Column("table_name", Text, nullable=False),
-    Column("period_start", Date, nullable=False),
-    Column("period_end", Date, nullable=False),
-    Column("file_name", Text, nullable=False),
-    Column("file_hash", String(64), nullable=False),  # sha256, hex
-    Column("row_count", Integer, nullable=False),
+    *_file_columns(),
     Column("warning_count", Integer, nullable=False),
-    Column("status", Text, nullable=False),
-    Column("superseded_by", Integer, ForeignKey("submissions.id"), nullable=True),
+    *_status_columns("submissions"),
     Column("submitted_by", Text, nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),  # UTC
     CheckConstraint("status IN ('current', 'superseded')", name="status"),
@@ -204,6 +220,61 @@ recommendations = _data_table(
     Column("compliance_status", Text, nullable=False),
     Column("evidence_note", Text),
     UniqueConstraint("decision_ref", "recommendation_number"),
+)
+
+# Figures from a national source rather than a council's return (the Regulator of Social
+# Housing's Tenant Satisfaction Measures): one import per source, table and year, the
+# earlier one kept as superseded when a corrected file replaces it.
+source_imports = Table(
+    "source_imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("table_name", Text, nullable=False),
+    *_file_columns(),
+    *_status_columns("source_imports"),
+    Column("imported_by", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),  # UTC
+    CheckConstraint("status IN ('current', 'superseded')", name="status"),
+    # At most one current import per source, table and year.
+    Index(
+        "ix_source_imports_current",
+        "source",
+        "table_name",
+        "period_start",
+        unique=True,
+        sqlite_where=text("status = 'current'"),
+        postgresql_where=text("status = 'current'"),
+    ),
+)
+
+housing_landlord_measures = Table(
+    "housing_landlord_measures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_id", Integer, ForeignKey("source_imports.id"), nullable=False),
+    Column("landlord_code", Text, nullable=False),
+    Column("landlord_name", Text, nullable=False),
+    Column("landlord_type", Text, nullable=False),
+    Column("authority_code", Text),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("tenure_basis", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("homes_owned", BigInteger),
+    Column("social_homes_owned", BigInteger),
+    Column("stage1_complaints", BigInteger),
+    Column("stage1_within_timescale", BigInteger),
+    Column("stage1_timescale_denominator", BigInteger),
+    Column("stage2_complaints", BigInteger),
+    Column("stage2_within_timescale", BigInteger),
+    Column("stage2_timescale_denominator", BigInteger),
+    Column("complaint_handling_satisfaction_pct", Double),
+    UniqueConstraint(
+        "import_id", "landlord_code", "tenure_basis", name=conv("uq_housing_landlord_measures_row")
+    ),
+    Index("ix_housing_landlord_measures_import_id", "import_id"),
+    Index("ix_housing_landlord_measures_authority_code", "authority_code"),
 )
 
 # Case-level complaints counted up at import (scrutiny.returns.aggregates): the aggregate_returns
@@ -374,9 +445,18 @@ self_assessment_items = Table(
     UniqueConstraint("authority_code", "financial_year", "item"),
 )
 
+# One store table for each table of the standard. Rows of the first four come with a
+# submission (submission_id); social landlords' measures come with a source import
+# (import_id), as a national source sends them, not a council.
 DATA_TABLES: dict[str, Table] = {
     table.name: table
-    for table in (complaints, aggregate_returns, ombudsman_decisions, recommendations)
+    for table in (
+        complaints,
+        aggregate_returns,
+        ombudsman_decisions,
+        recommendations,
+        housing_landlord_measures,
+    )
 }
 
 
