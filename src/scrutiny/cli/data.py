@@ -86,13 +86,21 @@ def synth(
     console.print(f"in {result.seconds:.1f} s, seed {seed}, scale {scale:g}", highlight=False)
 
 
+# Where each demo table's rows come from, for the summary (the rest are synthetic).
+DEMO_SOURCES = {
+    "ombudsman_decisions": "real Housing Ombudsman findings and synthetic LGSCO decisions",
+    "housing_landlord_measures": "real: Regulator of Social Housing, TSM 2023-24 and 2024-25",
+}
+
+
 @app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Where to build it.")] = Path("build/demo"),
     seed: Annotated[int, typer.Option(help="Seed of the synthetic nation.")] = 2025,
     scale: Annotated[float, typer.Option(help="Multiplies the synthetic volumes.")] = 1.0,
 ) -> None:
-    """Build the demo database: real councils and Housing Ombudsman decisions, synthetic returns.
+    """Build the demo database: real councils, Housing Ombudsman decisions and social
+    landlords' Tenant Satisfaction Measures; synthetic council returns.
 
     Everything goes through validation and the normal import path into a fresh SQLite
     database, DIRECTORY/scrutiny.db.
@@ -109,8 +117,9 @@ def demo(
     summary = Table(title=f"Demo database {built.database_url}")
     summary.add_column("Table")
     summary.add_column("Rows", justify="right")
+    summary.add_column("Source")
     for table, rows in built.rows.items():
-        summary.add_row(table, f"{rows:,}")
+        summary.add_row(table, f"{rows:,}", DEMO_SOURCES.get(table, "synthetic"))
     console.print(summary)
     console.print(
         f"Real Housing Ombudsman findings matched to councils: {built.housing_matched_share:.1%}."

@@ -19,7 +19,9 @@ from scrutiny.core.errors import ScrutinyError
 from scrutiny.core.log import timed
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
 from scrutiny.demo.synth.timeline import FIRST_DAY, LAST_DAY
+from scrutiny.reference.landlords import shipped_workbooks
 from scrutiny.returns.housing_ombudsman import convert, read_findings, write_decisions
+from scrutiny.returns.source_imports import import_tsm, read_landlord_measures
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
 from scrutiny.store.accounts import create_user
@@ -119,6 +121,10 @@ def _build(
     say("importing real Housing Ombudsman decisions")
     _submit(housing, settings, engine, period=HOUSING_PERIOD)
 
+    for workbook in shipped_workbooks():
+        say(f"importing real Tenant Satisfaction Measures ({workbook.name})")
+        import_tsm(workbook, settings, engine, imported_by=DEMO_USER)
+
     say("generating the synthetic nation")
     dataset = generate_dataset(directory / "synth", seed=seed, scale=scale)
     for table in SYNTHETIC_TABLES:
@@ -138,6 +144,7 @@ def _build(
         )
 
     rows = {table: count_rows(engine, table) for table in SYNTHETIC_TABLES}
+    rows["housing_landlord_measures"] = read_landlord_measures(engine).height
     engine.dispose()
     return Demo(
         database_url=settings.database_url,
