@@ -101,8 +101,12 @@ def covered_periods(request: Request, version: int) -> Coverage:
 
 def default_year(request: Request, version: int, code: str | None = None) -> str:
     """The latest financial year complete nationally (and for council CODE, if given), as
-    '2024-25'; this year when there is none yet."""
-    latest = covered_periods(request, version).latest_complete("financial_year", code)
+    '2024-25'; for a council with no complete year of its own, the latest complete
+    nationally (its page then says what it has not sent); this year when there is none."""
+    coverage = covered_periods(request, version)
+    latest = coverage.latest_complete("financial_year", code)
+    if latest is None and code is not None:
+        latest = coverage.latest_complete("financial_year")
     return period_label(latest[0] if latest else date.today(), "financial_year")
 
 

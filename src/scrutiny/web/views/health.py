@@ -11,8 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from scrutiny.store.health import check_readiness
+from scrutiny.web.security import AskFirst
 
-router = APIRouter()
+router = APIRouter(route_class=AskFirst)
 
 NO_STORE = {"Cache-Control": "no-store"}
 
