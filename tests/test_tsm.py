@@ -6,6 +6,7 @@ when told to."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -207,3 +208,38 @@ def test_the_import_command_reports_how_councils_were_matched_and_who_was_left_o
     engine = make_engine(database_url)
     assert read_landlord_measures(engine).is_empty()
     engine.dispose()
+
+
+def test_council_landlords_tsm_indicators_are_declared_with_the_others(database_url, monkeypatch):
+    engine = make_engine(database_url)
+    latest = shipped_workbooks()[-1]
+    import_tsm(latest, Settings(database_url=database_url), engine, imported_by="test")
+    birmingham = read_landlord_measures(engine).filter(
+        pl.col("authority_code") == "E08000025", pl.col("tenure_basis") == "lcra"
+    )
+    engine.dispose()
+    monkeypatch.setenv("SCRUTINY_DATABASE_URL", database_url)
+    run = CliRunner().invoke(
+        app, ["indicators", "--authority", "E08000025", "--period", "2024-25", "--format", "json"]
+    )
+    assert run.exit_code == 0, run.output
+    shown = {row["indicator"]: row for row in json.loads(run.stdout)}
+    expected = {
+        "tsm_stage1_per_1000_homes": ("stage1_complaints", "homes_owned", 1000),
+        "tsm_stage1_within_timescale": (
+            "stage1_within_timescale",
+            "stage1_timescale_denominator",
+            100,
+        ),
+        "tsm_stage2_per_1000_homes": ("stage2_complaints", "homes_owned", 1000),
+        "tsm_stage2_within_timescale": (
+            "stage2_within_timescale",
+            "stage2_timescale_denominator",
+            100,
+        ),
+    }
+    for code, (top, bottom, scale) in expected.items():
+        row = shown[code]
+        assert row["numerator"] == birmingham.get_column(top)[0]
+        assert row["denominator"] == birmingham.get_column(bottom)[0]
+        assert row["value"] == pytest.approx(row["numerator"] / row["denominator"] * scale)

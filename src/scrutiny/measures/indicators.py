@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 from scrutiny.core.periods import GRAINS, Grain, period_bounds
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.returns.aggregates import COUNTS
+from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.store.db import DATA_TABLES, complaint_counts
 from scrutiny.store.read import read_frame
@@ -148,6 +149,17 @@ def recommendation_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
     )
 
 
+def landlord_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
+    """Council landlords' Tenant Satisfaction Measures counts for their rented homes, per
+    authority and financial year (the only grain RSH publishes; empty for the others)."""
+    if grain != "financial_year":
+        return pl.DataFrame()
+    measures = read_landlord_measures(engine)
+    return measures.filter(
+        (pl.col("landlord_type") == "council") & (pl.col("tenure_basis") == "lcra")
+    ).drop("landlord_code", "landlord_name", "landlord_type", "tenure_basis", "source")
+
+
 def _sum_counts(counts: pl.DataFrame, names: list[str], stage: int | None) -> pl.DataFrame:
     rows = counts if stage is None else counts.filter(pl.col("stage") == stage)
     return rows.group_by(PERIOD).agg(pl.sum_horizontal(names).sum().alias("x"))
@@ -158,6 +170,7 @@ def _term(
     counts: pl.DataFrame,
     decisions: pl.DataFrame,
     recommendations: pl.DataFrame,
+    landlords: pl.DataFrame,
 ) -> pl.DataFrame:
     """One side of an indicator as a frame of PERIOD keys and a column x."""
     if "count" in spec:
@@ -166,6 +179,8 @@ def _term(
     if "median" in spec:
         rows = counts.filter(pl.col("stage") == spec["stage"])
         return rows.select(*PERIOD, pl.col(spec["median"]).alias("x"))
+    if "tsm" in spec:
+        return landlords.select(*PERIOD, pl.col(spec["tsm"]).cast(pl.Float64).alias("x"))
     if "decisions" in spec:
         return decisions.select(*PERIOD, pl.col(spec["decisions"]).cast(pl.Float64).alias("x"))
     names = spec["recommendations"]
@@ -179,13 +194,19 @@ def compute_indicators(engine: Engine, grain: Grain = "financial_year") -> pl.Da
     counts = complaint_counts_by_period(engine, grain)
     decisions = decision_counts(engine, grain)
     recommendations = recommendation_counts(engine, grain)
-    return indicators_from_counts(counts, decisions, recommendations)
+    landlords = landlord_counts(engine, grain)
+    return indicators_from_counts(counts, decisions, recommendations, landlords)
 
 
 def indicators_from_counts(
-    counts: pl.DataFrame, decisions: pl.DataFrame, recommendations: pl.DataFrame
+    counts: pl.DataFrame,
+    decisions: pl.DataFrame,
+    recommendations: pl.DataFrame,
+    landlords: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The indicators from counted complaints, decisions and recommendations (long format)."""
+    """The indicators from counted complaints, decisions, recommendations and council
+    landlords' Tenant Satisfaction Measures (long format)."""
+    landlords = pl.DataFrame() if landlords is None else landlords
     population = load_authorities().select(
         pl.col("gss_code").alias("authority_code"), pl.col("population_2021").cast(pl.Float64)
     )
@@ -194,20 +215,23 @@ def indicators_from_counts(
         "median": counts,
         "decisions": decisions,
         "recommendations": recommendations,
+        "tsm": landlords,
     }
     found = []
     for item in load_indicators():
         source = sources[next(iter(item.numerator))]
         if source.is_empty():
             continue
-        top = _term(item.numerator, counts, decisions, recommendations).rename({"x": "numerator"})
+        top = _term(item.numerator, counts, decisions, recommendations, landlords).rename(
+            {"x": "numerator"}
+        )
         if item.denominator == "population":
             joined = top.join(population, on="authority_code").rename(
                 {"population_2021": "denominator"}
             )
         else:
             assert isinstance(item.denominator, dict)
-            bottom = _term(item.denominator, counts, decisions, recommendations).rename(
+            bottom = _term(item.denominator, counts, decisions, recommendations, landlords).rename(
                 {"x": "denominator"}
             )
             joined = top.join(bottom, on=PERIOD, how="full", coalesce=True)

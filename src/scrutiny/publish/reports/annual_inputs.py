@@ -17,6 +17,7 @@ from scrutiny.measures.indicators import (
     compute_indicators,
     decision_counts,
     indicators_from_counts,
+    landlord_counts,
     recommendation_counts,
 )
 from scrutiny.recommendations import measures
@@ -74,7 +75,10 @@ def prepare_inputs(
     counts = complaint_counts_by_period(engine, GRAIN)
     if indicators is None:
         indicators = indicators_from_counts(
-            counts, decision_counts(engine, GRAIN), recommendation_counts(engine, GRAIN)
+            counts,
+            decision_counts(engine, GRAIN),
+            recommendation_counts(engine, GRAIN),
+            landlord_counts(engine, GRAIN),
         )
     if quarters is None:
         quarters = compute_indicators(engine, "quarter")
