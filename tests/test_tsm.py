@@ -243,3 +243,21 @@ def test_council_landlords_tsm_indicators_are_declared_with_the_others(database_
         assert row["numerator"] == birmingham.get_column(top)[0]
         assert row["denominator"] == birmingham.get_column(bottom)[0]
         assert row["value"] == pytest.approx(row["numerator"] / row["denominator"] * scale)
+
+
+def test_a_council_landlords_page_shows_its_real_figures_first_with_the_source(database_url):
+    from conftest import make_client
+
+    engine = make_engine(database_url)
+    for path in shipped_workbooks():
+        import_tsm(path, Settings(database_url=database_url), engine, imported_by="test")
+    engine.dispose()
+    with make_client(database_url) as client:
+        page = client.get("/councils/E08000025").text
+        none = client.get("/councils/E06000047").text  # Durham moved its homes out long ago
+    real = page.index("Housing complaints: real figures")
+    assert real < page.index("Indicators against its peers")
+    assert "Regulator of Social Housing, Tenant Satisfaction Measures 2023-24 and 2024-25" in page
+    assert "5,488 of 58,580" in page and "6,964 of 58,787" in page  # stage 1, both years
+    assert "93.68" in page and "118.46" in page
+    assert "has no Tenant Satisfaction Measures" in none and "5,488" not in none

@@ -19,9 +19,11 @@ from scrutiny.measures.council_figures import (
 )
 from scrutiny.measures.funnel_plot import position
 from scrutiny.measures.headlines import national_headlines
+from scrutiny.measures.landlords import council_landlord_figures
 from scrutiny.publish.charts import figure
 from scrutiny.recommendations import measures, read_register
 from scrutiny.reference.authorities import get_council, search_authorities
+from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.standard.indicators import Indicator, load_indicators
 from scrutiny.web import cache as keys
 from scrutiny.web.chart_views import ChartView, spc_view
@@ -126,11 +128,13 @@ def _council_page(
         keys.ComplianceMeasures(today), lambda: measures(engine, today=today), version
     )
     improvements = service_improvements(engine, start, end, code)
+    landlord = council_landlord_figures(read_landlord_measures(engine), code)
     return render(
         request,
         "public/council.html",
         {
             "title": name,
+            "landlord": landlord,
             "authority": authority,
             "period": label,
             "data_note": data_note(request, version, label, code),
