@@ -119,7 +119,7 @@ def _build(
     conversion = convert(read_findings(housing_findings_path()))
     housing = write_decisions(conversion, directory / "housing_ombudsman_decisions.csv")
     say("importing real Housing Ombudsman decisions")
-    _submit(housing, settings, engine, period=HOUSING_PERIOD)
+    _submit(housing, settings, engine, period=HOUSING_PERIOD, data_source="housing_ombudsman")
 
     for workbook in shipped_workbooks():
         say(f"importing real Tenant Satisfaction Measures ({workbook.name})")
@@ -155,11 +155,21 @@ def _build(
 
 
 def _submit(
-    path: Path, settings: Settings, engine: Engine, period: tuple[date, date] | None = None
+    path: Path,
+    settings: Settings,
+    engine: Engine,
+    period: tuple[date, date] | None = None,
+    data_source: str = "synthetic",
 ) -> None:
     start, end = period or (None, None)
     result = submit_return(
-        path, settings, engine, submitted_by=settings.user, period_start=start, period_end=end
+        path,
+        settings,
+        engine,
+        submitted_by=settings.user,
+        period_start=start,
+        period_end=end,
+        data_source=data_source,
     )
     if not result.stored:
         raise DemoError(f"{path} did not validate:\n{result.report.to_text()[:4000]}")

@@ -192,6 +192,7 @@ def _send(
         submitted_by="replay",
         period=arrival.period,
         replace=arrival.replace,
+        data_source="synthetic",
     )
     ledger.seconds += time.perf_counter() - started
     if not result.stored:

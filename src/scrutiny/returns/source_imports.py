@@ -25,10 +25,12 @@ from scrutiny.returns.validation import Report, validate
 from scrutiny.returns.xlsx import Limits
 from scrutiny.settings import Settings
 from scrutiny.standard import load_standard, polars_schema
+from scrutiny.store.audit import record_audit_entry
 from scrutiny.store.bulk import insert_frame
 from scrutiny.store.db import housing_landlord_measures, source_imports, transaction
 
 TABLE = "housing_landlord_measures"
+AUDIT_ENTITY = "source_import"  # what the audit log calls an import from a national source
 Outcome = Literal["loaded", "replaced", "unchanged", "checked"]
 
 
@@ -157,6 +159,19 @@ def _store(
             connection,
             housing_landlord_measures,
             rows.select(pl.lit(import_id).alias("import_id"), pl.all()),
+        )
+        record_audit_entry(
+            connection,
+            actor=imported_by,
+            action="replaced" if current is not None else "loaded",
+            entity=AUDIT_ENTITY,
+            entity_id=import_id,
+            detail={
+                "source": SOURCE,
+                "year": year.label,
+                "file_name": file_name,
+                "rows": rows.height,
+            },
         )
     return ("replaced" if current is not None else "loaded"), import_id
 

@@ -28,6 +28,7 @@ class Submission:
     superseded_by: int | None
     submitted_by: str
     submitted_at: datetime
+    data_source: str = "council_return"
 
 
 def row_submission(row: RowMapping) -> Submission:
@@ -46,3 +47,10 @@ def list_submissions(
         query = query.where(submissions.c.table_name == table_name)
     with engine.connect() as connection:
         return [row_submission(row._mapping) for row in connection.execute(query)]
+
+
+def current_data_sources(engine: Engine) -> set[str]:
+    """The data_source of every current submission (to say when any is synthetic)."""
+    query = select(submissions.c.data_source).where(submissions.c.status == "current").distinct()
+    with engine.connect() as connection:
+        return set(connection.execute(query).scalars())

@@ -105,6 +105,7 @@ def save_submission(
     warning_count: int | Mapping[str, int] = 0,
     progress: Progress | None = None,
     replace: bool = True,
+    data_source: str = "council_return",
 ) -> list[SavedSubmission]:
     """Store a validated, typed frame of one table: one submission per authority, atomically.
 
@@ -112,8 +113,12 @@ def save_submission(
     authority code. PROGRESS, if given, is called with the rows stored so far. With
     REPLACE false, a file that would replace a stored submission raises
     ReplaceNotConfirmed (checked inside the write transaction, so a return stored a moment
-    earlier by someone else is never replaced unseen).
+    earlier by someone else is never replaced unseen). DATA_SOURCE is one of the
+    standard's data_source codes: "synthetic" marks demo data as such everywhere.
     """
+    sources = load_standard().code_lists["data_source"].values()
+    if data_source not in sources:
+        raise ValueError(f"data_source must be one of {', '.join(sources)}")
     spec = load_standard().table(table_name)
     frame = _conformed(frame, spec)
     if frame.is_empty():
@@ -151,6 +156,7 @@ def save_submission(
             "file_hash": file_hash,
             "submitted_by": submitted_by,
             "submitted_at": datetime.now(UTC),  # after the locks: later imports, later times
+            "data_source": data_source,
         }
         ids = _open_submissions(connection, changed, common, warning_count)
         loading = frame.filter(pl.col("authority_code").is_in(list(ids))).select(

@@ -73,6 +73,7 @@ def submit_return(
     today: date | None = None,
     on_validated: Callable[[Report], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    data_source: str = "council_return",
 ) -> SubmittedReturn:
     """Validate PATH and, when it has no errors, store all of it in one transaction.
 
@@ -132,6 +133,7 @@ def submit_return(
         warning_count=report.warnings,
         progress=progress,
         replace=replace,
+        data_source=data_source,
     )
     for one in saved:
         logger.info(

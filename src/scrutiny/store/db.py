@@ -88,6 +88,9 @@ submissions = Table(
     *_file_columns(),
     Column("warning_count", Integer, nullable=False),
     *_status_columns("submissions"),
+    # Where the rows came from (the standard's data_source codes): a council's own return,
+    # or synthetic demo data, which every page and answer built from it must say.
+    Column("data_source", Text, nullable=False, server_default="council_return"),
     Column("submitted_by", Text, nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),  # UTC
     CheckConstraint("status IN ('current', 'superseded')", name="status"),

@@ -29,16 +29,18 @@ from scrutiny.publish.reports.annual_inputs import ReportInputs
 from scrutiny.publish.reports.national import NationalReport
 from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
 from scrutiny.research.impact import ImpactStudy
+from scrutiny.returns.source_imports import AUDIT_ENTITY as SOURCE_IMPORT_ENTITY
 from scrutiny.returns.submissions import AUDIT_ENTITY as SUBMISSION_ENTITY
 from scrutiny.store.db import audit_log
 from scrutiny.web.chart_views import ChartView
 
 T = TypeVar("T")
 SIZE = 2048
-# What a write can change. Figures come from returns and from the Ombudsman's
+# What a write can change. Figures come from returns, national sources (the social
+# housing regulator's measures) and from the Ombudsman's
 # recommendations and the checks on their evidence; reports and packs also show the
 # council's self-assessment. Accounts and API tokens change no figures.
-FIGURE_ENTITIES = (SUBMISSION_ENTITY, EVIDENCE, OUTCOME)
+FIGURE_ENTITIES = (SUBMISSION_ENTITY, SOURCE_IMPORT_ENTITY, EVIDENCE, OUTCOME)
 Scope = Literal["figures", "all"]
 logger = logging.getLogger(__name__)
 
@@ -175,6 +177,11 @@ class Watchlist(CacheKey[pl.DataFrame]):
 @dataclass(frozen=True)
 class ReturnCoverage(CacheKey[Coverage]):
     """Which periods the councils' current returns cover."""
+
+
+@dataclass(frozen=True)
+class DataSources(CacheKey[set[str]]):
+    """Where the current returns came from (synthetic demo data, council returns...)."""
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,21 @@ def make_environment() -> Environment:
 ENVIRONMENT = make_environment()
 
 
+def _data_sources(request: Request) -> set[str]:
+    """Where the stored returns came from, for the banner that says when they are
+    synthetic; none when the database cannot be read (the error page still renders)."""
+    from scrutiny.returns.stored import current_data_sources
+    from scrutiny.web.cache import DataSources
+    from scrutiny.web.requests import data_cache
+
+    try:
+        cache = data_cache(request)
+        engine = request.app.state.engine
+        return cache.get(DataSources(), lambda: current_data_sources(engine), cache.version())
+    except Exception:  # the page being rendered may be the database's own error page
+        return set()
+
+
 def render(
     request: Request,
     template: str,
@@ -88,6 +103,10 @@ def render(
 ) -> HTMLResponse:
     """TEMPLATE with CONTEXT, the visitor and the current path, as an HTML response."""
     page = ENVIRONMENT.get_template(template).render(
-        request=request, path=request.url.path, **context_user(request), **(context or {})
+        request=request,
+        path=request.url.path,
+        synthetic="synthetic" in _data_sources(request),
+        **context_user(request),
+        **(context or {}),
     )
     return HTMLResponse(page, status_code=status_code)
