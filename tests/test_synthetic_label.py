@@ -47,3 +47,22 @@ def test_a_service_with_only_councils_own_returns_has_no_synthetic_banner(databa
         page = client.get("/councils/E06000047?period=2025-26+Q1")
     assert page.status_code == 200
     assert BANNER not in page.text
+
+
+def test_every_figure_the_api_gives_names_its_source(demo_client):
+    values = demo_client.get(
+        "/api/v1/indicators/values", params={"authority": "E08000025", "period": "2024-25"}
+    ).json()["items"]
+    sources = {row["indicator"]: row["source"] for row in values}
+    assert sources["stage1_on_time"] == "synthetic"
+    assert sources["tsm_stage1_within_timescale"] == "rsh_tsm"
+    csv = demo_client.get(
+        "/api/v1/indicators/values",
+        params={"authority": "E08000025", "period": "2024-25", "format": "csv"},
+    ).text
+    header, *rows = csv.splitlines()
+    assert header.split(",")[-1] == "source"
+    assert any(row.endswith(",synthetic") for row in rows)
+    assert any(row.endswith(",rsh_tsm") for row in rows)
+    placed = demo_client.get("/api/v1/benchmarks/E08000025", params={"period": "2024-25"}).json()
+    assert {row["source"] for row in placed["indicators"]} >= {"synthetic", "rsh_tsm"}

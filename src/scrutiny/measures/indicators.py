@@ -258,3 +258,28 @@ def indicators_from_counts(
     if not found:
         return pl.DataFrame(schema=RESULT_SCHEMA)
     return pl.concat(found).sort("indicator", "authority_code", "period_start")
+
+
+def indicator_source(code: str, data_sources: set[str]) -> str:
+    """Where indicator CODE's figures come from, as one of the standard's data_source
+    codes, given the DATA_SOURCES of the current returns: the social housing regulator's
+    for the TSM indicators; otherwise synthetic while any current return is, else the
+    councils' returns (complaints) or the Ombudsman's (decisions and recommendations)."""
+    spec = next(item for item in load_indicators() if item.code == code)
+    kind = next(iter(spec.numerator))
+    if kind == "tsm":
+        return "rsh_tsm"
+    if "synthetic" in data_sources:
+        return "synthetic"
+    return "council_return" if kind in ("count", "median") else "ombudsman_return"
+
+
+def with_sources(rows: pl.DataFrame, data_sources: set[str]) -> pl.DataFrame:
+    """ROWS of indicator figures (an `indicator` column) with each figure's `source`."""
+    codes = rows.get_column("indicator").unique().to_list() if rows.height else []
+    sources = {code: indicator_source(code, data_sources) for code in codes}
+    return rows.with_columns(
+        pl.col("indicator").replace_strict(sources, return_dtype=pl.String).alias("source")
+        if sources
+        else pl.lit(None, pl.String).alias("source")
+    )

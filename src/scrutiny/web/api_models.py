@@ -52,6 +52,10 @@ class IndicatorValue(BaseModel):
     numerator: float | None
     denominator: float | None
     value: float | None
+    source: str = Field(
+        description="Where the figure comes from: synthetic (demo data), council_return, "
+        "ombudsman_return or rsh_tsm (the Regulator of Social Housing's measures)"
+    )
 
 
 class Placement(BaseModel):
@@ -74,6 +78,7 @@ class Placement(BaseModel):
     upper_99_8: float | None
     flag: str | None
     reading: str
+    source: str = Field(description="Where the figure comes from (see IndicatorValue.source)")
 
 
 class CouncilBenchmark(BaseModel):

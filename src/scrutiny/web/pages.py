@@ -81,18 +81,9 @@ ENVIRONMENT = make_environment()
 
 
 def _data_sources(request: Request) -> set[str]:
-    """Where the stored returns came from, for the banner that says when they are
-    synthetic; none when the database cannot be read (the error page still renders)."""
-    from scrutiny.returns.stored import current_data_sources
-    from scrutiny.web.cache import DataSources
-    from scrutiny.web.requests import data_cache
+    from scrutiny.web.requests import data_sources  # requests renders pages too
 
-    try:
-        cache = data_cache(request)
-        engine = request.app.state.engine
-        return cache.get(DataSources(), lambda: current_data_sources(engine), cache.version())
-    except Exception:  # the page being rendered may be the database's own error page
-        return set()
+    return data_sources(request)
 
 
 def render(

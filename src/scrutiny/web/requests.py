@@ -23,6 +23,7 @@ from scrutiny.measures.headlines import periods_with_data
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.reference.authorities import get_council, search_authorities
 from scrutiny.reference.peers import NAMED_METHODS, PEER_METHODS, NamedPeerMethod
+from scrutiny.returns.stored import current_data_sources
 from scrutiny.standard.indicators import Indicator, indicator
 from scrutiny.web import cache as keys
 from scrutiny.web.cache import DataCache, ReaderCache
@@ -97,6 +98,18 @@ def covered_periods(request: Request, version: int) -> Coverage:
     """Which periods the councils' current returns cover, read once per data version."""
     engine = request.app.state.engine
     return data_cache(request).get(keys.ReturnCoverage(), lambda: read_coverage(engine), version)
+
+
+def data_sources(request: Request) -> set[str]:
+    """Where the current returns came from (the standard's data_source codes), for saying
+    when figures are synthetic; none when the database cannot be read (so that the
+    database's own error page still renders)."""
+    try:
+        cache = data_cache(request)
+        engine = request.app.state.engine
+        return cache.get(keys.DataSources(), lambda: current_data_sources(engine), cache.version())
+    except Exception:
+        return set()
 
 
 def default_year(request: Request, version: int, code: str | None = None) -> str:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from scrutiny.core.periods import Grain, period_label
 from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmark
+from scrutiny.measures.indicators import with_sources
 from scrutiny.publish.opendata import resolve_period
 from scrutiny.recommendations import STATES, read_register
 from scrutiny.reference.authorities import get_council, load_authorities
@@ -38,7 +39,7 @@ from scrutiny.web.api_models import (
     IndicatorValue,
     Recommendation,
 )
-from scrutiny.web.requests import covered_periods, data_cache, indicator_rows
+from scrutiny.web.requests import covered_periods, data_cache, data_sources, indicator_rows
 from scrutiny.web.security import AskFirst
 
 router = APIRouter(route_class=AskFirst)
@@ -148,7 +149,7 @@ def indicator_values(
     if start is not None:
         values = values.filter(pl.col("period_start") == start)
     labels = {s: period_label(s, chosen) for s in values["period_start"].unique().to_list()}
-    values = values.select(
+    values = with_sources(values, data_sources(request)).select(
         "authority_code",
         "indicator",
         pl.lit(chosen).alias("grain"),
@@ -158,6 +159,7 @@ def indicator_values(
         "numerator",
         "denominator",
         "value",
+        "source",
     )
     if format == "csv":
         return csv_response(values, "indicator_values.csv")
@@ -191,7 +193,7 @@ def benchmark(
         "name": council["name"],
         "period": label,
         "peers": peers,
-        "indicators": records(rows),
+        "indicators": records(with_sources(rows, data_sources(request))),
     }
 
 
@@ -220,7 +222,7 @@ def funnel(
         "direction": item.direction,
         "period": label,
         "peers": peers,
-        "points": records(rows),
+        "points": records(with_sources(rows, data_sources(request))),
     }
 
 
