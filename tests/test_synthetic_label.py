@@ -66,3 +66,29 @@ def test_every_figure_the_api_gives_names_its_source(demo_client):
     assert any(row.endswith(",rsh_tsm") for row in rows)
     placed = demo_client.get("/api/v1/benchmarks/E08000025", params={"period": "2024-25"}).json()
     assert {row["source"] for row in placed["indicators"]} >= {"synthetic", "rsh_tsm"}
+
+
+def test_reports_and_packs_from_synthetic_returns_say_so_and_real_ones_do_not(
+    demo_url, database_url
+):
+    from scrutiny.publish.reports.annual import annual_html
+    from scrutiny.publish.reports.national import national_html, national_report
+    from scrutiny.publish.reports.pack import pack_html, scrutiny_pack
+
+    demo = make_engine(demo_url)
+    documents = [
+        annual_html(demo, "E06000047", "2024-25"),
+        pack_html(scrutiny_pack(demo, "E06000047", "2024-25")),
+        national_html(national_report(demo, "2024-25")),
+    ]
+    demo.dispose()
+    assert all(BANNER in html for html in documents)
+    real = make_engine(database_url)
+    submit_return(
+        RETURNS / "valid_complaints.csv",
+        Settings(database_url=database_url),
+        real,
+        submitted_by="officer",
+    )
+    assert BANNER not in annual_html(real, "E06000047", "2025-26")
+    real.dispose()

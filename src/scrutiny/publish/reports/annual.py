@@ -57,6 +57,7 @@ from scrutiny.publish.reports.annual_sections import (
 )
 from scrutiny.publish.reports.render import html_to_pdf, render_html
 from scrutiny.reference.authorities import get_council
+from scrutiny.returns.stored import current_data_sources
 from scrutiny.returns.submissions import list_submissions
 from scrutiny.standard.indicators import load_indicators
 
@@ -168,6 +169,7 @@ class AnnualReport:
     charts: list[ChartFigure]
     recommendations: RecommendationFigures | None
     signals: list[SignalRow]
+    synthetic: bool = False  # any current return is synthetic demo data: the cover says so
 
     @property
     def title(self) -> str:
@@ -222,6 +224,7 @@ def annual_report(
     recorded = sum(row["service_improvements"] for row in stages)
     has_data = bool(stages) or bool(decisions) or complied.height > 0
     return AnnualReport(
+        synthetic="synthetic" in current_data_sources(engine),
         code=code,
         name=name,
         kind=str(authority["type"]).replace("_", " "),
@@ -291,6 +294,7 @@ def annual_html(
         "annual.html",
         {
             "report": report,
+            "synthetic": report.synthetic,
             "title": report.title,
             "footer": f"{report.name}: annual complaints report {report.year}",
             "author": report.name,

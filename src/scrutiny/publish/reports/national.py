@@ -31,6 +31,7 @@ from scrutiny.publish.reports.render import html_to_pdf, render_html, svg_data_u
 from scrutiny.recommendations import measures
 from scrutiny.recommendations.measures import NATIONAL
 from scrutiny.reference.authorities import load_authorities
+from scrutiny.returns.stored import current_data_sources
 from scrutiny.standard.indicators import Direction, load_indicators
 from scrutiny.warning.data_quality import missing_returns, return_coverage, warning_totals
 from scrutiny.warning.watchlist import WATCH_THRESHOLD, watchlist
@@ -124,6 +125,7 @@ class NationalReport:
     gaps: tuple[QuarterGap, ...]
     warnings: dict[str, int]
     threshold: float = WATCH_THRESHOLD
+    synthetic: bool = False  # any current return is synthetic demo data: the report says so
 
 
 def _funnel_counts(
@@ -234,6 +236,7 @@ def national_report(engine: Engine, year: str, *, as_of: date | None = None) -> 
     councils = per_council.filter(pl.col("authority_code") != NATIONAL)
     england = per_council.filter(pl.col("authority_code") == NATIONAL)
     return NationalReport(
+        synthetic="synthetic" in current_data_sources(engine),
         year=year,
         as_of=as_of,
         spreads=tuple(indicator_spreads(rows, start)),
@@ -286,6 +289,7 @@ def national_html(report: NationalReport) -> str:
             f"councils in {report.year}, the watchlist, compliance with Ombudsman "
             "recommendations and the gaps in the data.",
             "report": report,
+            "synthetic": report.synthetic,
             "charts": {s.code: _chart(s, report.year) for s in report.spreads},
             "current_councils": current_councils(),
         },

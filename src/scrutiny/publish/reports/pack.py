@@ -48,6 +48,7 @@ from scrutiny.publish.reports.render import document_pdf, laid_out, render_html
 from scrutiny.recommendations import overdue, repeat_patterns
 from scrutiny.reference.authorities import get_council
 from scrutiny.reference.peers import PeerMethod
+from scrutiny.returns.stored import current_data_sources
 from scrutiny.warning.signals import compute_signals
 from scrutiny.warning.signals.rows import number
 
@@ -126,6 +127,7 @@ class ScrutinyPack:
     within: int  # indicators with a figure inside their peers' funnel
     on_funnel: int  # indicators placed on a funnel at all
     standing: tuple[Question, ...] = STANDING_QUESTIONS
+    synthetic: bool = False  # any current return is synthetic demo data: the pack says so
 
     @property
     def few(self) -> bool:
@@ -236,6 +238,7 @@ def scrutiny_pack(
     items, left_out = pack_items(figures, _previous(years, authority_code, start))
     placed = [m for m in figures.measures.values() if m.flag is not None]
     return ScrutinyPack(
+        synthetic="synthetic" in current_data_sources(engine),
         authority_code=authority_code,
         name=name,
         period=period,
@@ -260,6 +263,7 @@ def pack_html(pack: ScrutinyPack) -> str:
             "description": f"The things in {pack.name}'s complaint figures for {pack.period} "
             "that most need a councillor's attention, with the questions to ask.",
             "pack": pack,
+            "synthetic": pack.synthetic,
             "priorities": PRIORITIES,
             "max_items": MAX_ITEMS,
         },
