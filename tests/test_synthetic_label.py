@@ -17,6 +17,16 @@ RETURNS = Path(__file__).parent / "returns"
 BANNER = "Synthetic demo data"
 
 
+def council_return(engine, database_url: str) -> None:
+    """Store a council's own (not synthetic) complaints return."""
+    submit_return(
+        RETURNS / "valid_complaints.csv",
+        Settings(database_url=database_url),
+        engine,
+        submitted_by="officer",
+    )
+
+
 def test_the_demo_records_its_synthetic_and_real_sources(demo_url):
     engine = make_engine(demo_url)
     sources = {(s.table_name, s.data_source) for s in list_submissions(engine)}
@@ -35,12 +45,7 @@ def test_every_page_of_the_demo_says_its_data_is_synthetic(demo_client):
 
 def test_a_service_with_only_councils_own_returns_has_no_synthetic_banner(database_url):
     engine = make_engine(database_url)
-    submit_return(
-        RETURNS / "valid_complaints.csv",
-        Settings(database_url=database_url),
-        engine,
-        submitted_by="officer",
-    )
+    council_return(engine, database_url)
     assert current_data_sources(engine) == {"council_return"}
     engine.dispose()
     with make_client(database_url) as client:
@@ -84,11 +89,6 @@ def test_reports_and_packs_from_synthetic_returns_say_so_and_real_ones_do_not(
     demo.dispose()
     assert all(BANNER in html for html in documents)
     real = make_engine(database_url)
-    submit_return(
-        RETURNS / "valid_complaints.csv",
-        Settings(database_url=database_url),
-        real,
-        submitted_by="officer",
-    )
+    council_return(real, database_url)
     assert BANNER not in annual_html(real, "E06000047", "2025-26")
     real.dispose()
