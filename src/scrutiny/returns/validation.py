@@ -9,8 +9,7 @@ severity, rule, message and fix.
 from __future__ import annotations
 
 import difflib
-import json
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
@@ -18,13 +17,13 @@ import polars as pl
 from scrutiny.core.personal_data import ANY_PERSONAL_DATA, EMAIL, PERSONAL_HEADER, PHONE, POSTCODE
 from scrutiny.reference.authorities import match_authority_names
 from scrutiny.returns.ingest import RawTable, normalise_name
+from scrutiny.returns.report import Report as Report
 from scrutiny.standard import (
     LIST_SEPARATOR,
     POLARS_TYPES,
     Field,
     Severity,
     Standard,
-    Table,
     load_standard,
 )
 from scrutiny.standard.rules import (
@@ -48,64 +47,6 @@ DECIMAL_COMMA = r"^£?-?\d+,\d{1,2}$"
 # Characters that cannot be seen, or that change how text around them is shown: control
 # characters, zero-width spaces and joiners, text-direction overrides, line separators.
 INVISIBLE = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]"
-
-
-@dataclass
-class Report:
-    """What validation found in one file."""
-
-    table: Table
-    file_name: str
-    rows: int
-    issues: pl.DataFrame
-    wide: pl.DataFrame  # the row number, each field's cleaned text and its typed value
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def typed(self) -> pl.DataFrame:
-        """The row number and every field of the table, typed (invalid cells are null)."""
-        return self.wide.select(ROW, *self.table.field_names())
-
-    @property
-    def errors(self) -> int:
-        """How many problems must be fixed before the file can be imported."""
-        return self.issues.filter(pl.col("severity") == "error").height
-
-    @property
-    def warnings(self) -> int:
-        """How many problems are worth a look but do not stop an import."""
-        return self.issues.filter(pl.col("severity") == "warning").height
-
-    @property
-    def valid(self) -> bool:
-        """True when there are no errors (warnings allowed)."""
-        return self.errors == 0
-
-    def to_records(self) -> list[dict[str, object]]:
-        """Issues as plain dicts with row, column, value, severity, message, rule and fix."""
-        return self.issues.to_dicts()
-
-    def to_json(self) -> str:
-        """Issues as a JSON list of objects."""
-        return json.dumps(self.to_records(), ensure_ascii=False, indent=1)
-
-    def to_text(self) -> str:
-        """Issues as readable lines, then a one-line summary."""
-        lines = [f"{self.file_name}: {self.table.title.lower()}, {self.rows:,} rows"]
-        lines += [f"  note: {note}" for note in self.notes]
-        for issue in self.issues.iter_rows(named=True):
-            where = f"row {issue['row']}" if issue["row"] is not None else "file"
-            column = f", column {issue['column']}" if issue["column"] else ""
-            value = f" [{issue['value']}]" if issue["value"] not in (None, "") else ""
-            lines.append(
-                f"{issue['severity'].upper()}: {where}{column}{value}: {issue['message']}"
-                f" Fix: {issue['fix']}"
-            )
-        verdict = "valid" if self.valid else "not valid"
-        lines.append(
-            f"{self.file_name} is {verdict}: {self.errors:,} errors, {self.warnings:,} warnings."
-        )
-        return "\n".join(lines)
 
 
 def _clean(name: str, spec: Field | None = None) -> pl.Expr:
