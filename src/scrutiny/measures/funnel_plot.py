@@ -18,6 +18,7 @@ from scrutiny.measures.benchmarking import FUNNEL_KINDS, peer_funnel
 from scrutiny.measures.funnel import Funnel
 from scrutiny.measures.headlines import council_names
 from scrutiny.reference.peers import DEFAULT_K, PeerMethod, peer_group
+from scrutiny.standard import load_standard
 from scrutiny.standard.indicators import Direction, Indicator, indicator
 
 GRID_POINTS = 120
@@ -53,6 +54,7 @@ class FunnelPlot:
     adjusted: bool  # limits widened for over-dispersion
     points: pl.DataFrame  # code, name, numerator, denominator, value, limits, flag, position
     curve: pl.DataFrame  # denominator, lower_95, upper_95, lower_99_8, upper_99_8
+    noun: str = "council"  # what each point is
 
 
 def denominator_words(item: Indicator) -> str:
@@ -61,6 +63,9 @@ def denominator_words(item: Indicator) -> str:
         return "Residents (Census 2021)"
     assert isinstance(item.denominator, dict)
     kind, names = next(iter(item.denominator.items()))
+    if kind == "tsm":  # a field of the landlord measures: its title says what it counts
+        title = load_standard().tables["housing_landlord_measures"].field(str(names)).title
+        return f"{title} (RSH)"
     listed = " or ".join(
         str(n).replace("_", " ") for n in (names if isinstance(names, list) else [names])
     )
@@ -109,12 +114,13 @@ def funnel_plot(
         highlight=highlight,
         target=funnel.target * item.multiplier,
         adjusted=funnel.adjusted,
-        points=_points(funnel, item),
-        curve=_curve(funnel, item),
+        points=points_of(funnel, item, council_names().rename({"authority_code": "code"})),
+        curve=curve_of(funnel, item),
     )
 
 
-def _points(funnel: Funnel, item: Indicator) -> pl.DataFrame:
+def points_of(funnel: Funnel, item: Indicator, names: pl.DataFrame) -> pl.DataFrame:
+    """FUNNEL's points for ITEM, named from NAMES (code, name), in name order."""
     limits = funnel.limits
     return (
         pl.DataFrame(
@@ -130,7 +136,7 @@ def _points(funnel: Funnel, item: Indicator) -> pl.DataFrame:
                 "flag": funnel.flags,
             }
         )
-        .join(council_names().rename({"authority_code": "code"}), on="code", how="left")
+        .join(names.unique("code"), on="code", how="left")
         .with_columns(
             pl.coalesce("name", "code").alias("name"),
             pl.col("flag")
@@ -141,7 +147,7 @@ def _points(funnel: Funnel, item: Indicator) -> pl.DataFrame:
     )
 
 
-def _curve(funnel: Funnel, item: Indicator) -> pl.DataFrame:
+def curve_of(funnel: Funnel, item: Indicator) -> pl.DataFrame:
     """The limits over a grid from the smallest to the largest denominator (whole numbers,
     which exact limits need), spaced evenly on a log scale where the funnel bends most."""
     low, high = float(funnel.denominator.min()), float(funnel.denominator.max())

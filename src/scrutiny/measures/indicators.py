@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 from scrutiny.core.periods import GRAINS, Grain, period_bounds
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.returns.aggregates import COUNTS
+from scrutiny.returns.housing_ombudsman import FINDINGS
 from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.store.db import DATA_TABLES, complaint_counts
@@ -96,35 +97,47 @@ def _of_grain(returns: pl.DataFrame, grain: Grain) -> pl.DataFrame:
     )
 
 
-def decision_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
-    """LGSCO decisions per authority and period: all, investigated, upheld and more."""
+def _decisions_per_period(
+    engine: Engine, grain: Grain, ombudsman: str, columns: list[str], counted: list[pl.Expr]
+) -> pl.DataFrame:
+    """OMBUDSMAN's decisions (their COLUMNS) per authority and period of their decision
+    date, aggregated as COUNTED."""
     decisions = DATA_TABLES["ombudsman_decisions"]
     rows = read_frame(
         engine,
         select(
             decisions.c.authority_code,
             decisions.c.decision_date,
-            decisions.c.outcome,
-            decisions.c.satisfactory_remedy_by_authority,
-            decisions.c.complaint_handling_fault,
-        ).where(decisions.c.ombudsman == "lgsco"),
+            *[decisions.c[name] for name in columns],
+        ).where(decisions.c.ombudsman == ombudsman),
     )
     if rows.is_empty():
         return rows
     start, end = period_bounds(pl.col("decision_date"), grain)
-    upheld = pl.col("outcome") == "upheld"
     return rows.group_by(
         "authority_code", start.alias("period_start"), end.alias("period_end")
-    ).agg(
-        pl.len().alias("all"),
-        pl.col("outcome").is_in(["upheld", "not_upheld"]).sum().alias("investigated"),
-        upheld.sum().alias("upheld"),
-        (upheld & pl.col("satisfactory_remedy_by_authority").fill_null(False))
-        .sum()
-        .alias("satisfactory_remedy"),
-        (upheld & pl.col("complaint_handling_fault").fill_null(False))
-        .sum()
-        .alias("complaint_handling_fault"),
+    ).agg(*counted)
+
+
+def decision_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
+    """LGSCO decisions per authority and period: all, investigated, upheld and more."""
+    upheld = pl.col("outcome") == "upheld"
+    return _decisions_per_period(
+        engine,
+        grain,
+        "lgsco",
+        ["outcome", "satisfactory_remedy_by_authority", "complaint_handling_fault"],
+        [
+            pl.len().alias("all"),
+            pl.col("outcome").is_in(["upheld", "not_upheld"]).sum().alias("investigated"),
+            upheld.sum().alias("upheld"),
+            (upheld & pl.col("satisfactory_remedy_by_authority").fill_null(False))
+            .sum()
+            .alias("satisfactory_remedy"),
+            (upheld & pl.col("complaint_handling_fault").fill_null(False))
+            .sum()
+            .alias("complaint_handling_fault"),
+        ],
     )
 
 
@@ -160,6 +173,19 @@ def landlord_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
     ).drop("landlord_code", "landlord_name", "landlord_type", "tenure_basis", "source")
 
 
+def housing_finding_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
+    """Housing Ombudsman findings per authority and period of their decision date: a
+    column for each finding (maladministration, severe_maladministration and so on)."""
+    finding = pl.col("housing_ombudsman_finding")
+    return _decisions_per_period(
+        engine,
+        grain,
+        "housing_ombudsman",
+        ["housing_ombudsman_finding"],
+        [(finding == code).sum().alias(code) for code in FINDINGS.values()],
+    )
+
+
 def _sum_counts(counts: pl.DataFrame, names: list[str], stage: int | None) -> pl.DataFrame:
     rows = counts if stage is None else counts.filter(pl.col("stage") == stage)
     return rows.group_by(PERIOD).agg(pl.sum_horizontal(names).sum().alias("x"))
@@ -171,6 +197,7 @@ def _term(
     decisions: pl.DataFrame,
     recommendations: pl.DataFrame,
     landlords: pl.DataFrame,
+    findings: pl.DataFrame,
 ) -> pl.DataFrame:
     """One side of an indicator as a frame of PERIOD keys and a column x."""
     if "count" in spec:
@@ -181,6 +208,10 @@ def _term(
         return rows.select(*PERIOD, pl.col(spec["median"]).alias("x"))
     if "tsm" in spec:
         return landlords.select(*PERIOD, pl.col(spec["tsm"]).cast(pl.Float64).alias("x"))
+    if "housing_findings" in spec:
+        return findings.select(
+            *PERIOD, pl.sum_horizontal(spec["housing_findings"]).cast(pl.Float64).alias("x")
+        )
     if "decisions" in spec:
         return decisions.select(*PERIOD, pl.col(spec["decisions"]).cast(pl.Float64).alias("x"))
     names = spec["recommendations"]
@@ -195,7 +226,8 @@ def compute_indicators(engine: Engine, grain: Grain = "financial_year") -> pl.Da
     decisions = decision_counts(engine, grain)
     recommendations = recommendation_counts(engine, grain)
     landlords = landlord_counts(engine, grain)
-    return indicators_from_counts(counts, decisions, recommendations, landlords)
+    findings = housing_finding_counts(engine, grain)
+    return indicators_from_counts(counts, decisions, recommendations, landlords, findings)
 
 
 def indicators_from_counts(
@@ -203,10 +235,14 @@ def indicators_from_counts(
     decisions: pl.DataFrame,
     recommendations: pl.DataFrame,
     landlords: pl.DataFrame | None = None,
+    findings: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The indicators from counted complaints, decisions, recommendations and council
-    landlords' Tenant Satisfaction Measures (long format)."""
+    """The indicators from counted complaints, decisions, recommendations, council
+    landlords' Tenant Satisfaction Measures and Housing Ombudsman FINDINGS (long format).
+    A rate of findings per home is given for every landlord-year with homes owned, none
+    found being 0."""
     landlords = pl.DataFrame() if landlords is None else landlords
+    findings = pl.DataFrame() if findings is None else findings
     population = load_authorities().select(
         pl.col("gss_code").alias("authority_code"), pl.col("population_2021").cast(pl.Float64)
     )
@@ -216,25 +252,30 @@ def indicators_from_counts(
         "decisions": decisions,
         "recommendations": recommendations,
         "tsm": landlords,
+        "housing_findings": findings,
     }
     found = []
     for item in load_indicators():
-        source = sources[next(iter(item.numerator))]
-        if source.is_empty():
+        top_kind = next(iter(item.numerator))
+        sides = [top_kind] + ([] if isinstance(item.denominator, str) else [*item.denominator][:1])
+        if any(sources[kind].is_empty() for kind in sides):
             continue
-        top = _term(item.numerator, counts, decisions, recommendations, landlords).rename(
-            {"x": "numerator"}
-        )
+        terms = (counts, decisions, recommendations, landlords, findings)
+        top = _term(item.numerator, *terms).rename({"x": "numerator"})
         if item.denominator == "population":
             joined = top.join(population, on="authority_code").rename(
                 {"population_2021": "denominator"}
             )
         else:
             assert isinstance(item.denominator, dict)
-            bottom = _term(item.denominator, counts, decisions, recommendations, landlords).rename(
-                {"x": "denominator"}
+            bottom = _term(item.denominator, *terms).rename({"x": "denominator"})
+            joined = (
+                bottom.join(top, on=PERIOD, how="left").with_columns(
+                    pl.col("numerator").fill_null(0)  # none found is 0 per home
+                )
+                if top_kind == "housing_findings"
+                else top.join(bottom, on=PERIOD, how="full", coalesce=True)
             )
-            joined = top.join(bottom, on=PERIOD, how="full", coalesce=True)
         value = (
             pl.col("numerator")
             if item.kind == "median"
@@ -263,12 +304,15 @@ def indicators_from_counts(
 def indicator_source(code: str, data_sources: set[str]) -> str:
     """Where indicator CODE's figures come from, as one of the standard's data_source
     codes, given the DATA_SOURCES of the current returns: the social housing regulator's
-    for the TSM indicators; otherwise synthetic while any current return is, else the
-    councils' returns (complaints) or the Ombudsman's (decisions and recommendations)."""
+    for the TSM indicators, the Housing Ombudsman's for its findings per home; otherwise
+    synthetic while any current return is, else the councils' returns (complaints) or
+    the Ombudsman's (decisions and recommendations)."""
     spec = next(item for item in load_indicators() if item.code == code)
     kind = next(iter(spec.numerator))
     if kind == "tsm":
         return "rsh_tsm"
+    if kind == "housing_findings":
+        return "housing_ombudsman"
     if "synthetic" in data_sources:
         return "synthetic"
     return "council_return" if kind in ("count", "median") else "ombudsman_return"

@@ -80,6 +80,25 @@ class Indicators(CacheKey[pl.DataFrame]):
 
 
 @dataclass(frozen=True)
+class LandlordRows(CacheKey[pl.DataFrame]):
+    """Every landlord's TSM measures and findings per home, each year."""
+
+    stale_ok = True
+
+
+@dataclass(frozen=True)
+class LandlordFunnel(CacheKey[ChartView | None]):
+    """The funnel plot of one landlord measure: a council among the landlords it chose."""
+
+    stale_ok = True
+
+    indicator: str
+    start: date
+    highlight: str
+    peers: str
+
+
+@dataclass(frozen=True)
 class Headlines(CacheKey[pl.DataFrame]):
     """The national headline figures for the period of GRAIN starting START."""
 

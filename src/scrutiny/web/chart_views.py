@@ -97,19 +97,19 @@ def funnel_view(plot: FunnelPlot, *, id: str, period: str) -> ChartView:
         id=id,
         title=f"{item.name}, {period}: funnel plot",
         caption=(
-            f"Each dot is a council: {plot.group}. The solid horizontal line is the "
+            f"Each dot is a {plot.noun}: {plot.group}. The solid horizontal line is the "
             f"group's figure ({figure(plot.target, item.unit)}); the dashed curves are 95% "
-            f"limits and the solid curves 99.8% limits{widened}. A council outside the "
+            f"limits and the solid curves 99.8% limits{widened}. A {plot.noun} outside the "
             "99.8% limits differs from the group by more than chance would explain. "
             "Funnel plots show position, not rank."
         ),
         alt=(
-            f"Funnel plot of {item.name.lower()} in {period} for {points.height} councils "
+            f"Funnel plot of {item.name.lower()} in {period} for {points.height} {plot.noun}s "
             f"({plot.group}) against {denominator_words(item).lower()}. {above} are above "
             f"the 99.8% limit and {below} below it.{about}"
         ),
         headings=[
-            "Council",
+            plot.noun.capitalize(),
             item.unit.capitalize(),
             denominator_words(item),
             "Lower 99.8% limit",

@@ -20,9 +20,11 @@ from scrutiny.core.periods import Grain, parse_period, period_label
 from scrutiny.measures.coverage import RULE, Coverage, NoFigures, read_coverage
 from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import periods_with_data
-from scrutiny.measures.indicators import compute_indicators
+from scrutiny.measures.indicators import compute_indicators, housing_finding_counts
+from scrutiny.measures.landlords import LandlordPeers, landlord_funnel_plot, landlord_rows
 from scrutiny.reference.authorities import get_council, search_authorities
 from scrutiny.reference.peers import NAMED_METHODS, PEER_METHODS, NamedPeerMethod
+from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.stored import current_data_sources
 from scrutiny.standard.indicators import Indicator, indicator
 from scrutiny.web import cache as keys
@@ -80,6 +82,34 @@ def indicator_rows(request: Request, grain: Grain, version: int | None = None) -
         return compute_indicators(engine, grain)
 
     return data_cache(request).get(keys.Indicators(grain), compute, version)
+
+
+def landlord_rows_of(request: Request, version: int | None = None) -> pl.DataFrame:
+    """Every landlord's TSM measures and Housing Ombudsman findings per home, each year,
+    made once per data version."""
+    engine = request.app.state.engine
+
+    def compute() -> pl.DataFrame:
+        findings = housing_finding_counts(engine, "financial_year")
+        return landlord_rows(read_landlord_measures(engine), findings)
+
+    return data_cache(request).get(keys.LandlordRows(), compute, version)
+
+
+def landlord_funnel_view(
+    request: Request, version: int, item: Indicator, start: date, code: str, peers: LandlordPeers
+) -> ChartView | None:
+    """The funnel plot of landlord measure ITEM in the year starting START, council CODE
+    among its PEERS, cached per data version (None when it cannot be drawn)."""
+
+    def build() -> ChartView | None:
+        rows = landlord_rows_of(request, version)
+        plot = landlord_funnel_plot(rows, code, item.code, start, peers)
+        label = period_label(start, "financial_year")
+        return None if plot is None else funnel_view(plot, id="housing-funnel-chart", period=label)
+
+    key = keys.LandlordFunnel(item.code, start, code, peers)
+    return cached_chart(request, key, build, version)
 
 
 def year_options(request: Request, version: int) -> list[str]:

@@ -16,6 +16,7 @@ from scrutiny.measures.indicators import (
     complaint_counts_by_period,
     compute_indicators,
     decision_counts,
+    housing_finding_counts,
     indicators_from_counts,
     landlord_counts,
     recommendation_counts,
@@ -79,6 +80,7 @@ def prepare_inputs(
             decision_counts(engine, GRAIN),
             recommendation_counts(engine, GRAIN),
             landlord_counts(engine, GRAIN),
+            housing_finding_counts(engine, GRAIN),
         )
     if quarters is None:
         quarters = compute_indicators(engine, "quarter")

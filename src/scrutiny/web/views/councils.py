@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from scrutiny.core.formatting import day
-from scrutiny.core.periods import Grain
+from scrutiny.core.periods import Grain, parse_period
 from scrutiny.measures.council_figures import (
     council_benchmark_from,
     decision_summary,
@@ -19,11 +19,16 @@ from scrutiny.measures.council_figures import (
 )
 from scrutiny.measures.funnel_plot import position
 from scrutiny.measures.headlines import national_headlines
-from scrutiny.measures.landlords import council_landlord_figures
+from scrutiny.measures.landlords import (
+    LANDLORD_PEERS,
+    LandlordFigures,
+    LandlordPeers,
+    figures_from_rows,
+    landlord_indicators,
+)
 from scrutiny.publish.charts import figure
 from scrutiny.recommendations import measures, read_register
 from scrutiny.reference.authorities import get_council, search_authorities
-from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.standard.indicators import Indicator, load_indicators
 from scrutiny.web import cache as keys
 from scrutiny.web.chart_views import ChartView, spc_view
@@ -40,6 +45,8 @@ from scrutiny.web.requests import (
     data_note,
     funnel_chart_view,
     indicator_rows,
+    landlord_funnel_view,
+    landlord_rows_of,
     period_items,
     select_items,
 )
@@ -51,6 +58,7 @@ RECENT_DECISIONS = 20
 RECENT_RECOMMENDATIONS = 10
 MOST_COMPARED = 4
 OPEN_STATES = ("agreed", "due", "evidence_submitted")
+DEFAULT_HOUSING_MEASURE = "tsm_stage1_within_timescale"
 
 
 @router.get("/councils")
@@ -70,6 +78,8 @@ def council(
     period: str | None = None,
     indicator: str | None = None,
     peers: Peers = "type",
+    housing_peers: LandlordPeers = "council",
+    housing_measure: str | None = None,
 ) -> Response:
     authority = _authority(code)
     if not authority["current"]:
@@ -79,11 +89,53 @@ def council(
         request, period, version, code=str(authority["gss_code"])
     )
     item = chosen_indicator(indicator)
+    housing = (_housing_measure(housing_measure), housing_peers)
     return cached_page(
         request,
-        lambda: _council_page(request, authority, version, (label, grain, start, end), item, peers),
+        lambda: _council_page(
+            request, authority, version, (label, grain, start, end), item, peers, housing
+        ),
         version,
     )
+
+
+def _housing_measure(code: str | None) -> Indicator:
+    """The landlord measure chosen for the housing funnel plot (a 400 for one unknown)."""
+    measures = {item.code: item for item in landlord_indicators()}
+    if code is None:
+        return measures[DEFAULT_HOUSING_MEASURE]
+    if code not in measures:
+        raise HTTPException(
+            400, f"Not a housing measure: {code}. Choose one of {', '.join(measures)}."
+        )
+    return measures[code]
+
+
+def _housing_section(
+    request: Request,
+    version: int,
+    code: str,
+    housing: tuple[Indicator, LandlordPeers],
+) -> dict[str, object]:
+    """The council's real landlord figures against its chosen peers, and the funnel plot
+    of one measure in the latest year the council has a figure for it."""
+    item, peers = housing
+    landlord: LandlordFigures = figures_from_rows(landlord_rows_of(request, version), code, peers)
+    chosen = next((m for m in landlord.measures if m.indicator.code == item.code), None)
+    latest = (
+        next((y for y in reversed(chosen.years) if y.value is not None), None) if chosen else None
+    )
+    funnel = None
+    if latest is not None:
+        start = parse_period(latest.year)[1]
+        funnel = landlord_funnel_view(request, version, item, start, code, peers)
+    return {
+        "landlord": landlord,
+        "housing_item": item,
+        "housing_year": latest.year if latest else None,
+        "housing_funnel": funnel,
+        "housing_peers": peers,
+    }
 
 
 def _authority(code: str) -> dict[str, object]:
@@ -104,6 +156,7 @@ def _council_page(
     period: tuple[str, Grain, date, date],
     item: Indicator,
     peers: Peers,
+    housing: tuple[Indicator, LandlordPeers],
 ) -> HTMLResponse:
     label, grain, start, end = period
     engine = request.app.state.engine
@@ -128,13 +181,12 @@ def _council_page(
         keys.ComplianceMeasures(today), lambda: measures(engine, today=today), version
     )
     improvements = service_improvements(engine, start, end, code)
-    landlord = council_landlord_figures(read_landlord_measures(engine), code)
     return render(
         request,
         "public/council.html",
         {
             "title": name,
-            "landlord": landlord,
+            **_housing_section(request, version, code, housing),
             "authority": authority,
             "period": label,
             "data_note": data_note(request, version, label, code),
@@ -165,6 +217,12 @@ def _council_page(
                 "period": period_items(request, version, label),
                 "indicator": select_items({i.code: i.name for i in load_indicators()}, item.code),
                 "peers": select_items(PEER_CHOICES, peers),
+                "housing_measure": select_items(
+                    {i.code: i.name for i in landlord_indicators()}, housing[0].code
+                ),
+                "housing_peers": select_items(
+                    {k: v[0].upper() + v[1:] for k, v in LANDLORD_PEERS.items()}, housing[1]
+                ),
             },
         },
     )
