@@ -142,6 +142,7 @@ def frame_years(frame: pl.DataFrame) -> str:
 # Tests that take more than about five seconds (`pytest --durations=0`), marked `slow` here
 # in one list so `make test-fast` can leave them out without touching their files.
 SLOW = {
+    "test_the_watchlist_shows_each_councils_real_housing_figures",
     "test_housing_ombudsman_findings_per_1000_homes_use_rsh_homes",
     "test_a_council_page_compares_its_housing_figures_with_the_peers_chosen",
     "test_reports_and_packs_from_synthetic_returns_say_so_and_real_ones_do_not",

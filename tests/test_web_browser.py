@@ -219,3 +219,27 @@ def test_the_annual_report_page_is_styled_under_the_content_security_policy(page
     collapse = page.evaluate("getComputedStyle(document.querySelector('table')).borderCollapse")
     assert collapse == "collapse"
     assert axe_violations(page) == []
+
+
+def test_a_council_page_and_its_report_say_what_is_real_and_what_is_synthetic(page, site):
+    page.goto(f"{site}/councils/E08000025")
+    banner = page.locator("#synthetic-data")
+    assert banner.is_visible() and "synthetic" in banner.inner_text().lower()
+    housing = page.locator("#housing-complaints")
+    assert housing.is_visible()
+    main = page.locator("main").inner_text()
+    assert "Regulator of Social Housing, Tenant Satisfaction Measures 2023-24 and 2024-25" in main
+    # Without scripts the choice of peers is a form: choose, press, and the table follows.
+    page.select_option("#housing_peers", "size")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Compare housing figures").click()
+    assert "housing_peers=size" in page.url
+    caption = page.locator("table[data-source='rsh_tsm'] caption").inner_text()
+    assert caption.endswith("against the 15 council landlords nearest in homes owned")
+    assert page.locator("#housing-funnel-chart").is_visible()
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 320, "height": 800})  # reflow: no sideways scrolling
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.goto(f"{site}/councils/E08000025/reports/annual/2024-25.html")
+    notice = page.locator(".synthetic")
+    assert notice.is_visible() and "Synthetic demo data" in notice.inner_text()

@@ -205,3 +205,15 @@ def test_rejecting_evidence_needs_a_reason_and_leaves_the_recommendation_open(ch
     assert list_evidence(engine, REF, NUMBER)[0]["check_reason"] == (
         "A draft is not a policy in force"
     )
+
+
+def test_the_watchlist_shows_each_councils_real_housing_figures(demo_client):
+    demo_client.sign_in(ANALYST)
+    page = demo_client.get("/ombudsman/watchlist?top=200").text
+    # The data stand on 31 March 2025, so the latest year ended is 2023-24.
+    assert "The last column is real" in page
+    assert "Stage 1 housing complaints answered within the Housing Ombudsman" in page
+    assert ", 2023-24: <strong>" in page and ", 2024-25: <strong>" not in page
+    assert "of council landlords)" in page
+    assert "No council homes reported to the Regulator of Social Housing." in page
+    assert "which here are synthetic demo data" in page

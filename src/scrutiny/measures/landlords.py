@@ -283,3 +283,51 @@ def landlord_funnel_plot(
         curve=curve_of(funnel, item),
         noun="landlord",
     )
+
+
+# The real figures the watchlist shows beside each council's signals.
+WATCHLIST_MEASURES = ("tsm_stage1_within_timescale", "ho_maladministration_per_1000_homes")
+
+
+def latest_council_positions(
+    rows: pl.DataFrame, before: date, codes: tuple[str, ...] = WATCHLIST_MEASURES
+) -> pl.DataFrame:
+    """Each council landlord's figure for each measure in CODES in the latest year that
+    ended before BEFORE, and where it sits on the funnel of all council landlords that
+    year: authority_code, indicator, year, value, numerator, denominator, position."""
+    found = []
+    for code in codes:
+        item = next(i for i in landlord_indicators() if i.code == code)
+        kind = FUNNEL_KINDS[item.kind]
+        of = (
+            rows.filter(
+                (pl.col("indicator") == code)
+                & (pl.col("landlord_type") == "council")
+                & (pl.col("denominator") > 0)
+                & (pl.col("period_start").dt.offset_by("1y") <= before)
+            )
+            if rows.height
+            else rows
+        )
+        if of.is_empty():
+            continue
+        year = of.filter(pl.col("period_start") == of.get_column("period_start").max())
+        funnel = peer_funnel(_as_members(year), kind)
+        flags = dict(zip(funnel.ids, funnel.flags, strict=True)) if funnel else {}
+        words = {code: position(flag, item.direction) for code, flag in flags.items()}
+        found.append(
+            year.select(
+                "authority_code",
+                "indicator",
+                pl.col("period_start")
+                .map_elements(lambda d: period_label(d, "financial_year"), return_dtype=pl.String)
+                .alias("year"),
+                "value",
+                "numerator",
+                "denominator",
+                pl.col("landlord_code")
+                .replace_strict(words, default=position(None), return_dtype=pl.String)
+                .alias("position"),
+            )
+        )
+    return pl.concat(found) if found else pl.DataFrame()

@@ -11,6 +11,12 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from scrutiny.core.periods import last_complete_quarter, quarter_label
+from scrutiny.measures.landlords import (
+    SOURCE_NAME,
+    landlord_indicators,
+    latest_council_positions,
+)
+from scrutiny.publish.charts import figure
 from scrutiny.recommendations import (
     RecommendationError,
     check_evidence,
@@ -37,6 +43,7 @@ from scrutiny.web.requests import (
     covered_periods,
     data_cache,
     data_up_to,
+    landlord_rows_of,
     note_write,
 )
 from scrutiny.web.security import AskFirst, csrf_protect, role_in
@@ -74,7 +81,11 @@ def watchlist_page(
         day = _as_of(request, as_of)
     # Signals over every council take seconds: computed once per data version and date.
     listed = data_cache(request).get(keys.Watchlist(day, top), lambda: watchlist(engine, day, top))
-    councils = [_council(row) for row in listed.iter_rows(named=True)]
+    housing = _housing_figures(latest_council_positions(landlord_rows_of(request), day))
+    councils = [
+        _council(row) | {"housing": housing.get(row["authority_code"], [])}
+        for row in listed.iter_rows(named=True)
+    ]
     start, _ = last_complete_quarter(day)
     return render(
         request,
@@ -89,8 +100,26 @@ def watchlist_page(
             "others": sorted((c for c in councils if not c["on_watch"]), key=_by_name),
             "weights": [(name.replace("_", " "), w) for name, w in default_weights().items()],
             "threshold": WATCH_THRESHOLD,
+            "housing_source": SOURCE_NAME,
         },
     )
+
+
+def _housing_figures(positions: pl.DataFrame) -> dict[str, list[dict[str, str]]]:
+    """Each council's real housing figures, as the watchlist shows them beside its signals."""
+    names = {item.code: item for item in landlord_indicators()}
+    found: dict[str, list[dict[str, str]]] = {}
+    for row in positions.iter_rows(named=True):
+        item = names[row["indicator"]]
+        found.setdefault(row["authority_code"], []).append(
+            {
+                "name": item.name,
+                "year": row["year"],
+                "value": figure(row["value"], item.unit),
+                "position": row["position"],
+            }
+        )
+    return found
 
 
 def _by_name(council: dict[str, Any]) -> str:
