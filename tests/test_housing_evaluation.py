@@ -174,3 +174,27 @@ def test_the_shipped_findings_give_figures_between_zero_and_one_in_every_year(re
 def test_the_auc_difference_interval_contains_its_estimate(real):
     difference, low, high = evaluation.auc_difference(real, [2024], draws=200)
     assert low <= difference <= high
+
+
+def test_the_auc_of_each_row_matches_the_auc_of_that_row_alone():
+    rng = np.random.default_rng(11)
+    scores = rng.integers(0, 4, (5, 30)).astype(float)
+    outcomes = rng.random((5, 30)) < 0.4
+    expected = [evaluation.auc(s, o) for s, o in zip(scores, outcomes, strict=True)]
+    assert evaluation.auc_rows(scores, outcomes) == pytest.approx(expected)
+
+
+def test_pooled_auc_weights_each_year_by_its_pairs():
+    # Year one: 1 positive × 3 negatives, perfect. Year two: 1 × 1, reversed.
+    samples = [
+        ({"a": np.array([4.0, 1, 2, 3])}, np.array([1, 0, 0, 0], bool)),
+        ({"a": np.array([1.0, 2])}, np.array([1, 0], bool)),
+    ]
+    assert evaluation.pooled_auc(samples) == {"a": pytest.approx(3 / 4)}
+
+
+def test_wilson_interval_for_eight_hits_in_ten():
+    low, high = evaluation.wilson_interval(8, 10)
+    assert (round(low, 3), round(high, 3)) == (0.490, 0.943)
+    assert evaluation.wilson_interval(0, 10)[0] == 0.0
+    assert evaluation.wilson_interval(10, 10)[1] == 1.0
