@@ -170,30 +170,36 @@ class YearResult:
         return financial_year_label(self.year)
 
 
+def score_ranking(
+    year: int, ranking: str, scores: np.ndarray, outcomes: np.ndarray, unranked: int
+) -> YearResult:
+    """How one ranking's scores did against the outcomes of one year."""
+    area = auc(scores, outcomes)
+    positives = int(outcomes.sum())
+    return YearResult(
+        year=year,
+        ranking=ranking,
+        landlords=len(scores),
+        positives=positives,
+        unranked_positives=unranked,
+        precision_10=precision_at(scores, outcomes, 10),
+        precision_20=precision_at(scores, outcomes, 20),
+        auc=area,
+        auc_se=auc_standard_error(area, positives, len(scores) - positives),
+    )
+
+
 def evaluate_year(decisions: pl.DataFrame, year: int) -> list[YearResult]:
     """Each ranking scored against the severe findings of one financial year."""
     severe = severe_in_year(decisions, year)
     results = []
     for ranking, score in RANKINGS.items():
         table = score(decisions, year)
-        codes = table.get_column("authority_code").to_list()
+        codes = table.get_column("authority_code")
+        outcomes = codes.is_in(list(severe)).to_numpy()
+        unranked = len(severe - set(codes.to_list()))
         scores = table.get_column("score").to_numpy()
-        outcomes = np.array([code in severe for code in codes], dtype=bool)
-        area = auc(scores, outcomes)
-        positives = int(outcomes.sum())
-        results.append(
-            YearResult(
-                year=year,
-                ranking=ranking,
-                landlords=len(codes),
-                positives=positives,
-                unranked_positives=len(severe - set(codes)),
-                precision_10=precision_at(scores, outcomes, 10),
-                precision_20=precision_at(scores, outcomes, 20),
-                auc=area,
-                auc_se=auc_standard_error(area, positives, len(codes) - positives),
-            )
-        )
+        results.append(score_ranking(year, ranking, scores, outcomes, unranked))
     return results
 
 
