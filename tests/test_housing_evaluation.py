@@ -11,7 +11,11 @@ import polars as pl
 import pytest
 
 from scrutiny.core.periods import financial_year_bounds
+from scrutiny.reference.landlords import shipped_workbooks
 from scrutiny.returns.housing_ombudsman import convert, read_findings
+from scrutiny.returns.tsm import read_tsm
+from scrutiny.returns.xlsx import Limits
+from scrutiny.settings import Settings
 from scrutiny.warning import housing_evaluation as evaluation
 from scrutiny.warning import tsm_evaluation as tsm
 
@@ -243,10 +247,12 @@ def test_council_measures_are_typed_and_worked_out_from_the_counts():
             make_tsm_row("E09000003", 2023, complaint_handling_satisfaction_pct=None),
             make_tsm_row(None, 2023, landlord_type="housing_association"),
             make_tsm_row("E09000004", 2023, tenure_basis="lcho"),
+            # No homes: no size and no rates, not an infinite rate.
+            make_tsm_row("E09000005", 2023, homes_owned=0),
         ]
     )
     rows = {row["authority_code"]: row for row in measures.to_dicts()}
-    assert set(rows) == {"E09000001", "E09000002", "E09000003"}
+    assert set(rows) == {"E09000001", "E09000002", "E09000003", "E09000005"}
     first = rows["E09000001"]
     assert first["tsm_year"] == 2023 and first["homes_owned"] == 2000
     assert first["stage1_late_share"] == pytest.approx(0.1)
@@ -255,6 +261,8 @@ def test_council_measures_are_typed_and_worked_out_from_the_counts():
     assert first["dissatisfied_pct"] == pytest.approx(70.0)
     assert rows["E09000002"]["stage2_late_share"] is None
     assert rows["E09000003"]["dissatisfied_pct"] is None
+    assert rows["E09000005"]["homes_owned"] is None
+    assert rows["E09000005"]["stage1_per_1000_homes"] is None
 
 
 def test_a_rate_ranking_puts_a_small_landlord_with_two_findings_above_a_large_one_with_three():
@@ -421,3 +429,28 @@ def test_pooled_figures_come_with_intervals_around_them():
         for interval in (pooled.auc, pooled.precision_10, *pooled.differences.values()):
             assert interval.low <= interval.estimate <= interval.high
     assert set(summary["naive"].differences) == {"volume", "homes_owned"}
+
+
+@pytest.mark.slow
+def test_the_shipped_tsm_workbooks_give_almost_every_ranked_council_a_size(real):
+    settings = Settings()
+    limits = Limits(
+        settings.max_rows,
+        settings.max_file_bytes,
+        settings.reader_memory_bytes,
+        settings.reader_seconds,
+    )
+    rows = [read_tsm(path, limits).rows for path in shipped_workbooks()]
+    measures = tsm.council_measures(pl.concat(rows, how="diagonal_relaxed"))
+    assert measures.select("tsm_year", "authority_code").is_duplicated().sum() == 0
+    assert set(measures["tsm_year"]) == {2023, 2024}
+    decisions = real.with_columns(pl.col("decision_date").str.to_date())
+    for year in (2024, 2025):
+        history = evaluation.early_warning_scores(decisions, year)
+        ranked = tsm.landlord_frame(decisions, measures, year)
+        assert ranked.height >= history.height - 2
+        assert ranked["tsm_year"].to_list() == [year - 1] * ranked.height
+        assert ranked["stage1_per_1000_homes"].null_count() <= 2
+    evaluated = tsm.evaluate(decisions, measures, [2024, 2025], tsm.HISTORY + tsm.TSM)
+    for pooled in tsm.summarise(evaluated, draws=100):
+        assert 0.0 <= pooled.auc.low <= pooled.auc.estimate <= pooled.auc.high <= 1.0

@@ -95,11 +95,13 @@ def council_measures(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("period_start").cast(pl.String).str.slice(0, 4).cast(pl.Int32).alias("tsm_year"),
         pl.col("authority_code"),
         *(pl.col(name).cast(pl.Float64, strict=False) for name in NUMBERS),
+    ).with_columns(
+        pl.when(pl.col("homes_owned") > 0).then(pl.col("homes_owned")).alias("homes_owned")
     )
     return typed.select(
         "tsm_year",
         "authority_code",
-        pl.when(pl.col("homes_owned") > 0).then(pl.col("homes_owned")).alias("homes_owned"),
+        "homes_owned",
         _late_share("stage1"),
         _late_share("stage2"),
         _per_1000_homes("stage1_complaints").alias("stage1_per_1000_homes"),
