@@ -382,7 +382,7 @@ evidence that one landlord's complaint handling is worse than another's.
 - **London**: London boroughs are {facts.london} in the TSM years; they are large,
   get many complaints per home and many findings, so part of what any of these rankings
   picks up is simply London.
-- **Many comparisons**: some twenty rankings against three baselines; at the 95% level
+- **Many comparisons**: {len(LABELS)} rankings against three baselines; at the 95% level
   about one comparison in twenty will look real by chance.
 - **Small numbers**: {sizes} landlords and {positives} positives a year; with an AUC
   standard error of about 0.05, a difference under 0.1 in any one year is noise. The TSM
