@@ -1,191 +1,143 @@
-"""Early warning out of sample on the real Housing Ombudsman findings shipped with scrutiny.
+"""Early warning out of sample on the real Housing Ombudsman findings shipped with scrutiny,
+with each council landlord's size and Tenant Satisfaction Measures (TSM) taken into account.
 
-Run with `.venv/bin/python benchmarks/housing_evaluation.py`. Prints the per-year table
-and rewrites docs/early-warning-real-data.md from it; it is not a test.
+Run with `.venv/bin/python benchmarks/housing_evaluation.py`. Prints the tables and
+rewrites docs/early-warning-real-data.md from them; it is not a test. Reading the two
+shipped TSM workbooks is most of the run time.
 """
 
 from __future__ import annotations
 
-import math
+import statistics
+import time
 from importlib import resources
 from pathlib import Path
 
 import polars as pl
+from housing_evaluation_doc import Facts, Part, document
 
 from scrutiny.core.periods import financial_year_label
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.reference.landlords import shipped_workbooks
 from scrutiny.returns.housing_ombudsman import convert, read_findings
+from scrutiny.returns.tsm import read_tsm
+from scrutiny.returns.xlsx import Limits
+from scrutiny.settings import Settings
 from scrutiny.warning import housing_evaluation as evaluation
+from scrutiny.warning import tsm_evaluation as tsm
 
 SHIPPED = Path(
     str(resources.files("scrutiny.reference") / "data" / "housing_ombudsman_findings.csv")
 )
 DOC = Path(__file__).resolve().parent.parent / "docs" / "early-warning-real-data.md"
-NAMES = {
-    "early_warning": "scrutiny early warning",
-    "naive": "naive (last year's maladministration)",
-    "volume": "reference: volume alone",
-}
-
-SHORT = {"naive": "the naive ranking", "volume": "volume alone"}
+BASELINES = ("naive", "volume", "homes_owned")
+DRAWS = 2000
+# The TSM evaluation shows the findings-history rankings beside the TSM ones.
+TSM_RANKINGS = (*tsm.HISTORY, *(r for r in tsm.RATES if r.name == "naive_per_1000"), *tsm.TSM)
 
 
-def figure(value: float, digits: int = 2) -> str:
-    return "–" if math.isnan(value) else f"{value:.{digits}f}"
-
-
-def table(results: list[evaluation.YearResult], pooled: dict[str, dict[str, float]]) -> str:
-    lines = [
-        "| Year | Ranking | Landlords | With a severe finding | Base rate | Precision@10 "
-        "| Precision@20 | AUC (± s.e.) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r.label} | {NAMES[r.ranking]} | {r.landlords} | {r.positives} "
-            f"| {figure(r.base_rate)} | {figure(r.precision_10)} | {figure(r.precision_20)} "
-            f"| {figure(r.auc, 3)} ± {figure(r.auc_se)} |"
-        )
-    for ranking, p in pooled.items():
-        lines.append(
-            f"| **pooled** | {NAMES[ranking]} | {p['landlords']:.0f} | {p['positives']:.0f} "
-            f"| {figure(p['positives'] / p['landlords'])} | {figure(p['precision_10'])} "
-            f"| {figure(p['precision_20'])} | {figure(p['auc'], 3)} |"
-        )
-    return "\n".join(lines)
-
-
-def document(
+def run(
     decisions: pl.DataFrame,
-    results: list[evaluation.YearResult],
-    body: str,
-    differences: dict[str, tuple[float, float, float]],
-) -> str:
-    years = sorted({r.year for r in results})
-    first, last = financial_year_label(years[0]), financial_year_label(years[-1])
-    unranked = {r.label: r.unranked_positives for r in results if r.ranking == "naive"}
-    unranked_text = ", ".join(f"{label}: {n}" for label, n in unranked.items())
-    diff = "\n".join(
-        f"- scrutiny early warning minus {SHORT[other]}: **{d:+.3f}** "
-        f"(95% interval {low:+.3f} to {high:+.3f})"
-        for other, (d, low, high) in differences.items()
+    measures: pl.DataFrame,
+    years: list[int],
+    rankings: tuple[tsm.Ranking, ...],
+    rule: tsm.TsmRule = "period_ended",
+) -> Part:
+    evaluated = tsm.evaluate(decisions, measures, years, rankings, rule)
+    summary = tsm.summarise(evaluated, BASELINES, DRAWS)
+    return Part(years, evaluated, {p.ranking: p for p in summary})
+
+
+def read_measures() -> pl.DataFrame:
+    """Council landlords' TSM figures from the shipped workbooks, read as `scrutiny tsm
+    import` reads them, within the same limits."""
+    s = Settings.from_env()
+    limits = Limits(s.max_rows, s.max_file_bytes, s.reader_memory_bytes, s.reader_seconds)
+    rows = [read_tsm(path, limits).rows for path in shipped_workbooks()]
+    return tsm.council_measures(pl.concat(rows, how="diagonal_relaxed"))
+
+
+def coverage(decisions: pl.DataFrame, year: int) -> str:
+    """How much of `year` the findings file holds, against the year before."""
+    dated = decisions.with_columns(pl.col("decision_date").dt.truncate("1mo").alias("month"))
+    start, end = evaluation.year_start(year - 1), evaluation.year_start(year + 1)
+    span = dated.filter(pl.col("decision_date").is_between(start, end, closed="left"))
+    per_year = span.group_by(pl.col("decision_date") >= evaluation.year_start(year)).agg(
+        pl.len().alias("findings"),
+        (pl.col("housing_ombudsman_finding") == "severe_maladministration").sum().alias("severe"),
     )
-    dates = decisions.get_column("decision_date")
-    counts = [r.landlords for r in results]
-    hits = [r.positives for r in results]
-    sizes, positives = f"{min(counts)} to {max(counts)}", f"{min(hits)} to {max(hits)}"
-    return f"""# Early warning on real Housing Ombudsman findings
+    this, last = (per_year.filter(pl.col("decision_date") == flag).row(0) for flag in (True, False))
+    months = (
+        span.filter(pl.col("decision_date") >= evaluation.year_start(year))
+        .group_by("month")
+        .len()
+        .sort("month")
+    )
+    typical = int(statistics.median(months.get_column("len").to_list()))
+    final = months.row(-1, named=True)
+    return (
+        f"{this[1]:,} findings ({this[2]} severe), against {last[1]:,} ({last[2]} severe) "
+        f"in {financial_year_label(year - 1)}. Every month has findings, but "
+        f"{final['month']:%B %Y} has only {final['len']} against a monthly median of "
+        f"{typical}"
+    )
 
-Generated by `benchmarks/housing_evaluation.py` from the shipped file
-`src/scrutiny/reference/data/housing_ombudsman_findings.csv` ({decisions.height:,} findings matched
-to councils, dated {dates.dt.min()} to {dates.dt.max()}); the library is
-`scrutiny.warning.housing_evaluation`. Do not edit by hand.
 
-## The question
+def left_out(decisions: pl.DataFrame, measures: pl.DataFrame, years: list[int]) -> str:
+    """The landlords with a findings history but no TSM size, by year."""
+    names = load_authorities().select(pl.col("gss_code").alias("authority_code"), "name")
+    found = []
+    for year in years:
+        history = evaluation.early_warning_scores(decisions, year).select("authority_code")
+        ranked = tsm.landlord_frame(decisions, measures, year).select("authority_code")
+        missing = history.join(ranked, on="authority_code", how="anti").join(
+            names, on="authority_code", how="left"
+        )
+        found += [f"{name} in {financial_year_label(year)}" for name in missing["name"]]
+    return ", ".join(found) if found else "none"
 
-Could scrutiny, on 1 April each year, have named the council landlords that would go on
-to receive at least one **severe maladministration** finding from the Housing Ombudsman
-in the coming financial year, using only the findings published before that day?
 
-## Method
-
-- **Years**: each complete financial year from {first} to {last} (1 April to 31 March).
-  2026-27 has barely begun in the data and is not used.
-- **Out of sample**: a ranking for year Y is built only from findings dated before 1
-  April of Y. A finding dated on or after that day never affects it (a test proves it).
-  Nothing was tuned: the score below was written down before any year's outcome was
-  looked at and is the same in every year.
-- **Landlords**: the councils with at least one finding before Y begins. A council whose
-  first finding comes during Y cannot be ranked by anything and is left out; such
-  councils with a severe finding in their first year are not counted as positives
-  ({unranked_text}). A ranked council with no findings in the scoring window scores 0.
-- **Outcome**: at least one severe maladministration finding dated during Y.
-- **Measures**: precision at 10 and 20 (the share of the top 10 and top 20 that went on
-  to a severe finding; landlords tied at the cut share the remaining places, which is
-  the expected precision if ties were broken at random) and the area under the ROC curve
-  (the rank-sum formula, ties averaged; 0.5 is chance, 1 is perfect), with Hanley and
-  McNeil's standard error. **Pooled** precision is hits over places across the years;
-  pooled AUC is the share of same-year (positive, negative) pairs ranked the right way
-  round, because scores are not comparable across years.
-
-## The rankings
-
-**scrutiny's early-warning score**, over the 24 months before Y begins:
-
-    score = Σ recency × points
-    points  = 3 severe maladministration, 2 maladministration, 1 service failure,
-              0 reasonable redress / no maladministration / outside jurisdiction,
-              + 1 if the finding is a complaint-handling fault
-    recency = 1 for findings in the 12 months before Y, 0.5 for 12 to 24 months before
-
-That is the volume of recent findings times their average seriousness, with the latest
-year counting double.
-
-**The naive ranking**: the number of maladministration and severe maladministration
-findings in the previous financial year.
-
-**Reference, volume alone**: the number of findings of any kind in the previous
-financial year, to show how much of either ranking is simply how often a landlord is
-before the Ombudsman.
-
-## Results
-
-{body}
-
-Pooled difference in AUC (paired bootstrap, landlords resampled within each year, 2,000
-draws):
-
-{diff}
-
-## What this shows
-
-Both rankings pick out the landlords heading for a severe finding far better than
-chance: most of the top 10 each year got one, against a base rate of roughly one in
-three. But scrutiny's score is **not meaningfully better than the naive count**: the
-pooled AUC difference is about one hundredth and its interval includes zero, and
-precision at 10 and 20 go one way in some years and the other in others. Volume alone
-does nearly as well as either, so most of what any of these rankings knows is that
-landlords with many determinations get more of every kind, severe included. This is a
-warning list of where severe findings are likely to land, not evidence that a landlord's
-complaint handling is worse than its size would predict.
-
-## Caveats
-
-- **The public archive is about half of all determinations.** The Ombudsman does not
-  publish every decision, so counts understate every landlord's history and outcome, and
-  if what gets published is not a random half, the rankings and outcomes share its bias.
-- **Publication lag**: decisions appear some weeks after they are made, so the last
-  months in the file (March 2026 has far fewer findings than the months before it) are
-  thin, and {last}'s outcomes are probably undercounted.
-- **The categories are a heuristic.** The finding (severe maladministration ... outside
-  jurisdiction) is the Ombudsman's; the category, and so the complaint-handling flag, is
-  the dataset author's own label from the decision text.
-- **Landlords are matched by name** to councils (with Cornwall Housing as Cornwall);
-  two housing associations in the file were not matched and are left out.
-- **Small numbers**: {sizes} landlords and {positives} positives a year; with an AUC
-  standard error of about 0.05, a difference under 0.1 in any one year is noise.
-- The Ombudsman's practice changed over these years (the file has about a dozen severe
-  findings a year before 2023 and well over a hundred after), which a ranking built on
-  past years cannot anticipate; {first} is scored on a thin history.
-"""
+def london_share(decisions: pl.DataFrame, measures: pl.DataFrame, years: list[int]) -> str:
+    frames = pl.concat([tsm.landlord_frame(decisions, measures, y) for y in years])
+    london = frames.filter(pl.col("authority_code").str.starts_with("E09"))
+    return (
+        f"{london.height} of the {frames.height} landlord-years and "
+        f"{london['outcome'].sum()} of the {frames['outcome'].sum()} with a severe finding"
+    )
 
 
 def main() -> None:
+    began = time.perf_counter()
     decisions = convert(read_findings(SHIPPED)).decisions.with_columns(
         pl.col("decision_date").str.to_date()
     )
-    results = evaluation.evaluate(decisions)
-    pooled = {ranking: evaluation.pooled(results, ranking) for ranking in evaluation.RANKINGS}
-    years = sorted({r.year for r in results})
-    differences = {
-        other: evaluation.auc_difference(decisions, years, "early_warning", other)
-        for other in ("naive", "volume")
-    }
-    body = table(results, pooled)
-    print(body)
-    for other, (d, low, high) in differences.items():
-        print(f"AUC early_warning - {other}: {d:+.3f} (95% {low:+.3f} to {high:+.3f})")
-    DOC.write_text(document(decisions, results, body, differences), encoding="utf-8")
-    print(f"wrote {DOC}")
+    measures = read_measures()
+    years = evaluation.complete_years(decisions)
+    history = run(decisions, measures, years, tsm.HISTORY + tsm.RATES)
+    period = tsm.tsm_years_used(measures, years, "period_ended")
+    published = tsm.tsm_years_used(measures, years, "published")
+    tsm_part = run(decisions, measures, list(period), TSM_RANKINGS)
+    strict = run(decisions, measures, list(published), TSM_RANKINGS, "published")
+    for title, part in (
+        ("Findings history and size", history),
+        ("TSM, latest year ended", tsm_part),
+        ("TSM, latest year published", strict),
+    ):
+        print(f"## {title}\n\n{part.tables()}\n")
+    facts = Facts(
+        coverage=coverage(decisions, years[-1]),
+        left_out=left_out(decisions, measures, years),
+        london=london_share(decisions, measures, list(period)),
+        tsm_councils=", ".join(
+            f"{financial_year_label(t)}: {n}"
+            for t, n in measures.group_by("tsm_year").len().sort("tsm_year").rows()
+        ),
+        period=period,
+        published=published,
+        draws=DRAWS,
+    )
+    DOC.write_text(document(decisions, history, tsm_part, strict, facts), encoding="utf-8")
+    print(f"wrote {DOC} in {time.perf_counter() - began:.1f} s")
 
 
 if __name__ == "__main__":

@@ -75,29 +75,27 @@ def early_warning_scores(decisions: pl.DataFrame, year: int) -> pl.DataFrame:
     return _every_landlord(before, scored)
 
 
+def last_year_count(
+    decisions: pl.DataFrame, year: int, findings: tuple[str, ...] | None = None
+) -> pl.DataFrame:
+    """authority_code and score: findings of the kinds given (default: any) in the year
+    before `year`, for every landlord with a finding before `year` begins."""
+    before = _before(decisions, year_start(year))
+    recent = before.filter(pl.col("decision_date") >= year_start(year - 1))
+    if findings is not None:
+        recent = recent.filter(pl.col("housing_ombudsman_finding").is_in(findings))
+    scored = recent.group_by("authority_code").agg(pl.len().cast(pl.Float64).alias("score"))
+    return _every_landlord(before, scored)
+
+
 def naive_scores(decisions: pl.DataFrame, year: int) -> pl.DataFrame:
     """authority_code and score: maladministration findings in the previous financial year."""
-    before = _before(decisions, year_start(year))
-    scored = (
-        before.filter(
-            (pl.col("decision_date") >= year_start(year - 1))
-            & pl.col("housing_ombudsman_finding").is_in(SERIOUS)
-        )
-        .group_by("authority_code")
-        .agg(pl.len().cast(pl.Float64).alias("score"))
-    )
-    return _every_landlord(before, scored)
+    return last_year_count(decisions, year, SERIOUS)
 
 
 def volume_scores(decisions: pl.DataFrame, year: int) -> pl.DataFrame:
     """authority_code and score: findings of any kind in the previous financial year."""
-    before = _before(decisions, year_start(year))
-    scored = (
-        before.filter(pl.col("decision_date") >= year_start(year - 1))
-        .group_by("authority_code")
-        .agg(pl.len().cast(pl.Float64).alias("score"))
-    )
-    return _every_landlord(before, scored)
+    return last_year_count(decisions, year)
 
 
 # The two rankings compared, and volume alone as a reference: how much is just size.
@@ -172,30 +170,36 @@ class YearResult:
         return financial_year_label(self.year)
 
 
+def score_ranking(
+    year: int, ranking: str, scores: np.ndarray, outcomes: np.ndarray, unranked: int
+) -> YearResult:
+    """How one ranking's scores did against the outcomes of one year."""
+    area = auc(scores, outcomes)
+    positives = int(outcomes.sum())
+    return YearResult(
+        year=year,
+        ranking=ranking,
+        landlords=len(scores),
+        positives=positives,
+        unranked_positives=unranked,
+        precision_10=precision_at(scores, outcomes, 10),
+        precision_20=precision_at(scores, outcomes, 20),
+        auc=area,
+        auc_se=auc_standard_error(area, positives, len(scores) - positives),
+    )
+
+
 def evaluate_year(decisions: pl.DataFrame, year: int) -> list[YearResult]:
     """Each ranking scored against the severe findings of one financial year."""
     severe = severe_in_year(decisions, year)
     results = []
     for ranking, score in RANKINGS.items():
         table = score(decisions, year)
-        codes = table.get_column("authority_code").to_list()
+        codes = table.get_column("authority_code")
+        outcomes = codes.is_in(list(severe)).to_numpy()
+        unranked = len(severe - set(codes.to_list()))
         scores = table.get_column("score").to_numpy()
-        outcomes = np.array([code in severe for code in codes], dtype=bool)
-        area = auc(scores, outcomes)
-        positives = int(outcomes.sum())
-        results.append(
-            YearResult(
-                year=year,
-                ranking=ranking,
-                landlords=len(codes),
-                positives=positives,
-                unranked_positives=len(severe - set(codes)),
-                precision_10=precision_at(scores, outcomes, 10),
-                precision_20=precision_at(scores, outcomes, 20),
-                auc=area,
-                auc_se=auc_standard_error(area, positives, len(codes) - positives),
-            )
-        )
+        results.append(score_ranking(year, ranking, scores, outcomes, unranked))
     return results
 
 
@@ -240,35 +244,90 @@ def auc_difference(
     Landlords are resampled within each year, and both rankings are scored on the same
     resample, so the interval reflects how correlated the two rankings are.
     """
-    years_data = []
+    samples: list[Sample] = []
     for year in years:
-        severe = severe_in_year(decisions, year)
+        severe = list(severe_in_year(decisions, year))
         a, b = RANKINGS[first](decisions, year), RANKINGS[second](decisions, year)
-        codes = a.get_column("authority_code").to_list()
-        outcomes = np.array([code in severe for code in codes], dtype=bool)
-        years_data.append(
-            (a.get_column("score").to_numpy(), b.get_column("score").to_numpy(), outcomes)
+        outcomes = a.get_column("authority_code").is_in(severe).to_numpy()
+        samples.append(
+            (
+                {first: a.get_column("score").to_numpy(), second: b.get_column("score").to_numpy()},
+                outcomes,
+            )
+        )
+    estimate = pooled_auc(samples)
+    resampled = bootstrap_pooled_auc(samples, draws, seed)
+    low, high = np.nanpercentile(resampled[first] - resampled[second], [2.5, 97.5])
+    return estimate[first] - estimate[second], float(low), float(high)
+
+
+# One year's evidence for a bootstrap: each ranking's scores and the outcomes, all in the
+# same landlord order.
+Sample = tuple[dict[str, np.ndarray], np.ndarray]
+
+
+def auc_rows(scores: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
+    """The AUC of each row of a 2-D array of scores against the same row of outcomes."""
+    ranks = rankdata(scores, axis=1)
+    positives = outcomes.sum(axis=1)
+    negatives = outcomes.shape[1] - positives
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(
+            ((ranks * outcomes).sum(axis=1) - positives * (positives + 1) / 2)
+            / (positives * negatives),
+            dtype=float,
         )
 
-    def difference(samples: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> float:
-        total, pairs = 0.0, 0
-        for x, y, outcomes in samples:
-            n = int(outcomes.sum()) * int((~outcomes).sum())
-            if n:
-                total += (auc(x, outcomes) - auc(y, outcomes)) * n
-                pairs += n
-        return total / pairs if pairs else math.nan
 
+def pooled_auc(samples: list[Sample]) -> dict[str, float]:
+    """Each ranking's AUC over same-year (positive, negative) pairs, over all the years."""
+    drawn = [
+        ({name: s[np.newaxis, :] for name, s in scores.items()}, outcomes[np.newaxis, :])
+        for scores, outcomes in samples
+    ]
+    return {name: float(values[0]) for name, values in _pooled_rows(drawn).items()}
+
+
+def bootstrap_pooled_auc(samples: list[Sample], draws: int, seed: int) -> dict[str, np.ndarray]:
+    """Each ranking's pooled AUC in each of `draws` resamples of the landlords.
+
+    Landlords are resampled with replacement within each year, and every ranking is
+    scored on the same resamples, so differences between rankings are paired.
+    """
     rng = np.random.default_rng(seed)
-    resampled = []
-    for _ in range(draws):
-        sample = []
-        for x, y, outcomes in years_data:
-            pick = rng.integers(0, len(outcomes), len(outcomes))
-            sample.append((x[pick], y[pick], outcomes[pick]))
-        resampled.append(difference(sample))
-    low, high = np.nanpercentile(resampled, [2.5, 97.5])
-    return difference(years_data), float(low), float(high)
+    drawn = []
+    for scores, outcomes in samples:
+        pick = rng.integers(0, len(outcomes), (draws, len(outcomes)))
+        drawn.append(({name: s[pick] for name, s in scores.items()}, outcomes[pick]))
+    return _pooled_rows(drawn)
+
+
+def _pooled_rows(drawn: list[Sample]) -> dict[str, np.ndarray]:
+    """Row by row, each ranking's AUCs weighted by the year's (positive, negative) pairs."""
+    names = list(drawn[0][0])
+    rows = drawn[0][1].shape[0]
+    totals = {name: np.zeros(rows) for name in names}
+    pairs = np.zeros(rows)
+    for scores, outcomes in drawn:
+        weight = outcomes.sum(axis=1) * (~outcomes).sum(axis=1)
+        pairs += weight
+        for name in names:
+            area = auc_rows(scores[name], outcomes)
+            totals[name] += np.where(weight > 0, area, 0.0) * weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {name: total / pairs for name, total in totals.items()}
+
+
+def wilson_interval(hits: float, places: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson's 95% interval for a share of `hits` out of `places` (hits may be fractional)."""
+    if places == 0:
+        return math.nan, math.nan
+    share = hits / places
+    centre = (share + z**2 / (2 * places)) / (1 + z**2 / places)
+    half = (
+        z / (1 + z**2 / places) * math.sqrt(share * (1 - share) / places + z**2 / (4 * places**2))
+    )
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _dated(decisions: pl.DataFrame) -> pl.DataFrame:
