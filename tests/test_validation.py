@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from scrutiny.cli import app
-from scrutiny.returns.ingest import load_mapping, read_file
+from scrutiny.returns.ingest import read_file
+from scrutiny.returns.mapping import load_mapping
 from scrutiny.returns.unreadable import FileUnreadable
 from scrutiny.returns.validation import validate
 from scrutiny.settings import Settings

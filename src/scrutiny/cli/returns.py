@@ -18,7 +18,8 @@ from scrutiny.cli.base import (
     fail,
     submissions_app,
 )
-from scrutiny.returns.ingest import load_mapping, read_file
+from scrutiny.returns.ingest import read_file
+from scrutiny.returns.mapping import load_mapping
 from scrutiny.returns.unreadable import FileUnreadable, unreadable_issue
 from scrutiny.returns.validation import Report, validate
 from scrutiny.settings import Settings

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import IO
 
 import polars as pl
-import yaml
 
+from scrutiny.returns.mapping import Mapping, apply_values, normalise_name
 from scrutiny.returns.unreadable import FileUnreadable
 from scrutiny.returns.xlsx import Limits, read_xlsx
 from scrutiny.settings import Settings
@@ -46,42 +46,7 @@ class RawTable:
     # Warnings about the file rather than its cells, in the issues' shape (row, column,
     # value, severity, rule, message, fix): hidden sheets and rows, error cells.
     file_issues: list[dict[str, object]] = field(default_factory=list)
-
-
-def normalise_name(name: str) -> str:
-    """Lower case, with runs of spaces, hyphens and underscores as one underscore."""
-    return re.sub(r"[\s\-_]+", "_", name.strip().strip('"').lower()).strip("_")
-
-
-def load_mapping(path: Path) -> dict[str, str]:
-    """A column mapping file: YAML of the council's header -> the standard's field name.
-
-    Either a plain mapping or one under a 'columns' key, for example::
-
-        columns:
-          Case Ref: complaint_ref
-          Date Logged: received_date
-    """
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise FileUnreadable(f"cannot read the mapping file {path}: {error}") from error
-    raw = raw.get("columns", raw) if isinstance(raw, dict) else raw
-    if not isinstance(raw, dict) or not all(
-        isinstance(key, str) and isinstance(value, str) for key, value in raw.items()
-    ):
-        raise FileUnreadable(
-            f"the mapping file {path} must map column headers to field names, "
-            "for example 'Case Ref: complaint_ref'"
-        )
-    known = {f.name for t in load_standard().tables.values() for f in t.fields}
-    unknown = sorted(set(raw.values()) - known)
-    if unknown:
-        raise FileUnreadable(
-            f"the mapping file {path} maps to fields the standard does not have: "
-            + ", ".join(unknown)
-        )
-    return {normalise_name(key): value for key, value in raw.items()}
+    mapping: Mapping = field(default_factory=Mapping)  # how the council's file was read
 
 
 def _decode(data: bytes) -> tuple[bytes, str]:
@@ -290,16 +255,19 @@ def read_file(
     settings: Settings,
     *,
     table_name: str | None = None,
-    mapping: dict[str, str] | None = None,
+    mapping: Mapping | None = None,
     with_hash: bool = True,
     sheet: str | None = None,
 ) -> RawTable:
     """Read a CSV or XLSX return into text cells named after the standard's fields.
 
     WITH_HASH computes the file's SHA-256 alongside (imports need it to spot a file sent
-    twice; validating alone does not). SHEET names the sheet of a workbook to read
+    twice; validating alone does not). MAPPING says how the council's headers and values
+    read as the standard's. SHEET names the sheet of a workbook to read
     (default: the first visible one).
     """
+    mapping = mapping or Mapping()
+    sheet = sheet or mapping.sheet
     try:
         size = path.stat().st_size
         if size > settings.max_file_bytes:
@@ -343,11 +311,14 @@ def read_file(
     if frame.height == 0:
         raise FileUnreadable("the file has a header row but no data rows: nothing to check")
     _refuse_nul(frame)
-    table, renamed, headers, unknown, duplicates = _match_columns(frame, mapping or {}, table_name)
+    table, renamed, headers, unknown, duplicates = _match_columns(
+        frame, mapping.columns, table_name
+    )
     notes = [f"converted from {encoding} to UTF-8"] if encoding not in ("UTF-8", "XLSX") else []
     return RawTable(
         table=table,
-        frame=renamed,
+        frame=apply_values(renamed, mapping),
+        mapping=mapping,
         file_name=path.name,
         file_hash=digest,
         encoding=encoding,

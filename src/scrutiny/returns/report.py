@@ -22,6 +22,17 @@ class Report:
     issues: pl.DataFrame
     wide: pl.DataFrame  # the row number, each field's cleaned text and its typed value
     notes: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # field -> the file's own header
+
+    def column_words(self, column: str | None) -> str:
+        """COLUMN as the sender knows it: their own header, with the field it was read as
+        when the two differ ("Complaint Stage (stage)")."""
+        if not column:
+            return ""
+        header = self.headers.get(column)
+        if header is None or header.strip() == column:
+            return column
+        return f"{header.strip()} ({column})"
 
     @property
     def typed(self) -> pl.DataFrame:
@@ -44,8 +55,12 @@ class Report:
         return self.errors == 0
 
     def to_records(self) -> list[dict[str, object]]:
-        """Issues as plain dicts with row, column, value, severity, message, rule and fix."""
-        return self.issues.to_dicts()
+        """Issues as plain dicts with row, column, value, severity, message, rule and fix,
+        and header: the file's own header of the column, where it differs."""
+        return [
+            issue | {"header": self.column_words(issue["column"]) if issue["column"] else None}
+            for issue in self.issues.to_dicts()
+        ]
 
     def to_json(self) -> str:
         """Issues as a JSON list of objects."""
@@ -57,7 +72,7 @@ class Report:
         lines += [f"  note: {note}" for note in self.notes]
         for issue in self.issues.iter_rows(named=True):
             where = f"row {issue['row']}" if issue["row"] is not None else "file"
-            column = f", column {issue['column']}" if issue["column"] else ""
+            column = f", column {self.column_words(issue['column'])}" if issue["column"] else ""
             value = f" [{issue['value']}]" if issue["value"] not in (None, "") else ""
             lines.append(
                 f"{issue['severity'].upper()}: {where}{column}{value}: {issue['message']}"

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 
 from scrutiny.core.errors import Refused
 from scrutiny.returns.ingest import read_file
+from scrutiny.returns.mapping import Mapping
 from scrutiny.returns.return_period import ReturnPeriod, declared_period, fit_period
 from scrutiny.returns.submissions import (
     PlannedSubmission,
@@ -64,7 +65,7 @@ def submit_return(
     *,
     submitted_by: str,
     table_name: str | None = None,
-    mapping: dict[str, str] | None = None,
+    mapping: Mapping | None = None,
     period: str | None = None,
     period_start: date | None = None,
     period_end: date | None = None,

@@ -16,7 +16,8 @@ import polars as pl
 
 from scrutiny.core.personal_data import ANY_PERSONAL_DATA, EMAIL, PERSONAL_HEADER, PHONE, POSTCODE
 from scrutiny.reference.authorities import match_authority_names
-from scrutiny.returns.ingest import RawTable, normalise_name
+from scrutiny.returns.ingest import RawTable
+from scrutiny.returns.mapping import normalise_name, with_mapping_hints
 from scrutiny.returns.report import Report as Report
 from scrutiny.standard import (
     LIST_SEPARATOR,
@@ -446,6 +447,7 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
     found = _header_issues(raw) + run_checks(wide, checks)
     found += table_rule_issues(table, wide, today, set(raw.headers))
     issues = pl.concat(found, how="vertical") if found else empty_issues()
+    issues = with_mapping_hints(issues, table, raw.mapping.source if raw.mapping else None)
     issues = issues.sort("row", nulls_last=False, maintain_order=True)
     return Report(
         table=table,
@@ -454,4 +456,5 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
         issues=issues,
         wide=wide,
         notes=list(raw.notes),
+        headers=dict(raw.headers),
     )

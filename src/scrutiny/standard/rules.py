@@ -163,7 +163,10 @@ def _known_authority(rule: Rule, table: Table, frame: pl.DataFrame, today: date)
 
 def _unique(rule: Rule, table: Table, frame: pl.DataFrame, today: date) -> pl.DataFrame:
     keys = list(rule.params["fields"])
-    repeated = frame.select(ROW, *keys).filter(pl.struct(keys).is_duplicated())
+    # A row with a key that could not be read already has its own error: it repeats
+    # nothing (two bad stages are not "the same stage").
+    readable = frame.select(ROW, *keys).filter(pl.all_horizontal(pl.col(keys).is_not_null()))
+    repeated = readable.filter(pl.struct(keys).is_duplicated())
     if repeated.is_empty():
         return empty_issues()
     labelled = repeated.with_columns(pl.col(ROW).min().over(keys).alias("__first"))
