@@ -250,24 +250,12 @@ def _match_columns(
     return table, renamed, headers, unknown, duplicates
 
 
-def read_file(
-    path: Path,
-    settings: Settings,
-    *,
-    table_name: str | None = None,
-    mapping: Mapping | None = None,
-    with_hash: bool = True,
-    sheet: str | None = None,
-) -> RawTable:
-    """Read a CSV or XLSX return into text cells named after the standard's fields.
-
-    WITH_HASH computes the file's SHA-256 alongside (imports need it to spot a file sent
-    twice; validating alone does not). MAPPING says how the council's headers and values
-    read as the standard's. SHEET names the sheet of a workbook to read
-    (default: the first visible one).
-    """
-    mapping = mapping or Mapping()
-    sheet = sheet or mapping.sheet
+def read_cells(
+    path: Path, settings: Settings, *, sheet: str | None = None, with_hash: bool = True
+) -> tuple[pl.DataFrame, str, str, list[dict[str, object]]]:
+    """PATH's cells as text under its own headers, checked for size and shape: the frame,
+    the encoding it was in, its SHA-256 (empty without WITH_HASH) and warnings about the
+    file (hidden sheets and rows, error cells)."""
     try:
         size = path.stat().st_size
         if size > settings.max_file_bytes:
@@ -311,6 +299,29 @@ def read_file(
     if frame.height == 0:
         raise FileUnreadable("the file has a header row but no data rows: nothing to check")
     _refuse_nul(frame)
+    return frame, encoding, digest, file_issues
+
+
+def read_file(
+    path: Path,
+    settings: Settings,
+    *,
+    table_name: str | None = None,
+    mapping: Mapping | None = None,
+    with_hash: bool = True,
+    sheet: str | None = None,
+) -> RawTable:
+    """Read a CSV or XLSX return into text cells named after the standard's fields.
+
+    WITH_HASH computes the file's SHA-256 alongside (imports need it to spot a file sent
+    twice; validating alone does not). MAPPING says how the council's headers and values
+    read as the standard's. SHEET names the sheet of a workbook to read
+    (default: the first visible one).
+    """
+    mapping = mapping or Mapping()
+    frame, encoding, digest, file_issues = read_cells(
+        path, settings, sheet=sheet or mapping.sheet, with_hash=with_hash
+    )
     table, renamed, headers, unknown, duplicates = _match_columns(
         frame, mapping.columns, table_name
     )
