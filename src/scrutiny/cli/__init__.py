@@ -13,6 +13,7 @@ from scrutiny.cli import (  # noqa: F401  (registers)
     database,
     funnel,
     impact,
+    mappings,
     packs,
     recommendations,
     reference,
