@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from scrutiny.cli import app
 from scrutiny.returns.saved_mappings import AUDIT_ENTITY, mapping_versions
 from scrutiny.store.audit import list_audit_entries
-from test_returns import count_rows
+from scrutiny.store.read import count_rows
 
 RETURNS = Path(__file__).parent / "returns"
 EXPORT = RETURNS / "case_export.csv"
