@@ -10,41 +10,17 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from conftest import PageClient
+from conftest import OFFICER
 from scrutiny.demo.build import DEMO_AUTHORITY
 from scrutiny.returns.saved_mappings import AUDIT_ENTITY, mapping_versions, save_mapping
-from scrutiny.settings import Settings
-from scrutiny.store.accounts import create_user
 from scrutiny.store.audit import list_audit_entries
-from scrutiny.store.db import make_engine
 from scrutiny.store.read import count_rows
-from scrutiny.web import create_app
 
 RETURNS = Path(__file__).parent / "returns"
 EXPORT = (RETURNS / "case_export.csv").read_bytes()
 MAPPING = (RETURNS / "case_export_mapping.yaml").read_text(encoding="utf-8")
-OFFICER = "complaints@durham.example.org"
-PASSWORD = "a-long-password"
 PAGE = f"/council/{DEMO_AUTHORITY}/mapping"
 RETURNS_PAGE = f"/council/{DEMO_AUTHORITY}/returns"
-
-
-@pytest.fixture
-def officer(database_url):
-    """A client signed in as Durham's officer, and an engine on the same database."""
-    engine = make_engine(database_url)
-    create_user(
-        engine,
-        email=OFFICER,
-        password=PASSWORD,
-        role="council_officer",
-        authority_code=DEMO_AUTHORITY,
-        actor="test",
-    )
-    with PageClient(create_app(Settings(database_url=database_url, secret_key="test"))) as client:
-        client.sign_in(OFFICER, PASSWORD)
-        yield client, engine
-    engine.dispose()
 
 
 def save_on_the_page(client, text: str):
