@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from scrutiny.cli.base import app, console
-from scrutiny.returns.saved_mappings import DEFAULT_NAME
+from scrutiny.returns.mapping import DEFAULT_NAME
 from scrutiny.settings import Settings
 
 mappings_app = typer.Typer(help="Councils' saved mappings of their case-system exports.")

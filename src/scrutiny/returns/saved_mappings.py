@@ -20,12 +20,11 @@ from sqlalchemy.exc import IntegrityError
 
 from scrutiny.core.errors import Invalid, NotFound
 from scrutiny.reference.authorities import get_council
-from scrutiny.returns.mapping import Mapping, parse_mapping
+from scrutiny.returns.mapping import DEFAULT_NAME, Mapping, parse_mapping
 from scrutiny.store.audit import record_audit_entry
 from scrutiny.store.db import as_utc, council_mappings, transaction
 
 AUDIT_ENTITY = "council_mapping"  # what the audit log calls a saved mapping's version
-DEFAULT_NAME = "default"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 SAVE_ATTEMPTS = 3  # two saves at once may both take the next version: the later tries again
 

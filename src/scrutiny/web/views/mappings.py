@@ -19,7 +19,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from scrutiny.core.errors import Invalid
-from scrutiny.returns.saved_mappings import DEFAULT_NAME, mapping_versions, save_mapping
+from scrutiny.returns.mapping import DEFAULT_NAME
+from scrutiny.returns.saved_mappings import mapping_versions, save_mapping
 from scrutiny.returns.submit import ReturnRefused, keep_upload
 from scrutiny.returns.unreadable import FileUnreadable
 from scrutiny.store.accounts import User
