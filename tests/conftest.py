@@ -464,6 +464,31 @@ def make_client(database_url: str) -> PageClient:
     return PageClient(create_app(Settings(database_url=database_url, secret_key="test")))
 
 
+OFFICER = "complaints@durham.example.org"  # County Durham's officer in `officer`
+OFFICER_PASSWORD = "a-long-password"
+
+
+@pytest.fixture
+def officer(database_url: str) -> Iterator[tuple[PageClient, Engine]]:
+    """A client signed in as County Durham's complaints officer (OFFICER), on an empty
+    database, and an engine on the same database."""
+    from scrutiny.store.accounts import create_user
+
+    engine = make_engine(database_url)
+    create_user(
+        engine,
+        email=OFFICER,
+        password=OFFICER_PASSWORD,
+        role="council_officer",
+        authority_code="E06000047",
+        actor="test",
+    )
+    with make_client(database_url) as client:
+        client.sign_in(OFFICER, OFFICER_PASSWORD)
+        yield client, engine
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def demo_app(demo_url: str) -> Iterator[Any]:
     """One app per demo database for the whole session, so figures it has computed and

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -15,6 +16,7 @@ from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmar
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.recommendations import read_register
 from scrutiny.reference.authorities import load_authorities
+from scrutiny.returns.saved_mappings import save_mapping
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.store.accounts import create_token, create_user, list_users
 from scrutiny.store.db import make_engine
@@ -414,3 +416,49 @@ def test_an_unreadable_file_is_refused_and_uploads_need_a_token(upload_client):
     )
     assert anonymous.status_code == 401
     assert count_rows(upload_client.engine, "complaints") == 0
+
+
+# --- Uploads with a council's saved mapping (issue 18) ---------------------------------
+
+RETURNS = Path(__file__).parent / "returns"
+CASE_EXPORT = (RETURNS / "case_export.csv").read_bytes()
+CASE_MAPPING = (RETURNS / "case_export_mapping.yaml").read_text(encoding="utf-8")
+
+
+def test_an_export_is_read_with_the_councils_default_mapping_and_says_so(upload_client):
+    engine = upload_client.engine
+    unmapped = upload(upload_client, CASE_EXPORT, name="case_export.csv")
+    assert unmapped.status_code == 422 and unmapped.json()["mapping"] is None
+    save_mapping(engine, DEMO_AUTHORITY, "default", CASE_MAPPING, "officer")
+    response = upload(upload_client, CASE_EXPORT, name="case_export.csv")
+    assert response.status_code == 201, response.text
+    assert response.json()["mapping"] == {"name": "default", "version": 1}
+    assert response.json()["rows"] == 5
+    assert count_rows(engine, "complaints", authority_code=DEMO_AUTHORITY) == 5
+
+
+def test_a_named_mapping_is_used_and_an_unknown_one_refused(upload_client):
+    engine = upload_client.engine
+    unknown = upload(upload_client, CASE_EXPORT, mapping="civica")
+    assert unknown.status_code == 400
+    assert "E06000047 has no saved mapping 'civica'" in unknown.json()["detail"]
+    save_mapping(engine, DEMO_AUTHORITY, "default", "columns:\n  Case Ref: complaint_ref\n", "x")
+    save_mapping(engine, DEMO_AUTHORITY, "civica", CASE_MAPPING, "officer")
+    save_mapping(engine, DEMO_AUTHORITY, "civica", CASE_MAPPING + "sheet: Complaints\n", "officer")
+    checked = upload(upload_client, CASE_EXPORT, mapping="civica", dry_run="true")
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["mapping"] == {"name": "civica", "version": 2}
+    assert checked.json()["valid"] and not checked.json()["stored"]
+    assert count_rows(engine, "complaints") == 0
+
+
+def test_the_openapi_document_describes_the_mapping_field_and_answer(upload_client):
+    schema = upload_client.get("/api/v1/openapi.json").json()
+    form = next(
+        body
+        for name, body in schema["components"]["schemas"].items()
+        if name.startswith("Body_submit")
+    )
+    assert "saved mapping" in form["properties"]["mapping"]["description"]
+    answer = schema["components"]["schemas"]["ReturnResult"]["properties"]["mapping"]
+    assert "default" in answer["description"]

@@ -30,6 +30,7 @@ PUBLIC_PAGES = [
 SIGNED_IN_PAGES = {
     "officer@demo.scrutiny": [
         f"/council/{DEMO_AUTHORITY}/returns",
+        f"/council/{DEMO_AUTHORITY}/mapping",
         f"/council/{DEMO_AUTHORITY}/recommendations",
         "/account",
     ],
@@ -162,6 +163,17 @@ def test_officer_uploads_a_return_with_errors_then_the_corrected_one(page, site,
     # The council's public figures for the year now come from the return.
     assert page.goto(council_page).status == 200
     assert page.locator("main table").count() >= 1
+
+
+def test_a_wrong_mapping_is_named_in_an_accessible_error_summary(page, site):
+    sign_in(page, site, "officer@demo.scrutiny")
+    page.goto(f"{site}/council/{DEMO_AUTHORITY}/mapping")
+    page.get_by_label("Your mapping").fill("columns:\n  Case Ref: complaint_number\n")
+    page.get_by_role("button", name="Check and save the mapping").click()
+    page.wait_for_load_state()
+    summary = page.locator(".govuk-error-summary")
+    assert "line 2: 'Case Ref' maps to 'complaint_number'" in summary.inner_text()
+    assert axe_violations(page) == []  # nothing was saved: the shared demo is unchanged
 
 
 def test_analyst_opens_the_watchlist_and_sees_reasons(page, site):

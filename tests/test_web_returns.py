@@ -7,35 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_client
+from conftest import OFFICER, OFFICER_PASSWORD, make_client
 from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
 from scrutiny.returns.submissions import list_submissions
-from scrutiny.store.accounts import create_user
-from scrutiny.store.db import make_engine
 from scrutiny.store.read import count_rows
 
 RETURNS = Path(__file__).parent / "returns"
 DURHAM = DEMO_AUTHORITY
-OFFICER = "complaints@durham.example.org"
-PASSWORD = "a-long-password"
-
-
-@pytest.fixture
-def officer(database_url):
-    """A client signed in as Durham's complaints officer, on an empty database."""
-    engine = make_engine(database_url)
-    create_user(
-        engine,
-        email=OFFICER,
-        password=PASSWORD,
-        role="council_officer",
-        authority_code=DURHAM,
-        actor="test",
-    )
-    with make_client(database_url) as client:
-        client.sign_in(OFFICER, PASSWORD)
-        yield client, engine
-    engine.dispose()
+PASSWORD = OFFICER_PASSWORD
 
 
 def check(client, name: str, content: bytes, table: str = "", code: str = DURHAM, period: str = ""):

@@ -14,6 +14,7 @@ from scrutiny.cli import (  # noqa: F401  (registers)
     funnel,
     impact,
     mapping,
+    mappings,
     packs,
     recommendations,
     reference,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -19,10 +19,13 @@ from scrutiny.cli.base import (
     submissions_app,
 )
 from scrutiny.returns.ingest import read_file
-from scrutiny.returns.mapping import load_mapping
+from scrutiny.returns.mapping import Mapping, load_mapping
 from scrutiny.returns.unreadable import FileUnreadable, unreadable_issue
 from scrutiny.returns.validation import Report, validate
 from scrutiny.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def read_and_validate(
@@ -104,6 +107,18 @@ def import_command(
             "--dry-run", help="Check the file and say what would be stored; store nothing."
         ),
     ] = False,
+    saved_mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--saved-mapping",
+            help="Read the file with the council's saved mapping of this name (such as "
+            "default; see `scrutiny mappings`), instead of a --mapping file. Needs --authority.",
+        ),
+    ] = None,
+    authority: Annotated[
+        str | None,
+        typer.Option(help="The council (GSS code) whose --saved-mapping to read the file with."),
+    ] = None,
 ) -> None:
     """Validate a return and, if it has no errors, store all of it in one transaction.
 
@@ -112,6 +127,9 @@ def import_command(
     same file again changes nothing; a corrected file for the same council and period
     replaces the earlier one (which stays in the history) only with --replace, and
     otherwise nothing is stored (exit 2).
+
+    A council's own case-system export is read with a mapping: a file (--mapping) or the
+    mapping the council saved (--saved-mapping default --authority E06000047).
 
     Example: scrutiny import complaints-q1.csv --period "2025-26 Q1"
     """
@@ -122,6 +140,8 @@ def import_command(
     from scrutiny.returns.submit import submit_return
     from scrutiny.store.db import make_engine
 
+    if saved_mapping and (mapping or not authority):
+        fail("--saved-mapping needs --authority, and takes the place of --mapping", code=2)
     settings = Settings.from_env()
     engine = make_engine(settings)
     progress = Progress(console=console, transient=True)
@@ -143,7 +163,7 @@ def import_command(
             console.print(f"written {rows:,} rows (stored when all are written)", highlight=False)
 
     try:
-        columns = load_mapping(mapping) if mapping else None
+        columns = _import_mapping(engine, mapping, saved_mapping, authority)
         result = submit_return(
             file,
             settings,
@@ -202,6 +222,21 @@ def import_command(
             str(saved.submission_id),
         )
     console.print(summary)
+
+
+def _import_mapping(
+    engine: Engine, path: Path | None, saved: str | None, authority: str | None
+) -> Mapping | None:
+    """What an import reads its file with: the file PATH, the council's SAVED mapping, or none."""
+    if path:
+        return load_mapping(path)
+    if not (saved and authority):
+        return None
+    from scrutiny.returns.saved_mappings import find_mapping
+
+    found = find_mapping(engine, authority, saved)
+    console.print(f"reading the file with {authority}'s {found.label}", highlight=False)
+    return found.mapping
 
 
 @submissions_app.command("list")

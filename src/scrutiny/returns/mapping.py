@@ -34,6 +34,7 @@ from scrutiny.returns.unreadable import FileUnreadable
 from scrutiny.standard import Field, Table, load_standard
 
 SECTIONS = ("sheet", "header_row", "columns", "values")
+DEFAULT_NAME = "default"  # the saved mapping an upload is read with when none is named
 WHOLE_NUMBER = re.compile(r"^\d+$")
 
 

@@ -276,6 +276,7 @@ def submit_council_return(
     submitted_by: str,
     council_tables: Collection[str] = COUNCIL_TABLES,
     table_name: str | None = None,
+    mapping: Mapping | None = None,
     period: str | None = None,
     replace: bool = False,
     dry_run: bool = False,
@@ -286,11 +287,12 @@ def submit_council_return(
     its sender confirmed). The file is refused (ReturnRefused, nothing stored) when it is
     larger than the max_file_bytes setting, is not one of COUNCIL_TABLES (the tables
     councils send) or has any row for a council other than AUTHORITY_CODE. Otherwise as
-    submit_return, with PERIOD, REPLACE and DRY_RUN.
+    submit_return, with MAPPING, PERIOD, REPLACE and DRY_RUN.
     """
     options: dict[str, Any] = {
         "submitted_by": submitted_by,
         "table_name": table_name,
+        "mapping": mapping,
         "period": period,
         "replace": replace,
         "dry_run": dry_run,

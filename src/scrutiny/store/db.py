@@ -448,6 +448,22 @@ self_assessment_items = Table(
     UniqueConstraint("authority_code", "financial_year", "item"),
 )
 
+# Councils' saved mappings (scrutiny.returns.saved_mappings): how each council's case-system
+# export reads as the standard, kept by name ("default") in numbered versions. A save adds
+# a version and never changes one; the newest version of a name is the current one.
+council_mappings = Table(
+    "council_mappings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("authority_code", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("yaml", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),  # UTC
+    UniqueConstraint("authority_code", "name", "version"),
+)
+
 # One store table for each table of the standard. Rows of the first four come with a
 # submission (submission_id); social landlords' measures come with a source import
 # (import_id), as a national source sends them, not a council.

@@ -185,6 +185,11 @@ class Planned(BaseModel):
     unchanged: bool = Field(description="The same file is already stored: nothing changes")
 
 
+class MappingUsed(BaseModel):
+    name: str = Field(description="The council's saved mapping the file was read with")
+    version: int = Field(description="Its version, 1 for the first saved")
+
+
 class ReturnResult(BaseModel):
     file_name: str
     table: str | None
@@ -202,4 +207,9 @@ class ReturnResult(BaseModel):
     )
     detail: str | None = Field(
         None, description="Why the file was refused, when it was (the web page says the same)"
+    )
+    mapping: MappingUsed | None = Field(
+        None,
+        description="The council's saved mapping the file was read with, if any: the one "
+        "named in the request, else the council's 'default'",
     )

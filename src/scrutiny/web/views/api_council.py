@@ -16,8 +16,10 @@ import polars as pl
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from scrutiny.core.errors import ScrutinyError
 from scrutiny.core.periods import quarter_label
 from scrutiny.returns.return_period import ReturnPeriodError
+from scrutiny.returns.saved_mappings import SavedMapping, mapping_for_upload
 from scrutiny.returns.submissions import (
     PlannedSubmission,
     ReplaceNotConfirmed,
@@ -118,6 +120,7 @@ def _result(
     saved: list[dict[str, Any]] | None = None,
     detail: str | None = None,
     result: SubmittedReturn | None = None,
+    mapping: SavedMapping | None = None,
 ) -> dict[str, Any]:
     """The JSON answer to an upload: the validation report's issues and what was stored."""
     plan = _plan(result.plan, report.table.title) if result and report else []
@@ -137,6 +140,7 @@ def _result(
             "detail": detail,
             "period": result.period.label if result and result.period else None,
             "plan": plan,
+            "mapping": {"name": mapping.name, "version": mapping.version} if mapping else None,
         }
     ).model_dump(mode="json")
 
@@ -151,7 +155,9 @@ def _result(
             "nothing changed"
         },
         **TOKEN_ERRORS,
-        400: {"description": "The period cannot be read"},
+        400: {
+            "description": "The period cannot be read, or there is no saved mapping of that name"
+        },
         403: {"description": "Rows for another authority, or a table councils do not send"},
         409: {
             "description": "The file would replace a stored return and replace=true was not "
@@ -180,13 +186,24 @@ def submit(
     dry_run: bool = Form(
         False, description="Check the file and say what would be stored and replaced; store nothing"
     ),
+    mapping: str | None = Form(
+        None,
+        description="Read the file with the council's saved mapping of this name (its current "
+        "version). Default: the council's 'default' mapping when it has saved one, else none. "
+        "The answer's mapping says which was used.",
+    ),
     token: TokenUser = Depends(api_user),
 ) -> Response:
     """Send a return for the token's council: validated, and stored only if it has no errors.
 
     A return for another period never touches this one's. A file for a period that already
-    has a stored return is refused (409, nothing changed) unless replace=true."""
+    has a stored return is refused (409, nothing changed) unless replace=true. A council's
+    own case-system export is read with its saved mapping (see mapping)."""
     name = safe_file_name(file.filename)
+    try:
+        saved = mapping_for_upload(request.app.state.engine, token.authority_code, mapping)
+    except ScrutinyError as error:  # no such mapping, or a name that cannot be one
+        raise refuse(400, str(error)) from None
     try:
         result = submit_council_return(
             file.file,
@@ -196,6 +213,7 @@ def submit(
             request.app.state.engine,
             submitted_by=f"{token.user.email} (API token {token.token_id})",
             table_name=table,
+            mapping=saved.mapping if saved else None,
             period=period,
             replace=replace,
             dry_run=dry_run,
@@ -203,10 +221,10 @@ def submit(
     except ReturnRefused as refused:
         if refused.rule == "file_size" or refused.report is None:
             raise refuse(413, str(refused)) from None
-        body = _result(refused.report, name, refused.issues, detail=str(refused))
+        body = _result(refused.report, name, refused.issues, detail=str(refused), mapping=saved)
         return JSONResponse(body, status_code=403)
     except FileUnreadable as error:
-        return _unreadable(name, str(error))
+        return _unreadable(name, str(error), saved)
     except ReplaceNotConfirmed as error:
         return JSONResponse(_refused_replace(name, error), status_code=409)
     except ReturnPeriodError as error:
@@ -214,11 +232,12 @@ def submit(
     except SubmissionError as error:
         raise refuse(409, str(error)) from None
     if not result.stored:
-        return JSONResponse(_result(result.report, name, result=result), status_code=422)
-    saved = [asdict(s) for s in result.saved]
-    changed = any(s["outcome"] != "unchanged" for s in saved)
+        body = _result(result.report, name, result=result, mapping=saved)
+        return JSONResponse(body, status_code=422)
+    stored = [asdict(s) for s in result.saved]
+    changed = any(s["outcome"] != "unchanged" for s in stored)
     return JSONResponse(
-        _result(result.report, name, saved=saved, result=result),
+        _result(result.report, name, saved=stored, result=result, mapping=saved),
         status_code=201 if changed else 200,
     )
 
@@ -249,6 +268,6 @@ def _refused_replace(file_name: str, error: ReplaceNotConfirmed) -> dict[str, An
     }
 
 
-def _unreadable(file_name: str, problem: str) -> Response:
+def _unreadable(file_name: str, problem: str, mapping: SavedMapping | None = None) -> Response:
     issue = unreadable_issue(problem)
-    return JSONResponse(_result(None, file_name, [issue]), status_code=422)
+    return JSONResponse(_result(None, file_name, [issue], mapping=mapping), status_code=422)

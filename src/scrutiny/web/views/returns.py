@@ -7,7 +7,9 @@ stores it with a second button (a corrected file for the same period replaces th
 submission only then). The page goes through
 submit_council_return, as the API does: an officer sends only their council's rows, and
 only the council's own tables (Ombudsman decisions and recommendations come from the
-Ombudsman, never from the council).
+Ombudsman, never from the council). When the council has saved a mapping of its case
+system's export (scrutiny.returns.saved_mappings), uploads are read with its current
+'default' version, and the page says which; the version checked is the version stored.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import Response
 
 from scrutiny.returns.return_period import ReturnPeriodError
+from scrutiny.returns.saved_mappings import (
+    SavedMapping,
+    current_mapping,
+    find_mapping,
+    mapping_for_upload,
+)
 from scrutiny.returns.submissions import (
     ReplaceNotConfirmed,
     SubmissionClash,
@@ -81,6 +89,7 @@ def _page(request: Request, code: str, status_code: int = 200, **context: Any) -
             "tables": _tables(),
             "history": list_submissions(engine, code),
             "max_mb": request.app.state.settings.max_file_bytes / 1e6,
+            "saved_mapping": current_mapping(engine, code),
             **context,
         },
         status_code=status_code,
@@ -110,9 +119,10 @@ def upload_return(
         return _problem(request, code, "Select a file to upload", period=period)
     pending_id = secrets.token_urlsafe(12)
     folder = _pending_folder(pending_id)
+    saved = mapping_for_upload(request.app.state.engine, code)
     try:
         path = keep_upload(file.file, folder, file.filename, settings.max_file_bytes)
-        result = _submit(request, code, path, user, table, period, dry_run=True)
+        result = _submit(request, code, path, user, table, period, saved, dry_run=True)
     except _Problem as problem:
         shutil.rmtree(folder, ignore_errors=True)
         return _problem(request, code, problem.message, period=period)
@@ -128,9 +138,10 @@ def upload_return(
         "name": path.name,
         "table": result.report.table.name,
         "period": result.period.label,
+        "mapping": [saved.name, saved.version] if saved else None,
     }
     request.session[SESSION_PENDING] = dict(list(pending.items())[-3:])
-    return _check_page(request, code, pending_id, result)
+    return _check_page(request, code, pending_id, result, saved)
 
 
 class _Problem(Exception):
@@ -148,11 +159,13 @@ def _submit(
     user: User,
     table: str,
     period: str,
+    saved: SavedMapping | None,
     *,
     dry_run: bool,
     replace: bool = False,
 ) -> SubmittedReturn:
-    """Check (DRY_RUN) or store the kept file PATH; _Problem for what cannot be stored."""
+    """Check (DRY_RUN) or store the kept file PATH, read with the council's SAVED mapping;
+    _Problem for what cannot be stored."""
     try:
         return submit_council_return(
             path,
@@ -162,6 +175,7 @@ def _submit(
             request.app.state.engine,
             submitted_by=user.email,
             table_name=table or None,
+            mapping=saved.mapping if saved else None,
             period=period or None,
             dry_run=dry_run,
             replace=replace,
@@ -177,7 +191,12 @@ def _submit(
 
 
 def _check_page(
-    request: Request, code: str, pending_id: str, result: SubmittedReturn, changed: bool = False
+    request: Request,
+    code: str,
+    pending_id: str,
+    result: SubmittedReturn,
+    saved: SavedMapping | None,
+    changed: bool = False,
 ) -> Response:
     """What storing the checked file would do, and the button that stores it."""
     council = council_or_404(code)
@@ -198,6 +217,7 @@ def _check_page(
             "replacing": [p.describe(title) for p in replacing],
             "replaces": ",".join(str(p.replaces.id) for p in replacing if p.replaces),
             "changed": changed,
+            "saved_mapping": saved,
             "warnings": _ordered(result.report.issues)
             .head(PAGE_SIZE)
             .with_row_index("n", offset=1)
@@ -226,14 +246,16 @@ def confirm_return(
         )
     table, period = str(kept["table"]), str(kept["period"])
     try:
+        # The file is read with the very version of the mapping it was checked with.
+        saved = _checked_with(request, code, kept.get("mapping"))
         # What is stored may have changed since the check: store only if the file would
         # replace exactly what was shown, and show the check again otherwise.
-        checked = _submit(request, code, path, user, table, period, dry_run=True)
+        checked = _submit(request, code, path, user, table, period, saved, dry_run=True)
         now = ",".join(str(p.replaces.id) for p in checked.plan if p.replacing and p.replaces)
         if not checked.stored or now != replaces:
-            return _check_page(request, code, pending_id, checked, changed=True)
+            return _check_page(request, code, pending_id, checked, saved, changed=True)
         result = _submit(
-            request, code, path, user, table, period, dry_run=False, replace=bool(replaces)
+            request, code, path, user, table, period, saved, dry_run=False, replace=bool(replaces)
         )
     except _Problem as problem:
         return _problem(request, code, problem.message)
@@ -251,6 +273,14 @@ def confirm_return(
         table_title=result.report.table.title,
         warnings=warnings.with_row_index("n", offset=1).to_dicts(),
     )
+
+
+def _checked_with(request: Request, code: str, which: Any) -> SavedMapping | None:
+    """The saved mapping version a pending file was checked with ([name, version]), if any."""
+    if not which:
+        return None
+    name, version = which
+    return find_mapping(request.app.state.engine, code, str(name), int(version))
 
 
 def _pending_folder(pending_id: str, create: bool = True) -> Path:
