@@ -3,11 +3,9 @@ with the line named, proposed from an export, and used by every upload, which sa
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
-import pytest
 from markupsafe import escape
 
 from conftest import OFFICER
@@ -96,10 +94,6 @@ def test_without_a_saved_mapping_the_export_fails_and_the_page_offers_one(office
     assert count_rows(engine, "complaints") == 0
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("scrutiny.returns.proposal") is None,
-    reason="scrutiny.returns.proposal (propose) is not merged yet",
-)
 def test_an_export_uploaded_for_a_proposal_fills_the_box_and_lists_each_match(officer):
     client, engine = officer
     token = client.form_token(PAGE)
