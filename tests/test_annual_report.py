@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 import subprocess
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,13 +13,21 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from conftest import typed_frame
+from conftest import (
+    BIRMINGHAM,
+    BIRMINGHAM_STAGE1,
+    RSH_YEARS,
+    council_landlord_rates,
+    typed_frame,
+)
 from scrutiny.cli import app
 from scrutiny.councillor.self_assessment import (
     load_checklist,
     read_self_assessment,
     save_self_assessment_item,
 )
+from scrutiny.publish.landlords import council_landlord
+from scrutiny.publish.licences import OGL_ATTRIBUTION
 from scrutiny.publish.reports import annual_figures, annual_sections
 from scrutiny.publish.reports.annual import (
     BenchmarkRow,
@@ -32,7 +41,9 @@ from scrutiny.publish.reports.annual import (
     prepare_inputs,
 )
 from scrutiny.publish.reports.annual_batch import write_all_reports
+from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.submissions import save_submission
+from scrutiny.store.db import make_engine
 from scrutiny.warning.signals import compute_signals
 
 DURHAM = "E06000047"
@@ -300,6 +311,7 @@ def test_the_html_heads_every_section_and_gives_each_chart_alt_text_and_a_table(
     headings = re.findall(r"<h2[^>]*>([^<]+)</h2>", html)
     for needed in (
         "How to read this report",
+        "Housing complaints as a landlord: real figures",
         "Self-assessment against the Code",
         "Complaint handling performance",
         "Types of complaint refused",
@@ -330,6 +342,55 @@ def test_the_pdf_is_tagged_titled_and_its_text_has_the_council_and_its_figures(
     assert "Outside the time limit 2" in text
     assert "Stage 1 complaints received 40" in text
     assert "24 000 001" in text
+
+
+def test_a_council_landlords_report_leads_with_its_real_figures_both_years_and_the_source(
+    demo_url,
+):
+    engine = make_engine(demo_url)
+    inputs = prepare_inputs(engine, YEAR)
+    html = annual_html(engine, BIRMINGHAM, YEAR, inputs=inputs)
+    no_stock = annual_html(engine, DURHAM, YEAR, inputs=inputs)
+    measures = read_landlord_measures(engine)
+    engine.dispose()
+    start = html.index("2. Housing complaints as a landlord: real figures")
+    section = html[start : html.index("3. The year at a glance")]
+    assert start < html.index("Stage 1 complaints received")  # before any synthetic figure
+    for year, (complaints, homes) in BIRMINGHAM_STAGE1.items():
+        assert f"{complaints:,} of {homes:,}" in section, year
+        assert f"{complaints / homes * 1000:.2f}" in section, year
+    rates = council_landlord_rates(
+        measures, date(2024, 4, 1), "stage1_complaints", "homes_owned", 1000
+    )
+    assert "Council landlords 2024-25: median (middle half)" in section
+    assert f"{statistics.median(rates):.2f} (" in section
+    assert all(source in section for source in RSH_YEARS)
+    assert OGL_ATTRIBUTION in section
+    # A council with no homes of its own says so in one sentence, not a table of blanks.
+    start = no_stock.index("2. Housing complaints as a landlord: real figures")
+    section = no_stock[start : no_stock.index("3. The year at a glance")]
+    assert "Durham County Council has no Tenant Satisfaction Measures" in section
+    assert "owns no council homes, or fewer than 1,000" in section
+    assert "<table" not in section
+
+
+def test_a_report_shows_the_real_figures_of_its_own_year_and_the_year_before_only(demo_url):
+    engine = make_engine(demo_url)
+    measures = read_landlord_measures(engine)
+    engine.dispose()
+    name = "Birmingham City Council"
+    then = council_landlord(measures, BIRMINGHAM, name, date(2023, 4, 1))
+    assert then.figures.years == ["2023-24"] and then.sources == RSH_YEARS[0]
+    later = council_landlord(measures, BIRMINGHAM, name, date(2026, 4, 1))
+    assert later.figures.years == ["2023-24", "2024-25"]
+    before = council_landlord(measures, BIRMINGHAM, name, date(2022, 4, 1))
+    assert not before.published and "for 2022-23 or the years before" in before.absent
+    # RSH left West Northamptonshire out of 2023-24: it is a landlord, not one without homes.
+    left_out = council_landlord(measures, "E06000062", "West Northamptonshire", date(2023, 4, 1))
+    assert not left_out.published
+    assert "published no Tenant Satisfaction Measures for West Northamptonshire for 2023-24" in (
+        left_out.absent
+    )
 
 
 def test_a_council_with_no_data_gets_a_report_that_says_so(constructed):

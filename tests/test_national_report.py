@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import html
+import statistics
 import subprocess
 from datetime import date
 
 import pytest
 from typer.testing import CliRunner
 
+from conftest import RSH_YEARS, council_landlord_rates
 from scrutiny.cli import app
 from scrutiny.measures.headlines import national_headlines
 from scrutiny.measures.indicators import compute_indicators
+from scrutiny.publish.licences import OGL_ATTRIBUTION
 from scrutiny.publish.reports.national import national_html, national_pdf, national_report
 from scrutiny.recommendations import measures
+from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.store.db import make_engine
 from scrutiny.warning.watchlist import watchlist
@@ -46,6 +50,37 @@ def test_every_indicator_is_spread_with_the_national_figures(made):
         assert item.name in page
         assert f'id="chart-{item.code}"' in page  # every indicator has a histogram...
     assert page.count("<img ") == page.count('alt="Histogram of ')  # ...with alt text
+
+
+def test_council_landlords_real_figures_come_first_with_their_source(made):
+    engine, report = made
+    landlords = report.landlords
+    assert landlords.years == ["2023-24", "2024-25"]
+    # Every council landlord RSH published is matched to a council (README: 157 and 159).
+    assert [(c.year, c.councils, c.matched) for c in landlords.counts] == [
+        ("2023-24", 157, 157),
+        ("2024-25", 159, 159),
+    ]
+    assert all(c.associations >= 200 for c in landlords.counts)
+    stored = read_landlord_measures(engine)
+    for measure in landlords.measures:
+        item = measure.indicator
+        top, bottom = item.numerator["tsm"], item.denominator["tsm"]
+        for year, start in zip(measure.years, (date(2023, 4, 1), date(2024, 4, 1)), strict=True):
+            rates = council_landlord_rates(stored, start, top, bottom, item.multiplier)
+            assert year.peers == len(rates), (item.code, year.year)
+            assert year.peer_median == pytest.approx(statistics.median(rates)), (
+                item.code,
+                year.year,
+            )
+    page = html.unescape(national_html(report))
+    real = page.index("Housing complaints by council landlords: real figures")
+    assert real < page.index("Every indicator across councils")
+    section = page[real : page.index("Every indicator across councils")]
+    assert "Table 1: council landlords the Regulator of Social Housing published" in section
+    assert "157 of 157" in section and "159 of 159" in section
+    assert "Table 2: every council landlord's complaint measures" in section
+    assert all(source in section for source in RSH_YEARS) and OGL_ATTRIBUTION in section
 
 
 def test_the_watchlist_is_a_list_by_name_with_reasons_not_a_league_table(made):
@@ -81,6 +116,7 @@ def test_the_pdf_has_real_text_naming_every_indicator_and_watched_council(made, 
     for watched in report.watched:
         assert watched.name in shown
     assert "Compliance with Ombudsman recommendations" in shown
+    assert RSH_YEARS[1] in shown
 
 
 def test_an_empty_database_gives_a_report_that_says_there_is_nothing(engine):
@@ -90,6 +126,7 @@ def test_an_empty_database_gives_a_report_that_says_there_is_nothing(engine):
     page = html.unescape(national_html(report))
     assert "No Ombudsman recommendations were due in 2024-25" in page
     assert "No council's signals reached the threshold" in page
+    assert "holds no Tenant Satisfaction Measures from the Regulator of Social Housing" in page
 
 
 def test_the_command_refuses_a_period_that_is_not_a_year(tmp_path, demo_url):

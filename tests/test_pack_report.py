@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 from datetime import date, timedelta
 from pathlib import Path
@@ -10,13 +11,21 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from conftest import make_complaints
+from conftest import (
+    BIRMINGHAM,
+    BIRMINGHAM_STAGE1,
+    RSH_YEARS,
+    council_landlord_rates,
+    make_complaints,
+)
 from scrutiny.cli import app
 from scrutiny.councillor.questions import CouncilFigures, Measure, Signal
 from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
 from scrutiny.measures.benchmarking import council_benchmark
+from scrutiny.publish.licences import OGL_ATTRIBUTION
 from scrutiny.publish.reports.pack import MAX_ITEMS, pack_html, pack_items, pack_pdf, scrutiny_pack
 from scrutiny.reference.authorities import load_authorities
+from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.submissions import save_submission
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
@@ -175,13 +184,42 @@ def test_nothing_to_report_is_said_plainly():
 def test_demo_packs_keep_to_two_pages_even_for_the_busiest_council(demo_url, tmp_path):
     engine = make_engine(demo_url)
     busiest = watchlist(engine, AS_OF, top=1)["authority_code"].to_list()
-    for code in [DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY, *busiest]:
+    for code in [DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY, BIRMINGHAM, *busiest]:
         pack = scrutiny_pack(engine, code, YEAR)
         assert len(pack.items) <= MAX_ITEMS
         pdf = pack_pdf(pack)
         assert pages(pdf, tmp_path) <= 2, code
-        assert pack.name in text(pdf, tmp_path)
+        shown = text(pdf, tmp_path)
+        assert pack.name in shown
+        assert "Housing complaints as a landlord: real figures" in shown
+        if code == BIRMINGHAM:  # its real figures, named with their source, fit too
+            assert all(source in shown for source in RSH_YEARS)
     engine.dispose()
+
+
+def test_a_council_landlords_pack_shows_its_real_figures_compactly_first(demo_url):
+    engine = make_engine(demo_url)
+    html = pack_html(scrutiny_pack(engine, BIRMINGHAM, YEAR))
+    no_stock = pack_html(scrutiny_pack(engine, DURHAM, YEAR))
+    measures = read_landlord_measures(engine)
+    engine.dispose()
+    start = html.index("Housing complaints as a landlord: real figures")
+    section = html[start : html.index("</section>", start)]
+    assert start < html.index('id="item-1"')
+    for year, (complaints, homes) in BIRMINGHAM_STAGE1.items():
+        assert f"{complaints / homes * 1000:.2f}" in section, year
+        assert f"{complaints:,} of {homes:,}" not in section  # compact: no counts
+    for year, start_day in (("2023-24", date(2023, 4, 1)), ("2024-25", date(2024, 4, 1))):
+        rates = council_landlord_rates(
+            measures, start_day, "stage1_complaints", "homes_owned", 1000
+        )
+        assert f"Council landlords {year}: median (middle half)" in section
+        assert f"{statistics.median(rates):.2f} (" in section, year
+    assert all(source in section for source in RSH_YEARS) and OGL_ATTRIBUTION in section
+    start = no_stock.index("Housing complaints as a landlord: real figures")
+    section = no_stock[start : no_stock.index("</section>", start)]
+    assert "Durham County Council has no Tenant Satisfaction Measures" in section
+    assert "<table" not in section
 
 
 def test_the_command_writes_a_pack_and_refuses_an_unknown_council(demo_url, tmp_path):

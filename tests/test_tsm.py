@@ -7,7 +7,6 @@ when told to."""
 from __future__ import annotations
 
 import json
-import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from conftest import recompressed
 from scrutiny.cli import app
 from scrutiny.reference.landlords import shipped_workbooks
 from scrutiny.returns.source_imports import (
@@ -154,17 +154,6 @@ def test_missing_value_markers_are_blanks_never_zeros(database_url):
     )
     assert islington.get_column("stage1_within_timescale").to_list() == [None]
     engine.dispose()
-
-
-def recompressed(path: Path, target: Path) -> Path:
-    """The same workbook with every part compressed again: the same figures, another file."""
-    with (
-        zipfile.ZipFile(path) as source,
-        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
-    ):
-        for item in source.infolist():
-            out.writestr(item.filename, source.read(item))
-    return target
 
 
 def test_the_same_workbook_again_changes_nothing_and_another_replaces_only_when_told(

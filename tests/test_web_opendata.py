@@ -10,8 +10,13 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
+from conftest import BIRMINGHAM, BIRMINGHAM_STAGE1, make_client, recompressed
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish import opendata
+from scrutiny.publish.licences import OGL, OGL_ATTRIBUTION
+from scrutiny.reference.landlords import shipped_workbooks
+from scrutiny.returns.source_imports import import_tsm, read_landlord_measures
+from scrutiny.settings import Settings
 from scrutiny.standard import describe_rule, load_standard
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.standard.package import csv_template
@@ -67,7 +72,67 @@ def test_recommendations_are_published_without_evidence_notes(demo_client, engin
     rows = read_csv(response.text)
     assert len(rows) == opendata.published_rows(engine)["recommendations"]
     assert "evidence_note" not in rows[0]
-    assert list(rows[0]) == opendata.published_fields("recommendations")
+    assert list(rows[0]) == [*opendata.published_fields("recommendations"), "source"]
+
+
+def test_every_file_of_figures_says_where_each_row_came_from(demo_client):
+    # The demo: synthetic returns, decisions and recommendations; the Housing Ombudsman's
+    # real findings; RSH's real Tenant Satisfaction Measures.
+    expected = {
+        "aggregate_returns": {"synthetic"},
+        "ombudsman_decisions": {"synthetic", "housing_ombudsman"},
+        "recommendations": {"synthetic"},
+        "housing_landlord_measures": {"rsh_tsm"},
+        "indicators": {"synthetic", "rsh_tsm"},
+    }
+    for name, sources in expected.items():
+        rows = read_csv(demo_client.get(f"/data/{name}.csv").text)
+        assert {row["source"] for row in rows} == sources, name
+    indicators = read_csv(demo_client.get("/data/indicators.csv").text)
+    tsm = {r["source"] for r in indicators if r["indicator"].startswith("tsm_")}
+    assert tsm == {"rsh_tsm"}
+
+
+def test_the_tsm_download_holds_every_landlords_rows_with_the_rsh_attribution(demo_client, engine):
+    rows = read_csv(demo_client.get("/data/housing_landlord_measures.csv").text)
+    stored = read_landlord_measures(engine)
+    assert (
+        len(rows) == stored.height == opendata.published_rows(engine)["housing_landlord_measures"]
+    )
+    assert list(rows[0]) == opendata.published_fields("housing_landlord_measures")
+    assert {r["landlord_type"] for r in rows} == {"council", "housing_association"}
+    assert {r["tenure_basis"] for r in rows} == {"lcra", "lcho", "combined"}
+    assert {r["period_start"] for r in rows} == {"2023-04-01", "2024-04-01"}
+    birmingham = {
+        r["period_start"][:4]: (int(r["stage1_complaints"]), int(r["homes_owned"]))
+        for r in rows
+        if r["authority_code"] == BIRMINGHAM and r["tenure_basis"] == "lcra"
+    }
+    assert birmingham == {year[:4]: counts for year, counts in BIRMINGHAM_STAGE1.items()}
+    associations = [r for r in rows if r["landlord_type"] == "housing_association"]
+    assert associations and all(r["authority_code"] == "" for r in associations)
+    package = demo_client.get("/data/datapackage.json").json()
+    [resource] = [r for r in package["resources"] if r["name"] == "housing_landlord_measures"]
+    assert resource["licenses"] == [OGL]
+    [attribution] = [source["title"] for source in resource["sources"]]
+    assert OGL_ATTRIBUTION in attribution and "Regulator of Social Housing" in attribution
+    page = demo_client.get("/data").text.replace("&#39;", "'")
+    assert 'href="/data/housing_landlord_measures.csv"' in page and attribution in page
+
+
+def test_the_tsm_download_holds_only_the_current_import_of_each_year(database_url, tmp_path):
+    settings = Settings(database_url=database_url)
+    engine = make_engine(database_url)
+    latest = shipped_workbooks()[-1]
+    import_tsm(latest, settings, engine, imported_by="test")
+    other = recompressed(latest, tmp_path / "corrected.xlsx")
+    import_tsm(other, settings, engine, imported_by="test", replace=True)
+    stored = read_landlord_measures(engine)
+    assert opendata.published_rows(engine)["housing_landlord_measures"] == stored.height
+    engine.dispose()
+    with make_client(database_url) as client:
+        rows = read_csv(client.get("/data/housing_landlord_measures.csv").text)
+    assert len(rows) == stored.height  # the replaced import's rows are kept, not published
 
 
 def test_published_indicators_match_the_library(demo_client, engine):

@@ -8,8 +8,16 @@ Published, each under its licence:
   one case could still identify a complainant to someone who knows them;
 - ombudsman_decisions and recommendations, the Ombudsmen's published decisions (less any
   free text, such as the council's evidence notes);
+- housing_landlord_measures: every social landlord's Tenant Satisfaction Measures
+  complaint counts as the Regulator of Social Housing published them, councils and housing
+  associations, from the current import of each year;
 - indicators: the national indicator set per council, quarter and financial year;
 - authorities and code_lists: reference data.
+
+Every file of figures says where each row came from in a `source` column, one of the
+standard's data_source codes (synthetic, council_return, ombudsman_return, rsh_tsm,
+housing_ombudsman): the submission's for returns and decisions, the indicator's for
+indicators (scrutiny.measures.indicators.indicator_source).
 """
 
 from __future__ import annotations
@@ -26,24 +34,17 @@ import polars as pl
 from sqlalchemy import Engine, func, literal, select
 
 from scrutiny.core.periods import Grain, parse_period
-from scrutiny.measures.indicators import compute_indicators
+from scrutiny.measures.indicators import compute_indicators, with_sources
+from scrutiny.measures.landlords import SOURCE_NAME
+from scrutiny.publish.licences import CC_BY, OGL, OGL_ATTRIBUTION
 from scrutiny.reference.authorities import SCHEMA as AUTHORITY_SCHEMA
 from scrutiny.reference.authorities import authorities_path, load_authorities
+from scrutiny.returns.stored import current_data_sources
 from scrutiny.standard import load_standard
 from scrutiny.standard.package import code_lists_csv, data_package, table_schema
-from scrutiny.store.db import DATA_TABLES, complaint_counts
+from scrutiny.store.db import DATA_TABLES, complaint_counts, source_imports, submissions
 from scrutiny.store.read import count_rows
 
-OGL = {
-    "name": "OGL-UK-3.0",
-    "title": "Open Government Licence v3.0",
-    "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
-}
-CC_BY = {
-    "name": "CC-BY-4.0",
-    "title": "Creative Commons Attribution 4.0 International",
-    "path": "https://creativecommons.org/licenses/by/4.0/",
-}
 # Fields never published, whatever the standard's free_text flag says: the council's own
 # words about evidence can name people.
 WITHHELD = {"recommendations": ("evidence_note",)}
@@ -73,7 +74,7 @@ DOWNLOADS: dict[str, Download] = {
             " counted up by financial quarter, in the standard's aggregate_returns shape."
             " Individual complaints are not published.",
             (OGL,),
-            "Contains public sector information licensed under the Open Government Licence v3.0.",
+            OGL_ATTRIBUTION,
         ),
         Download(
             "ombudsman_decisions",
@@ -91,7 +92,18 @@ DOWNLOADS: dict[str, Download] = {
             "Each recommendation the Ombudsman made, when it was due and whether the council"
             " complied. The council's evidence notes are not published.",
             (OGL,),
-            "Contains public sector information licensed under the Open Government Licence v3.0.",
+            OGL_ATTRIBUTION,
+        ),
+        Download(
+            "housing_landlord_measures",
+            "Social landlords' complaint measures (Tenant Satisfaction Measures)",
+            "Every social landlord's complaint counts behind the Regulator of Social Housing's"
+            " Tenant Satisfaction Measures (CH01 complaints per 1,000 homes, CH02 answered"
+            " within the Code's timescales), one row per landlord, financial year and tenure"
+            " basis: councils (with their GSS code) and housing associations.",
+            (OGL,),
+            f"{OGL_ATTRIBUTION} Source: {SOURCE_NAME}, the full data of each year"
+            " (the year of each row's period_start).",
         ),
         Download(
             "indicators",
@@ -117,11 +129,13 @@ DOWNLOADS: dict[str, Download] = {
             "Code lists",
             "Every code the data standard uses, with its label and meaning.",
             (OGL,),
-            "Contains public sector information licensed under the Open Government Licence v3.0.",
+            OGL_ATTRIBUTION,
         ),
     )
 }
-STANDARD_TABLES = ("aggregate_returns", "ombudsman_decisions", "recommendations")
+SUBMITTED_TABLES = ("aggregate_returns", "ombudsman_decisions", "recommendations")
+STANDARD_TABLES = (*SUBMITTED_TABLES, "housing_landlord_measures")
+SOURCE = "source"  # the column naming where a row came from (the data_source code list)
 INDICATOR_FIELDS = {
     "authority_code": "string",
     "indicator": "string",
@@ -131,6 +145,7 @@ INDICATOR_FIELDS = {
     "numerator": "number",
     "denominator": "number",
     "value": "number",
+    SOURCE: "string",
 }
 
 
@@ -139,6 +154,13 @@ def published_fields(table_name: str) -> list[str]:
     spec = load_standard().table(table_name)
     withheld = WITHHELD.get(table_name, ())
     return [f.name for f in spec.fields if not f.free_text and f.name not in withheld]
+
+
+def published_columns(table_name: str) -> list[str]:
+    """The columns of a standard table's published file: its published fields, then the
+    source of each row when the table has no source field of its own."""
+    names = published_fields(table_name)
+    return names if SOURCE in names else [*names, SOURCE]
 
 
 def _cell(value: Any) -> Any:
@@ -183,17 +205,38 @@ def _stored_rows(engine: Engine, queries: list[Any]) -> Iterator[tuple[Any, ...]
                 yield tuple(row)
 
 
+def _current_landlord_measures() -> Any:
+    """Social landlords' measures from the current import of each year (a replaced
+    import's rows are kept, with the import marked superseded)."""
+    data = DATA_TABLES["housing_landlord_measures"]
+    return data.join(
+        source_imports,
+        (data.c.import_id == source_imports.c.id) & (source_imports.c.status == "current"),
+    )
+
+
 def _table_queries(table_name: str) -> list[Any]:
     names = published_fields(table_name)
     data = DATA_TABLES[table_name]
     key = [data.c[n] for n in load_standard().table(table_name).primary_key if n in names]
-    queries = [select(*(data.c[n] for n in names)).order_by(*key, data.c.id)]
+    if table_name == "housing_landlord_measures":
+        found = select(*(data.c[n] for n in names)).select_from(_current_landlord_measures())
+        return [found.order_by(*key)]
+    source = submissions.c.data_source.label(SOURCE)
+    queries = [
+        select(*(data.c[n] for n in names), source)
+        .join_from(data, submissions, data.c.submission_id == submissions.c.id)
+        .order_by(*key, data.c.id)
+    ]
     if table_name == "aggregate_returns":
         counted = [
             complaint_counts.c[n] if n != "service_area" else literal(None).label(n) for n in names
         ]
         queries.append(
-            select(*counted)
+            select(*counted, source)
+            .join_from(
+                complaint_counts, submissions, complaint_counts.c.submission_id == submissions.c.id
+            )
             .where(complaint_counts.c.grain == COUNTED_GRAIN)
             .order_by(
                 complaint_counts.c.authority_code,
@@ -206,22 +249,26 @@ def _table_queries(table_name: str) -> list[Any]:
 
 def published_rows(engine: Engine) -> dict[str, int]:
     """How many rows each published file of stored data has, and how many complaints are held."""
-    found = {name: count_rows(engine, name) for name in (*STANDARD_TABLES, "complaints")}
+    found = {name: count_rows(engine, name) for name in (*SUBMITTED_TABLES, "complaints")}
     counted = select(func.count()).where(complaint_counts.c.grain == COUNTED_GRAIN)
+    landlords = select(func.count()).select_from(_current_landlord_measures())
     with engine.connect() as connection:
         found["aggregate_returns"] += int(connection.execute(counted).scalar_one())
+        found["housing_landlord_measures"] = int(connection.execute(landlords).scalar_one())
     found["authorities"] = load_authorities().height
     found["code_lists"] = sum(len(c.codes) for c in load_standard().code_lists.values())
     return found
 
 
 def indicator_values(engine: Engine) -> pl.DataFrame:
-    """The indicator set by quarter and financial year, with a grain column."""
+    """The indicator set by quarter and financial year, with a grain column and each
+    figure's source."""
     frames = [
         compute_indicators(engine, grain).with_columns(pl.lit(grain).alias("grain"))
         for grain in INDICATOR_GRAINS
     ]
-    return pl.concat(frames).select(list(INDICATOR_FIELDS))
+    values = with_sources(pl.concat(frames), current_data_sources(engine))
+    return values.select(list(INDICATOR_FIELDS))
 
 
 def download_csv(
@@ -234,7 +281,7 @@ def download_csv(
     if name not in DOWNLOADS:
         raise KeyError(f"no published file {name!r} (files: {', '.join(DOWNLOADS)})")
     if name in STANDARD_TABLES:
-        return csv_lines(published_fields(name), _stored_rows(engine, _table_queries(name)))
+        return csv_lines(published_columns(name), _stored_rows(engine, _table_queries(name)))
     if name == "indicators":
         values = indicator_values(engine) if indicators is None else indicators
         return frame_csv(values)
@@ -260,18 +307,36 @@ def _resource(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _source_field() -> dict[str, Any]:
+    """The source column's Table Schema field: a data_source code, always there."""
+    codes = load_standard().code_lists["data_source"]
+    return {
+        "name": SOURCE,
+        "title": "Source",
+        "type": "string",
+        "description": "Where the row's figures came from, a code of the standard's"
+        f" data_source list: {', '.join(c.code for c in codes.codes)}.",
+        "constraints": {"required": True, "enum": [c.code for c in codes.codes]},
+    }
+
+
 def open_data_package() -> dict[str, Any]:
     """The datapackage.json describing every published file, with their licences."""
     standard = load_standard()
     package = data_package(standard)
+    source = _source_field()
     resources = []
     for name in STANDARD_TABLES:
         schema = table_schema(standard, standard.table(name))
         keep = set(published_fields(name))
         schema["fields"] = [f for f in schema["fields"] if f["name"] in keep]
+        if SOURCE not in keep:
+            schema["fields"].append(source)
         resources.append(_resource(name, schema))
     indicator_schema = {
-        "fields": [{"name": n, "type": t} for n, t in INDICATOR_FIELDS.items()],
+        "fields": [
+            source if n == SOURCE else {"name": n, "type": t} for n, t in INDICATOR_FIELDS.items()
+        ],
         "missingValues": [""],
     }
     resources.append(_resource("indicators", indicator_schema))

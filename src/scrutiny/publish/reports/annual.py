@@ -4,9 +4,11 @@ for one council and financial year, as HTML and as an accessible PDF.
     report = annual_report(engine, "E06000047", "2024-25")
     pdf = annual_pdf(engine, "E06000047", "2024-25")
 
-Everything 8.1 asks for (the self-assessment, quantitative and qualitative analysis with
-the types of complaint refused, the Ombudsman's findings of non-compliance, service
-improvements from learning, the Ombudsman's annual figures), then what scrutiny adds:
+First the council's real figures as a landlord, from the Regulator of Social Housing's
+Tenant Satisfaction Measures (scrutiny.publish.landlords); then everything 8.1 asks for
+(the self-assessment, quantitative and qualitative analysis with the types of complaint
+refused, the Ombudsman's findings of non-compliance, service improvements from
+learning, the Ombudsman's annual figures), then what scrutiny adds:
 each indicator against the council's peers, its SPC trend, recommendations and
 compliance, and the early-warning signals. Figures computed over every council come in a
 ReportInputs (scrutiny.publish.reports.annual_inputs), so a run over all councils computes them
@@ -25,6 +27,7 @@ from sqlalchemy import Engine
 from scrutiny.measures.council_figures import council_benchmark_from
 from scrutiny.measures.coverage import coverage_of
 from scrutiny.measures.funnel_plot import position
+from scrutiny.publish.landlords import CouncilLandlord, council_landlord
 from scrutiny.publish.reports import annual_figures as figures
 from scrutiny.publish.reports.annual_charts import ChartFigure, funnel_figure, spc_figure
 from scrutiny.publish.reports.annual_figures import (
@@ -75,7 +78,7 @@ __all__ = [
 
 
 class Improvements(TypedDict):
-    """Service improvements from complaints upheld in the year (section 8)."""
+    """Service improvements from complaints upheld in the year (section 9)."""
 
     upheld: int  # complaints upheld in full or in part
     recorded: int  # of them, those answered with a service improvement
@@ -152,6 +155,7 @@ class AnnualReport:
     made_on: date
     data_up_to: date | None  # the last day the council's returns cover
     has_data: bool
+    landlord: CouncilLandlord  # the real housing figures, first
     key_figures: list[KeyFigure]
     self_assessment: SelfAssessmentSummary
     stages: list[StageRow]
@@ -235,6 +239,7 @@ def annual_report(
         made_on=inputs.today,
         data_up_to=coverage_of(list_submissions(engine, code)).last_day,
         has_data=has_data,
+        landlord=council_landlord(inputs.landlords, code, name, start),
         key_figures=key_figures(stages, own, areas),
         self_assessment=self_assessment_summary(engine, code, label),
         stages=stages,

@@ -1,6 +1,7 @@
 """The figures over every council that each annual report reads, computed once: indicators
-by financial year and by quarter, compliance measures, and early-warning signals (every
-council's, or those from the Ombudsman's records and returns, the rest per council)."""
+by financial year and by quarter, compliance measures, social landlords' Tenant
+Satisfaction Measures, and early-warning signals (every council's, or those from the
+Ombudsman's records and returns, the rest per council)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from scrutiny.measures.indicators import (
 )
 from scrutiny.recommendations import measures
 from scrutiny.reference.peers import PeerMethod
+from scrutiny.returns.source_imports import read_landlord_measures
 
 GRAIN: Grain = "financial_year"
 PEERS: PeerMethod = "type"
@@ -45,6 +47,7 @@ class ReportInputs:
     indicators: pl.DataFrame  # every indicator per council, financial years
     quarters: pl.DataFrame  # every indicator per council, quarters
     measures: pl.DataFrame  # compliance measures of recommendations due in the year
+    landlords: pl.DataFrame  # every social landlord's TSM figures (read_landlord_measures)
     # Every council's signals, or None to compute each council's own (under a second).
     signals: pl.DataFrame | None = None
 
@@ -97,6 +100,7 @@ def prepare_inputs(
         indicators=indicators,
         quarters=quarters,
         measures=measures(engine, today=today, due_from=start, due_to=end),
+        landlords=read_landlord_measures(engine),
         signals=signals,
     )
 

@@ -1,6 +1,9 @@
 """The national overview for the Ombudsman: one financial year across every council.
 
-Four parts: the spread of every indicator across councils (median, quartiles, range, and
+First the real figures of every council landlord, from the Regulator of Social Housing's
+Tenant Satisfaction Measures: how many RSH published and scrutiny matched to a council,
+and each measure's median and middle half, year by year. Then four parts: the spread of
+every indicator across councils (median, quartiles, range, and
 how many councils sit outside the national funnel's limits, with a histogram each); the
 watchlist with its reasons; compliance with Ombudsman recommendations for England; and
 the gaps in the data (councils without complaint returns).
@@ -27,10 +30,12 @@ from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import distribution, national_headlines
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish.charts import distribution_chart, to_spec
+from scrutiny.publish.landlords import NationalLandlords, national_landlords
 from scrutiny.publish.reports.render import html_to_pdf, render_html, svg_data_uri
 from scrutiny.recommendations import measures
 from scrutiny.recommendations.measures import NATIONAL
 from scrutiny.reference.authorities import load_authorities
+from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.stored import current_data_sources
 from scrutiny.standard.indicators import Direction, load_indicators
 from scrutiny.warning.data_quality import missing_returns, return_coverage, warning_totals
@@ -124,6 +129,7 @@ class NationalReport:
     councils_overdue: int  # with at least one recommendation overdue AS_OF
     gaps: tuple[QuarterGap, ...]
     warnings: dict[str, int]
+    landlords: NationalLandlords  # council landlords' real figures, shown first
     threshold: float = WATCH_THRESHOLD
     synthetic: bool = False  # any current return is synthetic demo data: the report says so
 
@@ -249,6 +255,7 @@ def national_report(engine: Engine, year: str, *, as_of: date | None = None) -> 
         councils_overdue=councils.filter(pl.col("overdue_now") > 0).height,
         gaps=tuple(_gaps(engine, as_of, start, end)),
         warnings=warning_totals(engine),
+        landlords=national_landlords(read_landlord_measures(engine), start),
     )
 
 

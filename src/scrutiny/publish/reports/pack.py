@@ -1,11 +1,13 @@
 """The councillor scrutiny pack: at most two A4 pages for a committee meeting.
 
-The five to eight things in one council's figures for a financial year that most need a
-councillor's attention, each with the figure, what it is compared with (the peers'
-median and the council's place on their funnel plot, the council's own previous year or
-quarters, or the deadline missed) and the question to ask. The questions are chosen by
-scrutiny.councillor.questions from the same figures as the scrutiny dashboard; this module only
-orders them and cuts the list short.
+First, compactly, the council's real figures as a landlord (the Regulator of Social
+Housing's Tenant Satisfaction Measures, scrutiny.publish.landlords), or the sentence
+saying why it has none. Then the five to eight things in one council's figures for a
+financial year that most need a councillor's attention, each with the figure, what it is
+compared with (the peers' median and the council's place on their funnel plot, the
+council's own previous year or quarters, or the deadline missed) and the question to ask.
+The questions are chosen by scrutiny.councillor.questions from the same figures as the
+scrutiny dashboard; this module only orders them and cuts the list short.
 
 Priority, simplest first (PRIORITIES): an item takes the most urgent tier of the figures
 behind its question, and items in the same tier keep the order of the Code.
@@ -44,10 +46,12 @@ from scrutiny.councillor.questions import (
 from scrutiny.measures.council_figures import council_benchmark_from
 from scrutiny.measures.funnel_plot import position
 from scrutiny.measures.indicators import compute_indicators
+from scrutiny.publish.landlords import CouncilLandlord, council_landlord
 from scrutiny.publish.reports.render import document_pdf, laid_out, render_html
 from scrutiny.recommendations import overdue, repeat_patterns
 from scrutiny.reference.authorities import get_council
 from scrutiny.reference.peers import PeerMethod
+from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.stored import current_data_sources
 from scrutiny.warning.signals import compute_signals
 from scrutiny.warning.signals.rows import number
@@ -126,6 +130,7 @@ class ScrutinyPack:
     left_out: int  # items beyond MAX_ITEMS, on the scrutiny dashboard
     within: int  # indicators with a figure inside their peers' funnel
     on_funnel: int  # indicators placed on a funnel at all
+    landlord: CouncilLandlord  # the real housing figures, shown first
     standing: tuple[Question, ...] = STANDING_QUESTIONS
     synthetic: bool = False  # any current return is synthetic demo data: the pack says so
 
@@ -249,6 +254,7 @@ def scrutiny_pack(
         left_out=left_out,
         within=sum(m.flag == "within" for m in placed),
         on_funnel=len(placed),
+        landlord=council_landlord(read_landlord_measures(engine), authority_code, name, start),
     )
 
 

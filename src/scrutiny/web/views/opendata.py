@@ -92,6 +92,7 @@ def open_data(request: Request) -> Response:
                 for name in opendata.STANDARD_TABLES
             },
             "counted_grain": opendata.COUNTED_GRAIN,
+            "sources": load_standard().code_lists["data_source"].codes,
         },
     )
 
