@@ -160,14 +160,21 @@ BIRMINGHAM_STAGE1 = {"2023-24": (6964, 58787), "2024-25": (5488, 58580)}
 
 
 def council_landlord_rates(
-    measures: pl.DataFrame, start: date, top: str, bottom: str, scale: float
+    measures: pl.DataFrame,
+    start: date,
+    top: str,
+    bottom: str,
+    scale: float,
+    leaving_out: str | None = None,
 ) -> list[float]:
     """Every council landlord's rate for its rented homes in the year starting START,
-    worked out here from RSH's counts (read_landlord_measures' frame)."""
+    worked out here from RSH's counts (read_landlord_measures' frame); with LEAVING_OUT,
+    that council's own is left out, as its peers' figures leave it out."""
     rows = measures.filter(
         pl.col("landlord_type") == "council",
         pl.col("tenure_basis") == "lcra",
         pl.col("period_start") == start,
+        pl.col("authority_code").fill_null("") != (leaving_out or "-"),
     )
     return [
         row[top] / row[bottom] * scale

@@ -83,7 +83,7 @@ def test_every_file_of_figures_says_where_each_row_came_from(demo_client):
         "ombudsman_decisions": {"synthetic", "housing_ombudsman"},
         "recommendations": {"synthetic"},
         "housing_landlord_measures": {"rsh_tsm"},
-        "indicators": {"synthetic", "rsh_tsm"},
+        "indicators": {"synthetic", "rsh_tsm", "housing_ombudsman"},
     }
     for name, sources in expected.items():
         rows = read_csv(demo_client.get(f"/data/{name}.csv").text)
@@ -91,6 +91,8 @@ def test_every_file_of_figures_says_where_each_row_came_from(demo_client):
     indicators = read_csv(demo_client.get("/data/indicators.csv").text)
     tsm = {r["source"] for r in indicators if r["indicator"].startswith("tsm_")}
     assert tsm == {"rsh_tsm"}
+    findings = {r["source"] for r in indicators if r["indicator"].startswith("ho_")}
+    assert findings == {"housing_ombudsman"}  # findings per 1,000 homes
 
 
 def test_the_tsm_download_holds_every_landlords_rows_with_the_rsh_attribution(demo_client, engine):
