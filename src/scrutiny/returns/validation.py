@@ -16,6 +16,7 @@ import polars as pl
 
 from scrutiny.core.personal_data import ANY_PERSONAL_DATA, EMAIL, PERSONAL_HEADER, PHONE, POSTCODE
 from scrutiny.reference.authorities import match_authority_names
+from scrutiny.returns.dates import clock, month_first, parse_date, wrong_time
 from scrutiny.returns.ingest import RawTable, normalise_name
 from scrutiny.returns.report import Report as Report
 from scrutiny.standard import (
@@ -83,21 +84,6 @@ def _normalised(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _date(text: pl.Expr) -> pl.Expr:
-    iso = text.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "")
-    from_iso = (
-        pl.when(iso.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}$"))
-        .then(iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
-        .otherwise(None)
-    )
-    from_uk = (
-        pl.when(text.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$"))
-        .then(text.str.strptime(pl.Date, "%d/%m/%Y", strict=False))
-        .otherwise(None)
-    )
-    return pl.coalesce(from_iso, from_uk)
-
-
 def _typed(standard: Standard, spec: Field) -> pl.Expr:
     text = _clean(spec.name, spec)
     match spec.type:
@@ -112,7 +98,7 @@ def _typed(standard: Standard, spec: Field) -> pl.Expr:
                 words, default=None, return_dtype=pl.Boolean
             )
         case "date":
-            return _date(text)
+            return parse_date(text)
         case "code":
             lookup = code_lookup(standard, spec.code_list or "")
             return _normalised(text).replace_strict(lookup, default=None, return_dtype=pl.String)
@@ -212,15 +198,22 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
             + (f" (several separated by '{LIST_SEPARATOR}')." if spec.type == "codes" else "."),
         )
     elif spec.type == "date":
-        us_date = pl.col(raw).str.strip_chars().str.strptime(pl.Date, "%m/%d/%Y", strict=False)
+        time, us_date = wrong_time(pl.col(raw)), month_first(pl.col(raw))
         add(
-            bad_type & us_date.is_not_null(),
+            bad_type & time,
+            "type",
+            pl.format("The time {} is not a time of day.", clock(pl.col(raw))),
+            "Give a time from 00:00 to 23:59 after the date, or the date alone, for example "
+            "01/04/2025 09:32 or 01/04/2025.",
+        )
+        add(
+            bad_type & ~time & us_date,
             "type",
             "Looks like a US date (month first), which cannot be a UK date.",
             "Write dates as YYYY-MM-DD or DD/MM/YYYY, for example 2025-04-25 or 25/04/2025.",
         )
         add(
-            bad_type & us_date.is_null(),
+            bad_type & ~time & ~us_date,
             "type",
             "Not a date.",
             "Write dates as YYYY-MM-DD or DD/MM/YYYY, for example 2025-04-01 or 01/04/2025.",
