@@ -2,8 +2,8 @@
 
 Each field is parsed and checked as a whole column with polars; each rule of the
 standard is a vectorised check (see scrutiny.standard.rules). Problems become rows of one issues
-table: row (as the spreadsheet shows it, the header being row 1), column, value,
-severity, rule, message and fix.
+table: row (as the spreadsheet shows it, the header being row 1 unless a title block is
+above it), column, value, severity, rule, message and fix.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from scrutiny.standard.rules import (
     table_rule_issues,
 )
 
-HEADER_ROW = 1
 MAX_CELL_CHARACTERS = 10_000
 TRUE_WORDS = ("true", "yes", "y", "1")
 FALSE_WORDS = ("false", "no", "n", "0")
@@ -321,7 +320,7 @@ def _header_issues(raw: RawTable) -> list[pl.DataFrame]:
         found.append(
             pl.DataFrame(
                 {
-                    "row": [HEADER_ROW],
+                    "row": [raw.header_row],
                     "column": [column],
                     "value": [value],
                     "severity": [severity],
@@ -418,7 +417,8 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
         if few_values
         else {}
     )
-    expressions = [pl.int_range(pl.len(), dtype=pl.Int64).add(HEADER_ROW + 1).alias(ROW)]
+    # Row numbers as the spreadsheet shows them: the first data row is under the header.
+    expressions = [pl.int_range(pl.len(), dtype=pl.Int64).add(raw.header_row + 1).alias(ROW)]
     checks: list[Check] = []
     copies: list[pl.Expr] = []
     for spec in table.fields:

@@ -30,6 +30,10 @@ FILE_CHECKS = {
     "other_sheet": ("warning", "Another sheet of the workbook has data that was not read."),
     "hidden_row": ("warning", "A hidden row of the sheet was read like any other."),
     "error_cell": ("warning", "A cell holds a spreadsheet error such as #DIV/0!: read as blank."),
+    "totals_row": (
+        "warning",
+        "The last row starts with Total, Totals or Grand total: left out of the return.",
+    ),
     "personal_data": (
         "warning",
         "Free text or a reference looks like it holds an email address, phone number,"
