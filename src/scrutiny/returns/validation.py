@@ -197,7 +197,10 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
             + (f" (several separated by '{LIST_SEPARATOR}')." if spec.type == "codes" else "."),
         )
     elif spec.type == "date":
-        time, us_date = wrong_time(pl.col(raw)), month_first(pl.col(raw))
+        # Only cells that are not dates are looked at again (the rest as null, which costs
+        # nothing): a column of date-times has nearly as many distinct values as rows.
+        failed = pl.when(bad_type).then(pl.col(raw))
+        time, us_date = wrong_time(failed), month_first(failed)
         add(
             bad_type & time,
             "type",
