@@ -110,6 +110,19 @@ MappingOption = Annotated[
     Path | None,
     typer.Option("--mapping", help="YAML file mapping your column headers to the standard's."),
 ]
+SheetOption = Annotated[
+    str | None,
+    typer.Option("--sheet", help="The sheet of a workbook to read (default: the first visible)."),
+]
+HeaderRowOption = Annotated[
+    int | None,
+    typer.Option(
+        "--header-row",
+        min=1,
+        help="The row holding the column headers, as the spreadsheet numbers it (default: "
+        "the first row that is mostly headers, so a title block above it is passed over).",
+    ),
+]
 
 
 FORMATS = ("text", "json", "csv")

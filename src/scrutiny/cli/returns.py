@@ -10,7 +10,9 @@ import typer
 from rich.table import Table
 
 from scrutiny.cli.base import (
+    HeaderRowOption,
     MappingOption,
+    SheetOption,
     TableOption,
     app,
     console,
@@ -29,14 +31,28 @@ if TYPE_CHECKING:
 
 
 def read_and_validate(
-    file: Path, table: str | None, mapping: Path | None, as_json: bool = False
+    file: Path,
+    table: str | None,
+    mapping: Path | None,
+    as_json: bool = False,
+    *,
+    sheet: str | None = None,
+    header_row: int | None = None,
 ) -> Report:
     """Read and validate FILE, exiting with status 2 when it cannot be read (with AS_JSON,
     saying so as the same JSON list of issues a readable file gets)."""
     settings = Settings.from_env()
     try:
         columns = load_mapping(mapping) if mapping else None
-        raw = read_file(file, settings, table_name=table, mapping=columns, with_hash=False)
+        raw = read_file(
+            file,
+            settings,
+            table_name=table,
+            mapping=columns,
+            with_hash=False,
+            sheet=sheet,
+            header_row=header_row,
+        )
     except (FileUnreadable, KeyError) as error:
         if as_json:
             typer.echo(json.dumps([unreadable_issue(str(error))], ensure_ascii=False, indent=1))
@@ -54,6 +70,8 @@ def validate_command(
     ] = "text",
     table: TableOption = None,
     mapping: MappingOption = None,
+    sheet: SheetOption = None,
+    header_row: HeaderRowOption = None,
 ) -> None:
     """Check a return against the standard and list every problem with its row and column.
 
@@ -64,7 +82,14 @@ def validate_command(
     """
     if output_format not in ("text", "json"):
         fail("--format must be text or json", code=2)
-    report = read_and_validate(file, table, mapping, as_json=output_format == "json")
+    report = read_and_validate(
+        file,
+        table,
+        mapping,
+        as_json=output_format == "json",
+        sheet=sheet,
+        header_row=header_row,
+    )
     if output_format == "json":
         typer.echo(report.to_json())
     else:
@@ -90,6 +115,8 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="A CSV or XLSX return.")],
     table: TableOption = None,
     mapping: MappingOption = None,
+    sheet: SheetOption = None,
+    header_row: HeaderRowOption = None,
     period: Annotated[
         str | None,
         typer.Option(
@@ -171,6 +198,8 @@ def import_command(
             submitted_by=settings.user,
             table_name=table,
             mapping=columns,
+            sheet=sheet,
+            header_row=header_row,
             period=period,
             replace=replace,
             dry_run=dry_run,

@@ -11,6 +11,7 @@ import hashlib
 import io
 import mmap
 import re
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,16 +19,17 @@ from typing import IO
 
 import polars as pl
 
+from scrutiny.returns import layout
 from scrutiny.returns.mapping import Mapping, apply_values, normalise_name
 from scrutiny.returns.unreadable import FileUnreadable
-from scrutiny.returns.xlsx import Limits, read_xlsx
+from scrutiny.returns.xlsx import Limits, read_grid
 from scrutiny.settings import Settings
 from scrutiny.standard import Table, load_standard
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-DELIMITERS = (",", ";", "\t")
+SAMPLE_BYTES = 65536  # how much of a file is looked at to find its separator and header
 
 
 @dataclass
@@ -44,9 +46,10 @@ class RawTable:
     duplicate_columns: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     # Warnings about the file rather than its cells, in the issues' shape (row, column,
-    # value, severity, rule, message, fix): hidden sheets and rows, error cells.
+    # value, severity, rule, message, fix): hidden sheets and rows, error cells, totals.
     file_issues: list[dict[str, object]] = field(default_factory=list)
     mapping: Mapping = field(default_factory=Mapping)  # how the council's file was read
+    header_row: int = 1  # as the spreadsheet numbers it; the first data row is the next
 
 
 def _decode(data: bytes) -> tuple[bytes, str]:
@@ -62,25 +65,22 @@ def _decode(data: bytes) -> tuple[bytes, str]:
         ) from error
 
 
-def _delimiter(head: bytes) -> str:
-    header = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
-    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-
-
-def _parse_csv(source: Path | bytes, separator: str, max_rows: int) -> pl.DataFrame:
+def _parse_csv(source: Path | bytes, separator: str, skip: int, max_rows: int) -> pl.DataFrame:
     return pl.read_csv(
         source,
         separator=separator,
         infer_schema=False,
+        skip_rows=skip,
         n_rows=max_rows + 1,
         raise_if_empty=False,
     )
 
 
-def _read_csv(path: Path, head: bytes, max_rows: int) -> tuple[pl.DataFrame, str]:
-    """Read the file straight from disk as UTF-8; convert and re-read only if it is not."""
-    separator = _delimiter(head)
+def _read_csv(
+    path: Path, head: bytes, max_rows: int, header_row: int | None, is_header: layout.IsHeader
+) -> tuple[pl.DataFrame, str, int]:
+    """Read the file straight from disk as UTF-8; convert and re-read only if it is not.
+    Also gives the header row's index (see returns.layout.csv_layout)."""
     source: Path | bytes = path
     encoding = "UTF-8"
     if not head.startswith(UTF16_BOMS) and _lone_carriage_return(path):
@@ -88,25 +88,31 @@ def _read_csv(path: Path, head: bytes, max_rows: int) -> tuple[pl.DataFrame, str
         source = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if head.startswith(UTF16_BOMS):
         source, encoding = _decode(path.read_bytes())
-        separator = _delimiter(source[:65536])
+    sample = source[:SAMPLE_BYTES] if isinstance(source, bytes) else head
+    separator, skip = layout.csv_layout(
+        sample.decode("utf-8", errors="replace"),
+        len(sample) < SAMPLE_BYTES,
+        header_row,
+        is_header,
+    )
     try:
         try:
-            frame = _parse_csv(source, separator, max_rows)
+            frame = _parse_csv(source, separator, skip, max_rows)
         except pl.exceptions.ComputeError as error:
             if "utf-8" not in str(error) or encoding != "UTF-8":
                 raise
             source, encoding = _decode(source if isinstance(source, bytes) else path.read_bytes())
-            frame = _parse_csv(source, separator, max_rows)
+            frame = _parse_csv(source, separator, skip, max_rows)
     except pl.exceptions.PolarsError as error:
-        problem = _ragged_rows(source, separator) or str(error).splitlines()[0]
+        problem = _ragged_rows(source, separator, skip) or str(error).splitlines()[0]
         raise FileUnreadable(f"the file is not valid CSV: {problem}") from error
-    if frame.height == 0 and (problem := _ragged_rows(source, separator)):
+    if frame.height == 0 and (problem := _ragged_rows(source, separator, skip)):
         raise FileUnreadable(f"the file is not valid CSV: {problem}")
-    _refuse_short_rows(frame, source, separator)
-    return frame, encoding
+    _refuse_short_rows(frame, source, separator, skip)
+    return frame, encoding, skip
 
 
-def _refuse_nul(frame: pl.DataFrame) -> None:
+def _refuse_nul(frame: pl.DataFrame, header_row: int) -> None:
     """Refuse a NUL character in any cell, naming the first (databases cannot store it)."""
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     if not text:
@@ -121,8 +127,9 @@ def _refuse_nul(frame: pl.DataFrame) -> None:
     n, flags = found.row(0)
     column = text[flags.index(True)]
     raise FileUnreadable(
-        f"row {n + 2}, column {column} holds a NUL character (a zero byte), which no "
-        "return may contain: it is often left by a damaged export; export the file again"
+        f"row {n + header_row + 1}, column {column} holds a NUL character (a zero byte), "
+        "which no return may contain: it is often left by a damaged export; export the file "
+        "again"
     )
 
 
@@ -133,9 +140,10 @@ def _lone_carriage_return(path: Path) -> bool:
         return LONE_CR.search(data) is not None
 
 
-def _ragged_rows(source: Path | bytes, separator: str, limit: int = 5) -> str:
-    """Which rows have more or fewer cells than the header, as a sentence ('' if none).
-    Read row by row, so only run when reading failed or some row may be short."""
+def _ragged_rows(source: Path | bytes, separator: str, skip: int, limit: int = 5) -> str:
+    """Which rows have more or fewer cells than the header (after the SKIP rows above
+    it), as a sentence ('' if none). A totals row at the end may be short: it is left
+    out. Read row by row, so only run when reading failed or some row may be short."""
     stream: IO[str] = (
         io.StringIO(source.decode("utf-8", errors="replace"))
         if isinstance(source, bytes)
@@ -143,13 +151,20 @@ def _ragged_rows(source: Path | bytes, separator: str, limit: int = 5) -> str:
     )
     with stream:
         rows = csv.reader(stream, delimiter=separator)
+        for _ in range(skip):
+            next(rows, None)
         width = len(next(rows, []))
-        ragged = []
-        last: list[str] = []
-        for number, cells in enumerate(rows, start=2):
+        found = []
+        last: list[str] = []  # the last short or long row other than a totals row
+        last_data = 0
+        for number, cells in enumerate(rows, start=skip + 2):
+            total = layout.totals_word(cells) is not None
+            if any(cell.strip() for cell in cells) and not total:
+                last_data = number
             if cells and len(cells) != width:
-                ragged.append((number, len(cells)))
-                last = cells
+                found.append((number, len(cells), total))
+                last = last if total else cells
+    ragged = [(number, cells) for number, cells, total in found if not total or number < last_data]
     if not ragged:
         return ""
     if len(ragged) == 1 and "\n" in last[-1]:
@@ -159,18 +174,24 @@ def _ragged_rows(source: Path | bytes, separator: str, limit: int = 5) -> str:
         )
     shown = "; ".join(f"row {number} has {cells} cells" for number, cells in ragged[:limit])
     more = f" (and {len(ragged) - limit:,} more rows)" if len(ragged) > limit else ""
+    # Every row longer than row 1 taken as the header: the headers may be further down.
+    below = skip == 0 and all(cells > width for _, cells in ragged)
+    hint = "; if the column headers are further down, name their row (--header-row)"
     return (
         f"the header has {width} columns, but {shown}{more}: every row needs one cell for "
         "each column, blank or not (a missing separator, or an unquoted one in a cell)"
+        + (hint if below else "")
     )
 
 
-def _refuse_short_rows(frame: pl.DataFrame, source: Path | bytes, separator: str) -> None:
+def _refuse_short_rows(
+    frame: pl.DataFrame, source: Path | bytes, separator: str, skip: int
+) -> None:
     """Refuse rows with fewer cells than the header. The reader fills them out with blanks,
     so a short row always ends in a blank: only then is the file read again to look."""
     if frame.width < 2 or frame.get_column(frame.columns[-1]).null_count() == 0:
         return
-    problem = _ragged_rows(source, separator)
+    problem = _ragged_rows(source, separator, skip)
     if problem:
         raise FileUnreadable(f"the file is not valid CSV: {problem}")
 
@@ -204,15 +225,6 @@ def _choose_table(names: list[str], table_name: str | None) -> Table:
             f"({', '.join(standard.tables)})"
         )
     return standard.table(winners[0])
-
-
-def _without_blank_rows_at_end(frame: pl.DataFrame) -> pl.DataFrame:
-    """FRAME without the wholly blank rows after its last row with anything in it (blank
-    lines at the end of a file, or rows a spreadsheet once used)."""
-    if frame.is_empty():
-        return frame
-    filled = frame.select(pl.any_horizontal(pl.all().is_not_null()).arg_true().max()).item()
-    return frame.head(0 if filled is None else filled + 1)
 
 
 def _as_written(header: str, headers: list[str]) -> str:
@@ -250,12 +262,66 @@ def _match_columns(
     return table, renamed, headers, unknown, duplicates
 
 
+def _header_words(extra: Collection[str]) -> layout.IsHeader:
+    """Whether a cell is a header the standard knows (a field's name or title) or one of
+    EXTRA (a mapping's headers), ignoring case and spaces."""
+    fields = [f for table in load_standard().tables.values() for f in table.fields]
+    known = {f.name for f in fields} | {normalise_name(f.title) for f in fields}
+    known |= {normalise_name(header) for header in extra}
+    return lambda cell: normalise_name(cell) in known
+
+
+def _read_workbook(
+    path: Path,
+    settings: Settings,
+    sheet: str | None,
+    header_row: int | None,
+    is_header: layout.IsHeader,
+) -> tuple[pl.DataFrame, list[dict[str, object]], int]:
+    """The chosen sheet's table under its header row, the warnings about the workbook and
+    the header row's index (see read_file)."""
+    limits = Limits(
+        max_rows=settings.max_rows,
+        max_bytes=settings.max_file_bytes,
+        memory_bytes=settings.reader_memory_bytes,
+        seconds=settings.reader_seconds,
+    )
+    grid, issues = read_grid(path, limits, sheet)
+    if not grid.columns:
+        return grid, issues, 0
+    if header_row is not None:
+        index = header_row - 1
+        layout.check_named_header(
+            index, grid.height, grid.row(index) if index < grid.height else ()
+        )
+    else:
+        index = layout.find_header(grid.head(layout.HEADER_SEARCH_ROWS).rows(), is_header)
+    frame, issues = layout.take_header(grid, index, issues)
+    return frame, issues, index
+
+
 def read_cells(
-    path: Path, settings: Settings, *, sheet: str | None = None, with_hash: bool = True
-) -> tuple[pl.DataFrame, str, str, list[dict[str, object]]]:
-    """PATH's cells as text under its own headers, checked for size and shape: the frame,
-    the encoding it was in, its SHA-256 (empty without WITH_HASH) and warnings about the
-    file (hidden sheets and rows, error cells)."""
+    path: Path,
+    settings: Settings,
+    *,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    extra_headers: Collection[str] = (),
+    with_hash: bool = True,
+) -> tuple[pl.DataFrame, str, str, list[dict[str, object]], int]:
+    """PATH's cells as text under its own header row, checked for size and shape: the
+    frame, the encoding it was in, its SHA-256 (empty without WITH_HASH), warnings about
+    the file (hidden sheets and rows, error cells, a totals row left out) and the index of
+    the header row. SHEET names the sheet of a workbook to read (default: the first
+    visible one). HEADER_ROW is the row of column headers as the spreadsheet numbers it;
+    by default it is the first row in which most filled cells are the standard's field
+    names or titles or EXTRA_HEADERS (so a title or notes block above it is passed over),
+    or else row 1. A totals row at the bottom is left out, with a warning.
+    """
+    if header_row is not None and header_row < 1:
+        raise FileUnreadable(
+            f"there is no row {header_row}: rows are numbered from 1, as a spreadsheet shows them"
+        )
     try:
         size = path.stat().st_size
         if size > settings.max_file_bytes:
@@ -273,20 +339,19 @@ def read_cells(
         raise FileUnreadable("this is an old-style .xls workbook: save it as .xlsx or CSV")
     if b"\x00" in head[:8192] and not head.startswith((XLSX_MAGIC, *UTF16_BOMS)):
         raise FileUnreadable("this looks like a binary file, not a CSV or XLSX return")
+    if sheet is not None and not head.startswith(XLSX_MAGIC):
+        raise FileUnreadable(
+            "only a workbook has sheets, and this file is CSV: leave out the sheet's name"
+        )
+    is_header = _header_words(extra_headers)
     file_issues: list[dict[str, object]] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashing = pool.submit(file_hash, path) if with_hash else None
         if head.startswith(XLSX_MAGIC):
-            limits = Limits(
-                max_rows=settings.max_rows,
-                max_bytes=settings.max_file_bytes,
-                memory_bytes=settings.reader_memory_bytes,
-                seconds=settings.reader_seconds,
-            )
-            frame, file_issues = read_xlsx(path, limits, sheet)
+            frame, file_issues, skip = _read_workbook(path, settings, sheet, header_row, is_header)
             encoding = "XLSX"
         else:
-            frame, encoding = _read_csv(path, head, settings.max_rows)
+            frame, encoding, skip = _read_csv(path, head, settings.max_rows, header_row, is_header)
         digest = hashing.result() if hashing else ""
     if frame.height > settings.max_rows:
         raise FileUnreadable(
@@ -295,11 +360,11 @@ def read_cells(
         )
     if not frame.columns:
         raise FileUnreadable("the file has no header row")
-    frame = _without_blank_rows_at_end(frame)
+    frame, totals = layout.without_totals(layout.without_blank_rows_at_end(frame), skip + 2)
     if frame.height == 0:
         raise FileUnreadable("the file has a header row but no data rows: nothing to check")
-    _refuse_nul(frame)
-    return frame, encoding, digest, file_issues
+    _refuse_nul(frame, skip + 1)
+    return frame, encoding, digest, [*file_issues, *totals], skip
 
 
 def read_file(
@@ -310,22 +375,31 @@ def read_file(
     mapping: Mapping | None = None,
     with_hash: bool = True,
     sheet: str | None = None,
+    header_row: int | None = None,
+    extra_headers: Collection[str] = (),
 ) -> RawTable:
     """Read a CSV or XLSX return into text cells named after the standard's fields.
 
     WITH_HASH computes the file's SHA-256 alongside (imports need it to spot a file sent
     twice; validating alone does not). MAPPING says how the council's headers and values
-    read as the standard's. SHEET names the sheet of a workbook to read
-    (default: the first visible one).
+    read as the standard's, and may name the sheet and header row; SHEET and HEADER_ROW
+    given here win over it (see read_cells, which also finds the header row by MAPPING's
+    headers and EXTRA_HEADERS).
     """
     mapping = mapping or Mapping()
-    frame, encoding, digest, file_issues = read_cells(
-        path, settings, sheet=sheet or mapping.sheet, with_hash=with_hash
+    frame, encoding, digest, file_issues, skip = read_cells(
+        path,
+        settings,
+        sheet=sheet or mapping.sheet,
+        header_row=header_row if header_row is not None else mapping.header_row,
+        extra_headers=[*mapping.written.values(), *extra_headers],
+        with_hash=with_hash,
     )
     table, renamed, headers, unknown, duplicates = _match_columns(
         frame, mapping.columns, table_name
     )
     notes = [f"converted from {encoding} to UTF-8"] if encoding not in ("UTF-8", "XLSX") else []
+    notes += layout.header_note(skip + 1)
     return RawTable(
         table=table,
         frame=apply_values(renamed, mapping),
@@ -338,4 +412,5 @@ def read_file(
         duplicate_columns=duplicates,
         notes=notes,
         file_issues=file_issues,
+        header_row=skip + 1,
     )

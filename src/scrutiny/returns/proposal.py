@@ -124,7 +124,7 @@ def propose(
 ) -> Proposal:
     """A mapping for the export at PATH (for TABLE_NAME, else the table most of its headers
     suggest)."""
-    frame, _, _, _ = read_cells(path, settings, sheet=sheet, with_hash=False)
+    frame, _, _, _, _ = read_cells(path, settings, sheet=sheet, with_hash=False)
     return propose_from_frame(frame, table_name)
 
 

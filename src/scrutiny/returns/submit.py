@@ -66,6 +66,8 @@ def submit_return(
     submitted_by: str,
     table_name: str | None = None,
     mapping: Mapping | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
     period: str | None = None,
     period_start: date | None = None,
     period_end: date | None = None,
@@ -83,14 +85,17 @@ def submit_return(
     an error (scrutiny.returns.return_period). A file with any error stores nothing.
     REPLACE says to replace a stored return for the same period: without it such a file
     raises ReplaceNotConfirmed and nothing changes. DRY_RUN validates and works out what
-    would be stored and replaced (the result's plan) without storing.
+    would be stored and replaced (the result's plan) without storing. SHEET and
+    HEADER_ROW say where the return is in the file (see scrutiny.returns.ingest.read_file).
 
     Raises FileUnreadable when the file cannot be read, ValueError (Invalid) for a period
     that is not one, and SubmissionError when valid rows clash with what is stored.
     """
     started = time.perf_counter()
     declared = declared_period(period, period_start, period_end)
-    raw = read_file(path, settings, table_name=table_name, mapping=mapping)
+    raw = read_file(
+        path, settings, table_name=table_name, mapping=mapping, sheet=sheet, header_row=header_row
+    )
     report = validate(raw, today)
     report, fitted = fit_period(report, declared) if report.valid else (report, None)
     if on_validated:

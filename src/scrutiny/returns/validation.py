@@ -2,8 +2,8 @@
 
 Each field is parsed and checked as a whole column with polars; each rule of the
 standard is a vectorised check (see scrutiny.standard.rules). Problems become rows of one issues
-table: row (as the spreadsheet shows it, the header being row 1), column, value,
-severity, rule, message and fix.
+table: row (as the spreadsheet shows it, the header being row 1 unless a title block is
+above it), column, value, severity, rule, message and fix.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import polars as pl
 
 from scrutiny.core.personal_data import ANY_PERSONAL_DATA, EMAIL, PERSONAL_HEADER, PHONE, POSTCODE
 from scrutiny.reference.authorities import match_authority_names
+from scrutiny.returns.dates import clock, month_first, parse_date, wrong_time
 from scrutiny.returns.ingest import RawTable
 from scrutiny.returns.mapping import normalise_name, with_mapping_hints
 from scrutiny.returns.report import Report as Report
@@ -36,7 +37,6 @@ from scrutiny.standard.rules import (
     table_rule_issues,
 )
 
-HEADER_ROW = 1
 MAX_CELL_CHARACTERS = 10_000
 TRUE_WORDS = ("true", "yes", "y", "1")
 FALSE_WORDS = ("false", "no", "n", "0")
@@ -84,21 +84,6 @@ def _normalised(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _date(text: pl.Expr) -> pl.Expr:
-    iso = text.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "")
-    from_iso = (
-        pl.when(iso.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}$"))
-        .then(iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
-        .otherwise(None)
-    )
-    from_uk = (
-        pl.when(text.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$"))
-        .then(text.str.strptime(pl.Date, "%d/%m/%Y", strict=False))
-        .otherwise(None)
-    )
-    return pl.coalesce(from_iso, from_uk)
-
-
 def _typed(standard: Standard, spec: Field) -> pl.Expr:
     text = _clean(spec.name, spec)
     match spec.type:
@@ -113,7 +98,7 @@ def _typed(standard: Standard, spec: Field) -> pl.Expr:
                 words, default=None, return_dtype=pl.Boolean
             )
         case "date":
-            return _date(text)
+            return parse_date(text)
         case "code":
             lookup = code_lookup(standard, spec.code_list or "")
             return _normalised(text).replace_strict(lookup, default=None, return_dtype=pl.String)
@@ -213,15 +198,25 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
             + (f" (several separated by '{LIST_SEPARATOR}')." if spec.type == "codes" else "."),
         )
     elif spec.type == "date":
-        us_date = pl.col(raw).str.strip_chars().str.strptime(pl.Date, "%m/%d/%Y", strict=False)
+        # Only cells that are not dates are looked at again (the rest as null, which costs
+        # nothing): a column of date-times has nearly as many distinct values as rows.
+        failed = pl.when(bad_type).then(pl.col(raw))
+        time, us_date = wrong_time(failed), month_first(failed)
         add(
-            bad_type & us_date.is_not_null(),
+            bad_type & time,
+            "type",
+            pl.format("The time {} is not a time of day.", clock(pl.col(raw))),
+            "Give a time from 00:00 to 23:59 after the date, or the date alone, for example "
+            "01/04/2025 09:32 or 01/04/2025.",
+        )
+        add(
+            bad_type & ~time & us_date,
             "type",
             "Looks like a US date (month first), which cannot be a UK date.",
             "Write dates as YYYY-MM-DD or DD/MM/YYYY, for example 2025-04-25 or 25/04/2025.",
         )
         add(
-            bad_type & us_date.is_null(),
+            bad_type & ~time & ~us_date,
             "type",
             "Not a date.",
             "Write dates as YYYY-MM-DD or DD/MM/YYYY, for example 2025-04-01 or 01/04/2025.",
@@ -329,7 +324,7 @@ def _header_issues(raw: RawTable) -> list[pl.DataFrame]:
         found.append(
             pl.DataFrame(
                 {
-                    "row": [HEADER_ROW],
+                    "row": [raw.header_row],
                     "column": [column],
                     "value": [value],
                     "severity": [severity],
@@ -426,7 +421,8 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
         if few_values
         else {}
     )
-    expressions = [pl.int_range(pl.len(), dtype=pl.Int64).add(HEADER_ROW + 1).alias(ROW)]
+    # Row numbers as the spreadsheet shows them: the first data row is under the header.
+    expressions = [pl.int_range(pl.len(), dtype=pl.Int64).add(raw.header_row + 1).alias(ROW)]
     checks: list[Check] = []
     copies: list[pl.Expr] = []
     for spec in table.fields:
@@ -447,7 +443,7 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
     found = _header_issues(raw) + run_checks(wide, checks)
     found += table_rule_issues(table, wide, today, set(raw.headers))
     issues = pl.concat(found, how="vertical") if found else empty_issues()
-    issues = with_mapping_hints(issues, table, raw.mapping.source if raw.mapping else None)
+    issues = with_mapping_hints(issues, table, None if raw.mapping.empty else raw.mapping.source)
     issues = issues.sort("row", nulls_last=False, maintain_order=True)
     return Report(
         table=table,

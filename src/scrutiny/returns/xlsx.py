@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from scrutiny.returns import layout
 from scrutiny.returns.unreadable import FileUnreadable
 
 XLSX_MAX_COLUMNS = 1000  # a return has a few dozen columns; this leaves room for notes
@@ -191,8 +192,10 @@ def _check_cell(column: str, row: int, max_rows: int) -> None:
 
 
 def _warning(
-    rule: str, message: str, fix: str, row: int | None = None, column: str | None = None
+    rule: str, message: str, fix: str, row: int | None = None, column: int | None = None
 ) -> dict[str, object]:
+    """A warning in the issues' shape; COLUMN is the cell's position in the sheet until
+    the header row is known (returns.layout.take_header names it)."""
     return {
         "row": row,
         "column": column,
@@ -254,9 +257,20 @@ class Limits:
 def read_xlsx(
     path: Path, limits: Limits, sheet_name: str | None = None
 ) -> tuple[pl.DataFrame, list[dict[str, object]]]:
-    """The chosen sheet of the workbook at PATH as text cells, and warnings about the
-    workbook (other sheets, hidden rows, error cells). Inspected and parsed in a child
-    process held to LIMITS (see scrutiny.returns.xlsx_child)."""
+    """The chosen sheet of the workbook at PATH as text cells under its first row with
+    anything in it, and warnings about the workbook (see read_grid)."""
+    grid, warnings = read_grid(path, limits, sheet_name)
+    first = layout.first_filled(grid.head(layout.HEADER_SEARCH_ROWS).rows())
+    return layout.take_header(grid, first, warnings)
+
+
+def read_grid(
+    path: Path, limits: Limits, sheet_name: str | None = None
+) -> tuple[pl.DataFrame, list[dict[str, object]]]:
+    """The chosen sheet of the workbook at PATH as text cells, every row from the sheet's
+    first (columns by position; see returns.layout.take_header), and warnings about the
+    workbook (other sheets, hidden rows, error cells, these by position too). Inspected
+    and parsed in a child process held to LIMITS (see scrutiny.returns.xlsx_child)."""
     with tempfile.TemporaryDirectory(prefix="scrutiny-xlsx-") as work:
         out = Path(work) / "sheet.arrow"
         command = [sys.executable, "-m", "scrutiny.returns.xlsx_child", str(path), str(out)]
@@ -300,7 +314,11 @@ def read_here(
     warnings = sheet_warnings(workbook, sheet, named=sheet_name is not None)
     try:
         reader = fastexcel.read_excel(path.read_bytes())
-        loaded = reader.load_sheet(index, dtypes="string", n_rows=limits.max_rows + 1)
+        # Every row from the sheet's first, blank or not, so that row numbers are the
+        # sheet's; which row holds the headers is worked out afterwards (returns.layout).
+        loaded = reader.load_sheet(
+            index, header_row=None, skip_rows=0, dtypes="string", n_rows=limits.max_rows + 1
+        )
         batch, errors = loaded.to_arrow_with_errors()
     except MemoryError:
         raise
@@ -318,7 +336,7 @@ def read_here(
                 f"The cell holds a spreadsheet error ({kind}), so it was read as blank.",
                 "Fix the formula, or type the value in.",
                 row=cell.position[0] + 1,
-                column=frame.columns[cell.offset_position[1]],
+                column=cell.position[1],
             )
         )
     return warnings

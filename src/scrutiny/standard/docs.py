@@ -10,7 +10,11 @@ FILE_CHECKS = {
     "unknown_column": ("warning", "A column that is not part of the table is ignored."),
     "duplicate_column": ("error", "Two columns mean the same field."),
     "required": ("error", "A required field is blank."),
-    "type": ("error", "A value is not a whole number, number, true/false or real date."),
+    "type": (
+        "error",
+        "A value is not a whole number, number, true/false or real date (a time of day"
+        " after a date is allowed and dropped; one that is not a time is this error).",
+    ),
     "code_list": ("error", "A code is not in the field's code list (with a suggestion)."),
     "enum": ("error", "A value is not one of the field's allowed values."),
     "pattern": ("error", "A value is not in the field's required form."),
@@ -26,6 +30,10 @@ FILE_CHECKS = {
     "other_sheet": ("warning", "Another sheet of the workbook has data that was not read."),
     "hidden_row": ("warning", "A hidden row of the sheet was read like any other."),
     "error_cell": ("warning", "A cell holds a spreadsheet error such as #DIV/0!: read as blank."),
+    "totals_row": (
+        "warning",
+        "The last row starts with Total, Totals or Grand total: left out of the return.",
+    ),
     "personal_data": (
         "warning",
         "Free text or a reference looks like it holds an email address, phone number,"
