@@ -323,7 +323,7 @@ def test_a_totals_row_is_left_out_with_a_warning_naming_its_row():
 
 
 @pytest.mark.parametrize(
-    "word", ["Total", "TOTAL", "Totals", "Grand total", "Grand Total:", "Sub-total"]
+    "word", ["Total", "TOTAL", "Totals", "Grand total", "Grand Total:", "Sub-total", "Sub total"]
 )
 def test_the_words_of_a_totals_row_are_recognised(tmp_path, word):
     path = write(tmp_path, [*LINES, "", padded(word, "", "3")])
