@@ -196,6 +196,27 @@ def test_a_row_that_is_only_partly_headers_is_not_the_header(tmp_path):
     assert read_file(path, Settings()).header_row == 2
 
 
+def test_a_workbooks_repeated_header_is_two_columns_meaning_one_field_as_in_a_csv(tmp_path):
+    # What was seen: the reader named a second 'stage' 'stage_1', an unknown column, so a
+    # workbook passed where the same CSV was refused.
+    path = tmp_path / "return.xlsx"
+    book = xlsxwriter.Workbook(path)
+    rows = csv_rows(LINES)
+    sheet_rows(book, "Return", [[*rows[0], "stage"], *([*row, row[2]] for row in rows[1:])])
+    book.close()
+    assert issues(validate(read_file(path, Settings()))) == [
+        {
+            "row": 1,
+            "column": "stage",
+            "value": "stage, stage",
+            "severity": "error",
+            "rule": "duplicate_column",
+            "message": "2 columns all mean stage.",
+            "fix": "Keep one of them.",
+        }
+    ]
+
+
 # --- Naming the header row ---------------------------------------------------------------
 
 
@@ -326,7 +347,7 @@ def test_a_totals_row_is_left_out_with_a_warning_naming_its_row():
 
 
 @pytest.mark.parametrize(
-    "word", ["Total", "TOTAL", "Totals", "Grand total", "Grand Total:", "Sub-total"]
+    "word", ["Total", "TOTAL", "Totals", "Grand total", "Grand Total:", "Sub-total", "Sub total"]
 )
 def test_the_words_of_a_totals_row_are_recognised(tmp_path, word):
     path = write(tmp_path, [*LINES, "", padded(word, "", "3")])

@@ -23,7 +23,7 @@ from scrutiny.returns.unreadable import FileUnreadable
 HEADER_SEARCH_ROWS = 50  # how far down a title or notes block may reach
 DELIMITERS = (",", ";", "\t")
 # A totals row starts with one of these words (case and spacing aside).
-TOTAL = re.compile(r"^(?:grand |overall |sub-?)?totals?\s?:?$", re.IGNORECASE)
+TOTAL = re.compile(r"^(?:grand |overall |sub[- ]?)?totals?\s?:?$", re.IGNORECASE)
 
 IsHeader = Callable[[str], bool]
 Cells = Sequence[str | None]
