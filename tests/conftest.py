@@ -186,6 +186,9 @@ def council_landlord_rates(
 # Tests that take more than about five seconds (`pytest --durations=0`), marked `slow` here
 # in one list so `make test-fast` can leave them out without touching their files.
 SLOW = {
+    "test_a_saved_mapping_imports_the_export_from_the_command_line",
+    "test_a_saved_mapping_reads_the_export_uploaded_on_the_web",
+    "test_a_realistic_workbook_export_is_read_with_the_saved_proposal",
     "test_the_watchlist_shows_each_councils_real_housing_figures",
     "test_housing_ombudsman_findings_per_1000_homes_use_rsh_homes",
     "test_a_council_page_compares_its_housing_figures_with_the_peers_chosen",

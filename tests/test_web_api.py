@@ -462,3 +462,17 @@ def test_the_openapi_document_describes_the_mapping_field_and_answer(upload_clie
     assert "saved mapping" in form["properties"]["mapping"]["description"]
     answer = schema["components"]["schemas"]["ReturnResult"]["properties"]["mapping"]
     assert "default" in answer["description"]
+
+
+def test_a_realistic_workbook_export_is_read_with_the_saved_proposal(upload_client, tmp_path):
+    from scrutiny.returns.proposal import propose
+    from scrutiny.settings import Settings
+    from test_onboarding import realistic_export
+
+    engine = upload_client.engine
+    export = realistic_export(tmp_path / "export.xlsx")
+    save_mapping(engine, DEMO_AUTHORITY, "default", propose(export, Settings()).to_yaml(), "o")
+    response = upload(upload_client, export.read_bytes(), name="export.xlsx")
+    assert response.status_code == 201, response.text
+    assert response.json()["mapping"] == {"name": "default", "version": 1}
+    assert count_rows(engine, "complaints", authority_code=DEMO_AUTHORITY) == 5

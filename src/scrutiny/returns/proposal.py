@@ -124,7 +124,11 @@ def propose(
 ) -> Proposal:
     """A mapping for the export at PATH (for TABLE_NAME, else the table most of its headers
     suggest)."""
-    frame, _, _, _, _ = read_cells(path, settings, sheet=sheet, with_hash=False)
+    common = [word for words in _export_words()["headers"].values() for word in words]
+    # The header row is found by the standard's names and by headers exports commonly use.
+    frame, _, _, _, _ = read_cells(
+        path, settings, sheet=sheet, extra_headers=common, with_hash=False
+    )
     return propose_from_frame(frame, table_name)
 
 
