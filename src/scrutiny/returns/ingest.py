@@ -308,12 +308,14 @@ def read_cells(
     header_row: int | None = None,
     extra_headers: Collection[str] = (),
     with_hash: bool = True,
+    workbook_sheet: str | None = None,
 ) -> tuple[pl.DataFrame, str, str, list[dict[str, object]], int]:
     """PATH's cells as text under its own header row, checked for size and shape: the
     frame, the encoding it was in, its SHA-256 (empty without WITH_HASH), warnings about
     the file (hidden sheets and rows, error cells, a totals row left out) and the index of
-    the header row. SHEET names the sheet of a workbook to read (default: the first
-    visible one). HEADER_ROW is the row of column headers as the spreadsheet numbers it;
+    the header row. SHEET names the sheet of a workbook to read (default: WORKBOOK_SHEET,
+    a mapping's, which a CSV file ignores; else the first visible one). HEADER_ROW is
+    the row of column headers as the spreadsheet numbers it;
     by default it is the first row in which most filled cells are the standard's field
     names or titles or EXTRA_HEADERS (so a title or notes block above it is passed over),
     or else row 1. A totals row at the bottom is left out, with a warning.
@@ -348,7 +350,8 @@ def read_cells(
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashing = pool.submit(file_hash, path) if with_hash else None
         if head.startswith(XLSX_MAGIC):
-            frame, file_issues, skip = _read_workbook(path, settings, sheet, header_row, is_header)
+            chosen = sheet or workbook_sheet
+            frame, file_issues, skip = _read_workbook(path, settings, chosen, header_row, is_header)
             encoding = "XLSX"
         else:
             frame, encoding, skip = _read_csv(path, head, settings.max_rows, header_row, is_header)
@@ -390,7 +393,8 @@ def read_file(
     frame, encoding, digest, file_issues, skip = read_cells(
         path,
         settings,
-        sheet=sheet or mapping.sheet,
+        sheet=sheet,
+        workbook_sheet=mapping.sheet,
         header_row=header_row if header_row is not None else mapping.header_row,
         extra_headers=[*mapping.written.values(), *extra_headers],
         with_hash=with_hash,
