@@ -32,8 +32,9 @@ from scrutiny.store.backup import (
     has_data,
     restore_database,
 )
-from scrutiny.store.db import complaints, make_engine, metadata, transaction, users
+from scrutiny.store.db import complaints, make_engine, metadata, transaction
 from scrutiny.store.migrations import current_revision, head_revision, revisions, upgrade
+from scrutiny.store.people import users
 
 runner = CliRunner()
 

@@ -13,7 +13,8 @@ from conftest import PageClient, make_client
 from scrutiny.cli import app as cli
 from scrutiny.settings import Settings
 from scrutiny.store.accounts import create_user, set_active
-from scrutiny.store.db import make_engine, sessions
+from scrutiny.store.db import make_engine
+from scrutiny.store.people import sessions
 from scrutiny.store.sessions import (
     SESSION_HOURS,
     count_sessions,

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from conftest import make_client
 from scrutiny.store.accounts import create_user, list_users, user_for_token
 from scrutiny.store.audit import list_audit_entries
-from scrutiny.store.db import api_tokens, make_engine
+from scrutiny.store.db import make_engine
+from scrutiny.store.people import api_tokens
 
 ADMIN, PASSWORD = "boss@example.org", "a-long-password"
 DURHAM = "E06000047"

@@ -27,7 +27,8 @@ from sqlalchemy.exc import IntegrityError
 from scrutiny.core.errors import Invalid
 from scrutiny.reference.authorities import current_codes
 from scrutiny.store.audit import record_audit_entry
-from scrutiny.store.db import api_tokens, transaction, users
+from scrutiny.store.db import transaction
+from scrutiny.store.people import api_tokens, users
 from scrutiny.store.sessions import delete_user_sessions
 
 Role = Literal["admin", "ombudsman", "council_officer", "councillor"]

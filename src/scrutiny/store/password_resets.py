@@ -21,7 +21,8 @@ from sqlalchemy.engine import Connection
 from scrutiny.core.errors import NotFound
 from scrutiny.store.accounts import AccountError, User, check_password, find_user, hash_password
 from scrutiny.store.audit import record_audit_entry
-from scrutiny.store.db import as_utc, password_resets, transaction, users
+from scrutiny.store.db import as_utc, transaction
+from scrutiny.store.people import password_resets, users
 from scrutiny.store.sessions import delete_user_sessions
 from scrutiny.store.sign_in import clear_failures
 

@@ -21,7 +21,8 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from scrutiny.store.audit import record_audit_entry
-from scrutiny.store.db import as_utc, sessions, transaction, users
+from scrutiny.store.db import as_utc, transaction
+from scrutiny.store.people import sessions, users
 
 SESSION_HOURS = 8
 # A request refreshes its session's expiry at most this often, so pages that change

@@ -41,7 +41,8 @@ from sqlalchemy.engine import Connection
 
 from scrutiny.store.accounts import AccountError, User, hash_password, password_matches
 from scrutiny.store.audit import record_audit_entry
-from scrutiny.store.db import sign_in_failures, transaction, users
+from scrutiny.store.db import transaction
+from scrutiny.store.people import sign_in_failures, users
 
 logger = logging.getLogger(__name__)
 
