@@ -110,6 +110,37 @@ def propose_mapping(
         code,
         text=proposal.to_yaml(),
         proposal=proposal,
+        match_tables=_match_tables(proposal),
         proposed_from=path.name,
         unmatched=proposal.unmatched(),
     )
+
+
+def _match_tables(proposal: Any) -> list[dict[str, Any]]:
+    """The proposal's matches as tables: the officer's headings, then their words."""
+
+    def sure(confidence: float) -> str:
+        return f"{confidence * 100:.0f}%"
+
+    tables = [
+        {
+            "caption": "Your column headings and the standard's fields they were matched to",
+            "headings": ["Your heading", "Field", "How sure", "Rows"],
+            "rows": [
+                [m.header, m.field or "Not matched", sure(m.confidence), f"{m.rows:,}"]
+                for m in proposal.headers
+            ],
+        }
+    ]
+    if proposal.values:
+        tables.append(
+            {
+                "caption": "Your words and the standard's codes they were matched to",
+                "headings": ["Field", "Your word", "Code", "How sure", "Rows"],
+                "rows": [
+                    [m.field, m.value, m.code or "Not matched", sure(m.confidence), f"{m.rows:,}"]
+                    for m in proposal.values
+                ],
+            }
+        )
+    return tables
