@@ -21,6 +21,7 @@ import polars as pl
 
 from scrutiny.core.periods import period_label
 from scrutiny.measures.benchmarking import FUNNEL_KINDS, peer_funnel
+from scrutiny.measures.funnel import Funnel
 from scrutiny.measures.funnel_plot import FunnelPlot, curve_of, points_of, position
 from scrutiny.standard.indicators import Indicator, load_indicators
 
@@ -176,14 +177,27 @@ def landlord_code_of(rows: pl.DataFrame, authority_code: str) -> str | None:
 
 
 def _place(item: Indicator, mine: dict[str, Any], group: pl.DataFrame) -> str:
-    kind = FUNNEL_KINDS.get(item.kind)
-    if kind is None or group.height < 2 or not mine.get("denominator"):
+    """Where MINE (a landlord's row) sits on the funnel of itself and GROUP, in words."""
+    found = _landlord_funnel(item, pl.DataFrame([mine]), group)
+    if found is None:
         return position(None)
-    members = pl.concat([pl.DataFrame([mine]).select(group.columns), group], how="vertical_relaxed")
-    funnel = peer_funnel(_as_members(members), kind)
-    if funnel is None:
-        return position(None)
+    funnel, _ = found
     return position(funnel.flags[funnel.ids.index(mine["landlord_code"])], item.direction)
+
+
+def _landlord_funnel(
+    item: Indicator, own: pl.DataFrame, group: pl.DataFrame
+) -> tuple[Funnel, pl.DataFrame] | None:
+    """The funnel of OWN (one landlord's row) among GROUP, with the rows on it; None when
+    ITEM is not a proportion or rate, OWN has no figure or fewer than three are on it."""
+    kind = FUNNEL_KINDS.get(item.kind)
+    members = pl.concat([own.select(group.columns), group], how="vertical_relaxed").filter(
+        pl.col("denominator") > 0
+    )
+    if kind is None or members.height < 3 or own.filter(pl.col("denominator") > 0).is_empty():
+        return None
+    funnel = peer_funnel(_as_members(members), kind)
+    return None if funnel is None else (funnel, members)
 
 
 def _as_members(rows: pl.DataFrame) -> pl.DataFrame:
@@ -265,13 +279,11 @@ def landlord_funnel_plot(
     landlord = landlord_code_of(year, code)
     if landlord is None:
         return None
-    mine = year.filter((pl.col("landlord_code") == landlord) & pl.col("value").is_not_null())
-    members = pl.concat([mine, peer_rows(year, landlord, peers)]).filter(pl.col("denominator") > 0)
-    if mine.is_empty() or members.height < 3:
+    mine = year.filter(pl.col("landlord_code") == landlord)
+    found = _landlord_funnel(item, mine, peer_rows(year, landlord, peers))
+    if found is None:
         return None
-    funnel = peer_funnel(_as_members(members), kind)
-    if funnel is None:
-        return None
+    funnel, members = found
     names = members.select(pl.col("landlord_code").alias("code"), pl.col("landlord_name"))
     return FunnelPlot(
         indicator=item,
