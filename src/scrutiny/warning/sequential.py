@@ -52,65 +52,70 @@ MAX_RUN_YEARS = 20
 
 
 @dataclass(frozen=True)
-class BinomialShift:
-    """A shift in a proportion, from the usual P0 to P1; P1 below P0 when a fall is worse."""
+class _Shift:
+    """A shift from the usual level (BASELINE) to the level a detector is tuned to find."""
 
-    p0: float
-    p1: float
-
-    def __post_init__(self) -> None:
-        if not (0 < self.p0 < 1 and 0 < self.p1 < 1) or self.p0 == self.p1:
-            raise ValueError(f"p0 and p1 must differ and lie strictly between 0 and 1: {self}")
+    baseline: float
+    shifted: float
 
     @property
     def worse(self) -> Worse:
-        return "down" if self.p1 < self.p0 else "up"
+        """Which way is worse: the way the tuned shift goes."""
+        return "down" if self.shifted < self.baseline else "up"
 
-    def increments(self, successes: ArrayLike, trials: ArrayLike) -> Array:
-        """Each period's log-likelihood ratio of P1 against P0."""
-        x, n = _present(successes, trials)
-        up, down = math.log(self.p1 / self.p0), math.log((1 - self.p1) / (1 - self.p0))
-        return x * up + (n - x) * down
-
-    def draw(
-        self, rng: np.random.Generator, size: float, shape: tuple[int, int], shifted: bool
-    ) -> Array:
-        """Simulated successes out of SIZE a period, as usual or SHIFTED."""
-        return rng.binomial(int(size), self.p1 if shifted else self.p0, shape).astype(np.float64)
-
-    def usual(self) -> str:
-        return f"{self.p0:.0%}"
+    def level(self, out_of_control: bool) -> float:
+        return self.shifted if out_of_control else self.baseline
 
 
 @dataclass(frozen=True)
-class PoissonShift:
-    """A shift in a rate per unit of exposure, from the usual RATE0 to RATE1 (UNIT: its words)."""
+class BinomialShift(_Shift):
+    """A shift in a proportion from the usual BASELINE (p0) to SHIFTED (p1)."""
 
-    rate0: float
-    rate1: float
+    def __post_init__(self) -> None:
+        p0, p1 = self.baseline, self.shifted
+        if not (0 < p0 < 1 and 0 < p1 < 1) or p0 == p1:
+            raise ValueError(f"p0 and p1 must differ and lie strictly between 0 and 1: {self}")
+
+    def increments(self, successes: ArrayLike, trials: ArrayLike) -> Array:
+        """Each period's log-likelihood ratio of p1 against p0."""
+        x, n = _present(successes, trials)
+        p0, p1 = self.baseline, self.shifted
+        return x * math.log(p1 / p0) + (n - x) * math.log((1 - p1) / (1 - p0))
+
+    def draw(
+        self, rng: np.random.Generator, size: float, shape: tuple[int, int], out_of_control: bool
+    ) -> Array:
+        """Simulated successes out of SIZE cases a period."""
+        return rng.binomial(int(size), self.level(out_of_control), shape).astype(np.float64)
+
+    def usual(self) -> str:
+        return f"{self.baseline:.0%}"
+
+
+@dataclass(frozen=True)
+class PoissonShift(_Shift):
+    """A shift in a rate per unit of exposure, BASELINE (r0) to SHIFTED (r1), in UNIT (words)."""
+
     unit: str = ""
 
     def __post_init__(self) -> None:
-        if self.rate0 <= 0 or self.rate1 <= 0 or self.rate0 == self.rate1:
-            raise ValueError(f"rate0 and rate1 must differ and be above 0: {self}")
-
-    @property
-    def worse(self) -> Worse:
-        return "down" if self.rate1 < self.rate0 else "up"
+        if self.baseline <= 0 or self.shifted <= 0 or self.baseline == self.shifted:
+            raise ValueError(f"r0 and r1 must differ and be above 0: {self}")
 
     def increments(self, counts: ArrayLike, exposure: ArrayLike) -> Array:
-        """Each period's log-likelihood ratio of RATE1 against RATE0."""
+        """Each period's log-likelihood ratio of r1 against r0."""
         x, e = _present(counts, exposure)
-        return x * math.log(self.rate1 / self.rate0) - e * (self.rate1 - self.rate0)
+        r0, r1 = self.baseline, self.shifted
+        return x * math.log(r1 / r0) - e * (r1 - r0)
 
     def draw(
-        self, rng: np.random.Generator, size: float, shape: tuple[int, int], shifted: bool
+        self, rng: np.random.Generator, size: float, shape: tuple[int, int], out_of_control: bool
     ) -> Array:
-        """Simulated counts over an exposure of SIZE a period, as usual or SHIFTED."""
-        return rng.poisson(size * (self.rate1 if shifted else self.rate0), shape).astype(np.float64)
+        """Simulated counts over an exposure of SIZE a period."""
+        return rng.poisson(size * self.level(out_of_control), shape).astype(np.float64)
 
     def usual(self) -> str:
-        return f"{self.rate0:,.3g}{self.unit}"
+        return f"{self.baseline:,.3g}{self.unit}"
 
 
 Shift = BinomialShift | PoissonShift
@@ -222,7 +227,9 @@ def calibrate(
         raise ValueError("the false-alert rate per year must lie strictly between 0 and 1")
     rng = np.random.default_rng(seed)
     shape = (simulations, 2 * periods_per_year)
-    steps = shift.increments(shift.draw(rng, size_per_period, shape, False), size_per_period)
+    steps = shift.increments(
+        shift.draw(rng, size_per_period, shape, out_of_control=False), size_per_period
+    )
     run = cusum(steps, math.inf)
     maxima = np.sort(run.sums[:, periods_per_year:].max(axis=1))
     keep = math.ceil((1 - false_alert_rate_per_year) * simulations)
@@ -277,7 +284,9 @@ def _run_lengths(
     lengths = np.full(simulations, math.inf)
     total = np.zeros(simulations)
     for year in range(MAX_RUN_YEARS):
-        steps = shift.increments(shift.draw(rng, size, (simulations, periods_per_year), True), size)
+        steps = shift.increments(
+            shift.draw(rng, size, (simulations, periods_per_year), out_of_control=True), size
+        )
         for t in range(periods_per_year):
             total = np.maximum(total + steps[:, t], 0.0)
             found = (total > threshold) & np.isinf(lengths)
@@ -376,14 +385,10 @@ class SequentialAlert:
 
     def evidence(self) -> dict[str, Any]:
         """The figures behind the sentence, as a signal's evidence records them."""
-        if isinstance(self.shift, BinomialShift):
-            baseline, shifted = self.shift.p0, self.shift.p1
-        else:
-            baseline, shifted = self.shift.rate0, self.shift.rate1
         return {
             "rule": "cusum",
-            "baseline": baseline,
-            "shift_tuned_to_detect": shifted,
+            "baseline": self.shift.baseline,
+            "shift_tuned_to_detect": self.shift.shifted,
             "worse": self.shift.worse,
             "climbing_since": self.climbing_since.isoformat(),
             "last_zero": self.last_zero.isoformat() if self.last_zero else None,
