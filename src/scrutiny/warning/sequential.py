@@ -33,14 +33,18 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from scrutiny.core.periods import Grain, financial_year_label, financial_year_of, quarter_label
-from scrutiny.warning.signals.model import Worse
+
+if TYPE_CHECKING:
+    # only for the type: the signals will import this module, so a run-time import of
+    # their package from here would be circular
+    from scrutiny.warning.signals.model import Worse
 
 Array = NDArray[np.float64]
 NO_PERIOD = -1  # in an index array: no such period (no signal, or never zero before it)
