@@ -33,7 +33,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -256,24 +256,23 @@ def calibrate(
     )
 
 
+class SimulationOptions(TypedDict, total=False):
+    """calibrate's settings, which calibrate_threshold passes on: see calibrate's defaults."""
+
+    false_alert_rate_per_year: float
+    simulations: int
+    seed: int
+
+
 def calibrate_threshold(
     p0: float,
     p1: float,
     n_per_period: int,
     periods_per_year: int,
-    false_alert_rate_per_year: float = 0.01,
-    simulations: int = SIMULATIONS,
-    seed: int = 0,
+    **options: Unpack[SimulationOptions],
 ) -> Calibration:
     """calibrate for the binomial CUSUM: a shift from P0 to P1 with N_PER_PERIOD cases a period."""
-    return calibrate(
-        BinomialShift(p0, p1),
-        n_per_period,
-        periods_per_year,
-        false_alert_rate_per_year,
-        simulations,
-        seed,
-    )
+    return calibrate(BinomialShift(p0, p1), n_per_period, periods_per_year, **options)
 
 
 def _run_lengths(
