@@ -68,6 +68,7 @@ class _Shift:
         return "down" if self.shifted < self.baseline else "up"
 
     def level(self, out_of_control: bool) -> float:
+        """The level a simulated council has: the shifted one when OUT_OF_CONTROL."""
         return self.shifted if out_of_control else self.baseline
 
 
@@ -93,6 +94,7 @@ class BinomialShift(_Shift):
         return rng.binomial(int(size), self.level(out_of_control), shape).astype(np.float64)
 
     def usual(self) -> str:
+        """The usual proportion as a sentence gives it: 84%."""
         return f"{self.baseline:.0%}"
 
 
@@ -119,6 +121,7 @@ class PoissonShift(_Shift):
         return rng.poisson(size * self.level(out_of_control), shape).astype(np.float64)
 
     def usual(self) -> str:
+        """The usual rate as a sentence gives it: 2 per 10,000 residents a month."""
         return f"{self.baseline:,.3g}{self.unit}"
 
 
