@@ -1,0 +1,460 @@
+"""Sequential detectors: CUSUMs on each council's own series, with a stated false-alert rate.
+
+A Shewhart-type rule (an XmR point, a quarter against the year before) looks at one period
+at a time, so a slow, sustained change slips under it. A cumulative sum (CUSUM) adds up
+the evidence period by period: each period adds its log-likelihood ratio of "shifted"
+against "as usual", and the sum is floored at zero, so periods that look usual wear it
+back down. The council is signalled when the sum passes a threshold h.
+
+- Proportions (answered on time, upheld, escalated: x successes out of n in a period),
+  for a shift from the usual proportion p0 to p1 (below p0 when a fall is worse, above
+  when a rise is): x log(p1/p0) + (n - x) log((1 - p1)/(1 - p0)).
+- Volumes and rates (x cases over an exposure E, such as a population in 10,000s), for a
+  shift from the usual rate r0 to r1 per unit of exposure: x log(r1/r0) - E (r1 - r0).
+
+A period with no cases (n or E of 0) adds nothing. After a signal the sum starts again
+from zero, so a council that stays worse signals again rather than sitting above its
+limit. Every council is run at once: the recursion loops over periods, with one numpy
+array across the councils.
+
+h is set by simulation (calibrate), so that at most a stated share of in-control
+council-years (one in 100 by default) have a signal; the achieved share comes with an
+exact 95% interval, and the average run length says how fast the tuned shift is found.
+Councils with too few cases for a CUSUM to mean much get a beta-binomial check instead
+(small_numbers_check), which says plainly when there is too little data to judge.
+
+This module is statistics only: scrutiny.warning.signals decides which indicators it
+watches and how its alerts reach the watchlist.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+from scrutiny.core.periods import Grain, financial_year_label, financial_year_of, quarter_label
+
+if TYPE_CHECKING:
+    # only for the type: the signals will import this module, so a run-time import of
+    # their package from here would be circular
+    from scrutiny.warning.signals.model import Worse
+
+Array = NDArray[np.float64]
+NO_PERIOD = -1  # in an index array: no such period (no signal, or never zero before it)
+SIMULATIONS = 20_000
+CONFIDENCE = 0.95
+# An out-of-control series that has not signalled by then counts as found then: the
+# average run length is a lower bound when any were cut off (Calibration.censored says).
+MAX_RUN_YEARS = 20
+
+
+@dataclass(frozen=True)
+class _Shift:
+    """A shift from the usual level (BASELINE) to the level a detector is tuned to find."""
+
+    baseline: float
+    shifted: float
+
+    @property
+    def worse(self) -> Worse:
+        """Which way is worse: the way the tuned shift goes."""
+        return "down" if self.shifted < self.baseline else "up"
+
+    def level(self, out_of_control: bool) -> float:
+        """The level a simulated council has: the shifted one when OUT_OF_CONTROL."""
+        return self.shifted if out_of_control else self.baseline
+
+
+@dataclass(frozen=True)
+class BinomialShift(_Shift):
+    """A shift in a proportion from the usual BASELINE (p0) to SHIFTED (p1)."""
+
+    def __post_init__(self) -> None:
+        p0, p1 = self.baseline, self.shifted
+        if not (0 < p0 < 1 and 0 < p1 < 1) or p0 == p1:
+            raise ValueError(f"p0 and p1 must differ and lie strictly between 0 and 1: {self}")
+
+    def increments(self, successes: ArrayLike, trials: ArrayLike) -> Array:
+        """Each period's log-likelihood ratio of p1 against p0."""
+        x, n = _present(successes, trials)
+        p0, p1 = self.baseline, self.shifted
+        return x * math.log(p1 / p0) + (n - x) * math.log((1 - p1) / (1 - p0))
+
+    def draw(
+        self, rng: np.random.Generator, size: float, shape: tuple[int, int], out_of_control: bool
+    ) -> Array:
+        """Simulated successes out of SIZE cases a period."""
+        return rng.binomial(int(size), self.level(out_of_control), shape).astype(np.float64)
+
+    def usual(self) -> str:
+        """The usual proportion as a sentence gives it: 84%."""
+        return f"{self.baseline:.0%}"
+
+
+@dataclass(frozen=True)
+class PoissonShift(_Shift):
+    """A shift in a rate per unit of exposure, BASELINE (r0) to SHIFTED (r1), in UNIT (words)."""
+
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if self.baseline <= 0 or self.shifted <= 0 or self.baseline == self.shifted:
+            raise ValueError(f"r0 and r1 must differ and be above 0: {self}")
+
+    def increments(self, counts: ArrayLike, exposure: ArrayLike) -> Array:
+        """Each period's log-likelihood ratio of r1 against r0."""
+        x, e = _present(counts, exposure)
+        r0, r1 = self.baseline, self.shifted
+        return x * math.log(r1 / r0) - e * (r1 - r0)
+
+    def draw(
+        self, rng: np.random.Generator, size: float, shape: tuple[int, int], out_of_control: bool
+    ) -> Array:
+        """Simulated counts over an exposure of SIZE a period."""
+        return rng.poisson(size * self.level(out_of_control), shape).astype(np.float64)
+
+    def usual(self) -> str:
+        """The usual rate as a sentence gives it: 2 per 10,000 residents a month."""
+        return f"{self.baseline:,.3g}{self.unit}"
+
+
+Shift = BinomialShift | PoissonShift
+
+
+@dataclass(frozen=True)
+class CusumRun:
+    """A CUSUM over councils (rows) and periods (columns), and where it signalled."""
+
+    sums: Array  # the sum at each period's end (above the threshold where it signalled)
+    signals: NDArray[np.bool_]  # the sum passed the threshold this period (then restarted)
+    threshold: float
+
+    @property
+    def first_signal(self) -> NDArray[np.int64]:
+        """Each council's first signalled period, or NO_PERIOD."""
+        return np.where(self.signals.any(axis=1), self.signals.argmax(axis=1), NO_PERIOD)
+
+    @property
+    def last_zero(self) -> NDArray[np.int64]:
+        """The last period the sum was zero before each council's first signal, or NO_PERIOD.
+
+        The climb starts the period after; NO_PERIOD with a signal means it climbed from the
+        first period, and without one that there was no signal.
+        """
+        first = self.first_signal
+        periods = np.arange(self.sums.shape[1])
+        zero_before = (self.sums == 0) & (periods[None, :] < first[:, None])
+        last = self.sums.shape[1] - 1 - zero_before[:, ::-1].argmax(axis=1)
+        return np.where(zero_before.any(axis=1), last, NO_PERIOD)
+
+
+def cusum(increments: ArrayLike, threshold: float) -> CusumRun:
+    """The CUSUM of each row of INCREMENTS (councils by periods), floored at zero."""
+    steps = np.atleast_2d(np.asarray(increments, dtype=np.float64))
+    sums = np.zeros_like(steps)
+    signals = np.zeros(steps.shape, dtype=bool)
+    total = np.zeros(steps.shape[0])
+    for t in range(steps.shape[1]):
+        total = np.maximum(total + steps[:, t], 0.0)
+        sums[:, t] = total
+        signals[:, t] = total > threshold
+        total = np.where(signals[:, t], 0.0, total)
+    return CusumRun(sums=sums, signals=signals, threshold=threshold)
+
+
+def binomial_cusum(
+    successes: ArrayLike, trials: ArrayLike, p0: float, p1: float, threshold: float
+) -> CusumRun:
+    """The binomial CUSUM for a shift from P0 to P1, councils by periods."""
+    return cusum(BinomialShift(p0, p1).increments(successes, trials), threshold)
+
+
+def poisson_cusum(
+    counts: ArrayLike, exposure: ArrayLike, rate0: float, rate1: float, threshold: float
+) -> CusumRun:
+    """The Poisson CUSUM for a shift from RATE0 to RATE1 per unit of exposure."""
+    return cusum(PoissonShift(rate0, rate1).increments(counts, exposure), threshold)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A threshold set by simulation, with what it achieves in and out of control."""
+
+    threshold: float
+    target_rate: float  # the false-alert rate per council-year asked for
+    false_alert_rate: float  # the share of simulated in-control council-years with a signal
+    interval: tuple[float, float]  # its exact (Clopper-Pearson) 95% interval
+    simulations: int
+    seed: int
+    periods_per_year: int
+    average_run_length: float  # periods from the shift to the signal, from a zero sum
+    detected_within_year: float  # the share of shifted series found within a year
+    censored: float  # the share of shifted series not found in MAX_RUN_YEARS
+
+    def evidence(self) -> dict[str, Any]:
+        """The calibration as an alert's evidence records it."""
+        return {
+            "threshold": round(self.threshold, 4),
+            "false_alert_rate_target": self.target_rate,
+            "false_alert_rate": self.false_alert_rate,
+            "false_alert_interval": [round(v, 5) for v in self.interval],
+            "simulations": self.simulations,
+            "seed": self.seed,
+            "average_run_length": round(self.average_run_length, 2),
+        }
+
+
+def calibrate(
+    shift: Shift,
+    size_per_period: float,
+    periods_per_year: int,
+    false_alert_rate_per_year: float = 0.01,
+    simulations: int = SIMULATIONS,
+    seed: int = 0,
+) -> Calibration:
+    """The lowest threshold at which at most the stated share of in-control council-years signal.
+
+    The simulation: SIMULATIONS in-control councils, each with SIZE_PER_PERIOD cases (or
+    exposure) a period, run for a warm-up year and then the year that is counted, so the
+    sum enters the year as it would for a council monitored all along (a fresh start at
+    zero would understate the rate; the warm-up is run without restarts, which if anything
+    overstates it). A council-year has a signal when its sum passes h in any of its
+    periods, so h is the order statistic of the yearly maxima that leaves at most
+    FALSE_ALERT_RATE_PER_YEAR of them above it. Then SIMULATIONS shifted councils are run
+    from a zero sum until they signal, for the average run length.
+    """
+    if not 0 < false_alert_rate_per_year < 1:
+        raise ValueError("the false-alert rate per year must lie strictly between 0 and 1")
+    rng = np.random.default_rng(seed)
+    shape = (simulations, 2 * periods_per_year)
+    steps = shift.increments(
+        shift.draw(rng, size_per_period, shape, out_of_control=False), size_per_period
+    )
+    run = cusum(steps, math.inf)
+    maxima = np.sort(run.sums[:, periods_per_year:].max(axis=1))
+    keep = math.ceil((1 - false_alert_rate_per_year) * simulations)
+    threshold = float(maxima[keep - 1])
+    alerts = int((maxima > threshold).sum())
+    ci = stats.binomtest(alerts, simulations).proportion_ci(CONFIDENCE, method="exact")
+    lengths = _run_lengths(shift, size_per_period, periods_per_year, threshold, simulations, rng)
+    limit = MAX_RUN_YEARS * periods_per_year
+    return Calibration(
+        threshold=threshold,
+        target_rate=false_alert_rate_per_year,
+        false_alert_rate=alerts / simulations,
+        interval=(float(ci.low), float(ci.high)),
+        simulations=simulations,
+        seed=seed,
+        periods_per_year=periods_per_year,
+        average_run_length=float(lengths.mean()),
+        detected_within_year=float((lengths <= periods_per_year).mean()),
+        censored=float((lengths > limit).mean()),
+    )
+
+
+class SimulationOptions(TypedDict, total=False):
+    """calibrate's settings, which calibrate_threshold passes on: see calibrate's defaults."""
+
+    false_alert_rate_per_year: float
+    simulations: int
+    seed: int
+
+
+def calibrate_threshold(
+    p0: float,
+    p1: float,
+    n_per_period: int,
+    periods_per_year: int,
+    **options: Unpack[SimulationOptions],
+) -> Calibration:
+    """calibrate for the binomial CUSUM: a shift from P0 to P1 with N_PER_PERIOD cases a period."""
+    return calibrate(BinomialShift(p0, p1), n_per_period, periods_per_year, **options)
+
+
+def _run_lengths(
+    shift: Shift,
+    size: float,
+    periods_per_year: int,
+    threshold: float,
+    simulations: int,
+    rng: np.random.Generator,
+) -> Array:
+    """Periods to the first signal of shifted series from a zero sum (a year at a time)."""
+    lengths = np.full(simulations, math.inf)
+    total = np.zeros(simulations)
+    for year in range(MAX_RUN_YEARS):
+        steps = shift.increments(
+            shift.draw(rng, size, (simulations, periods_per_year), out_of_control=True), size
+        )
+        for t in range(periods_per_year):
+            total = np.maximum(total + steps[:, t], 0.0)
+            found = (total > threshold) & np.isinf(lengths)
+            lengths[found] = year * periods_per_year + t + 1
+        if not np.isinf(lengths).any():
+            break
+    return np.where(np.isinf(lengths), MAX_RUN_YEARS * periods_per_year + 1, lengths)
+
+
+def _present(counts: ArrayLike, sizes: ArrayLike) -> tuple[Array, Array]:
+    """COUNTS and SIZES with missing periods (either not a number, or no size) as 0 and 0."""
+    x, n = np.broadcast_arrays(
+        np.asarray(counts, dtype=np.float64), np.asarray(sizes, dtype=np.float64)
+    )
+    missing = np.isnan(x) | np.isnan(n) | (n <= 0)
+    return np.where(missing, 0.0, x), np.where(missing, 0.0, n)
+
+
+# Small numbers: a beta-binomial check. With a handful of cases a CUSUM (or a z-test)
+# cannot reach its limit however badly things go, and silence would read as "fine".
+JEFFREYS = (0.5, 0.5)  # the prior: Beta(1/2, 1/2), which lets the few cases speak for themselves
+ALERT_PROBABILITY = 0.9  # "worse" when the posterior puts at least this much beyond p1
+Verdict = Literal["worse", "too little data", "no sign of a shift"]
+
+
+@dataclass(frozen=True)
+class SmallNumbersCheck:
+    """What a handful of cases says about each council's proportion (arrays across councils)."""
+
+    probability_worse: Array  # the posterior probability the proportion is at or beyond p1
+    lower: Array  # the central 95% credible interval
+    upper: Array
+    verdict: NDArray[np.str_]
+    prior: tuple[float, float]
+
+
+def small_numbers_check(
+    successes: ArrayLike,
+    trials: ArrayLike,
+    p0: float,
+    p1: float,
+    prior: tuple[float, float] = JEFFREYS,
+    alert_probability: float = ALERT_PROBABILITY,
+) -> SmallNumbersCheck:
+    """Whether each council's proportion is worse than the usual P0 by the shift to P1.
+
+    With a Beta(a, b) PRIOR (Jeffreys' by default) and x successes out of n, the
+    proportion's posterior is Beta(a + x, b + n - x). The verdict:
+
+    - "worse" when the posterior probability that the proportion is at or beyond P1 (on
+      the worse side) is at least ALERT_PROBABILITY: few cases can still be clear, as when
+      all three of three recommendations are late against a usual 90% on time;
+    - otherwise "too little data" when the central 95% credible interval is wider than
+      twice the shift |P0 - P1|: too wide to tell the usual proportion from the shifted
+      one, so no verdict of "fine" is given either;
+    - otherwise "no sign of a shift".
+    """
+    shift = BinomialShift(p0, p1)
+    x, n = _present(successes, trials)
+    a, b = prior[0] + x, prior[1] + n - x
+    below = stats.beta.cdf(p1, a, b)
+    probability = below if shift.worse == "down" else 1 - below
+    lower, upper = (
+        stats.beta.ppf((1 - CONFIDENCE) / 2, a, b),
+        stats.beta.ppf((1 + CONFIDENCE) / 2, a, b),
+    )
+    wide = (upper - lower) > 2 * abs(p0 - p1)
+    verdict = np.where(
+        probability >= alert_probability,
+        "worse",
+        np.where(wide, "too little data", "no sign of a shift"),
+    )
+    return SmallNumbersCheck(
+        probability_worse=np.asarray(probability, dtype=np.float64),
+        lower=np.asarray(lower, dtype=np.float64),
+        upper=np.asarray(upper, dtype=np.float64),
+        verdict=verdict,
+        prior=prior,
+    )
+
+
+@dataclass(frozen=True)
+class SequentialAlert:
+    """A CUSUM signal as a councillor reads it, with its evidence."""
+
+    authority_code: str
+    sentence: str
+    signalled: date  # the start of the period the sum passed its limit in
+    climbing_since: date  # the start of the first period of the climb
+    # the last period that ended with the sum at zero (or restarted by an earlier signal)
+    # before this signal; None: the sum climbed from the first period
+    last_zero: date | None
+    shift: Shift
+    sum_at_signal: float
+    calibration: Calibration
+
+    def evidence(self) -> dict[str, Any]:
+        """The figures behind the sentence, as a signal's evidence records them."""
+        return {
+            "rule": "cusum",
+            "baseline": self.shift.baseline,
+            "shift_tuned_to_detect": self.shift.shifted,
+            "worse": self.shift.worse,
+            "climbing_since": self.climbing_since.isoformat(),
+            "last_zero": self.last_zero.isoformat() if self.last_zero else None,
+            "signalled": self.signalled.isoformat(),
+            "sum_at_signal": round(self.sum_at_signal, 4),
+            **self.calibration.evidence(),
+        }
+
+
+def sequential_alerts(
+    codes: Sequence[str],
+    periods: Sequence[date],
+    run: CusumRun,
+    shift: Shift,
+    calibration: Calibration,
+    what: str,
+    grain: Grain = "month",
+) -> list[SequentialAlert]:
+    """One alert for every signal in RUN: CODES name its rows, PERIODS (starts) its columns.
+
+    WHAT names the series as a singular noun phrase: "the share answered on time".
+    """
+    restarted = (run.sums == 0) | run.signals  # a signal restarts the sum from zero
+    alerts = []
+    for row, column in zip(*np.nonzero(run.signals), strict=True):
+        before = np.flatnonzero(restarted[row, :column])
+        zero = int(before[-1]) if before.size else NO_PERIOD
+        since, signalled = periods[zero + 1], periods[column]
+        alerts.append(
+            SequentialAlert(
+                authority_code=codes[row],
+                sentence=_sentence(what, shift, _when(since, grain), _when(signalled, grain)),
+                signalled=signalled,
+                climbing_since=since,
+                last_zero=periods[zero] if zero != NO_PERIOD else None,
+                shift=shift,
+                sum_at_signal=float(run.sums[row, column]),
+                calibration=calibration,
+            )
+        )
+    return alerts
+
+
+def _sentence(what: str, shift: Shift, since: str, signalled: str) -> str:
+    side = "below" if shift.worse == "down" else "above"
+    if since == signalled:
+        return (
+            f"In {signalled} {what} ran so far {side} its usual {shift.usual()} "
+            "that the sum passed its limit at once."
+        )
+    return (
+        f"Since {since} {what} has been running {side} its usual {shift.usual()}; "
+        f"the sum passed its limit in {signalled}."
+    )
+
+
+def _when(start: date, grain: Grain) -> str:
+    """A period as a sentence names it: March 2025, 2024-25 Q4, 2024-25."""
+    if grain == "month":
+        return f"{start:%B %Y}"
+    if grain == "quarter":
+        return quarter_label(start)
+    return financial_year_label(financial_year_of(start))
