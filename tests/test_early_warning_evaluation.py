@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import pytest
 
 from scrutiny.demo.synth import AS_OF
-from scrutiny.warning.evaluation import COMBINED, evaluate, evaluate_flags, tune
+from scrutiny.warning.evaluation import (
+    COMBINED,
+    evaluate,
+    evaluate_flags,
+    summarise,
+    tune,
+    watch_figures,
+)
 from scrutiny.warning.signals import codes
 
 
@@ -61,7 +70,51 @@ def test_tuning_keeps_only_settings_within_the_false_alert_limit(small_demo):
     engine = make_engine(small_demo.database_url)
     signals = compute_signals(engine, AS_OF)
     engine.dispose()
-    found = tune(signals, small_demo.ground_truth, as_of=AS_OF, trials=5, thresholds=(4.0,))
+    truth = pl.read_csv(small_demo.ground_truth, try_parse_dates=True)
+    nations = [(signals, truth), (signals.filter(pl.col("authority_code") != "E09000033"), truth)]
+    found = tune(nations, as_of=AS_OF, trials=5, thresholds=(4.0,), false_alert_limit=0.05)
     assert all(figures.false_alert_rate <= 0.05 for figures, _, _ in found)
+    # the floors hold whatever the search draws
+    assert all(
+        w["public_interest_report"] >= 1 and w["recommendations_missed"] >= 0.5 for _, w, _ in found
+    )
+    # figures are pooled over both nations
+    one, _ = evaluate_flags(signals.head(0), truth, AS_OF, COMBINED)
+    assert all(figures.failing == 2 * one.failing for figures, _, _ in found)
     shares = [figures.within_two_quarters_share for figures, _, _ in found]
     assert shares == sorted(shares, reverse=True)
+
+
+def test_precision_counts_quarters_on_watch_at_councils_failing_by_then(tmp_path):
+    truth = pl.DataFrame(
+        {
+            "authority_code": ["E09000002", "E09000003"],
+            "scenario": ["timeliness_collapse", "recovery"],
+            "onset_date": [date(2023, 8, 15), date(2023, 7, 1)],
+        }
+    )
+    flags = pl.DataFrame(
+        {
+            "authority_code": ["E09000002", "E09000002", "E09000003", "E09000004"],
+            "period_start": [
+                date(2023, 4, 1),
+                date(2023, 7, 1),
+                date(2023, 7, 1),
+                date(2023, 7, 1),
+            ],
+        }
+    )
+    figures = watch_figures(flags, truth, AS_OF)
+    # before onset, a recovering council and a healthy one are not right; the quarter the
+    # onset falls in is
+    assert (figures.on_watch, figures.failing_on_watch) == (4, 1)
+    assert figures.precision == 0.25 and figures.per_quarter == 4 / 20
+
+
+def test_a_summary_over_seeds_gives_the_mean_and_a_t_interval():
+    summary = summarise([0.8, 0.9, 1.0])
+    assert summary.mean == pytest.approx(0.9)
+    # t(0.975, 2) = 4.303, sd 0.1, n 3
+    assert summary.high - summary.mean == pytest.approx(4.303 * 0.1 / 3**0.5, rel=1e-3)
+    # a share's interval stops at 100%
+    assert summary.text() == "90% (65%–100%)"

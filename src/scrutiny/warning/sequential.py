@@ -155,18 +155,24 @@ class CusumRun:
         return np.where(zero_before.any(axis=1), last, NO_PERIOD)
 
 
-def cusum(increments: ArrayLike, threshold: float) -> CusumRun:
-    """The CUSUM of each row of INCREMENTS (councils by periods), floored at zero."""
+def cusum(increments: ArrayLike, threshold: float | ArrayLike) -> CusumRun:
+    """The CUSUM of each row of INCREMENTS (councils by periods), floored at zero.
+
+    THRESHOLD is one h for every council and period, or an array that broadcasts to
+    INCREMENTS' shape (one h per council, or per council and period); the run's threshold
+    is then the largest.
+    """
     steps = np.atleast_2d(np.asarray(increments, dtype=np.float64))
+    limits = np.broadcast_to(np.asarray(threshold, dtype=np.float64), steps.shape)
     sums = np.zeros_like(steps)
     signals = np.zeros(steps.shape, dtype=bool)
     total = np.zeros(steps.shape[0])
     for t in range(steps.shape[1]):
         total = np.maximum(total + steps[:, t], 0.0)
         sums[:, t] = total
-        signals[:, t] = total > threshold
+        signals[:, t] = total > limits[:, t]
         total = np.where(signals[:, t], 0.0, total)
-    return CusumRun(sums=sums, signals=signals, threshold=threshold)
+    return CusumRun(sums=sums, signals=signals, threshold=float(limits.max(initial=0.0)))
 
 
 def binomial_cusum(

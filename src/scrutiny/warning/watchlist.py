@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import polars as pl
@@ -22,7 +23,19 @@ from scrutiny.core.periods import last_complete_quarter, quarter_label
 from scrutiny.warning.signals import compute_signals, registry
 from scrutiny.warning.signals.rows import short_names
 
-# A council is on watch from this score: set, with the weights, on the demo data.
+
+@dataclass(frozen=True)
+class Training:
+    """Which synthetic nations the weights and threshold were set on, and when."""
+
+    date: str
+    seeds: tuple[int, ...]
+
+
+# The weights (in the registry) and this threshold were set together on these seeds only,
+# with benchmarks/early_warning.py --tune; docs/early-warning.md scores them on others.
+TRAINING = Training(date="2026-12-07", seeds=(2025, 11, 12))
+# A council is on watch from this score.
 WATCH_THRESHOLD = 3.0
 WATCHLIST_SCHEMA = {
     "rank": pl.Int64,

@@ -37,7 +37,7 @@ def compliance_signals(recommendations: pl.DataFrame) -> pl.DataFrame:
     """compliance_falling: councils missing a clearly larger share of recommendations."""
     if recommendations.is_empty():
         return empty()
-    windows = _windows(_quarterly_counts(recommendations))
+    windows = _windows(quarterly_counts(recommendations))
     candidates = windows.filter(
         (pl.col("recent_missed") >= MIN_MISSED)
         & (pl.col("baseline_due") > 0)
@@ -57,7 +57,7 @@ def compliance_signals(recommendations: pl.DataFrame) -> pl.DataFrame:
     return frame([_signal(row) for row in fired.iter_rows(named=True)])
 
 
-def _quarterly_counts(recommendations: pl.DataFrame) -> pl.DataFrame:
+def quarterly_counts(recommendations: pl.DataFrame) -> pl.DataFrame:
     """Recommendations due and missed per council and quarter, 0 for quarters with none."""
     counts = recommendations.group_by("authority_code", "period_start").agg(
         pl.len().cast(pl.Int64).alias("due"), pl.col("missed").sum().cast(pl.Int64).alias("missed")

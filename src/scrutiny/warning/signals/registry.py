@@ -44,6 +44,13 @@ from scrutiny.warning.signals.compliance import (
     P_ALERT,
     RECENT_QUARTERS,
 )
+from scrutiny.warning.signals.cusums import (
+    COMPLIANCE_CUSUM,
+    COMPLIANCE_SHIFT,
+    FALSE_ALERTS_PER_YEAR,
+    RATE_RATIO,
+    SEQUENTIAL,
+)
 from scrutiny.warning.signals.funnels import FUNNELS, adverse_sides
 from scrutiny.warning.signals.late_returns import RETURN_DUE_DAYS, RETURNS
 from scrutiny.warning.signals.model import (
@@ -114,6 +121,11 @@ _XMR_WARNING = (
     "sixth in a row getting worse, or two of the last three near the worse limit"
 )
 _XMR_SERIOUS = "a quarter beyond the worse process limit of the council's own record"
+_CUSUM = Severity(
+    warning="the sum passed a limit at which an unchanged council signals in at most "
+    f"{FALSE_ALERTS_PER_YEAR:.0%} of years",
+    serious="the sum passed twice that limit",
+)
 _SUDDEN = (
     f"z of at least {Z_ALERT:g} on the worse side and a change of at least "
     f"{MIN_PROPORTION_CHANGE * 100:g} points"
@@ -173,6 +185,39 @@ DECLARED = (
             Watch("refused", "up"),
             Watch("stage1_upheld", "up"),
         ),
+    ),
+    SignalEntry(
+        code="sustained_change",
+        title="A sustained change",
+        meaning="A proportion running on the worse side of what the council's own previous "
+        "year, moved with its peers' change, leads us to expect, quarter after quarter: a "
+        "cumulative sum (CUSUM) of the evidence passed the limit set by simulation. It finds "
+        "slow, steady changes that no single quarter shows.",
+        severity=_CUSUM,
+        weight=1.0,
+        question=CHANGED,
+        detectors=(SEQUENTIAL,),
+        watches=(
+            Watch("stage1_on_time", "down"),
+            Watch("stage1_acknowledged_on_time", "down"),
+            Watch("stage2_on_time", "down"),
+            Watch("escalation_rate", "up"),
+            Watch("refused", "up"),
+            Watch("stage1_upheld", "up"),
+        ),
+    ),
+    SignalEntry(
+        code="volume_drifting_down",
+        title="Complaints drifting down",
+        meaning="Stage 1 complaints running below what the council's own previous year, "
+        "moved with its peers' change, leads us to expect, quarter after quarter (a Poisson "
+        f"CUSUM tuned to a fall to {RATE_RATIO:.0%} of the expected count). Falling volumes "
+        "are a warning sign (Code 3.3).",
+        severity=_CUSUM,
+        weight=1.0,
+        question=ACCESS,
+        detectors=(SEQUENTIAL,),
+        watches=(Watch("stage1_per_10k", "down"),),
     ),
     SignalEntry(
         code="special_cause",
@@ -273,6 +318,20 @@ DECLARED = (
         weight=3.0,
         question=COMPLIANCE_QUESTION,
         detectors=(COMPLIANCE,),
+    ),
+    SignalEntry(
+        code="compliance_drift",
+        title="Compliance slipping",
+        meaning="Ombudsman recommendations missed by their due date running above what the "
+        "council's own previous year, moved with its peers' change, leads us to expect, "
+        "quarter after quarter: a CUSUM tuned to a rise of "
+        f"{COMPLIANCE_SHIFT:g} on the log-odds scale (from 20% missed to 40%) passed the "
+        "limit set by simulation. Few recommendations fall due in a quarter; the sum adds up "
+        "what single quarters are too small to show.",
+        severity=_CUSUM,
+        weight=1.0,
+        question=COMPLIANCE_QUESTION,
+        detectors=(COMPLIANCE_CUSUM,),
     ),
     SignalEntry(
         code="complaint_handling_fault",
