@@ -26,9 +26,9 @@ import polars as pl
 from scrutiny.core.log import timed
 from scrutiny.demo.synth.complaints import generate_complaints
 from scrutiny.demo.synth.councils import build_councils
+from scrutiny.demo.synth.effects import build_effects
 from scrutiny.demo.synth.ombudsman import generate_decisions
 from scrutiny.demo.synth.recommendations import generate_recommendations
-from scrutiny.demo.synth.scenarios import build_effects
 from scrutiny.demo.synth.timeline import AS_OF, FIRST_DAY, LAST_DAY, build_timeline
 from scrutiny.standard import load_standard
 

@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from scrutiny.demo.synth.councils import Councils
-from scrutiny.demo.synth.scenarios import Effects
+from scrutiny.demo.synth.effects import Effects
 from scrutiny.demo.synth.services import AREAS, SUBAREA_CODES, pick_subareas
 from scrutiny.demo.synth.timeline import Timeline, logistic
 from scrutiny.reference.authorities import TIER_SERVICES
