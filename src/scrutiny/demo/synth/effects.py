@@ -15,7 +15,14 @@ import numpy as np
 import polars as pl
 
 from scrutiny.demo.synth.councils import Councils
-from scrutiny.demo.synth.scenarios import DESCRIPTIONS, Kind, Scenario, choose_scenarios
+from scrutiny.demo.synth.scenarios import (
+    DESCRIPTIONS,
+    MAGNITUDE,
+    SLOWER,
+    Kind,
+    Scenario,
+    choose_scenarios,
+)
 from scrutiny.demo.synth.timeline import Timeline
 
 OMBUDSMAN_LAG = 120  # days for complaints to work their way to the Ombudsman
@@ -51,6 +58,12 @@ def _share(log_odds: float) -> float:
     return float(1.0 / (1.0 + np.exp(-log_odds)))
 
 
+def _months(days: int) -> str:
+    """DAYS as words for a description: "a month", "7 months"."""
+    months = round(days / 30.4)
+    return "a month" if months <= 1 else f"{months} months"
+
+
 @dataclass(frozen=True)
 class Planting:
     """A scenario being planted at its council: what a planting function needs."""
@@ -59,68 +72,80 @@ class Planting:
     councils: Councils
     days: np.ndarray  # the timeline's days
     rng: np.random.Generator
+    slower: int  # days added to every ramp of this scenario (its size's SLOWER)
 
     @property
     def c(self) -> int:
         return self.scenario.council
 
+    @property
+    def size(self) -> float:
+        """The share of a large scenario's shifts this one makes."""
+        return MAGNITUDE[self.scenario.size]
+
     def ramp(self, days: int) -> np.ndarray:
-        """0 before onset, rising to 1 over DAYS."""
-        return _ramp(self.days, self.scenario.onset, days)
+        """0 before onset, rising to 1 over DAYS (plus the scenario's slowness)."""
+        return _ramp(self.days, self.scenario.onset, days + self.slower)
+
+    def months(self, days: int) -> str:
+        return _months(days + self.slower)
 
     def ombudsman(self) -> np.ndarray:
         """0 until the council's cases reach the Ombudsman after onset, then rising to 1."""
         return _ramp(self.days, self.scenario.onset + timedelta(days=OMBUDSMAN_LAG), OMBUDSMAN_RAMP)
 
 
-Described = dict[str, float]  # the values a description is formatted with
+Described = dict[str, float | str]  # the values a description is formatted with
 
 
 def _timeliness_collapse(e: Effects, p: Planting) -> Described:
-    drop = p.rng.uniform(2.2, 3.0)
+    drop = p.size * p.rng.uniform(2.2, 3.0)
     step, ombudsman = p.ramp(30), p.ombudsman()
     e.timeliness[p.c] -= drop * step
-    e.escalation[p.c] += 0.6 * step
-    e.ombudsman_volume[p.c] *= 1 + 0.3 * ombudsman
-    e.handling_fault[p.c] += 1.0 * ombudsman
+    e.escalation[p.c] += 0.6 * p.size * step
+    e.ombudsman_volume[p.c] *= 1 + 0.3 * p.size * ombudsman
+    e.handling_fault[p.c] += 1.0 * p.size * ombudsman
     on_time = float(p.councils.on_time[p.c])
-    return {"before": _share(on_time), "after": _share(on_time - drop)}
+    return {"before": _share(on_time), "after": _share(on_time - drop), "months": p.months(30)}
 
 
 def _uphold_rising(e: Effects, p: Planting) -> Described:
-    rise = p.rng.uniform(1.3, 1.9)
+    rise = p.size * p.rng.uniform(1.3, 1.9)
     ombudsman = p.ombudsman()
     e.uphold[p.c] += rise * p.ramp(365)
-    e.ombudsman_uphold[p.c] += 1.0 * ombudsman
-    e.ombudsman_volume[p.c] *= 1 + 0.2 * ombudsman
+    e.ombudsman_uphold[p.c] += 1.0 * p.size * ombudsman
+    e.ombudsman_volume[p.c] *= 1 + 0.2 * p.size * ombudsman
     uphold = float(p.councils.uphold[p.c])
-    return {"before": _share(uphold), "after": _share(uphold + rise)}
+    return {"before": _share(uphold), "after": _share(uphold + rise), "months": p.months(365)}
 
 
 def _volume_falling(e: Effects, p: Planting) -> Described:
+    fall = 0.65 * p.size
     ombudsman = p.ombudsman()
-    e.volume[p.c] *= 1 - 0.65 * p.ramp(120)
-    e.refusal[p.c] += 1.5 * p.ramp(30)
-    e.ombudsman_volume[p.c] *= 1 + 0.4 * ombudsman
-    e.premature[p.c] += 1.2 * ombudsman
-    return {}
+    e.volume[p.c] *= 1 - fall * p.ramp(120)
+    e.refusal[p.c] += 1.5 * p.size * p.ramp(30)
+    e.ombudsman_volume[p.c] *= 1 + 0.4 * p.size * ombudsman
+    e.premature[p.c] += 1.2 * p.size * ombudsman
+    return {"after": 1 - fall, "months": p.months(120)}
 
 
 def _compliance_failing(e: Effects, p: Planting) -> Described:
     # By the date a recommendation is agreed, so a step at onset rather than a ramp.
+    rise = 2.4 * p.size
     agreed_after = (p.days >= np.datetime64(p.scenario.onset, "D")).astype(np.float32)
-    e.remedy_late[p.c] += 2.4 * agreed_after
-    e.not_complied[p.c] += 0.08 * agreed_after
+    e.remedy_late[p.c] += rise * agreed_after
+    e.not_complied[p.c] += 0.08 * p.size * agreed_after
     late = float(p.councils.remedy_late[p.c])
-    return {"before": _share(late), "after": _share(late + 2.4)}
+    return {"before": _share(late), "after": _share(late + rise)}
 
 
 def _recovery(e: Effects, p: Planting) -> Described:
-    # A dip from onset, easing back over the two months before the end date.
+    # A dip within a month of onset whatever its size (a recovery is short), easing back
+    # over the two months before the end date.
     assert p.scenario.end is not None
-    dip = p.rng.uniform(1.6, 2.2)
+    dip = p.size * p.rng.uniform(1.6, 2.2)
     easing = 1 - _ramp(p.days, p.scenario.end - timedelta(days=60), 60)
-    e.timeliness[p.c] -= dip * p.ramp(30) * easing
+    e.timeliness[p.c] -= dip * _ramp(p.days, p.scenario.onset, 30) * easing
     on_time = float(p.councils.on_time[p.c])
     return {"before": _share(on_time), "after": _share(on_time - dip)}
 
@@ -164,15 +189,18 @@ def build_effects(rng: np.random.Generator, councils: Councils, timeline: Timeli
     effects = no_effects(councils.size, timeline.size)
     truth = []
     for scenario in choose_scenarios(rng, councils):
-        planting = Planting(scenario, councils, timeline.days, rng)
+        slower = int(rng.integers(SLOWER[scenario.size][0], SLOWER[scenario.size][1] + 1))
+        planting = Planting(scenario, councils, timeline.days, rng, slower)
         described = PLANT[scenario.kind](effects, planting)
+        description = DESCRIPTIONS[scenario.kind].format(**described)
         truth.append(
             (
                 councils.codes[scenario.council],
                 scenario.kind,
+                scenario.size,
                 scenario.onset,
                 scenario.end,
-                DESCRIPTIONS[scenario.kind].format(**described),
+                description,
             )
         )
     effects.truth = pl.DataFrame(
@@ -180,6 +208,7 @@ def build_effects(rng: np.random.Generator, councils: Councils, timeline: Timeli
         schema={
             "authority_code": pl.String,
             "scenario": pl.String,
+            "effect": pl.String,
             "onset_date": pl.Date,
             "end_date": pl.Date,
             "description": pl.String,

@@ -1,15 +1,16 @@
-"""Scenarios: councils whose complaint handling goes wrong (or recovers) on a known date.
+"""Scenarios: councils whose complaint handling goes wrong (or recovers) from a known day.
 
-About one council in ten gets a scenario, chosen by the seed, with onsets spread across
-the five years. What happened is written to a separate ground-truth file (effects.py turns
-each scenario into shifts and the file's rows) so early-warning methods can be scored
-against it; nothing in scrutiny reads that file.
+About one council in ten gets a scenario, chosen by the seed: a kind, an effect size and
+an onset on any day of the middle four years. Sizes are dealt out evenly within each kind,
+so the early-warning evaluation meets small failures as often as glaring ones. What
+happened is written to a separate ground-truth file (effects.py turns each scenario into
+shifts and the file's rows); only scrutiny.warning.evaluation reads that file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal, get_args
 
 import numpy as np
@@ -26,28 +27,43 @@ Kind = Literal[
 ]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 RECOVERY: Kind = "recovery"  # a dip that recovers by itself: neither failing nor healthy
+FAILING: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind != RECOVERY)
+Size = Literal["small", "medium", "large"]
+SIZES: tuple[Size, ...] = get_args(Size)
+# How far a scenario moves things, as a share of a large one's shifts (log-odds shifts,
+# and the fall or rise of a volume). Large is what every scenario did before sizes came
+# in: at a council answering 84% of stage 1 complaints on time, a typical collapse takes
+# it to about 27%. Medium (55%) takes the same council to about 56%; small (a fifth, on
+# the log-odds scale) to about 76%, some eight to twelve points lower at any council
+# answering between 75% and 85% on time, and an uphold rate up a few points in a year.
+MAGNITUDE: dict[Size, float] = {"small": 0.2, "medium": 0.55, "large": 1.0}
+# Days added to the time a scenario takes to reach its full size: smaller failures creep
+# in over months (a small timeliness collapse over six months to a year, not one month).
+SLOWER: dict[Size, tuple[int, int]] = {"small": (150, 335), "medium": (30, 150), "large": (0, 0)}
 
 SHARE = 0.10
 MIN_POPULATION = 50_000  # too few complaints below this to see anything
 FIRST_ONSET, LAST_ONSET = 2, QUARTERS - 3  # leave at least two quarters before and after
+LAST_RECOVERY_ONSET = QUARTERS - 5  # a recovery needs room for its end date after it
+RECOVERY_DAYS = (182, 366)  # from onset to the end of a recovery: six months to a year
 
 DESCRIPTIONS: dict[Kind, str] = {
     "timeliness_collapse": (
         "Stage 1 responses on time fall from about {before:.0%} to about {after:.0%} within "
-        "a month of onset; acknowledgements slip, extensions and escalations rise, and "
-        "complaint-handling fault at the Ombudsman doubles."
+        "{months} of onset; acknowledgements slip, extensions and escalations rise, and the "
+        "Ombudsman finds complaint-handling fault more often."
     ),
     "uphold_rising": (
-        "The share of stage 1 complaints upheld rises steadily for a year after onset, from "
-        "about {before:.0%} to about {after:.0%}; the Ombudsman finds fault more often."
+        "The share of stage 1 complaints upheld rises steadily for {months} after onset, "
+        "from about {before:.0%} to about {after:.0%}; the Ombudsman finds fault more often."
     ),
     "volume_falling": (
-        "Complaints received fall to about a third within four months of onset while "
-        "refusals rise: people cannot get a complaint in. Ombudsman decisions rise, many "
-        "referred back for local resolution."
+        "Complaints received fall to about {after:.0%} of their earlier level within "
+        "{months} of onset while refusals rise: people cannot get a complaint in. Ombudsman "
+        "decisions rise, many referred back for local resolution."
     ),
     "compliance_failing": (
-        "Ombudsman recommendations agreed after onset are mostly completed late (about "
+        "Ombudsman recommendations agreed after onset are completed late more often (about "
         "{after:.0%}, against about {before:.0%} before), and some are never complied with."
     ),
     "recovery": (
@@ -59,10 +75,12 @@ DESCRIPTIONS: dict[Kind, str] = {
 
 @dataclass(frozen=True)
 class Scenario:
-    """One council's scenario: what goes wrong, and from (and, for a recovery, to) when."""
+    """One council's scenario: what goes wrong, how badly, and from (and, for a recovery, to)
+    which day."""
 
     council: int  # index into Councils
     kind: Kind
+    size: Size
     onset: date
     end: date | None  # only a recovery ends
 
@@ -76,8 +94,39 @@ def _kinds(count: int) -> list[Kind]:
     return kinds
 
 
+def _sizes(rng: np.random.Generator, kinds: list[Kind]) -> list[Size]:
+    """An effect size for each of KINDS, dealt out evenly within each kind: the sizes in a
+    shuffled order, cycled through."""
+    dealt = {}
+    for kind in KINDS:
+        order = rng.permutation(len(SIZES))
+        dealt[kind] = iter([SIZES[order[i % len(SIZES)]] for i in range(kinds.count(kind))])
+    return [next(dealt[kind]) for kind in kinds]
+
+
+def _onsets(rng: np.random.Generator, kinds: list[Kind]) -> list[date]:
+    """An onset for each of KINDS on any day from the start of quarter FIRST_ONSET to the end
+    of quarter LAST_ONSET (earlier for a recovery, which needs room to end).
+
+    Each onset is a uniform day within its own equal slice of that span, and the slices
+    are dealt out at random: every onset is equally likely on any day, but they are spread
+    across the years rather than bunched by chance.
+    """
+    count = len(kinds)
+    first = quarter_start(FIRST_ONSET)
+    span = (quarter_start(LAST_ONSET + 1) - first).days
+    recovery_span = (quarter_start(LAST_RECOVERY_ONSET + 1) - first).days
+    edges = np.linspace(0.0, span, count + 1)
+    offsets = np.floor(edges[:-1] + rng.random(count) * np.diff(edges)).astype(np.int64)
+    offsets = offsets[rng.permutation(count)]
+    return [
+        first + timedelta(days=int(o * recovery_span // span if kind == RECOVERY else o))
+        for kind, o in zip(kinds, offsets, strict=True)
+    ]
+
+
 def choose_scenarios(rng: np.random.Generator, councils: Councils) -> list[Scenario]:
-    """Which councils get which scenario and when, in council order."""
+    """Which councils get which scenario, how large and when, in council order."""
     eligible = np.flatnonzero(councils.population >= MIN_POPULATION)
     if eligible.size == 0:
         eligible = np.arange(councils.size)
@@ -92,14 +141,12 @@ def choose_scenarios(rng: np.random.Generator, councils: Councils) -> list[Scena
         ]
         pool = pool or [c for c in eligible if c not in chosen]
         chosen.append(int(pool[rng.integers(len(pool))]))
-    # Onsets evenly spread over the eligible quarters, dealt out at random.
-    onsets = np.linspace(FIRST_ONSET, LAST_ONSET, count).round().astype(int)
-    onsets = onsets[rng.permutation(count)]
+    sizes = _sizes(rng, kinds)
+    onsets = _onsets(rng, kinds)
     scenarios = []
-    for council, kind, onset in zip(chosen, kinds, onsets, strict=True):
+    for council, kind, size, onset in zip(chosen, kinds, sizes, onsets, strict=True):
         end = None
         if kind == RECOVERY:
-            onset = min(onset, QUARTERS - 5)
-            end = quarter_start(onset + int(rng.integers(2, 5)))
-        scenarios.append(Scenario(council, kind, quarter_start(int(onset)), end))
+            end = onset + timedelta(days=int(rng.integers(*RECOVERY_DAYS)))
+        scenarios.append(Scenario(council, kind, size, onset, end))
     return sorted(scenarios, key=lambda s: s.council)
