@@ -127,6 +127,7 @@ def test_every_kind_is_dealt_small_medium_and_large_effects_evenly(nation):
 def test_every_kind_has_a_planting_and_a_description_and_only_recovery_is_not_failing():
     assert set(PLANT) == set(DESCRIPTIONS) == set(KINDS)
     assert set(KINDS) - set(FAILING) == {RECOVERY}
+    assert "hollowing_out" in FAILING
 
 
 def test_the_scale_does_not_change_which_councils_onsets_or_effects_are_chosen(nation, tmp_path):
@@ -188,6 +189,49 @@ def test_councils_with_falling_volumes_receive_fewer_complaints_after_onset(nati
     assert all(r < 0.55 for r in ratios["large"]), ratios
     assert all(r < 0.85 for r in ratios["medium"]), ratios
     # A small fall is within one council's chance variation at this scale.
+
+
+def test_hollowing_out_councils_receive_fewer_complaints_and_escalate_more_after_onset(nation):
+    ratios = _volume_ratios(nation, "hollowing_out")
+    everyone = [r for size in SIZES for r in ratios[size]]
+    assert len(everyone) >= 2, ratios
+    # To about 62% of before when large, 79% when medium, 93% when small.
+    assert np.mean(everyone) < 0.9, ratios
+    assert all(r < 0.85 for r in ratios["large"]), ratios
+
+    truth = truth_of(nation).filter(pl.col("scenario") == "hollowing_out")
+    complaints = complaints_of(nation)
+    # Stage 1 complaints by when they arrived, each with whether it went on to stage 2;
+    # those arriving in the last quarter have had too little time to escalate.
+    escalated = complaints.filter(pl.col("stage") == 2).select(
+        "authority_code", "complaint_ref", escalated=pl.lit(True)
+    )
+    before = pl.col("received_date") < pl.col("onset_date")
+    after = pl.col("received_date") >= pl.col("onset_date") + SETTLED
+    shares = (
+        complaints.filter(pl.col("stage") == 1, pl.col("received_date") <= date(2024, 12, 31))
+        .join(escalated, on=["authority_code", "complaint_ref"], how="left")
+        .with_columns(pl.col("escalated").fill_null(False))
+        .join(truth.select("authority_code", "effect", "onset_date"), on="authority_code")
+        .group_by("authority_code", "effect")
+        .agg(
+            before=pl.col("escalated").filter(before).mean(),
+            after=pl.col("escalated").filter(after).mean(),
+            settled=after.sum(),
+        )
+        .filter(pl.col("settled") >= 20)
+        .with_columns(rise=pl.col("after") - pl.col("before"))
+    )
+    # Each council against its own record (escalation differs between councils), weighted
+    # by how many complaints it had once the scenario settled. Large: from about 15% to
+    # about 31%; medium: to about 23%; small: to about 17%.
+    assert shares.height >= 2, shares
+
+    def weighted_rise(frame: pl.DataFrame) -> float:
+        return float((frame["rise"] * frame["settled"]).sum() / frame["settled"].sum())
+
+    assert weighted_rise(shares) > 0.03, shares
+    assert weighted_rise(shares.filter(pl.col("effect") != "small")) > 0.05, shares
 
 
 def test_nothing_in_scrutiny_but_the_evaluation_reads_the_ground_truth():

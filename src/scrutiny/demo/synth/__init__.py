@@ -3,7 +3,7 @@
 Every current English council, five financial years (2020-21 to 2024-25), written as the
 standard's CSV files so they pass `scrutiny validate` and load with `scrutiny import`,
 plus ground_truth.csv: which councils were given a scenario (timeliness collapse, uphold
-rate rising, volumes falling, compliance failing, recovery), how large
+rate rising, volumes falling, compliance failing, hollowing out, recovery), how large
 (small, medium, large) and from which day. The same seed always gives byte-identical files.
 
     generate_dataset(Path("build/demo/synth"), seed=2025, scale=1.0)

@@ -139,6 +139,25 @@ def _compliance_failing(e: Effects, p: Planting) -> Described:
     return {"before": _share(late), "after": _share(late + rise)}
 
 
+def _hollowing_out(e: Effects, p: Planting) -> Described:
+    # Fewer people complain (they have given up, or are steered away), and those who do
+    # are not satisfied at stage 1; the Ombudsman sees the handling.
+    fall = p.size * p.rng.uniform(0.3, 0.45)
+    rise = p.size * p.rng.uniform(0.8, 1.2)
+    step, ombudsman = p.ramp(90), p.ombudsman()
+    e.volume[p.c] *= 1 - fall * step
+    e.escalation[p.c] += rise * step
+    e.ombudsman_volume[p.c] *= 1 + 0.25 * p.size * ombudsman
+    e.handling_fault[p.c] += 1.2 * p.size * ombudsman
+    escalation = float(p.councils.escalation[p.c])
+    return {
+        "volume": 1 - fall,
+        "before": _share(escalation),
+        "after": _share(escalation + rise),
+        "months": p.months(90),
+    }
+
+
 def _recovery(e: Effects, p: Planting) -> Described:
     # A dip within a month of onset whatever its size (a recovery is short), easing back
     # over the two months before the end date.
@@ -155,6 +174,7 @@ PLANT: dict[Kind, Callable[[Effects, Planting], Described]] = {
     "uphold_rising": _uphold_rising,
     "volume_falling": _volume_falling,
     "compliance_failing": _compliance_failing,
+    "hollowing_out": _hollowing_out,
     "recovery": _recovery,
 }
 

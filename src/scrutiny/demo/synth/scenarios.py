@@ -23,6 +23,7 @@ Kind = Literal[
     "uphold_rising",
     "volume_falling",
     "compliance_failing",
+    "hollowing_out",
     "recovery",
 ]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -65,6 +66,12 @@ DESCRIPTIONS: dict[Kind, str] = {
     "compliance_failing": (
         "Ombudsman recommendations agreed after onset are completed late more often (about "
         "{after:.0%}, against about {before:.0%} before), and some are never complied with."
+    ),
+    "hollowing_out": (
+        "Complaints received fall to about {volume:.0%} of their earlier level within "
+        "{months} of onset while the share escalated to stage 2 rises from about "
+        "{before:.0%} to about {after:.0%}: fewer people complain, and those who do are "
+        "not satisfied. Ombudsman decisions rise and find complaint-handling fault more often."
     ),
     "recovery": (
         "Stage 1 responses on time dip from about {before:.0%} to about {after:.0%} from "
