@@ -9,7 +9,9 @@ import polars as pl
 import pytest
 
 from scrutiny.demo.synth import LAST_DAY, generate_dataset
-from scrutiny.demo.synth.effects import PLANT
+from scrutiny.demo.synth.councils import build_councils
+from scrutiny.demo.synth.effects import OMBUDSMAN_LAG, PLANT, build_effects
+from scrutiny.demo.synth.ombudsman import PUBLIC_INTEREST, generate_decisions
 from scrutiny.demo.synth.scenarios import (
     DESCRIPTIONS,
     FAILING,
@@ -19,7 +21,7 @@ from scrutiny.demo.synth.scenarios import (
     RECOVERY,
     SIZES,
 )
-from scrutiny.demo.synth.timeline import quarter_start
+from scrutiny.demo.synth.timeline import build_timeline, quarter_start
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.reference.calendar import offset_working_days
 from scrutiny.standard import load_standard, polars_schema
@@ -232,6 +234,33 @@ def test_hollowing_out_councils_receive_fewer_complaints_and_escalate_more_after
 
     assert weighted_rise(shares) > 0.03, shares
     assert weighted_rise(shares.filter(pl.col("effect") != "small")) > 0.05, shares
+
+
+def test_public_interest_reports_are_likelier_after_onset_at_failing_councils():
+    # Public interest reports are rare (0.8% of upheld, unremedied decisions), so this
+    # makes Ombudsman decisions alone, at ten times the national volume.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(SEED).spawn(5)]
+    timeline = build_timeline()
+    councils = build_councils(streams[0])
+    effects = build_effects(streams[1], councils, timeline)
+    decisions = generate_decisions(streams[3], councils, timeline, effects, 10.0)
+    lag = timedelta(days=OMBUDSMAN_LAG + 60)
+    candidates = (
+        decisions.frame.filter(pl.col("fault_found"), ~pl.col("satisfactory_remedy_by_authority"))
+        .join(effects.truth, on="authority_code", how="left")
+        .with_columns(
+            failing_now=pl.col("scenario").is_in(FAILING)
+            & (pl.col("decision_date") >= pl.col("onset_date") + lag)
+        )
+    )
+    healthy = candidates.filter(pl.col("scenario").is_null())["public_interest_report"]
+    failing = candidates.filter("failing_now")
+    # Healthy councils keep the national rate; failing ones draw reports after onset,
+    # most where the failure is large.
+    assert abs(healthy.mean() - PUBLIC_INTEREST) < 0.0015
+    assert failing["public_interest_report"].mean() > 2 * healthy.mean()
+    by_effect = dict(failing.group_by("effect").agg(pl.col("public_interest_report").mean()).rows())
+    assert by_effect["large"] > 1.5 * by_effect["small"], by_effect
 
 
 def test_nothing_in_scrutiny_but_the_evaluation_reads_the_ground_truth():

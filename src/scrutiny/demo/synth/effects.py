@@ -17,6 +17,7 @@ import polars as pl
 from scrutiny.demo.synth.councils import Councils
 from scrutiny.demo.synth.scenarios import (
     DESCRIPTIONS,
+    FAILING,
     MAGNITUDE,
     SLOWER,
     Kind,
@@ -27,6 +28,13 @@ from scrutiny.demo.synth.timeline import Timeline
 
 OMBUDSMAN_LAG = 120  # days for complaints to work their way to the Ombudsman
 OMBUDSMAN_RAMP = 60  # days over which the Ombudsman's findings change after the lag
+# Public interest reports, the Ombudsman's strongest sanction, follow serious failure:
+# log-odds added to the chance of one on an upheld, unremedied decision (0.8% at healthy
+# councils) once a large failure reaches the Ombudsman, so about 4%; about 2% for a
+# medium failure and 1.1% for a small one. (Modelling assumption: the LGSCO's reports
+# cluster at councils with repeated or systemic fault.)
+PUBLIC_INTEREST_RISE = 1.6
+PUBLIC_INTEREST_NOTE = " Public interest reports become likelier once cases reach the Ombudsman."
 
 
 @dataclass
@@ -44,6 +52,7 @@ class Effects:
     premature: np.ndarray  # log-odds shift on referral back for local resolution
     remedy_late: np.ndarray  # log-odds shift on complying late, by agreed date
     not_complied: np.ndarray  # chance a recommendation is never complied with
+    public_interest: np.ndarray  # log-odds shift on a public interest report
     truth: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
@@ -201,6 +210,7 @@ def no_effects(councils: int, days: int) -> Effects:
         premature=zeros(),
         remedy_late=zeros(),
         not_complied=zeros(),
+        public_interest=zeros(),
     )
 
 
@@ -213,6 +223,11 @@ def build_effects(rng: np.random.Generator, councils: Councils, timeline: Timeli
         planting = Planting(scenario, councils, timeline.days, rng, slower)
         described = PLANT[scenario.kind](effects, planting)
         description = DESCRIPTIONS[scenario.kind].format(**described)
+        if scenario.kind in FAILING:
+            effects.public_interest[scenario.council] += (
+                PUBLIC_INTEREST_RISE * planting.size * planting.ombudsman()
+            )
+            description += PUBLIC_INTEREST_NOTE
         truth.append(
             (
                 councils.codes[scenario.council],
