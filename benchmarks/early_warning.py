@@ -6,8 +6,9 @@
 
 Builds the demo database (or reuses one built before in the same directory), computes
 every signal for every quarter with no look-ahead, and prints, for each signal and for
-the combined score, how many failing councils are flagged (within two quarters of onset)
-and how many healthy council-years are flagged. At scale 1 it also rewrites
+the combined score, how many failing councils are flagged (within two quarters of onset;
+for the combined score also by scenario and by effect size) and how many healthy
+council-years are flagged. At scale 1 it also rewrites
 docs/early-warning.md. The scenarios, and so these figures, are our own synthetic data.
 """
 
@@ -17,12 +18,14 @@ import argparse
 import time
 from pathlib import Path
 
+import polars as pl
+
 from scrutiny.demo.build import build_demo
 from scrutiny.demo.synth import AS_OF, DEFAULT_SEED
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.store.db import make_engine
 from scrutiny.store.read import count_rows
-from scrutiny.warning.evaluation import Evaluation, evaluate, tune
+from scrutiny.warning.evaluation import COMBINED, Evaluation, evaluate, evaluate_flags, tune
 from scrutiny.warning.signals import compute_signals
 from scrutiny.warning.signals.changes import (
     MIN_GRADUAL_CHANGE,
@@ -31,6 +34,7 @@ from scrutiny.warning.signals.changes import (
     Z_GRADUAL,
 )
 from scrutiny.warning.signals.compliance import MIN_MISSED, MIN_RISE, P_ALERT
+from scrutiny.warning.watchlist import scores
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "early-warning.md"
@@ -65,7 +69,26 @@ def table(result: Evaluation) -> list[str]:
     return lines
 
 
-def page(result: Evaluation, scale: float, rows: int, seconds: float) -> str:
+def by_effect(signals: pl.DataFrame, truth: Path, result: Evaluation) -> dict[str, tuple[int, int]]:
+    """Failing councils flagged by the combined score within two quarters, and in all, by
+    the effect size planted (small, medium, large)."""
+    planted = pl.read_csv(truth, try_parse_dates=True)
+    flags = scores(signals, result.weights).filter(pl.col("score") >= result.threshold)
+    _, delays = evaluate_flags(flags, planted, result.as_of, COMBINED)
+    sized = delays.join(planted.select("authority_code", "effect"), on="authority_code")
+    return {
+        str(effect): (int((group["delay"].drop_nulls() <= 1).sum()), group.height)
+        for (effect,), group in sized.partition_by("effect", as_dict=True).items()
+    }
+
+
+def page(
+    result: Evaluation,
+    effects: dict[str, tuple[int, int]],
+    scale: float,
+    rows: int,
+    seconds: float,
+) -> str:
     """docs/early-warning.md: method, weights and figures."""
     c = result.combined
     met = (c.within_two_quarters_share >= TARGET_FLAGGED, c.false_alert_rate <= TARGET_FALSE)
@@ -73,6 +96,11 @@ def page(result: Evaluation, scale: float, rows: int, seconds: float) -> str:
     scenarios = "\n".join(
         f"| {name.replace('_', ' ')} | {within}/{total} |"
         for name, (within, total) in sorted(result.by_scenario.items())
+    )
+    effect_rows = "\n".join(
+        f"| {name} | {effects[name][0]}/{effects[name][1]} |"
+        for name in ("small", "medium", "large")
+        if name in effects
     )
     smallest = MIN_PROPORTION_CHANGE * 100
     sudden = f"z of at least {Z_ALERT:g} and a change of at least {smallest:g} points"
@@ -89,10 +117,16 @@ nothing yet about real councils, and the weights were set on this same data.
 ## Method
 
 `scrutiny synth` (seed {DEFAULT_SEED}, scale {scale:g}: {rows:,} complaint rows) gives about
-one council in ten a scenario with an onset date: timeliness collapses, the uphold rate
-rises over a year, complaint volumes fall, or recommendations go late or uncomplied
-(*failing* councils), or a dip that recovers by itself (left out of both counts). Councils
-with no scenario are *healthy*.
+one council in ten a scenario with an onset on any day of the middle four years:
+timeliness collapses, the uphold rate rises over a year or more, complaint volumes fall,
+recommendations go late or uncomplied, or complaint handling hollows out (fewer
+complaints, more of them escalated to stage 2, more complaint-handling fault at the
+Ombudsman): these are *failing* councils, where public interest reports also become
+likelier. A dip that recovers by itself is left out of both counts. Councils with no
+scenario are *healthy*. Each scenario has an effect size, dealt out evenly within each
+kind: *large* (stage 1 on time falling from about 84% to about 26%), *medium* (about 55%
+of a large shift in log-odds) or *small* (about a fifth: on time falling by about ten
+points, over six months to a year).
 
 `scrutiny.warning.signals.compute_signals` computes every signal for every council and quarter.
 Each quarter is judged as it could have been at its own end (funnels of that quarter,
@@ -102,7 +136,8 @@ signals as of each quarter's end. The watchlist's score for a quarter is the sum
 weight × severity over the council's signals; a council is flagged when it reaches
 {result.threshold:g}.
 
-- **Flagged**: a failing council flagged in its onset quarter or later.
+- **Flagged**: a failing council flagged in its onset quarter (the quarter holding the
+  onset day, judged at its end) or later.
 - **Within two quarters**: flagged in the onset quarter or the next, so by six months
   after onset. **Median delay**: quarters from the onset quarter to the first flag.
 - **Healthy council-years flagged**: financial years 2020-21 to 2024-25 of healthy
@@ -124,6 +159,12 @@ Failing councils flagged by the combined score within two quarters, by scenario:
 | Scenario | Within two quarters |
 |---|---|
 {scenarios}
+
+and by effect size:
+
+| Effect | Within two quarters |
+|---|---|
+{effect_rows}
 
 `return_overdue` cannot fire here: the demo is loaded in bulk after the fact, and a
 return can only be late once the store is receiving returns.
@@ -158,17 +199,17 @@ two quarters than these weights, which keep the earlier ones and add
     where its record is that short), allowing for chance in both (a test of two
     proportions: {sudden}). A rising uphold rate climbs over a year,
     so by six months it has moved less far; it has a lower bar ({gradual}),
-    set on this data: at a z of 3, one of the seven uphold scenarios is missed within two
-    quarters.
+    set on the earlier demo data, whose failures were all large: at a z of 3, one of the
+    seven uphold scenarios was missed within two quarters.
   - `compliance_falling`: the share of Ombudsman recommendations missed by their due date
     over the last six months against the council's year before, as known at each
     quarter's end (Fisher's exact test: p below {P_ALERT:g}, at least {MIN_MISSED} missed and
     {MIN_RISE * 100:g} points more). It replaces the late-remedies rate in `sudden_change`,
     which counted each recommendation's final status, known only later. Any missed
     recommendation (`recommendations_missed`) is too common to score on its own.
-- Two of the planted compliance failures are not seen within two quarters: at those
-  councils only two or three recommendations fell due in the onset quarter and the next,
-  too few to tell a failure from chance.
+- A planted compliance failure is hard to see within two quarters at a council where only
+  two or three recommendations fall due in the onset quarter and the next: too few to
+  tell a failure from chance.
 
 Next step: a cumulative-sum (CUSUM) detector per council for slow drifts, and a test of
 the evaluation on other seeds, since these bars were set on this one.
@@ -194,6 +235,8 @@ def main() -> None:
     print(f"signals for every council and quarter: {signals.height:,} in {seconds:.1f} s")
     print("\n".join(table(result)))
     print({name: f"{within}/{total}" for name, (within, total) in result.by_scenario.items()})
+    effects = by_effect(signals, truth, result)
+    print({name: f"{within}/{total}" for name, (within, total) in effects.items()})
     if options.tune:
         for figures, weights, threshold in tune(signals, truth, as_of=AS_OF)[:5]:
             print(
@@ -201,7 +244,7 @@ def main() -> None:
                 f"false alerts {figures.false_alert_rate:.1%}, threshold {threshold:g}: {weights}"
             )
     if options.scale == 1.0 and options.seed == DEFAULT_SEED:
-        PAGE.write_text(page(result, options.scale, rows, seconds), encoding="utf-8")
+        PAGE.write_text(page(result, effects, options.scale, rows, seconds), encoding="utf-8")
         print(f"wrote {PAGE.relative_to(ROOT)}")
 
 
