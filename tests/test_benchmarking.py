@@ -23,10 +23,10 @@ def demo_url(sqlite_demo) -> str:
 
 @pytest.fixture(scope="module")
 def every_council_url(tmp_path_factory) -> str:
-    # A demo of its own on seed 5, where every council has stage 1 complaints in 2024-25:
-    # at this small scale the shared demo's seed leaves one council (a planted fall in
-    # volume) with none, and the test below places all 317.
-    return build_demo(tmp_path_factory.mktemp("demo"), seed=5, scale=0.02).database_url
+    # A demo of its own on seed 9, where every council has stage 1 complaints in 2024-25:
+    # at this small scale other seeds leave a council or two with none (the Isles of
+    # Scilly, or a planted fall in volume), and the test below places all 317.
+    return build_demo(tmp_path_factory.mktemp("demo"), seed=9, scale=0.02).database_url
 
 
 def test_periods_are_read_as_people_write_them():

@@ -1,8 +1,10 @@
 """The demo database, built small: real Housing Ombudsman decisions plus a synthetic nation."""
 
+import polars as pl
 from sqlalchemy import func, select
 
 from scrutiny.demo.build import build_demo
+from scrutiny.demo.synth.scenarios import KINDS
 from scrutiny.returns.submissions import list_submissions
 from scrutiny.store.db import DATA_TABLES, make_engine
 
@@ -13,6 +15,10 @@ def test_demo_database_holds_real_and_synthetic_data_through_the_import_path(sql
     assert built.rows["complaints"] > 10_000
     assert built.rows["recommendations"] > 0
     assert built.ground_truth is not None and built.ground_truth.exists()
+    # Every kind of planted scenario, each in every effect size, for the evaluation.
+    truth = pl.read_csv(built.ground_truth, try_parse_dates=True)
+    assert set(truth["scenario"]) == set(KINDS)
+    assert truth.group_by("scenario").agg(pl.col("effect").n_unique())["effect"].min() == 3
     engine = make_engine(built.database_url)
     decisions = DATA_TABLES["ombudsman_decisions"]
     with engine.connect() as connection:

@@ -41,9 +41,9 @@ def test_the_reduced_evaluation_reports_every_signal_and_the_combined_score(smal
 def test_a_flag_before_onset_is_not_a_detection_and_one_after_counts_its_delay(tmp_path):
     truth = tmp_path / "truth.csv"
     truth.write_text(
-        "authority_code,scenario,onset_date,end_date,description\n"
-        "E09000002,timeliness_collapse,2023-07-01,,x\n"
-        "E09000003,recovery,2023-07-01,2024-01-01,x\n",
+        "authority_code,scenario,effect,onset_date,end_date,description\n"
+        "E09000002,timeliness_collapse,small,2023-08-17,,x\n"
+        "E09000003,recovery,large,2023-07-01,2024-01-01,x\n",
         encoding="utf-8",
     )
     truth_frame = pl.read_csv(truth, try_parse_dates=True)
@@ -57,10 +57,29 @@ def test_a_flag_before_onset_is_not_a_detection_and_one_after_counts_its_delay(t
     )
     figures, delays = evaluate_flags(flags, truth_frame, AS_OF, "test")
     assert (figures.failing, figures.flagged, figures.within_two_quarters) == (1, 1, 0)
+    # Onset in the middle of July to September 2023: January 2024 is two quarters on.
     assert delays["delay"].to_list() == [2]
     # E09000004 is healthy: two flagged quarters of one financial year are one council-year.
     assert figures.false_alert_years == 1
     assert figures.healthy_years == 5 * (317 - 2)
+
+
+def test_a_flag_for_the_quarter_an_onset_falls_in_counts_with_no_delay():
+    # Onsets fall on any day; a quarter is judged at its end, after an onset within it.
+    truth = pl.DataFrame(
+        {
+            "authority_code": ["E09000002"],
+            "scenario": ["uphold_rising"],
+            "effect": ["medium"],
+            "onset_date": [date(2023, 9, 29)],
+            "end_date": pl.Series([None], dtype=pl.Date),
+            "description": ["x"],
+        }
+    )
+    flags = pl.DataFrame({"authority_code": ["E09000002"], "period_start": [date(2023, 7, 1)]})
+    figures, delays = evaluate_flags(flags, truth, AS_OF, "test")
+    assert (figures.flagged, figures.within_two_quarters) == (1, 1)
+    assert delays["delay"].to_list() == [0]
 
 
 def test_tuning_keeps_only_settings_within_the_false_alert_limit(small_demo):

@@ -461,15 +461,17 @@ def test_the_commands_withdraw_close_filter_and_show_repeats(loaded, database_ur
 
 
 def test_councils_failing_compliance_in_the_demo_comply_on_time_less_than_their_peers(tmp_path):
-    # The planted scenario makes recommendations agreed after onset mostly late and a few
-    # never done. The Ombudsman's rate forgives lateness, so it is at most the peers' median;
-    # the on-time rate, over recommendations due since onset, is below it for every council.
+    # The planted scenario makes recommendations agreed after onset late far more often and
+    # a few never done. The Ombudsman's rate forgives lateness, so it is at most the peers'
+    # median; the on-time rate, over recommendations due since onset, is below it for every
+    # council whose failure is medium or large. (A small one, late about a quarter of the
+    # time instead of a sixth, can stay within its peers' spread: that is what small means.)
     # A demo of its own at ten times the shared one's scale: at that scale some failing
     # councils have no recommendation due since onset, so there are no rates to compare.
     demo = build_demo(tmp_path, seed=7, scale=0.2)
     assert demo.ground_truth is not None
     truth = pl.read_csv(demo.ground_truth, try_parse_dates=True)
-    failing = truth.filter(pl.col("scenario") == "compliance_failing")
+    failing = truth.filter(pl.col("scenario") == "compliance_failing", pl.col("effect") != "small")
     engine = make_engine(demo.database_url)
     readings = []
     for code, onset in failing.select("authority_code", "onset_date").rows():
@@ -479,6 +481,6 @@ def test_councils_failing_compliance_in_the_demo_comply_on_time_less_than_their_
         medians = {name: pl.Series([rates[name][p] for p in peers]).median() for name in RATES}
         readings.append((code, *[(rates[n][code], medians[n]) for n in RATES]))
     engine.dispose()
-    assert len(readings) >= 5
+    assert len(readings) >= 3
     assert all(on_time < median for _, (on_time, median), _ in readings), readings
     assert all(rate <= median for _, _, (rate, median) in readings), readings

@@ -3,8 +3,8 @@
 Every current English council, five financial years (2020-21 to 2024-25), written as the
 standard's CSV files so they pass `scrutiny validate` and load with `scrutiny import`,
 plus ground_truth.csv: which councils were given a scenario (timeliness collapse, uphold
-rate rising, volumes falling, compliance failing, recovery) and from when. The same seed
-always gives byte-identical files.
+rate rising, volumes falling, compliance failing, hollowing out, recovery), how large
+(small, medium, large) and from which day. The same seed always gives byte-identical files.
 
     generate_dataset(Path("build/demo/synth"), seed=2025, scale=1.0)
 
@@ -26,9 +26,9 @@ import polars as pl
 from scrutiny.core.log import timed
 from scrutiny.demo.synth.complaints import generate_complaints
 from scrutiny.demo.synth.councils import build_councils
+from scrutiny.demo.synth.effects import build_effects
 from scrutiny.demo.synth.ombudsman import generate_decisions
 from scrutiny.demo.synth.recommendations import generate_recommendations
-from scrutiny.demo.synth.scenarios import build_effects
 from scrutiny.demo.synth.timeline import AS_OF, FIRST_DAY, LAST_DAY, build_timeline
 from scrutiny.standard import load_standard
 

@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from scrutiny.demo.synth.councils import Councils
+from scrutiny.demo.synth.effects import Effects
 from scrutiny.demo.synth.handling import (
     ADULT_STATUTORY,
     CHILDRENS_STATUTORY,
@@ -27,7 +28,6 @@ from scrutiny.demo.synth.handling import (
     Handled,
     handle,
 )
-from scrutiny.demo.synth.scenarios import Effects
 from scrutiny.demo.synth.services import (
     AREAS,
     CHANNEL_SHARES,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scrutiny.demo.synth.councils import Councils
-from scrutiny.demo.synth.scenarios import Effects
+from scrutiny.demo.synth.effects import Effects
 from scrutiny.demo.synth.services import AREAS, FINANCIAL, REMEDY_CHANCE, SUBAREA_CODES
 from scrutiny.demo.synth.timeline import AS_OF, Timeline, logistic
 from scrutiny.reference.calendar import offset_working_days

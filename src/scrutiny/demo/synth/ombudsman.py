@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from scrutiny.demo.synth.councils import Councils
-from scrutiny.demo.synth.scenarios import Effects
+from scrutiny.demo.synth.effects import Effects
 from scrutiny.demo.synth.services import AREAS, SUBAREA_CODES, pick_subareas
 from scrutiny.demo.synth.timeline import Timeline, logistic
 from scrutiny.reference.authorities import TIER_SERVICES
@@ -78,7 +78,8 @@ HANDLING_FAULT = -0.85  # log-odds: about 30% of upheld cases (assumption)
 # The council had already put things right in 6% (Buckinghamshire), 8% (Birmingham) and
 # 18% (Cornwall) of upheld cases in 2023-24.
 SATISFACTORY_REMEDY = 0.10
-# 27 public-interest reports in 2023-24 among about 3,200 upheld cases.
+# 27 public-interest reports in 2023-24 among about 3,200 upheld cases; more where a
+# council is failing (effects.public_interest, in log-odds).
 PUBLIC_INTEREST = 0.008
 
 
@@ -182,7 +183,12 @@ def generate_decisions(
         rng.random(n) < logistic(HANDLING_FAULT + effects.handling_fault[council, day])
     )
     remedied = upheld & (rng.random(n) < SATISFACTORY_REMEDY)
-    public_interest = upheld & ~remedied & (rng.random(n) < PUBLIC_INTEREST)
+    public_interest_odds = np.log(PUBLIC_INTEREST / (1 - PUBLIC_INTEREST))
+    public_interest = (
+        upheld
+        & ~remedied
+        & (rng.random(n) < logistic(public_interest_odds + effects.public_interest[council, day]))
+    )
     subarea = pick_subareas(rng, area, np.zeros(n, dtype=bool))
     decided = timeline.days[day]
     known = pl.Series(investigated)

@@ -14,8 +14,8 @@ import numpy as np
 import polars as pl
 
 from scrutiny.demo.synth.councils import Councils
+from scrutiny.demo.synth.effects import Effects
 from scrutiny.demo.synth.ombudsman import Decisions
-from scrutiny.demo.synth.scenarios import Effects
 from scrutiny.demo.synth.texts import COMPLIANCE_EVIDENCE, WITHDRAWN_NOTES
 from scrutiny.demo.synth.timeline import AS_OF, logistic
 

@@ -1,51 +1,77 @@
-"""Scenarios: councils whose complaint handling goes wrong (or recovers) on a known date.
+"""Scenarios: councils whose complaint handling goes wrong (or recovers) from a known day.
 
-About one council in ten gets a scenario, chosen by the seed, with onsets spread across
-the five years. What happened is written to a separate ground-truth file so early-warning
-methods can be scored against it; nothing in scrutiny reads that file.
+About one council in ten gets a scenario, chosen by the seed: a kind, an effect size and
+an onset on any day of the middle four years. Sizes are dealt out evenly within each kind,
+so the early-warning evaluation meets small failures as often as glaring ones. What
+happened is written to a separate ground-truth file (effects.py turns each scenario into
+shifts and the file's rows); only scrutiny.warning.evaluation reads that file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal, get_args
 
 import numpy as np
-import polars as pl
 
 from scrutiny.demo.synth.councils import Councils
-from scrutiny.demo.synth.timeline import QUARTERS, Timeline, quarter_start
+from scrutiny.demo.synth.timeline import QUARTERS, quarter_start
 
-SHARE = 0.10
-KINDS = (
+Kind = Literal[
     "timeliness_collapse",
     "uphold_rising",
     "volume_falling",
     "compliance_failing",
+    "hollowing_out",
     "recovery",
-)
+]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+RECOVERY: Kind = "recovery"  # a dip that recovers by itself: neither failing nor healthy
+FAILING: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind != RECOVERY)
+Size = Literal["small", "medium", "large"]
+SIZES: tuple[Size, ...] = get_args(Size)
+# How far a scenario moves things, as a share of a large one's shifts (log-odds shifts,
+# and the fall or rise of a volume). Large is what every scenario did before sizes came
+# in: at a council answering 84% of stage 1 complaints on time, a typical collapse takes
+# it to about 27%. Medium (55%) takes the same council to about 56%; small (a fifth, on
+# the log-odds scale) to about 76%, some eight to twelve points lower at any council
+# answering between 75% and 85% on time, and an uphold rate up a few points in a year.
+MAGNITUDE: dict[Size, float] = {"small": 0.2, "medium": 0.55, "large": 1.0}
+# Days added to the time a scenario takes to reach its full size: smaller failures creep
+# in over months (a small timeliness collapse over six months to a year, not one month).
+SLOWER: dict[Size, tuple[int, int]] = {"small": (150, 335), "medium": (30, 150), "large": (0, 0)}
+
+SHARE = 0.10
 MIN_POPULATION = 50_000  # too few complaints below this to see anything
 FIRST_ONSET, LAST_ONSET = 2, QUARTERS - 3  # leave at least two quarters before and after
-OMBUDSMAN_LAG = 120  # days for complaints to work their way to the Ombudsman
+LAST_RECOVERY_ONSET = QUARTERS - 5  # a recovery needs room for its end date after it
+RECOVERY_DAYS = (182, 366)  # from onset to the end of a recovery: six months to a year
 
-DESCRIPTIONS = {
+DESCRIPTIONS: dict[Kind, str] = {
     "timeliness_collapse": (
         "Stage 1 responses on time fall from about {before:.0%} to about {after:.0%} within "
-        "a month of onset; acknowledgements slip, extensions and escalations rise, and "
-        "complaint-handling fault at the Ombudsman doubles."
+        "{months} of onset; acknowledgements slip, extensions and escalations rise, and the "
+        "Ombudsman finds complaint-handling fault more often."
     ),
     "uphold_rising": (
-        "The share of stage 1 complaints upheld rises steadily for a year after onset, from "
-        "about {before:.0%} to about {after:.0%}; the Ombudsman finds fault more often."
+        "The share of stage 1 complaints upheld rises steadily for {months} after onset, "
+        "from about {before:.0%} to about {after:.0%}; the Ombudsman finds fault more often."
     ),
     "volume_falling": (
-        "Complaints received fall to about a third within four months of onset while "
-        "refusals rise: people cannot get a complaint in. Ombudsman decisions rise, many "
-        "referred back for local resolution."
+        "Complaints received fall to about {after:.0%} of their earlier level within "
+        "{months} of onset while refusals rise: people cannot get a complaint in. Ombudsman "
+        "decisions rise, many referred back for local resolution."
     ),
     "compliance_failing": (
-        "Ombudsman recommendations agreed after onset are mostly completed late (about "
+        "Ombudsman recommendations agreed after onset are completed late more often (about "
         "{after:.0%}, against about {before:.0%} before), and some are never complied with."
+    ),
+    "hollowing_out": (
+        "Complaints received fall to about {volume:.0%} of their earlier level within "
+        "{months} of onset while the share escalated to stage 2 rises from about "
+        "{before:.0%} to about {after:.0%}: fewer people complain, and those who do are "
+        "not satisfied. Ombudsman decisions rise and find complaint-handling fault more often."
     ),
     "recovery": (
         "Stage 1 responses on time dip from about {before:.0%} to about {after:.0%} from "
@@ -54,41 +80,65 @@ DESCRIPTIONS = {
 }
 
 
-@dataclass
-class Effects:
-    """Shifts each scenario makes, per council and day (councils x days arrays)."""
+@dataclass(frozen=True)
+class Scenario:
+    """One council's scenario: what goes wrong, how badly, and from (and, for a recovery, to)
+    which day."""
 
-    timeliness: np.ndarray  # log-odds shift on responding and acknowledging on time
-    uphold: np.ndarray  # log-odds shift on upholding at stage 1
-    volume: np.ndarray  # multiplier on complaints received
-    refusal: np.ndarray  # log-odds shift on refusing
-    escalation: np.ndarray  # log-odds shift on escalating to stage 2
-    ombudsman_volume: np.ndarray  # multiplier on Ombudsman decisions
-    ombudsman_uphold: np.ndarray  # log-odds shift on the Ombudsman finding fault
-    handling_fault: np.ndarray  # log-odds shift on complaint-handling fault
-    premature: np.ndarray  # log-odds shift on referral back for local resolution
-    remedy_late: np.ndarray  # log-odds shift on complying late, by agreed date
-    not_complied: np.ndarray  # chance a recommendation is never complied with
-    truth: pl.DataFrame = field(default_factory=pl.DataFrame)
+    council: int  # index into Councils
+    kind: Kind
+    size: Size
+    onset: date
+    end: date | None  # only a recovery ends
 
 
-def _ramp(days: np.ndarray, start: date, length: int) -> np.ndarray:
-    """0 before START, rising linearly to 1 over LENGTH days, 1 after."""
-    elapsed = (days - np.datetime64(start, "D")).astype(np.int64)
-    return np.clip(elapsed / max(length, 1), 0.0, 1.0)
+def _kinds(count: int) -> list[Kind]:
+    """COUNT kinds in equal numbers, compliance failures first: recommendations are few,
+    and a failure only shows at a council with a steady flow of upheld Ombudsman cases, so
+    those come from the larger half of the eligible councils before the others choose."""
+    kinds = sorted((KINDS[i % len(KINDS)] for i in range(count)), key=KINDS.index)
+    kinds.sort(key=lambda kind: kind != "compliance_failing")
+    return kinds
 
 
-def choose_scenarios(rng: np.random.Generator, councils: Councils) -> pl.DataFrame:
-    """Which councils get which scenario and when: council index, kind, onset and end."""
+def _sizes(rng: np.random.Generator, kinds: list[Kind]) -> list[Size]:
+    """An effect size for each of KINDS, dealt out evenly within each kind: the sizes in a
+    shuffled order, cycled through."""
+    dealt = {}
+    for kind in KINDS:
+        order = rng.permutation(len(SIZES))
+        dealt[kind] = iter([SIZES[order[i % len(SIZES)]] for i in range(kinds.count(kind))])
+    return [next(dealt[kind]) for kind in kinds]
+
+
+def _onsets(rng: np.random.Generator, kinds: list[Kind]) -> list[date]:
+    """An onset for each of KINDS on any day from the start of quarter FIRST_ONSET to the end
+    of quarter LAST_ONSET (earlier for a recovery, which needs room to end).
+
+    Each onset is a uniform day within its own equal slice of that span, and the slices
+    are dealt out at random: every onset is equally likely on any day, but they are spread
+    across the years rather than bunched by chance.
+    """
+    count = len(kinds)
+    first = quarter_start(FIRST_ONSET)
+    span = (quarter_start(LAST_ONSET + 1) - first).days
+    recovery_span = (quarter_start(LAST_RECOVERY_ONSET + 1) - first).days
+    edges = np.linspace(0.0, span, count + 1)
+    offsets = np.floor(edges[:-1] + rng.random(count) * np.diff(edges)).astype(np.int64)
+    offsets = offsets[rng.permutation(count)]
+    return [
+        first + timedelta(days=int(o * recovery_span // span if kind == RECOVERY else o))
+        for kind, o in zip(kinds, offsets, strict=True)
+    ]
+
+
+def choose_scenarios(rng: np.random.Generator, councils: Councils) -> list[Scenario]:
+    """Which councils get which scenario, how large and when, in council order."""
     eligible = np.flatnonzero(councils.population >= MIN_POPULATION)
     if eligible.size == 0:
         eligible = np.arange(councils.size)
     count = min(eligible.size, max(1, round(SHARE * councils.size)))
-    # Equal numbers of each kind; compliance failures first, because recommendations are
-    # few and a failure only shows at a council with a steady flow of upheld Ombudsman
-    # cases, so those come from the larger half of the eligible councils.
-    kinds = sorted((KINDS[i % len(KINDS)] for i in range(count)), key=KINDS.index)
-    kinds.sort(key=lambda kind: kind != "compliance_failing")
+    kinds = _kinds(count)
     by_size = eligible[np.argsort(-councils.population[eligible], kind="stable")]
     larger = by_size[: max(1, by_size.size // 2)]
     chosen: list[int] = []
@@ -98,89 +148,12 @@ def choose_scenarios(rng: np.random.Generator, councils: Councils) -> pl.DataFra
         ]
         pool = pool or [c for c in eligible if c not in chosen]
         chosen.append(int(pool[rng.integers(len(pool))]))
-    # Onsets evenly spread over the eligible quarters, dealt out at random.
-    onsets = np.linspace(FIRST_ONSET, LAST_ONSET, count).round().astype(int)
-    onsets = onsets[rng.permutation(count)]
-    rows = []
-    for council, kind, onset in zip(chosen, kinds, onsets, strict=True):
+    sizes = _sizes(rng, kinds)
+    onsets = _onsets(rng, kinds)
+    scenarios = []
+    for council, kind, size, onset in zip(chosen, kinds, sizes, onsets, strict=True):
         end = None
-        if kind == "recovery":
-            onset = min(onset, QUARTERS - 5)
-            end = quarter_start(onset + int(rng.integers(2, 5)))
-        rows.append((council, kind, quarter_start(int(onset)), end))
-    return pl.DataFrame(
-        rows,
-        schema={"council": pl.Int64, "scenario": pl.String, "onset": pl.Date, "end": pl.Date},
-        orient="row",
-    ).sort("council")
-
-
-def build_effects(rng: np.random.Generator, councils: Councils, timeline: Timeline) -> Effects:
-    """Choose the scenarios and turn them into per-council, per-day shifts."""
-    shape = (councils.size, timeline.size)
-    zeros = [np.zeros(shape, dtype=np.float32) for _ in range(7)]
-    ones = [np.ones(shape, dtype=np.float32) for _ in range(2)]
-    effects = Effects(
-        timeliness=zeros[0],
-        uphold=zeros[1],
-        volume=ones[0],
-        refusal=zeros[2],
-        escalation=zeros[3],
-        ombudsman_volume=ones[1],
-        ombudsman_uphold=zeros[4],
-        handling_fault=zeros[5],
-        premature=zeros[6],
-        remedy_late=np.zeros(shape, dtype=np.float32),
-        not_complied=np.zeros(shape, dtype=np.float32),
-    )
-    chosen = choose_scenarios(rng, councils)
-    days = timeline.days
-    truth = []
-    for c, kind, onset, end in chosen.iter_rows():
-        later = onset + timedelta(days=OMBUDSMAN_LAG)
-        step, ombudsman_step = _ramp(days, onset, 30), _ramp(days, later, 60)
-        before = after = float(1 / (1 + np.exp(-councils.on_time[c])))
-        if kind == "timeliness_collapse":
-            drop = rng.uniform(2.2, 3.0)
-            effects.timeliness[c] -= drop * step
-            effects.escalation[c] += 0.6 * step
-            effects.ombudsman_volume[c] *= 1 + 0.3 * ombudsman_step
-            effects.handling_fault[c] += 1.0 * ombudsman_step
-            after = float(1 / (1 + np.exp(-(councils.on_time[c] - drop))))
-        elif kind == "uphold_rising":
-            rise = rng.uniform(1.3, 1.9)
-            effects.uphold[c] += rise * _ramp(days, onset, 365)
-            effects.ombudsman_uphold[c] += 1.0 * ombudsman_step
-            effects.ombudsman_volume[c] *= 1 + 0.2 * ombudsman_step
-            before = float(1 / (1 + np.exp(-councils.uphold[c])))
-            after = float(1 / (1 + np.exp(-(councils.uphold[c] + rise))))
-        elif kind == "volume_falling":
-            effects.volume[c] *= 1 - 0.65 * _ramp(days, onset, 120)
-            effects.refusal[c] += 1.5 * step
-            effects.ombudsman_volume[c] *= 1 + 0.4 * ombudsman_step
-            effects.premature[c] += 1.2 * ombudsman_step
-        elif kind == "compliance_failing":
-            agreed_after = (days >= np.datetime64(onset, "D")).astype(np.float32)
-            effects.remedy_late[c] += 2.4 * agreed_after
-            effects.not_complied[c] += 0.08 * agreed_after
-            before = float(1 / (1 + np.exp(-councils.remedy_late[c])))
-            after = float(1 / (1 + np.exp(-(councils.remedy_late[c] + 2.4))))
-        else:  # recovery: a dip from onset, easing back over the two months before END
-            dip = rng.uniform(1.6, 2.2)
-            easing = 1 - _ramp(days, end - timedelta(days=60), 60)
-            effects.timeliness[c] -= dip * step * easing
-            after = float(1 / (1 + np.exp(-(councils.on_time[c] - dip))))
-        description = DESCRIPTIONS[kind].format(before=before, after=after)
-        truth.append((councils.codes[c], kind, onset, end, description))
-    effects.truth = pl.DataFrame(
-        truth,
-        schema={
-            "authority_code": pl.String,
-            "scenario": pl.String,
-            "onset_date": pl.Date,
-            "end_date": pl.Date,
-            "description": pl.String,
-        },
-        orient="row",
-    )
-    return effects
+        if kind == RECOVERY:
+            end = onset + timedelta(days=int(rng.integers(*RECOVERY_DAYS)))
+        scenarios.append(Scenario(council, kind, size, onset, end))
+    return sorted(scenarios, key=lambda s: s.council)
