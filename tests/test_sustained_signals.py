@@ -17,6 +17,7 @@ import pytest
 from scrutiny.warning.sequential import calibrate
 from scrutiny.warning.signals.changes import change_signals
 from scrutiny.warning.signals.cusums import (
+    COMPLIANCE_SHIFT,
     INFORMATION,
     _shifts,
     calibration,
@@ -25,6 +26,7 @@ from scrutiny.warning.signals.cusums import (
     sustained_signals,
 )
 from scrutiny.warning.signals.model import Worse
+from scrutiny.warning.signals.small_numbers import small_numbers_signals, too_few_to_judge
 
 QUARTERS = [date(2020 + (3 + 3 * i) // 12, (3 + 3 * i) % 12 + 1, 1) for i in range(16)]
 WATCH_UPHELD: dict[str, tuple[Worse, str]] = {"stage1_upheld": ("up", "sustained_change")}
@@ -161,3 +163,47 @@ def test_recommendations_missed_quarter_after_quarter_signal_with_their_evidence
     assert evidence["false_alert_rate_per_year"] == 0.01
     assert "seed" in evidence["calibrated"]
     assert "3 of 4" in first["sentence"] and "1 year in 100" in first["sentence"]
+
+
+def few_recommendations(missed_in_last_year: int, due_in_last_year: int) -> pl.DataFrame:
+    """E09000001 with few recommendations; 20 peers with five a quarter, one in five missed."""
+    rows = []
+    for t, start in enumerate(QUARTERS[:12]):
+        for council in range(2, 22):
+            for k in range(5):
+                rows.append((f"E090000{council:02d}", start, k == 0))
+        if t >= 8:  # the council's last year: its few recommendations
+            for _ in range(due_in_last_year // 4 + (t - 8 < due_in_last_year % 4)):
+                rows.append(("E09000001", start, False))
+    recommendations = pl.DataFrame(
+        rows, schema=["authority_code", "period_start", "missed"], orient="row"
+    ).with_columns(pl.col("period_start").map_elements(quarter_end, pl.Date).alias("period_end"))
+    # mark the first MISSED_IN_LAST_YEAR of the council's as missed
+    own = (pl.col("authority_code") == "E09000001").cum_sum()
+    return recommendations.with_columns(
+        (
+            pl.col("missed")
+            | ((pl.col("authority_code") == "E09000001") & (own <= missed_in_last_year))
+        ).alias("missed")
+    )
+
+
+def test_a_council_with_few_recommendations_all_missed_is_judged_on_the_year():
+    found = small_numbers_signals(few_recommendations(4, 4), COMPLIANCE_SHIFT)
+    assert found["authority_code"].unique().to_list() == ["E09000001"]
+    row = found.sort("period_start").row(-1, named=True)
+    assert "4 of 4" in row["sentence"] and "very likely" in row["sentence"]
+    evidence = json.loads(row["evidence"])
+    assert evidence["probability_worse"] >= 0.99 and evidence["due_in_year"] == 4
+
+
+def test_too_few_recommendations_to_tell_are_said_to_be_too_few_not_fine():
+    recommendations = few_recommendations(1, 3)
+    assert small_numbers_signals(recommendations, COMPLIANCE_SHIFT).is_empty()
+    judged = too_few_to_judge(recommendations, date(2023, 3, 31))
+    assert judged["authority_code"].to_list() == ["E09000001"]
+    row = judged.row(0, named=True)
+    assert (row["due"], row["missed"]) == (3, 1)
+    assert row["upper"] - row["lower"] > 0.4
+    # the peers, with twenty a year, can be judged
+    assert "E09000002" not in judged["authority_code"].to_list()

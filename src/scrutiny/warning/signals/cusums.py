@@ -62,6 +62,7 @@ from scrutiny.warning.sequential import (
 from scrutiny.warning.signals.compliance import quarterly_counts
 from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs, Worse, watched
 from scrutiny.warning.signals.rows import empty, frame, number
+from scrutiny.warning.signals.small_numbers import SMALL, small_numbers_signals
 
 Array = NDArray[np.float64]
 BASELINE_QUARTERS = 4
@@ -423,12 +424,23 @@ SEQUENTIAL = Detector(
 
 
 def _detect_compliance(inputs: SignalInputs, entries: tuple[SignalEntry, ...]) -> pl.DataFrame:
-    return compliance_drift_signals(inputs.recommendations, inputs.groups)
+    """The CUSUM's signals, and for councils with few recommendations the year's check
+    (scrutiny.warning.signals.small_numbers); one per council and quarter, the CUSUM's first."""
+    found = pl.concat(
+        [
+            compliance_drift_signals(inputs.recommendations, inputs.groups),
+            small_numbers_signals(inputs.recommendations, COMPLIANCE_SHIFT),
+        ]
+    )
+    return found.unique(
+        ["authority_code", "period_start", "signal"], keep="first", maintain_order=True
+    )
 
 
 COMPLIANCE_CUSUM = Detector(
     "A CUSUM of the recommendations missed by their due date each quarter against the "
     "council's own previous year, moved with its peers, with limits set by simulation for "
-    f"{FALSE_ALERTS_PER_YEAR:.0%} false alerts per council-year",
+    f"{FALSE_ALERTS_PER_YEAR:.0%} false alerts per council-year; councils with fewer than "
+    f"{SMALL} due in a year are judged on the year together (beta-binomial)",
     _detect_compliance,
 )
