@@ -18,6 +18,9 @@ from scrutiny.store.accounts import create_user
 from scrutiny.store.audit import list_audit_entries
 from scrutiny.store.db import make_engine
 from scrutiny.warning.data_quality import default_as_of, missing_returns, return_coverage
+from scrutiny.warning.signals.ombudsman import read_recommendations
+from scrutiny.warning.signals.rows import short_names
+from scrutiny.warning.signals.small_numbers import too_few_to_judge
 from scrutiny.warning.watchlist import watchlist
 from test_recommendations import load
 
@@ -51,6 +54,21 @@ def test_an_analyst_sees_the_watchlist_with_each_councils_reasons(demo_client, d
             assert str(escape(reason["sentence"])) in page.text
     on_watch = expected.filter("on_watch").height
     assert len(re.findall(r'govuk-tag--red">\s*On watch\s*<', page.text)) == on_watch
+
+
+def test_the_watchlist_names_councils_with_too_few_recommendations_to_judge(demo_client, demo_url):
+    engine = make_engine(demo_url)
+    as_of = date(2025, 3, 31)
+    expected = too_few_to_judge(read_recommendations(engine, as_of), as_of)
+    engine.dispose()
+    assert expected.height > 0  # the demo has councils with a handful a year
+    demo_client.sign_in(ANALYST)
+    page = demo_client.get("/ombudsman/watchlist?top=5")
+    assert f"Too few recommendations to judge compliance ({expected.height})" in page.text
+    assert "No signal here does not mean all is well" in page.text
+    names = short_names()
+    for row in expected.head(5).iter_rows(named=True):
+        assert str(escape(names[row["authority_code"]])) in page.text
 
 
 def test_the_watchlist_takes_another_date(demo_client):

@@ -194,6 +194,13 @@ class Watchlist(CacheKey[pl.DataFrame]):
 
 
 @dataclass(frozen=True)
+class TooFewToJudge(CacheKey[pl.DataFrame]):
+    """Councils with too few recommendations due to judge compliance, as of DAY."""
+
+    day: date
+
+
+@dataclass(frozen=True)
 class ReturnCoverage(CacheKey[Coverage]):
     """Which periods the councils' current returns cover."""
 

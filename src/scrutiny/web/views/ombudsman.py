@@ -34,7 +34,9 @@ from scrutiny.warning.data_quality import (
     warning_totals,
 )
 from scrutiny.warning.signals.late_returns import RETURN_DUE_DAYS
+from scrutiny.warning.signals.ombudsman import read_recommendations
 from scrutiny.warning.signals.rows import short_names
+from scrutiny.warning.signals.small_numbers import SMALL, too_few_to_judge
 from scrutiny.warning.watchlist import WATCH_THRESHOLD, default_weights, watchlist
 from scrutiny.web import cache as keys
 from scrutiny.web.pages import render
@@ -82,6 +84,10 @@ def watchlist_page(
     # Signals over every council take seconds: computed once per data version and date.
     listed = data_cache(request).get(keys.Watchlist(day, top), lambda: watchlist(engine, day, top))
     housing = _housing_figures(latest_council_positions(landlord_rows_of(request), day))
+    too_few = cache.get(
+        keys.TooFewToJudge(day), lambda: too_few_to_judge(read_recommendations(engine, day), day)
+    )
+    names = short_names()
     councils = [
         _council(row) | {"housing": housing.get(row["authority_code"], [])}
         for row in listed.iter_rows(named=True)
@@ -100,7 +106,15 @@ def watchlist_page(
             "others": sorted((c for c in councils if not c["on_watch"]), key=_by_name),
             "weights": [(name.replace("_", " "), w) for name, w in default_weights().items()],
             "threshold": WATCH_THRESHOLD,
+            "small": SMALL,
             "housing_source": SOURCE_NAME,
+            "too_few": sorted(
+                (
+                    row | {"name": names.get(row["authority_code"], row["authority_code"])}
+                    for row in too_few.iter_rows(named=True)
+                ),
+                key=_by_name,
+            ),
         },
     )
 
