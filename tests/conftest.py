@@ -380,7 +380,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 # --- The web service -----------------------------------------------------------------
 
 WEB_SCALE = 0.02  # a small synthetic nation: every page has data, the build takes seconds
-DEMO_SEED = 3
+# A seed whose small nation has what the tests look for by chance: Ombudsman
+# recommendations at County Durham (the access and register tests) and a council with no
+# complaints at all, so no return (the Isles of Scilly; the data-quality page). Seed 3 did
+# until the scenarios gained effect sizes and left County Durham with none.
+DEMO_SEED = 4
 _demo_copies = itertools.count()
 
 
