@@ -35,6 +35,7 @@ from scrutiny.warning.evaluation import (
     Figures,
     Summary,
     evaluate,
+    refine,
     summarise,
     tune,
 )
@@ -265,7 +266,9 @@ def main() -> None:
     training = [nation(seed, options.scale) for seed in TRAINING.seeds]
     if options.tune:
         best = tune([(n.signals, n.truth) for n in training], as_of=AS_OF, trials=options.trials)
-        for figures, weights, threshold in best[:5]:
+        nations = [(n.signals, n.truth) for n in training]
+        refined = refine(nations, best[0][1], best[0][2], as_of=AS_OF, passes=3)
+        for figures, weights, threshold in [*best[:3], refined]:
             print(
                 f"within two quarters {figures.within_two_quarters_share:.1%}, false alerts "
                 f"{figures.false_alert_rate:.2%}, threshold {threshold:g}: {weights}"
