@@ -121,6 +121,16 @@ _XMR_WARNING = (
     "sixth in a row getting worse, or two of the last three near the worse limit"
 )
 _XMR_SERIOUS = "a quarter beyond the worse process limit of the council's own record"
+# The proportions judged against the council's own record, one quarter at a time
+# (sudden_change) and summed over quarters (sustained_change).
+OWN_RECORD = (
+    Watch("stage1_on_time", "down"),
+    Watch("stage1_acknowledged_on_time", "down"),
+    Watch("stage2_on_time", "down"),
+    Watch("escalation_rate", "up"),
+    Watch("refused", "up"),
+    Watch("stage1_upheld", "up"),
+)
 _CUSUM = Severity(
     warning="the sum passed a limit at which an unchanged council signals in at most "
     f"{FALSE_ALERTS_PER_YEAR:.0%} of years",
@@ -179,14 +189,7 @@ DECLARED = (
         weight=3.0,
         question=CHANGED,
         detectors=(CHANGES,),
-        watches=(
-            Watch("stage1_on_time", "down"),
-            Watch("stage1_acknowledged_on_time", "down"),
-            Watch("stage2_on_time", "down"),
-            Watch("escalation_rate", "up"),
-            Watch("refused", "up"),
-            Watch("stage1_upheld", "up"),
-        ),
+        watches=OWN_RECORD,
     ),
     SignalEntry(
         code="sustained_change",
@@ -199,14 +202,7 @@ DECLARED = (
         weight=2.0,
         question=CHANGED,
         detectors=(SEQUENTIAL,),
-        watches=(
-            Watch("stage1_on_time", "down"),
-            Watch("stage1_acknowledged_on_time", "down"),
-            Watch("stage2_on_time", "down"),
-            Watch("escalation_rate", "up"),
-            Watch("refused", "up"),
-            Watch("stage1_upheld", "up"),
-        ),
+        watches=OWN_RECORD,
     ),
     SignalEntry(
         code="volume_drifting_down",
