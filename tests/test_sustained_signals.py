@@ -17,7 +17,6 @@ import pytest
 from scrutiny.warning.sequential import calibrate
 from scrutiny.warning.signals.changes import change_signals
 from scrutiny.warning.signals.cusums import (
-    COMPLIANCE_SHIFT,
     INFORMATION,
     _shifts,
     calibration,
@@ -189,7 +188,7 @@ def few_recommendations(missed_in_last_year: int, due_in_last_year: int) -> pl.D
 
 
 def test_a_council_with_few_recommendations_all_missed_is_judged_on_the_year():
-    found = small_numbers_signals(few_recommendations(4, 4), COMPLIANCE_SHIFT)
+    found = small_numbers_signals(few_recommendations(4, 4))
     assert found["authority_code"].unique().to_list() == ["E09000001"]
     row = found.sort("period_start").row(-1, named=True)
     assert "4 of 4" in row["sentence"] and "very likely" in row["sentence"]
@@ -199,7 +198,7 @@ def test_a_council_with_few_recommendations_all_missed_is_judged_on_the_year():
 
 def test_too_few_recommendations_to_tell_are_said_to_be_too_few_not_fine():
     recommendations = few_recommendations(1, 3)
-    assert small_numbers_signals(recommendations, COMPLIANCE_SHIFT).is_empty()
+    assert small_numbers_signals(recommendations).is_empty()
     judged = too_few_to_judge(recommendations, date(2023, 3, 31))
     assert judged["authority_code"].to_list() == ["E09000001"]
     row = judged.row(0, named=True)

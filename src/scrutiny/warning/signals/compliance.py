@@ -31,6 +31,10 @@ BASELINE_QUARTERS = 4  # the council's own previous year
 P_ALERT, P_ALARM = 0.01, 0.001
 MIN_MISSED = 3
 MIN_RISE = 0.25  # 25 percentage points
+# The rise in the share missed that the sequential compliance checks look for, on the
+# log-odds scale (from 20% missed to 40%): scrutiny.warning.signals.cusums (the CUSUM) and
+# scrutiny.warning.signals.small_numbers (councils with few due) both tune to it.
+COMPLIANCE_SHIFT = 1.0
 
 
 def compliance_signals(recommendations: pl.DataFrame) -> pl.DataFrame:

@@ -59,7 +59,7 @@ from scrutiny.warning.sequential import (
     calibrate,
     cusum,
 )
-from scrutiny.warning.signals.compliance import quarterly_counts
+from scrutiny.warning.signals.compliance import COMPLIANCE_SHIFT, quarterly_counts
 from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs, Worse, watched
 from scrutiny.warning.signals.rows import empty, frame, number
 from scrutiny.warning.signals.small_numbers import SMALL, small_numbers_signals
@@ -68,8 +68,6 @@ Array = NDArray[np.float64]
 BASELINE_QUARTERS = 4
 MIN_BASELINE_QUARTERS = 2
 LOG_ODDS_SHIFT = 0.5
-# Recommendations missed: few a quarter, so tuned to a larger shift (from 20% missed to 40%)
-COMPLIANCE_SHIFT = 1.0
 RATE_RATIO = 0.75  # a quarter fewer complaints than expected
 VOLUME = "stage1_per_10k"  # counted complaints over a fixed population: a Poisson series
 FALSE_ALERTS_PER_YEAR = 0.01  # one in 100 in-control council-years
@@ -429,7 +427,7 @@ def _detect_compliance(inputs: SignalInputs, entries: tuple[SignalEntry, ...]) -
     found = pl.concat(
         [
             compliance_drift_signals(inputs.recommendations, inputs.groups),
-            small_numbers_signals(inputs.recommendations, COMPLIANCE_SHIFT),
+            small_numbers_signals(inputs.recommendations),
         ]
     )
     return found.unique(

@@ -38,6 +38,7 @@ from scrutiny.warning.signals.changes import (
 from scrutiny.warning.signals.compliance import (
     BASELINE_QUARTERS,
     COMPLIANCE,
+    COMPLIANCE_SHIFT,
     MIN_MISSED,
     MIN_RISE,
     P_ALARM,
@@ -46,7 +47,6 @@ from scrutiny.warning.signals.compliance import (
 )
 from scrutiny.warning.signals.cusums import (
     COMPLIANCE_CUSUM,
-    COMPLIANCE_SHIFT,
     FALSE_ALERTS_PER_YEAR,
     RATE_RATIO,
     SEQUENTIAL,

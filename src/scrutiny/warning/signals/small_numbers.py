@@ -28,7 +28,7 @@ from scipy import special
 
 from scrutiny.core.periods import quarter_label
 from scrutiny.warning.sequential import small_numbers_check
-from scrutiny.warning.signals.compliance import quarterly_counts
+from scrutiny.warning.signals.compliance import COMPLIANCE_SHIFT, quarterly_counts
 from scrutiny.warning.signals.rows import frame
 
 SMALL = 12  # recommendations due in a year: below this a council is judged on the year
@@ -40,7 +40,7 @@ WINDOW = 4  # quarters
 CLEAR = 0.99
 
 
-def _verdicts(recommendations: pl.DataFrame, compliance_shift: float) -> pl.DataFrame:
+def _verdicts(recommendations: pl.DataFrame) -> pl.DataFrame:
     """Each council-quarter with fewer than SMALL due in the year to it, and the verdict."""
     counts = quarterly_counts(recommendations)
     council = "authority_code"
@@ -66,7 +66,7 @@ def _verdicts(recommendations: pl.DataFrame, compliance_shift: float) -> pl.Data
         first = rows.row(0, named=True)
         # the nation's share, leaving out the council itself matters little at this size
         p0 = float((first["nation_missed"] + 0.5) / (first["nation_due"] + 1))
-        p1 = float(special.expit(special.logit(p0) + compliance_shift))
+        p1 = float(special.expit(special.logit(p0) + COMPLIANCE_SHIFT))
         check = small_numbers_check(
             rows["year_missed"], rows["year_due"], p0, p1, alert_probability=CLEAR
         )
@@ -85,11 +85,11 @@ def _verdicts(recommendations: pl.DataFrame, compliance_shift: float) -> pl.Data
     return pl.concat(parts).sort(council, "period_start")
 
 
-def small_numbers_signals(recommendations: pl.DataFrame, compliance_shift: float) -> pl.DataFrame:
+def small_numbers_signals(recommendations: pl.DataFrame) -> pl.DataFrame:
     """compliance_drift signals for councils with few recommendations whose year is clear."""
     if recommendations.is_empty():
         return frame([])
-    verdicts = _verdicts(recommendations, compliance_shift)
+    verdicts = _verdicts(recommendations)
     if verdicts.is_empty():
         return frame([])
     rows = []
@@ -134,8 +134,6 @@ def too_few_to_judge(recommendations: pl.DataFrame, as_of: date) -> pl.DataFrame
     One row each: authority_code, due and missed in the year to that quarter's end, and
     the credible interval for the share missed (too wide to tell usual from worse).
     """
-    from scrutiny.warning.signals.cusums import COMPLIANCE_SHIFT
-
     empty = pl.DataFrame(
         schema={
             "authority_code": pl.String,
@@ -147,7 +145,7 @@ def too_few_to_judge(recommendations: pl.DataFrame, as_of: date) -> pl.DataFrame
     )
     if recommendations.is_empty():
         return empty
-    verdicts = _verdicts(recommendations, COMPLIANCE_SHIFT)
+    verdicts = _verdicts(recommendations)
     if verdicts.is_empty():
         return empty
     latest = verdicts.filter(pl.col("period_end") <= as_of)["period_start"].max()
