@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import date
 
@@ -18,7 +19,6 @@ from scrutiny.warning.sequential import (
     calibrate,
     calibrate_threshold,
     poisson_cusum,
-    sequential_alerts,
     small_numbers_check,
 )
 
@@ -97,7 +97,7 @@ def test_a_planted_shift_is_found_and_its_climb_starts_at_or_just_after_the_onse
 
 
 def test_a_poisson_cusum_finds_falling_volumes_and_not_steady_ones():
-    shift = PoissonShift(2.0, 1.4, " per 10,000 residents a month")
+    shift = PoissonShift(2.0, 1.4)
     exposure = 5.0  # 50,000 residents
     tuned = calibrate(shift, exposure, MONTHS, seed=3)
     assert tuned.false_alert_rate <= 0.01
@@ -199,44 +199,28 @@ def test_a_rise_is_worse_when_the_shift_is_upwards():
     assert BinomialShift(0.3, 0.45).worse == "up"
 
 
-def test_an_alert_says_since_when_and_carries_its_evidence(calibration):
-    # 26 of 30 keeps the sum at zero; 20 of 30 from March 2025 adds about 2.6 a month
-    successes = [[26] * 11 + [20] * 4]
-    months = months_from(date(2024, 4, 1), 15)
-    run = binomial_cusum(successes, [[30] * 15], P0, P1, 5.0)
-    shift = BinomialShift(P0, P1)
-    [alert] = sequential_alerts(
-        ["E06000047"], months, run, shift, calibration, "the share answered on time"
-    )[:1]
-    assert alert.sentence == (
-        "Since March 2025 the share answered on time has been running below its usual 84%; "
-        "the sum passed its limit in April 2025."
-    )
-    evidence = alert.evidence()
-    assert evidence["baseline"] == P0
-    assert evidence["shift_tuned_to_detect"] == P1
-    assert evidence["last_zero"] == "2025-02-01"
-    assert evidence["climbing_since"] == "2025-03-01"
-    assert evidence["signalled"] == "2025-04-01"
-    assert evidence["false_alert_rate_target"] == 0.01
+def test_each_signal_says_when_its_climb_began():
+    # 26 of 30 keeps the sum at zero; 20 of 30 from the twelfth month adds about 2.6 a month
+    run = binomial_cusum([[26] * 11 + [20] * 4], [[30] * 15], P0, P1, 5.0)
+    # the sum was last zero in month 11 (index 10), climbed from 12 and passed 5 in 13;
+    # restarted, it climbed again from 14 and passed 5 in 15
+    assert run.climbs() == [(0, 12, 11), (0, 14, 13)]
     assert run.last_zero.tolist() == [10] and run.first_signal.tolist() == [12]
 
 
-def test_a_council_that_never_signals_has_no_alert_and_no_period(calibration):
+def test_a_signal_restarts_the_sum_so_the_next_climb_begins_after_it():
+    run = binomial_cusum([[10] * 6], [[30] * 6], P0, P1, 5.0)
+    climbs = run.climbs()
+    assert len(climbs) >= 2 and climbs[0][2] == 0
+    for previous, following in itertools.pairwise(climbs):
+        assert following[2] == previous[1] + 1
+
+
+def test_a_council_that_never_signals_has_no_climb_and_no_period(calibration):
     run = binomial_cusum([[26] * 12], [[30] * 12], P0, P1, calibration.threshold)
     assert run.first_signal.tolist() == [NO_PERIOD]
     assert run.last_zero.tolist() == [NO_PERIOD]
-    assert (
-        sequential_alerts(
-            ["E06000047"],
-            months_from(date(2024, 4, 1), 12),
-            run,
-            BinomialShift(P0, P1),
-            calibration,
-            "x",
-        )
-        == []
-    )
+    assert run.climbs() == []
 
 
 @pytest.mark.parametrize(

@@ -24,22 +24,19 @@ Councils with too few cases for a CUSUM to mean much get a beta-binomial check i
 (small_numbers_check), which says plainly when there is too little data to judge.
 
 This module is statistics only: scrutiny.warning.signals decides which indicators it
-watches and how its alerts reach the watchlist.
+watches, and scrutiny.warning.signals.cusums writes the sentence and evidence of each signal
+(CusumRun.climbs says when each climb began).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
+from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
-
-from scrutiny.core.periods import Grain, financial_year_label, financial_year_of, quarter_label
 
 if TYPE_CHECKING:
     # only for the type: the signals will import this module, so a run-time import of
@@ -93,16 +90,10 @@ class BinomialShift(_Shift):
         """Simulated successes out of SIZE cases a period."""
         return rng.binomial(int(size), self.level(out_of_control), shape).astype(np.float64)
 
-    def usual(self) -> str:
-        """The usual proportion as a sentence gives it: 84%."""
-        return f"{self.baseline:.0%}"
-
 
 @dataclass(frozen=True)
 class PoissonShift(_Shift):
-    """A shift in a rate per unit of exposure, BASELINE (r0) to SHIFTED (r1), in UNIT (words)."""
-
-    unit: str = ""
+    """A shift in a rate per unit of exposure, from BASELINE (r0) to SHIFTED (r1)."""
 
     def __post_init__(self) -> None:
         if self.baseline <= 0 or self.shifted <= 0 or self.baseline == self.shifted:
@@ -119,10 +110,6 @@ class PoissonShift(_Shift):
     ) -> Array:
         """Simulated counts over an exposure of SIZE a period."""
         return rng.poisson(size * self.level(out_of_control), shape).astype(np.float64)
-
-    def usual(self) -> str:
-        """The usual rate as a sentence gives it: 2 per 10,000 residents a month."""
-        return f"{self.baseline:,.3g}{self.unit}"
 
 
 Shift = BinomialShift | PoissonShift
@@ -153,6 +140,19 @@ class CusumRun:
         zero_before = (self.sums == 0) & (periods[None, :] < first[:, None])
         last = self.sums.shape[1] - 1 - zero_before[:, ::-1].argmax(axis=1)
         return np.where(zero_before.any(axis=1), last, NO_PERIOD)
+
+    def climbs(self) -> list[tuple[int, int, int]]:
+        """Every signal as (council row, period it signalled in, period its climb began).
+
+        The climb begins the period after the sum was last zero, or was restarted by an
+        earlier signal; at the first period when it never was.
+        """
+        restarted = (self.sums == 0) | self.signals
+        found = []
+        for row, column in zip(*np.nonzero(self.signals), strict=True):
+            before = np.flatnonzero(restarted[row, :column])
+            found.append((int(row), int(column), int(before[-1]) + 1 if before.size else 0))
+        return found
 
 
 def cusum(increments: ArrayLike, threshold: float | ArrayLike) -> CusumRun:
@@ -203,18 +203,6 @@ class Calibration:
     average_run_length: float  # periods from the shift to the signal, from a zero sum
     detected_within_year: float  # the share of shifted series found within a year
     censored: float  # the share of shifted series not found in MAX_RUN_YEARS
-
-    def evidence(self) -> dict[str, Any]:
-        """The calibration as an alert's evidence records it."""
-        return {
-            "threshold": round(self.threshold, 4),
-            "false_alert_rate_target": self.target_rate,
-            "false_alert_rate": self.false_alert_rate,
-            "false_alert_interval": [round(v, 5) for v in self.interval],
-            "simulations": self.simulations,
-            "seed": self.seed,
-            "average_run_length": round(self.average_run_length, 2),
-        }
 
 
 def calibrate(
@@ -378,89 +366,3 @@ def small_numbers_check(
         verdict=verdict,
         prior=prior,
     )
-
-
-@dataclass(frozen=True)
-class SequentialAlert:
-    """A CUSUM signal as a councillor reads it, with its evidence."""
-
-    authority_code: str
-    sentence: str
-    signalled: date  # the start of the period the sum passed its limit in
-    climbing_since: date  # the start of the first period of the climb
-    # the last period that ended with the sum at zero (or restarted by an earlier signal)
-    # before this signal; None: the sum climbed from the first period
-    last_zero: date | None
-    shift: Shift
-    sum_at_signal: float
-    calibration: Calibration
-
-    def evidence(self) -> dict[str, Any]:
-        """The figures behind the sentence, as a signal's evidence records them."""
-        return {
-            "rule": "cusum",
-            "baseline": self.shift.baseline,
-            "shift_tuned_to_detect": self.shift.shifted,
-            "worse": self.shift.worse,
-            "climbing_since": self.climbing_since.isoformat(),
-            "last_zero": self.last_zero.isoformat() if self.last_zero else None,
-            "signalled": self.signalled.isoformat(),
-            "sum_at_signal": round(self.sum_at_signal, 4),
-            **self.calibration.evidence(),
-        }
-
-
-def sequential_alerts(
-    codes: Sequence[str],
-    periods: Sequence[date],
-    run: CusumRun,
-    shift: Shift,
-    calibration: Calibration,
-    what: str,
-    grain: Grain = "month",
-) -> list[SequentialAlert]:
-    """One alert for every signal in RUN: CODES name its rows, PERIODS (starts) its columns.
-
-    WHAT names the series as a singular noun phrase: "the share answered on time".
-    """
-    restarted = (run.sums == 0) | run.signals  # a signal restarts the sum from zero
-    alerts = []
-    for row, column in zip(*np.nonzero(run.signals), strict=True):
-        before = np.flatnonzero(restarted[row, :column])
-        zero = int(before[-1]) if before.size else NO_PERIOD
-        since, signalled = periods[zero + 1], periods[column]
-        alerts.append(
-            SequentialAlert(
-                authority_code=codes[row],
-                sentence=_sentence(what, shift, _when(since, grain), _when(signalled, grain)),
-                signalled=signalled,
-                climbing_since=since,
-                last_zero=periods[zero] if zero != NO_PERIOD else None,
-                shift=shift,
-                sum_at_signal=float(run.sums[row, column]),
-                calibration=calibration,
-            )
-        )
-    return alerts
-
-
-def _sentence(what: str, shift: Shift, since: str, signalled: str) -> str:
-    side = "below" if shift.worse == "down" else "above"
-    if since == signalled:
-        return (
-            f"In {signalled} {what} ran so far {side} its usual {shift.usual()} "
-            "that the sum passed its limit at once."
-        )
-    return (
-        f"Since {since} {what} has been running {side} its usual {shift.usual()}; "
-        f"the sum passed its limit in {signalled}."
-    )
-
-
-def _when(start: date, grain: Grain) -> str:
-    """A period as a sentence names it: March 2025, 2024-25 Q4, 2024-25."""
-    if grain == "month":
-        return f"{start:%B %Y}"
-    if grain == "quarter":
-        return quarter_label(start)
-    return financial_year_label(financial_year_of(start))

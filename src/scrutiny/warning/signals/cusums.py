@@ -100,7 +100,7 @@ def _shifts(kind: str) -> tuple[BinomialShift | PoissonShift, float]:
     """The shift simulated for KIND (binomial, poisson or compliance), and the size per
     quarter per unit of information: at p = 1/2 a proportion's information is n/4."""
     if kind == "poisson":
-        return PoissonShift(1.0, RATE_RATIO, unit=" complaints"), 1.0
+        return PoissonShift(1.0, RATE_RATIO), 1.0
     shift = COMPLIANCE_SHIFT if kind == "compliance" else LOG_ODDS_SHIFT
     return BinomialShift(0.5, float(special.expit(shift))), 4.0
 
@@ -348,12 +348,10 @@ def compliance_drift_signals(recommendations: pl.DataFrame, groups: pl.DataFrame
 
 def _rows(r: _Run, signal: str) -> pl.DataFrame:
     m, s, run = r.measure, r.series, r.run
-    restarted = (run.sums == 0) | run.signals
     settings = calibration()
     rows: list[dict[str, Any]] = []
-    for i, t in zip(*np.nonzero(run.signals), strict=True):  # the quarters that signalled
-        before = np.flatnonzero(restarted[i, :t])
-        since = s.starts[int(before[-1]) + 1 if before.size else 0]
+    for i, t, began in run.climbs():  # the quarters that signalled
+        since = s.starts[began]
         limit = float(r.limit[i, t])
         side = "below" if (r.shifted[i, t] < r.expected[i, t]) else "above"
         now = m.figure(s.x[i, t] if m.volume else s.values[i, t])
