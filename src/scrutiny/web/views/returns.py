@@ -49,6 +49,7 @@ from scrutiny.returns.submit import (
 from scrutiny.returns.unreadable import FileUnreadable
 from scrutiny.standard import COUNCIL_TABLES, load_standard
 from scrutiny.store.accounts import User
+from scrutiny.web.downloads import csv_download
 from scrutiny.web.pages import render
 from scrutiny.web.requests import council_or_404, note_write
 from scrutiny.web.security import AskFirst, authority_writer, csrf_protect
@@ -393,16 +394,4 @@ def problems_csv(
     request: Request, code: str, report_id: str, user: User = Depends(authority_writer)
 ) -> Response:
     issues = pl.read_csv(_kept(request, code, report_id), infer_schema=False)
-    # A cell starting with = + - or @ would run as a formula in a spreadsheet: quote it.
-    quoted = issues.with_columns(
-        pl.when(pl.col(name).str.contains(r"^[=+\-@]"))
-        .then(pl.lit("'") + pl.col(name))
-        .otherwise(pl.col(name))
-        .alias(name)
-        for name in ("value", "message", "fix")
-    )
-    return Response(
-        quoted.write_csv(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="problems-{code}.csv"'},
-    )
+    return csv_download(issues, f"problems-{code}.csv")
