@@ -7,6 +7,7 @@ scrutiny.returns.submissions), so reads need no join to the submissions table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -36,7 +37,7 @@ def read_frame(engine: Engine, query: Any) -> pl.DataFrame:
 # Python object one at a time: most of the time in reading a large table. For a query whose
 # columns are all of these plain types, the driver's rows are read in one call and the text
 # parsed by polars a column at a time; anything else takes the general path.
-_PLAIN = {
+_PLAIN: dict[str, pl.DataType] = {
     "integer": pl.Int64,
     "string": pl.String,
     "float": pl.Float64,
@@ -65,7 +66,7 @@ def _plain_types(query: Any) -> list[pl.DataType] | None:
 
 
 def _typed_in_bulk(
-    rows: list[tuple[Any, ...]], names: list[str], kinds: list[pl.DataType]
+    rows: Sequence[Any], names: list[str], kinds: list[pl.DataType]
 ) -> pl.DataFrame | None:
     """ROWS from the SQLite driver as a frame of KINDS (None when a value does not parse)."""
     frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
