@@ -38,11 +38,11 @@ def read_frame(engine: Engine, query: Any) -> pl.DataFrame:
 # columns are all of these plain types, the driver's rows are read in one call and the text
 # parsed by polars a column at a time; anything else takes the general path.
 _PLAIN: dict[str, pl.DataType] = {
-    "integer": pl.Int64,
-    "string": pl.String,
-    "float": pl.Float64,
-    "boolean": pl.Boolean,
-    "date": pl.Date,
+    "integer": pl.Int64(),
+    "string": pl.String(),
+    "float": pl.Float64(),
+    "boolean": pl.Boolean(),
+    "date": pl.Date(),
     "datetime": pl.Datetime("us"),
 }
 
