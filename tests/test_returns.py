@@ -181,7 +181,7 @@ def test_read_frame_types_a_column_that_starts_blank_by_all_its_rows(engine):
     assert flags.dtype != pl.Null and flags.to_list()[-1]
 
 
-def test_read_frame_reads_plain_columns_in_bulk_with_the_same_types(engine):
+def test_read_frame_reads_plain_columns_in_bulk_with_the_same_types(engine, monkeypatch):
     # SQLite's rows are read in one call and dates parsed by polars; the frame must be
     # what reading row by row through SQLAlchemy gives, nulls and all, on both databases.
     from datetime import datetime
@@ -209,12 +209,8 @@ def test_read_frame_reads_plain_columns_in_bulk_with_the_same_types(engine):
         ),
     )
     bulk = read.read_frame(engine, query)
-    plain = read._plain_types
-    try:
-        read._plain_types = lambda _query: None  # the row-by-row path
-        row_by_row = read.read_frame(engine, query)
-    finally:
-        read._plain_types = plain
+    monkeypatch.setattr(read, "_plain_types", lambda _query: None)  # the row-by-row path
+    row_by_row = read.read_frame(engine, query)
     assert bulk.equals(row_by_row) and bulk.schema == row_by_row.schema
     assert bulk["day"].to_list() == [date(2024, 2, 29), None]
     assert bulk["at"].to_list() == [datetime(2024, 3, 1, 9, 30, 5, 123), datetime(2025, 1, 1)]
