@@ -405,7 +405,7 @@ def test_signals_command_prints_one_councils_signals_as_json_and_text(database_u
     assert isinstance(rows[0]["evidence"], dict)
     text = run_cli(args, database_url)
     assert text.returncode == 0, text.stderr
-    assert "[alarm] special_cause: Stage 1 responses" in text.stdout
+    assert "[serious] special_cause: Stage 1 responses" in text.stdout
     watch = run_cli(["watchlist", "--as-of", "2024-04-30", "--format", "csv"], database_url)
     assert watch.returncode == 0, watch.stderr
     assert watch.stdout.splitlines()[1].split(",")[1] == WATCHED

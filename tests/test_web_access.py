@@ -62,6 +62,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/standard/templates/{name}.csv"): "public",
     ("GET", "/accessibility"): "public",
     ("GET", "/privacy"): "public",
+    ("GET", "/how-to-read-comparisons"): "public",
     ("GET", "/healthz"): "public",
     ("GET", "/readyz"): "public",
     ("GET", "/api/v1/docs"): "public",

@@ -14,12 +14,12 @@ from markupsafe import escape
 
 from conftest import make_client
 from scrutiny.recommendations import list_evidence, read_register, record_evidence
+from scrutiny.reference.authorities import official_names
 from scrutiny.store.accounts import create_user
 from scrutiny.store.audit import list_audit_entries
 from scrutiny.store.db import make_engine
 from scrutiny.warning.data_quality import default_as_of, missing_returns, return_coverage
 from scrutiny.warning.signals.ombudsman import read_recommendations
-from scrutiny.warning.signals.rows import short_names
 from scrutiny.warning.signals.small_numbers import too_few_to_judge
 from scrutiny.warning.watchlist import watchlist
 from test_recommendations import load
@@ -66,7 +66,7 @@ def test_the_watchlist_names_councils_with_too_few_recommendations_to_judge(demo
     page = demo_client.get("/ombudsman/watchlist?top=5")
     assert f"Too few recommendations to judge compliance ({expected.height})" in page.text
     assert "No signal here does not mean all is well" in page.text
-    names = short_names()
+    names = official_names()
     for row in expected.head(5).iter_rows(named=True):
         assert str(escape(names[row["authority_code"]])) in page.text
 

@@ -17,6 +17,7 @@ from scrutiny.core.periods import quarter_label
 from scrutiny.measures.benchmarking import BENCHMARK_SCHEMA, place_among_peers
 from scrutiny.measures.headlines import periods_with_data
 from scrutiny.measures.spc import Direction, SeriesError, xmr_chart
+from scrutiny.measures.words import RULES
 from scrutiny.reference.peers import DEFAULT_K, PeerMethod, peer_group
 from scrutiny.standard import load_standard
 from scrutiny.standard.indicators import indicator, load_indicators
@@ -27,12 +28,6 @@ IMPROVEMENT: dict[str, Direction] = {
     "higher_better": "up",
     "lower_better": "down",
     "neither": "neither",
-}
-RULE_WORDS = {
-    "astronomical": "a point outside the process limits",
-    "shift": "a run on one side of the mean",
-    "trend": "a run of rising or falling points",
-    "two_in_three": "two of three points near a limit",
 }
 DECISION_COLUMNS = (
     "ombudsman",
@@ -99,7 +94,7 @@ def spc_series(quarters: pl.DataFrame, code: str, indicator_code: str) -> pl.Dat
         pl.lit(segment.upper_limit, dtype=pl.Float64).alias("upper_limit"),
         pl.lit(segment.lower_limit, dtype=pl.Float64).alias("lower_limit"),
         pl.Series("variation", [v or "common_cause" for v in chart.point_variations()]),
-        pl.Series("special_causes", ["; ".join(RULE_WORDS[r] for r in rules) for rules in causes]),
+        pl.Series("special_causes", ["; ".join(RULES[r] for r in rules) for rules in causes]),
     )
 
 

@@ -120,6 +120,14 @@ def get_council(code: str, *, former: bool = False) -> dict[str, Any]:
     return council
 
 
+def official_names() -> dict[str, str]:
+    """Every council's official name by GSS code (former councils too): the one name pages,
+    reports and signals give it ("Durham County Council", never also "County Durham"). The
+    everyday short_name is for finding a council by search, not for naming it."""
+    councils = load_authorities()
+    return dict(zip(councils["gss_code"], councils["name"], strict=True))
+
+
 def current_codes() -> pl.Series:
     """GSS codes of the councils that exist today."""
     return load_authorities().filter("current").get_column("gss_code")

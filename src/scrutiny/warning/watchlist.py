@@ -20,8 +20,8 @@ import polars as pl
 from sqlalchemy import Engine
 
 from scrutiny.core.periods import last_complete_quarter, quarter_label
+from scrutiny.reference.authorities import official_names
 from scrutiny.warning.signals import compute_signals, registry
-from scrutiny.warning.signals.rows import short_names
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def watchlist(
         .sort(["score", "authority_code"], descending=[True, False])
         .head(top)
     )
-    names = short_names()
+    names = official_names()
     reasons = signals.filter(pl.col("period_start") == start)
     rows = []
     for rank, row in enumerate(ranked.iter_rows(named=True), start=1):

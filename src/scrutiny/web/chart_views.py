@@ -17,9 +17,9 @@ import polars as pl
 
 from scrutiny.core.formatting import cell
 from scrutiny.measures.funnel_plot import FunnelPlot, denominator_words
+from scrutiny.measures.words import POSITIONS, VARIATIONS
 from scrutiny.publish.charts import (
     SPC_CAPTION,
-    VARIATION_WORDS,
     distribution_chart,
     figure,
     funnel_chart,
@@ -105,8 +105,8 @@ def funnel_view(plot: FunnelPlot, *, id: str, period: str) -> ChartView:
         ),
         alt=(
             f"Funnel plot of {item.name.lower()} in {period} for {points.height} {plot.noun}s "
-            f"({plot.group}) against {denominator_words(item).lower()}. {above} are above "
-            f"the 99.8% limit and {below} below it.{about}"
+            f"({plot.group}) against {denominator_words(item).lower()}. {above} are "
+            f"{POSITIONS['high_alarm']} and {below} {POSITIONS['low_alarm']}.{about}"
         ),
         headings=[
             plot.noun.capitalize(),
@@ -206,7 +206,7 @@ def spc_view(series: pl.DataFrame, item: Indicator, *, id: str, council: str) ->
                 figure(row["mean"], item.unit),
                 figure(row["lower_limit"], item.unit),
                 figure(row["upper_limit"], item.unit),
-                VARIATION_WORDS[row["variation"]],
+                VARIATIONS[row["variation"]],
                 row["special_causes"] or "–",
             ]
             for row in series.iter_rows(named=True)

@@ -17,10 +17,13 @@ from jinja2 import (
 )
 
 from scrutiny.core.formatting import FILTERS
+from scrutiny.measures.words import TEMPLATE_GLOBALS
 from scrutiny.web.security import context_user
 
 TEMPLATES = Path(__file__).parent / "templates"
 SERVICE_NAME = "Complaint handling scrutiny"
+# The page explaining funnel plots, SPC and the vocabulary: every flag on a page links here.
+EXPLAINER = "/how-to-read-comparisons"
 
 
 def navigation(user: Any, path: str) -> list[dict[str, Any]]:
@@ -74,6 +77,7 @@ def make_environment() -> Environment:
     )
     environment.filters.update(FILTERS)
     environment.globals.update(service_name=SERVICE_NAME, navigation=navigation)
+    environment.globals.update(TEMPLATE_GLOBALS, explainer=EXPLAINER)
     return environment
 
 

@@ -17,7 +17,6 @@ from scrutiny.measures.council_figures import (
     service_improvements,
     spc_series,
 )
-from scrutiny.measures.funnel_plot import position
 from scrutiny.measures.headlines import national_headlines
 from scrutiny.measures.landlords import (
     LANDLORD_PEERS,
@@ -199,7 +198,6 @@ def _council_page(
             "benchmark": benchmark.to_dicts(),
             "names": {i.code: i for i in load_indicators()},
             "figure": figure,
-            "position": position,
             "funnel": funnel,
             "spc": spc,
             "decision_counts": decision_summary(decisions).to_dicts(),
@@ -275,7 +273,6 @@ def _compare_page(
             "indicators": load_indicators(),
             "england": {r["indicator"]: r for r in headlines.iter_rows(named=True)},
             "figure": figure,
-            "position": position,
             "slots": [select_items({"": "Choose a council", **councils}, slot) for slot in slots],
             "periods": period_items(request, version, label),
         },

@@ -23,6 +23,7 @@ from scrutiny.recommendations import (
     list_evidence,
     read_register,
 )
+from scrutiny.reference.authorities import official_names
 from scrutiny.store.accounts import User
 from scrutiny.warning.data_quality import (
     RECENT_QUARTERS,
@@ -35,7 +36,6 @@ from scrutiny.warning.data_quality import (
 )
 from scrutiny.warning.signals.late_returns import RETURN_DUE_DAYS
 from scrutiny.warning.signals.ombudsman import read_recommendations
-from scrutiny.warning.signals.rows import short_names
 from scrutiny.warning.signals.small_numbers import SMALL, too_few_to_judge
 from scrutiny.warning.watchlist import WATCH_THRESHOLD, default_weights, watchlist
 from scrutiny.web import cache as keys
@@ -87,7 +87,7 @@ def watchlist_page(
     too_few = cache.get(
         keys.TooFewToJudge(day), lambda: too_few_to_judge(read_recommendations(engine, day), day)
     )
-    names = short_names()
+    names = official_names()
     councils = [
         _council(row) | {"housing": housing.get(row["authority_code"], [])}
         for row in listed.iter_rows(named=True)
@@ -182,7 +182,7 @@ def _evidence_page(
     waiting = register.filter(pl.col("state") == "evidence_submitted").sort(
         "authority_code", "decision_ref", "recommendation_number"
     )
-    names = short_names()
+    names = official_names()
     items = []
     for row in waiting.iter_rows(named=True):
         ref, number = row["decision_ref"], row["recommendation_number"]

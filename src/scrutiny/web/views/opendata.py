@@ -1,4 +1,5 @@
-"""Public pages: open data downloads, the data standard's documentation, accessibility, privacy."""
+"""Public pages: open data downloads, the data standard's documentation, accessibility, privacy,
+and how to read the comparisons."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from scrutiny.measures import words
+from scrutiny.measures.spc import MINIMUM_POINTS
 from scrutiny.publish import opendata
 from scrutiny.standard import describe_rule, documentation, load_standard
 from scrutiny.standard.docs import FILE_CHECKS, _constraints_text, _type_text
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.standard.package import csv_template
 from scrutiny.web import cache as keys
-from scrutiny.web.pages import render
+from scrutiny.web.pages import EXPLAINER, render
 from scrutiny.web.requests import data_cache
 from scrutiny.web.security import AskFirst, csrf_protect
 
@@ -207,6 +210,28 @@ def accessibility(request: Request) -> Response:
 @router.get("/privacy")
 def privacy(request: Request) -> Response:
     return render(request, "opendata/privacy.html", {"title": "Privacy notice"})
+
+
+@router.get(EXPLAINER)
+def how_to_read(request: Request) -> Response:
+    """Funnel plots, SPC charts and the words for what they show, for lay readers."""
+    return render(
+        request,
+        "public/how_to_read.html",
+        {
+            "title": "How to read these comparisons",
+            "positions": words.POSITIONS,
+            "position_meanings": words.POSITION_MEANINGS,
+            "not_compared": words.NOT_COMPARED,
+            "not_compared_meaning": words.NOT_COMPARED_MEANING,
+            "sides": words.SIDES,
+            "side_meanings": words.SIDE_MEANINGS,
+            "variations": words.VARIATIONS,
+            "variation_meanings": words.VARIATION_MEANINGS,
+            "rules": words.RULES,
+            "minimum_points": MINIMUM_POINTS,
+        },
+    )
 
 
 @router.get("/api/v1/docs")
