@@ -145,7 +145,7 @@ def test_council_page_shows_its_benchmark_as_the_library_computes_it(demo_client
 def test_council_page_has_a_funnel_and_an_spc_chart_as_images(demo_client):
     page = demo_client.get(f"/councils/{DEMO_AUTHORITY}?indicator=stage1_on_time").text
     images = dict(chart_images(page))
-    assert len(images) == 2
+    assert len(images) == 3  # the funnel, the SPC chart and the five-year trend
     funnel = next(alt for alt in images if alt.startswith("Funnel plot"))
     spc = next(alt for alt in images if alt.startswith("SPC chart"))
     assert "Durham County Council is" in funnel

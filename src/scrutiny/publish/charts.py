@@ -297,6 +297,45 @@ def trend_chart(series: pl.DataFrame, *, value_title: str, title: str | None = N
     return _configured(chart, title, data)
 
 
+def small_multiples_chart(series: pl.DataFrame, *, columns: int = 3) -> Any:
+    """Small multiples: one small line chart per indicator over the same years, each on
+    its own scale, titled with the indicator's name and unit.
+
+    SERIES: indicator, panel (the panel's title: lines joined by "|"), period (the year,
+    as people write it), value.
+    """
+    data: dict[str, list[dict[str, Any]]] = {}
+    periods = sorted(set(series.get_column("period").to_list()))
+    panels = list(dict.fromkeys(series.get_column("panel").to_list()))
+    chart = (
+        alt.Chart(_named(data, "series", _records(series.select("panel", "period", "value"))))
+        .mark_line(point=alt.OverlayMarkDef(size=40, filled=True, color=BLACK), color=BLUE)
+        .encode(
+            x=alt.X("period:O", title=None, sort=periods, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False, nice=True)),
+            tooltip=[
+                alt.Tooltip("panel:N", title="Indicator"),
+                alt.Tooltip("period:N", title="Year"),
+                alt.Tooltip("value:Q", title="Figure", format=",.1f"),
+            ],
+        )
+        .properties(width=170, height=90)
+        .facet(
+            facet=alt.Facet(
+                "panel:N",
+                sort=panels,
+                title=None,
+                header=alt.Header(labelExpr="split(datum.label, '|')", labelFontSize=12),
+            ),
+            columns=columns,
+        )
+        # The years are labelled under each column only: an axis under every panel
+        # would double the time vl-convert takes to draw the chart.
+        .resolve_scale(y="independent")
+    )
+    return _configured(chart, None, data)
+
+
 def distribution_chart(
     values: pl.DataFrame,
     *,
