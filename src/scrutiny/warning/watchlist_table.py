@@ -71,6 +71,12 @@ class Reason:
     @property
     def summary(self) -> str:
         """The reason in a few words: "Compliance slipping (serious): 8 points"."""
+        return reason(self.title, self.severity, self.points)
+
+    @property
+    def full_summary(self) -> str:
+        """The reason with the indicator it is about: "Complaints falling, stage 1
+        complaints per 10,000 residents: 3 points"."""
         item = indicator_of(self.evidence)
         return reason(self.title, self.severity, self.points, item.name if item else "")
 
@@ -117,6 +123,13 @@ class Line:
     def top(self) -> tuple[Reason, ...]:
         """The few signals that add most to the score, as the line names them."""
         return self.scoring[:TOP_REASONS]
+
+    @property
+    def top_reasons(self) -> list[str]:
+        """The top signals in a few words each, naming the indicator only where two share
+        a title (two special causes, on different indicators)."""
+        titles = [r.title for r in self.top]
+        return [r.full_summary if titles.count(r.title) > 1 else r.summary for r in self.top]
 
 
 def lines(listed: pl.DataFrame) -> list[Line]:
