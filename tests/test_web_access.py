@@ -100,6 +100,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/council/{code}/self-assessment/{year}/{item}"): "writer",
     # the Ombudsman
     ("GET", "/ombudsman/watchlist"): "ombudsman",
+    ("GET", "/ombudsman/watchlist.csv"): "ombudsman",
+    ("GET", "/ombudsman/watchlist/{code}"): "ombudsman",
     ("GET", "/ombudsman/evidence"): "ombudsman",
     ("POST", "/ombudsman/evidence/{decision_ref}/{number}"): "ombudsman",
     ("GET", "/ombudsman/data-quality"): "ombudsman",

@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
-from scrutiny.measures.funnel_plot import position
 from scrutiny.measures.landlords import LandlordFigures
 from scrutiny.measures.sources import source_label
+from scrutiny.measures.words import label as position_label
 from scrutiny.standard.indicators import indicator
 
 DOWNLOAD_SCHEMA = {
@@ -91,7 +91,7 @@ def council_download(page: CouncilPageFigures) -> pl.DataFrame:
             _figure(PEERS, item.code, page.period, row, page)
             | {
                 "peers_median": row["peer_median"],
-                "funnel_position": position(row["flag"], item.direction),
+                "funnel_position": position_label(row["flag"], item.direction),
             }
         )
     for row in page.spc.iter_rows(named=True):
@@ -182,7 +182,7 @@ def compare_download(
                 _compared(column["name"], code, period, row, sources)
                 | {
                     "peers_median": row["peer_median"],
-                    "funnel_position": position(row["flag"], item.direction),
+                    "funnel_position": position_label(row["flag"], item.direction),
                 }
             )
     rows += [_compared("England", code, period, row, sources) for code, row in england.items()]

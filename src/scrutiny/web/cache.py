@@ -200,12 +200,11 @@ class ComplianceMeasures(CacheKey[pl.DataFrame]):
 
 @dataclass(frozen=True)
 class Watchlist(CacheKey[pl.DataFrame]):
-    """The TOP councils on the watchlist as of DAY."""
+    """Every council on the watchlist as of DAY (pages filter it and keep the top)."""
 
     stale_ok = True
 
     day: date
-    top: int
 
 
 @dataclass(frozen=True)
