@@ -61,7 +61,7 @@ def test_figures_are_written_in_the_indicators_unit_and_read_together():
     assert said[1:4] == [
         "Figure in the quarter: 38%.",
         "Worked out from 5 over 13.",
-        "Expected range: 0% to 90%.",
+        "Range expected: 0% to 90%.",
     ]
     assert said[0].startswith("Indicator: ") and said[-1] == "Rule: funnel plot."
 

@@ -187,7 +187,7 @@ def _joined(evidence: Mapping[str, Any], item: Indicator | None) -> list[str]:
         # A limit below zero is where the chart's arithmetic puts it; no figure goes there.
         low = max(lower, 0.0) if isinstance(lower, int | float) else lower
         shown = f"{_in_unit(low, '', evidence, item)} to {_in_unit(upper, '', evidence, item)}"
-        found.append(f"Expected range: {shown}.")
+        found.append(f"Range expected: {shown}.")
     due = evidence.get("due")
     if isinstance(due, str):
         found.append(f"Return due by: {due}.")
