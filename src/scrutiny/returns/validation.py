@@ -14,7 +14,7 @@ from datetime import date
 
 import polars as pl
 
-from scrutiny.core.personal_data import ANY_PERSONAL_DATA, EMAIL, PERSONAL_HEADER, PHONE, POSTCODE
+from scrutiny.core.personal_data import PERSONAL_DATA_KINDS, PERSONAL_HEADER
 from scrutiny.reference.authorities import match_authority_names
 from scrutiny.returns.dates import clock, month_first, parse_date, wrong_time
 from scrutiny.returns.ingest import RawTable
@@ -298,22 +298,17 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
             "warning",
         )
     if spec.free_text or name == "complaint_ref":
-        kind = (
-            pl.when(pl.col(raw).str.contains(EMAIL))
-            .then(pl.lit("an email address"))
-            .when(pl.col(raw).str.contains(PHONE))
-            .then(pl.lit("a phone number"))
-            .when(pl.col(raw).str.contains(POSTCODE))
-            .then(pl.lit("a postcode"))
-            .otherwise(pl.lit("a person's name"))
-        )
-        add(
-            pl.col(raw).str.contains(ANY_PERSONAL_DATA),
-            "personal_data",
-            pl.format("Looks like it contains {}. The standard carries no personal data.", kind),
-            f"Remove personal details from {name}; describe the issue without identifying anyone.",
-            "warning",
-        )
+        # One warning a kind found, each its own vectorised check: a cell with an email
+        # address and a phone number is warned about both.
+        for pattern, kind in PERSONAL_DATA_KINDS:
+            add(
+                pl.col(raw).str.contains(pattern),
+                "personal_data",
+                f"Looks like it contains {kind}. The standard carries no personal data.",
+                f"Remove personal details from {name}; describe the issue without "
+                "identifying anyone.",
+                "warning",
+            )
     return found
 
 
