@@ -62,6 +62,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/standard/templates/{name}.csv"): "public",
     ("GET", "/accessibility"): "public",
     ("GET", "/privacy"): "public",
+    ("GET", "/docs/{slug}"): "public",
     ("GET", "/healthz"): "public",
     ("GET", "/readyz"): "public",
     ("GET", "/api/v1/docs"): "public",
@@ -187,6 +188,7 @@ def _with_visitors(url: str) -> dict[str, Any]:
             "item": "6.2",
             "name": "aggregate_returns",
             "indicator_code": "stage1_on_time",
+            "slug": "impact",
         },
     }
 
