@@ -65,6 +65,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/accessibility"): "public",
     ("GET", "/privacy"): "public",
     ("GET", "/how-to-read-comparisons"): "public",
+    ("GET", "/docs/{slug}"): "public",
     ("GET", "/healthz"): "public",
     ("GET", "/readyz"): "public",
     ("GET", "/api/v1/docs"): "public",
@@ -192,6 +193,7 @@ def _with_visitors(url: str) -> dict[str, Any]:
             "item": "6.2",
             "name": "aggregate_returns",
             "indicator_code": "stage1_on_time",
+            "slug": "impact",
         },
     }
 

@@ -176,6 +176,11 @@ def test_an_analyst_accepts_evidence_and_the_register_and_audit_log_record_it(ch
     assert _state(engine) == "evidence_submitted"
     page = client.get("/ombudsman/evidence")
     assert "Complaints policy rewritten and published" in page.text
+    # The council is a link, not its markup shown as text.
+    assert re.search(
+        r'<a class="govuk-link" href="/councils/E\d{8}">[^<]+</a> \(E\d{8}\)', page.text
+    )
+    assert "&lt;a class" not in page.text
     assert f'action="/ombudsman/evidence/{quote(REF)}/{NUMBER}"' in page.text
     token = client.form_token("/ombudsman/evidence")
     done = client.post(

@@ -280,3 +280,44 @@ def test_a_council_page_gives_the_council_one_name(demo_client):
     page = demo_client.get(f"/councils/{DEMO_AUTHORITY}").text
     assert "Durham County Council" in page
     assert "County Durham" not in page
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "name"),
+    [
+        ("county durham", DEMO_AUTHORITY, "Durham County Council"),
+        ("Durham County Council", DEMO_AUTHORITY, "Durham County Council"),
+        ("king's lynn", "E07000146", "Borough Council of Kings Lynn and West Norfolk"),
+        (
+            "KINGS LYNN & WEST NORFOLK",
+            "E07000146",
+            "Borough Council of Kings Lynn and West Norfolk",
+        ),
+        ("brum", "E08000025", "Birmingham City Council"),
+        ("saint helens", "E08000013", "St Helens Council"),
+        ("Stratford upon Avon", "E07000221", "Stratford-on-Avon District Council"),
+        ("kingston on thames", "E09000021", "Royal Borough of Kingston upon Thames"),
+    ],
+)
+def test_search_finds_a_council_by_its_everyday_names_and_short_forms(
+    demo_client, query, code, name
+):
+    page = demo_client.get("/councils", params={"q": query}).text
+    assert f'href="/councils/{code}">{name}</a>' in page
+    assert "No council matches" not in page
+
+
+def test_search_for_an_abolished_council_points_to_the_councils_that_took_over(demo_client):
+    page = demo_client.get("/councils", params={"q": "cumbria"}).text
+    assert "No council matches" not in page
+    former = page[page.index('id="former-councils"') :]
+    assert 'href="/councils/E10000006">Cumbria County Council</a>' in former
+    assert "abolished 1 April 2023" in former
+    for code, name in (
+        ("E06000063", "Cumberland Council"),
+        ("E06000064", "Westmorland and Furness Council"),
+    ):
+        assert f'href="/councils/{code}">{name}</a>' in former
+    abolished = demo_client.get("/councils/E10000006").text
+    assert 'href="/councils/E06000063">Cumberland Council</a>' in abolished
+    assert 'href="/councils/E06000064">Westmorland and Furness Council</a>' in abolished

@@ -78,6 +78,19 @@ def cell(value: object) -> str:
     return number(value)
 
 
+def file_size(size_bytes: int | float) -> str:
+    """A size in bytes as people write it, in binary units: 512 MiB is "512 MB", as a
+    computer shows it (dividing by a million made it "537 MB"); one decimal when not whole."""
+    size = float(size_bytes)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            break
+        size /= 1024
+    if unit == "bytes":
+        return f"{size_bytes:,.0f} bytes"
+    return f"{size:,.1f}".removesuffix(".0") + f" {unit}"
+
+
 # Template filters by name: {{ value | number(0) }}, {{ when | day }}, {{ code | words }},
 # {{ start | period(end) }}, {{ rate | share(numerator, denominator) }}, {{ total | score }}.
 FILTERS: dict[str, Callable[..., Any]] = {
@@ -88,4 +101,5 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "day": day,
     "words": words,
     "period": period,
+    "file_size": file_size,
 }

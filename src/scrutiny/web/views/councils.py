@@ -38,7 +38,8 @@ from scrutiny.publish.council_download import (
     council_download,
 )
 from scrutiny.recommendations import measures, read_register
-from scrutiny.reference.authorities import get_council, search_authorities
+from scrutiny.reference.authorities import get_council, successors
+from scrutiny.reference.council_search import find_councils
 from scrutiny.standard.indicators import Indicator, load_indicators
 from scrutiny.web import cache as keys
 from scrutiny.web.chart_views import spc_view, trends_view
@@ -75,11 +76,16 @@ DEFAULT_HOUSING_MEASURE = "tsm_stage1_within_timescale"
 
 @router.get("/councils")
 def search(request: Request, q: str = "") -> Response:
-    found = search_authorities(q).sort("name")
+    found = find_councils(q)
     return render(
         request,
         "public/search.html",
-        {"title": "Find a council", "q": q, "councils": found.to_dicts()},
+        {
+            "title": "Find a council",
+            "q": q,
+            "councils": found.filter("current").to_dicts(),
+            "former": found.filter(~pl.col("current")).to_dicts(),
+        },
     )
 
 
@@ -176,10 +182,11 @@ def _authority(code: str) -> dict[str, object]:
 
 
 def _former(authority: dict[str, object]) -> dict[str, object]:
-    successor = None
-    if authority["replaced_by_gss_code"]:
-        successor = _authority(str(authority["replaced_by_gss_code"]))
-    return {"title": str(authority["name"]), "authority": authority, "successor": successor}
+    return {
+        "title": str(authority["name"]),
+        "authority": authority,
+        "successors": successors(authority),
+    }
 
 
 def _council_figures(
