@@ -6,6 +6,7 @@ import itertools
 import os
 import re
 import sqlite3
+import subprocess
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
@@ -508,6 +509,14 @@ class PageClient(TestClient):
             follow_redirects=False,
         )
         assert response.status_code == 303, response.text[:500]
+
+
+def pdf_text(body: bytes, tmp_path: Path) -> str:
+    """The words of the PDF BODY (by pdftotext), on one line."""
+    path = tmp_path / "download.pdf"
+    path.write_bytes(body)
+    found = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True)
+    return " ".join(found.stdout.split())
 
 
 def make_client(database_url: str) -> PageClient:

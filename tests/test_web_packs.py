@@ -3,19 +3,11 @@ Ombudsman and admins)."""
 
 from __future__ import annotations
 
-import subprocess
-
+from conftest import pdf_text
 from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
 
 PACK = f"/council/{DEMO_AUTHORITY}/scrutiny/pack.pdf"
 NATIONAL = "/ombudsman/reports/national/2024-25"
-
-
-def pdf_text(body: bytes, tmp_path) -> str:
-    path = tmp_path / "download.pdf"
-    path.write_bytes(body)
-    found = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True)
-    return " ".join(found.stdout.split())
 
 
 def test_a_councillor_downloads_their_councils_pack(demo_client, tmp_path):

@@ -58,7 +58,7 @@ from scrutiny.publish.reports.annual_sections import (
     signal_rows,
     stage_rows,
 )
-from scrutiny.publish.reports.render import html_to_pdf, render_html
+from scrutiny.publish.reports.render import SiteHeader, html_to_pdf, render_html
 from scrutiny.reference.authorities import get_council
 from scrutiny.returns.stored import current_data_sources
 from scrutiny.returns.submissions import list_submissions
@@ -292,14 +292,17 @@ def annual_html(
     *,
     inputs: ReportInputs | None = None,
     report: AnnualReport | None = None,
+    site: SiteHeader | None = None,
 ) -> str:
-    """The annual report as one HTML document (printable; charts inline)."""
+    """The annual report as one HTML document (printable; charts inline), with SITE's
+    links when it is read on the site."""
     report = report or annual_report(engine, authority_code, year, inputs=inputs)
     return render_html(
         "annual.html",
         {
             "report": report,
             "synthetic": report.synthetic,
+            "site": site,
             "title": report.title,
             "footer": f"{report.name}: annual complaints report {report.year}",
             "author": report.name,

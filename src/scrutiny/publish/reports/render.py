@@ -9,6 +9,7 @@ scrutiny.publish.charts (vl-convert), so the HTML and the PDF show the same char
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,16 @@ ENVIRONMENT = Environment(
 )
 ENVIRONMENT.filters.update(FILTERS)
 ENVIRONMENT.globals.update(TEMPLATE_GLOBALS)
+
+
+@dataclass(frozen=True)
+class SiteHeader:
+    """The links a report carries when read as a page of the site: the service's home and
+    the page it belongs to. Hidden when printed, and never given to a PDF."""
+
+    service: str
+    back_href: str
+    back_text: str
 
 
 def svg_data_uri(chart: Any) -> str:

@@ -10,16 +10,20 @@ from typing import TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
+from sqlalchemy import Engine
 
 from scrutiny.publish.reports.annual import (
     ReportError,
     ReportInputs,
     annual_html,
     annual_pdf,
+    annual_report,
     prepare_inputs,
     report_year,
 )
+from scrutiny.publish.reports.render import SiteHeader
 from scrutiny.web import cache as keys
+from scrutiny.web.pages import SERVICE_NAME
 from scrutiny.web.requests import covered_periods, data_cache, indicator_rows, pdf_response
 from scrutiny.web.security import AskFirst, csrf_protect, report_page
 
@@ -58,7 +62,7 @@ def _checked(request: Request, code: str, year: str) -> tuple[str, str]:
 
 
 def _annual(request: Request, code: str, year: str, make: Callable[..., T]) -> T:
-    """CODE's annual report for YEAR, made by MAKE (annual_pdf or annual_html) and kept
+    """CODE's annual report for YEAR, made by MAKE (annual_pdf or annual_page) and kept
     until the data changes, and for the day (what is overdue changes at midnight)."""
     cache = data_cache(request)
     version = cache.version()
@@ -83,7 +87,15 @@ def annual_report_pdf(request: Request, code: str, year: str) -> Response:
     return pdf_response(body, f"{code}-annual-report-{year}.pdf")
 
 
+def annual_page(engine: Engine, code: str, year: str, *, inputs: ReportInputs) -> str:
+    """The annual report as a page of the site: the HTML of the PDF, with links to the
+    service and back to the council's page."""
+    report = annual_report(engine, code, year, inputs=inputs)
+    back = SiteHeader(SERVICE_NAME, f"/councils/{code}", report.name)
+    return annual_html(engine, code, year, report=report, site=back)
+
+
 @router.get("/councils/{code}/reports/annual/{year}.html")
 def annual_report_html(request: Request, code: str, year: str) -> Response:
     code, year = _checked(request, code, year)
-    return report_page(_annual(request, code, year, annual_html))
+    return report_page(_annual(request, code, year, annual_page))
