@@ -90,6 +90,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/council/{code}/returns/problems/{report_id}/csv"): "writer",
     ("GET", "/council/{code}/scrutiny"): "reader",
     ("GET", "/council/{code}/scrutiny/pack.pdf"): "reader",
+    ("GET", "/council/{code}/scrutiny/pack"): "reader",
     ("GET", "/councils/{code}/reports/annual/{year}.html"): "public",
     ("GET", "/councils/{code}/reports/annual/{year}.pdf"): "public",
     ("GET", "/ombudsman/reports/national/{year}.html"): "ombudsman",

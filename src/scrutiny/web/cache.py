@@ -27,6 +27,7 @@ from sqlalchemy import Engine, func, select
 from scrutiny.measures.coverage import Coverage
 from scrutiny.publish.reports.annual_inputs import ReportInputs
 from scrutiny.publish.reports.national import NationalReport
+from scrutiny.publish.reports.pack import ScrutinyPack
 from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
 from scrutiny.research.impact import ImpactStudy
 from scrutiny.returns.source_imports import AUDIT_ENTITY as SOURCE_IMPORT_ENTITY
@@ -255,8 +256,8 @@ class ImpactStudyResult(CacheKey[ImpactStudy | str]):
 
 
 @dataclass(frozen=True)
-class ScrutinyPackPdf(CacheKey[bytes]):
-    """A councillors' scrutiny pack as PDF."""
+class ScrutinyPackFigures(CacheKey[ScrutinyPack]):
+    """A councillors' scrutiny pack: its items and figures, for the PDF and the web page."""
 
     scope = "all"
 
@@ -264,6 +265,15 @@ class ScrutinyPackPdf(CacheKey[bytes]):
     period: str
     peers: str
     day: date
+
+
+@dataclass(frozen=True)
+class ScrutinyPackPdf(CacheKey[bytes]):
+    """The PDF of the scrutiny pack kept under PACK."""
+
+    scope = "all"
+
+    pack: ScrutinyPackFigures
 
 
 @dataclass(frozen=True)

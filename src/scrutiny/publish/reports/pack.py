@@ -49,7 +49,7 @@ from scrutiny.measures.council_figures import council_benchmark_from
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.measures.words import position
 from scrutiny.publish.landlords import CouncilLandlord, council_landlord
-from scrutiny.publish.reports.render import document_pdf, laid_out, render_html
+from scrutiny.publish.reports.render import SiteHeader, document_pdf, laid_out, render_html
 from scrutiny.recommendations import overdue, repeat_patterns
 from scrutiny.reference.authorities import get_council
 from scrutiny.reference.peers import PeerMethod
@@ -266,8 +266,8 @@ def scrutiny_pack(
     )
 
 
-def pack_html(pack: ScrutinyPack) -> str:
-    """The pack as a whole HTML document."""
+def pack_html(pack: ScrutinyPack, *, site: SiteHeader | None = None) -> str:
+    """The pack as a whole HTML document, with SITE's links when read on the site."""
     title = f"Complaints scrutiny pack: {pack.name}, {pack.period}"
     return render_html(
         "pack.html",
@@ -277,6 +277,7 @@ def pack_html(pack: ScrutinyPack) -> str:
             "description": f"The things in {pack.name}'s complaint figures for {pack.period} "
             "that most need a councillor's attention, with the questions to ask.",
             "pack": pack,
+            "site": site,
             "synthetic": pack.synthetic,
             "priorities": PRIORITIES,
             "max_items": MAX_ITEMS,

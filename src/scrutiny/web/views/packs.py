@@ -1,5 +1,5 @@
-"""Downloads of the councillor scrutiny pack (the council's readers) and the national
-overview (the Ombudsman and admins).
+"""The councillor scrutiny pack, as PDF and as a web page (the council's readers), and the
+national overview (the Ombudsman and admins).
 
 Both take seconds to make (the national overview reads every council's signals), so each
 document is kept in the app's DataCache until the data changes, and for the day: what is
@@ -9,7 +9,7 @@ overdue, and the default "as of" for a year still running, change at midnight.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -20,10 +20,12 @@ from scrutiny.publish.reports.national import (
     national_pdf,
     national_report,
 )
-from scrutiny.publish.reports.pack import pack_pdf, scrutiny_pack
+from scrutiny.publish.reports.pack import ScrutinyPack, pack_html, pack_pdf, scrutiny_pack
+from scrutiny.publish.reports.render import SiteHeader
 from scrutiny.reference.peers import peer_method
 from scrutiny.store.accounts import User
 from scrutiny.web import cache as keys
+from scrutiny.web.pages import SERVICE_NAME
 from scrutiny.web.requests import (
     council_or_404,
     covered_periods,
@@ -39,14 +41,16 @@ router = APIRouter(
 ombudsman = role_in("ombudsman", "admin")
 
 
-@router.get("/council/{code}/scrutiny/pack.pdf")
-def scrutiny_pack_pdf(
+def _pack(
     request: Request,
     code: str,
     period: str | None = None,
     peers: str = "type",
     user: User = Depends(authority_reader),
-) -> Response:
+) -> tuple[keys.ScrutinyPackFigures, ScrutinyPack]:
+    """CODE's pack for PERIOD (by default the latest year with data) and its cache key, kept
+    until anything is written and for the day; 404 with no returns at all, 400 for a period
+    not a year. The pages' one dependency: it checks the reader first."""
     council_or_404(code)
     engine, cache = request.app.state.engine, data_cache(request)
     found = covered_periods(request, cache.version())
@@ -58,12 +62,28 @@ def scrutiny_pack_pdf(
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
     found.check(start, end, "financial_year")
+    key = keys.ScrutinyPackFigures(code, period, peers, date.today())
+    return key, cache.get(
+        key, lambda: scrutiny_pack(engine, code, period, peers=peer_method(peers))
+    )
 
-    def build() -> bytes:
-        return pack_pdf(scrutiny_pack(engine, code, period, peers=peer_method(peers)))
 
-    body = cache.get(keys.ScrutinyPackPdf(code, period, peers, date.today()), build)
-    return pdf_response(body, f"scrutiny-pack-{code}-{period}.pdf")
+Pack = Annotated[tuple[keys.ScrutinyPackFigures, ScrutinyPack], Depends(_pack)]
+
+
+@router.get("/council/{code}/scrutiny/pack.pdf")
+def scrutiny_pack_pdf(request: Request, code: str, found: Pack) -> Response:
+    key, pack = found
+    body = data_cache(request).get(keys.ScrutinyPackPdf(key), lambda: pack_pdf(pack))
+    return pdf_response(body, f"scrutiny-pack-{code}-{pack.period}.pdf")
+
+
+@router.get("/council/{code}/scrutiny/pack")
+def scrutiny_pack_page(code: str, found: Pack) -> Response:
+    """The pack as a page of the site: the same figures as the PDF, with every item the
+    pack holds (the PDF leaves out the least urgent should they not fit two pages)."""
+    back = SiteHeader(SERVICE_NAME, f"/council/{code}/scrutiny", "the scrutiny dashboard")
+    return report_page(pack_html(found[1], site=back))
 
 
 def _national(request: Request, year: str, kind: Literal["pdf", "html"]) -> bytes:
