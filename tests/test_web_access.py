@@ -114,6 +114,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/admin/users/{user_id}/active"): "admin",
     ("POST", "/admin/users/{user_id}/sign-out-everywhere"): "admin",
     ("POST", "/admin/users/{user_id}/unlock"): "admin",
+    ("POST", "/admin/users/{user_id}/reset-password"): "admin",
     ("GET", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens/{token_id}/revoke"): "admin",

@@ -17,7 +17,13 @@ from scrutiny.store.people import api_tokens
 ADMIN, PASSWORD = "boss@example.org", "a-long-password"
 DURHAM = "E06000047"
 PAGES = ["/admin/users", "/admin/tokens", "/admin/authorities", "/admin/audit"]
-POSTS = ["/admin/users", "/admin/users/1/active", "/admin/tokens", "/admin/tokens/1/revoke"]
+POSTS = [
+    "/admin/users",
+    "/admin/users/1/active",
+    "/admin/users/1/reset-password",
+    "/admin/tokens",
+    "/admin/tokens/1/revoke",
+]
 
 
 @pytest.fixture
@@ -110,6 +116,50 @@ def test_a_switched_off_account_cannot_sign_in_and_can_be_switched_back(admin, d
     own = client.post(f"/admin/users/{me.id}/active", data={"csrf_token": token, "active": "false"})
     assert own.status_code == 400
     assert next(u for u in list_users(engine) if u.email == ADMIN).active
+
+
+def test_an_admin_gives_a_one_time_link_to_set_a_new_password(admin, database_url):
+    engine, client = admin
+    person = create_user(
+        engine, email="forgot@example.org", password=PASSWORD, role="ombudsman", actor="test"
+    )
+    token = client.form_token("/admin/users")
+    assert f'action="/admin/users/{person.id}/reset-password"' in client.get("/admin/users").text
+    page = client.post(f"/admin/users/{person.id}/reset-password", data={"csrf_token": token})
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"  # the link must not outlive the page
+    assert "A link for forgot@example.org to set a new password" in page.text
+    link = re.search(
+        r'<code class="app-token">http://127\.0\.0\.1:8000(/reset/[^<]+)</code>', page.text
+    )
+    assert link, "the page shows the one-time link, as the command prints it"
+    assert "$argon2" not in page.text and PASSWORD not in page.text
+    entry = list_audit_entries(engine, entity="password_reset")[-1]
+    assert (entry.action, entry.actor, entry.detail) == ("create", ADMIN, {"user": person.email})
+    with make_client(database_url) as forgetful:
+        path = link.group(1)
+        new = {"password": "a-new-long-password", "again": "a-new-long-password"}
+        done = forgetful.post(path, data={"csrf_token": forgetful.form_token(path), **new})
+        assert "Your password has been set" in done.text
+        forgetful.sign_in("forgot@example.org", "a-new-long-password")
+
+
+def test_a_switched_off_account_gets_no_reset_link(admin):
+    engine, client = admin
+    off = create_user(
+        engine, email="off@example.org", password=PASSWORD, role="ombudsman", actor="t"
+    )
+    token = client.form_token("/admin/users")
+    client.post(f"/admin/users/{off.id}/active", data={"csrf_token": token, "active": "false"})
+    page = client.post(f"/admin/users/{off.id}/reset-password", data={"csrf_token": token})
+    assert page.status_code == 400
+    assert "off@example.org is switched off: switch it on first" in page.text
+    assert "/reset/" not in page.text
+    assert list_audit_entries(engine, entity="password_reset") == []
+    assert (
+        client.post("/admin/users/999/reset-password", data={"csrf_token": token}).status_code
+        == 404
+    )
 
 
 def test_a_token_is_shown_once_stored_hashed_works_and_stops_when_revoked(admin):

@@ -171,12 +171,12 @@ def users_reset_password(
 
     Example: scrutiny users reset-password officer@example.org
     """
-    from scrutiny.store.password_resets import RESET_HOURS, create_reset_link
+    from scrutiny.store.password_resets import RESET_HOURS, create_reset_link, reset_address
 
     settings = Settings.from_env()
     with _engine() as engine:
         user, token = create_reset_link(engine, email, actor=settings.user)
-    typer.echo(f"{settings.base_url.rstrip('/')}/reset/{token}")
+    typer.echo(reset_address(settings.base_url, token))
     typer.echo(
         f"A link for {user.email} to set a new password, working once for {RESET_HOURS} hours.",
         err=True,

@@ -1,11 +1,11 @@
 """One-time links to set a new password, made by an admin for a person who cannot sign in.
 
-`scrutiny users reset-password EMAIL` prints a link, /reset/<token>, to send the person by
-a channel the admin trusts. The token is random and shown only then: only its SHA-256 is
-kept. A link works once, for RESET_HOURS, and only while the account is switched on;
-making a new link for an account cancels its earlier ones. Setting the password through
-it ends every session of the account, lets it sign in again from every address (see
-scrutiny.store.sign_in) and is written to the audit log.
+`scrutiny users reset-password EMAIL`, or the admin accounts page, gives a link,
+/reset/<token>, to send the person by a channel the admin trusts. The token is random and
+shown only then: only its SHA-256 is kept. A link works once, for RESET_HOURS, and only
+while the account is switched on; making a new link for an account cancels its earlier
+ones. Setting the password through it ends every session of the account, lets it sign in
+again from every address (see scrutiny.store.sign_in) and is written to the audit log.
 """
 
 from __future__ import annotations
@@ -41,6 +41,11 @@ class ResetLinkUnusable(NotFound):
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def reset_address(base_url: str, token: str) -> str:
+    """The link to send for TOKEN, at the service's address BASE_URL."""
+    return f"{base_url.rstrip('/')}/reset/{token}"
 
 
 def create_reset_link(

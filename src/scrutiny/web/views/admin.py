@@ -28,6 +28,7 @@ from scrutiny.store.accounts import (
     set_active,
 )
 from scrutiny.store.audit import list_audit_entries
+from scrutiny.store.password_resets import RESET_HOURS, create_reset_link, reset_address
 from scrutiny.store.sessions import end_user_sessions
 from scrutiny.store.sign_in import unlock
 from scrutiny.web.pages import render
@@ -78,9 +79,10 @@ def _users_page(
     notice: str | None = None,
     error: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
+    reset: dict[str, str] | None = None,
 ) -> Response:
     names = {c["code"]: c["name"] for c in _councils()}
-    return render(
+    response = render(
         request,
         "admin/users.html",
         {
@@ -95,9 +97,14 @@ def _users_page(
             "error": error,
             "error_count": 1 if error else 0,
             "form": form or {},
+            "reset": reset,
+            "reset_hours": RESET_HOURS,
         },
         status_code=400 if error else 200,
     )
+    if reset:
+        response.headers["Cache-Control"] = "no-store"  # the link must not outlive the page
+    return response
 
 
 @router.post("/admin/users")
@@ -178,6 +185,18 @@ def users_unlock(request: Request, user_id: int, user: User = Depends(admin)) ->
     unlock(request.app.state.engine, account, actor=user.email)
     request.session[NOTICE] = f"{account.email} can sign in again from every address."
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/reset-password")
+def users_reset_password(request: Request, user_id: int, user: User = Depends(admin)) -> Response:
+    account = _account(request, user_id)
+    try:
+        _, token = create_reset_link(request.app.state.engine, account.email, actor=user.email)
+    except AccountError as problem:
+        return _users_page(request, error={"text": str(problem), "href": "#accounts"})
+    # Shown on this response only: only the token's hash is kept.
+    link = reset_address(request.app.state.settings.base_url, token)
+    return _users_page(request, reset={"email": account.email, "link": link})
 
 
 # --- API tokens -------------------------------------------------------------------------
