@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from conftest import make_client
+from scrutiny.councillor.self_assessment import AUDIT_ENTITY as SELF_ASSESSMENT_ENTITY
+from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
+from scrutiny.returns.saved_mappings import AUDIT_ENTITY as MAPPING_ENTITY
 from scrutiny.store.accounts import create_user, list_users, user_for_token
-from scrutiny.store.audit import list_audit_entries
-from scrutiny.store.db import make_engine
+from scrutiny.store.audit import AuditEntry, list_audit_entries
+from scrutiny.store.db import DATA_TABLES, make_engine
 from scrutiny.store.people import api_tokens
+from scrutiny.web.audit_links import ENTITY_PAGES, NO_PAGE, entry_links
 
 ADMIN, PASSWORD = "boss@example.org", "a-long-password"
 DURHAM = "E06000047"
@@ -278,3 +283,78 @@ def test_the_audit_log_lists_the_newest_first_and_filters_by_entity(admin):
         "Nothing has been recorded about api token"
         in client.get("/admin/audit?entity=api_token").text
     )
+
+
+def test_audit_entries_link_to_the_account_or_token_they_are_about(admin):
+    engine, client = admin
+    made = create_user(
+        engine, email="a@example.org", password=PASSWORD, role="ombudsman", actor=ADMIN
+    )
+    token = client.form_token("/admin/tokens")
+    me = next(u for u in list_users(engine) if u.email == ADMIN)
+    client.post(
+        "/admin/tokens",
+        data={"csrf_token": token, "user_id": str(me.id), "name": "n", "authority_code": DURHAM},
+    )
+    reset = client.post(f"/admin/users/{made.id}/reset-password", data={"csrf_token": token})
+    assert reset.status_code == 200
+    page = client.get("/admin/audit").text
+    assert f'<a class="govuk-link" href="/admin/users#user-{made.id}">user {made.id}</a>' in page
+    assert f'id="user-{made.id}"' in client.get("/admin/users").text
+    token_id = list_audit_entries(engine, entity="api_token")[0].entity_id
+    assert f'href="/admin/tokens#token-{token_id}"' in page
+    assert f'id="token-{token_id}"' in client.get("/admin/tokens").text
+    # A reset link is never shown again: its entry is plain text.
+    reset_id = list_audit_entries(engine, entity="password_reset")[0].entity_id
+    assert f'<td class="govuk-table__cell">password reset {reset_id}</td>' in page
+
+
+def test_every_kind_of_demo_audit_entry_links_to_a_page_that_shows_it(demo_client):
+    demo_client.sign_in("admin@demo.scrutiny")
+    kinds = re.findall(r'<option value="([a-z_]+)"', demo_client.get("/admin/audit").text)
+    assert set(kinds) <= set(ENTITY_PAGES) | NO_PAGE, "a kind of record with no page declared"
+    linked = set()
+    for kind in set(kinds) - NO_PAGE:
+        page = demo_client.get("/admin/audit", params={"entity": kind}).text
+        shown = re.findall(r"<tr class=\"govuk-table__row\">", page)
+        links = re.findall(
+            r'<td class="govuk-table__cell"><a class="govuk-link" href="([^"]+)">', page
+        )
+        assert len(links) == len(shown) - 1, kind  # every entry but the header row
+        for address in sorted(set(links))[:3]:
+            assert demo_client.get(address).status_code == 200, address
+        linked.add(kind)
+    assert {"submission", "user"} <= linked
+
+
+def test_entries_about_council_records_link_to_that_councils_page(demo_client, demo_url):
+    engine = make_engine(demo_url)
+    table = DATA_TABLES["recommendations"]
+    with engine.connect() as connection:
+        ref, number, code = connection.execute(
+            select(
+                table.c.decision_ref, table.c.recommendation_number, table.c.authority_code
+            ).limit(1)
+        ).one()
+    at = datetime.now(UTC)
+    about = {
+        EVIDENCE: {"decision_ref": ref, "recommendation_number": number},
+        OUTCOME: {"decision_ref": ref, "recommendation_number": number},
+        SELF_ASSESSMENT_ENTITY: {"authority_code": DURHAM, "year": "2024-25", "item": "6.2"},
+        MAPPING_ENTITY: {"authority_code": DURHAM, "name": "m", "version": 1},
+    }
+    entries = [
+        AuditEntry(i, at, "someone", "save", entity, 7, detail)
+        for i, (entity, detail) in enumerate(about.items())
+    ]
+    links = entry_links(engine, entries)
+    engine.dispose()
+    assert list(links.values()) == [
+        f"/council/{code}/recommendations/{ref}/{number}/evidence",
+        f"/council/{code}/recommendations/{ref}/{number}/evidence",
+        f"/council/{DURHAM}/self-assessment/2024-25/6.2",
+        f"/council/{DURHAM}/mapping",
+    ]
+    demo_client.sign_in("admin@demo.scrutiny")
+    for address in links.values():
+        assert demo_client.get(address).status_code == 200, address

@@ -31,6 +31,7 @@ from scrutiny.store.audit import list_audit_entries
 from scrutiny.store.password_resets import RESET_HOURS, create_reset_link, reset_address
 from scrutiny.store.sessions import end_user_sessions
 from scrutiny.store.sign_in import unlock
+from scrutiny.web.audit_links import entry_links
 from scrutiny.web.pages import render
 from scrutiny.web.security import AskFirst, csrf_protect, role_in
 
@@ -356,6 +357,7 @@ def audit_page(
             "entities": entities,
             "found": len(chosen),
             "entries": [{"entry": e, "detail": _detail(e.detail)} for e in shown],
+            "links": entry_links(engine, shown),
             "page": page,
             "pages": pages,
             "pagination": _pagination("/admin/audit", page, pages, entity=entity),
