@@ -53,3 +53,5 @@ def test_the_annual_report_page_leads_back_to_the_council_but_its_pdf_does_not(
     text = pdf_text(demo_client.get(f"{ADDRESS}.pdf").content, tmp_path)
     assert "Durham County Council: annual complaints performance" in text
     assert "Back to" not in text and "Complaint handling scrutiny" not in text
+    # Printed, the contents give each section's page instead.
+    assert re.search(r"14\. Response of the Member Responsible for Complaints, page \d+", text)
