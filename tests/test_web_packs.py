@@ -65,6 +65,8 @@ def test_an_ombudsman_analyst_gets_the_national_overview(demo_client, tmp_path):
     assert "national overview 2024-25" in pdf_text(response.content, tmp_path)
     page = demo_client.get(f"{NATIONAL}.html")  # checked by the page client: title, one h1
     assert page.status_code == 200 and "The watchlist" in page.text
+    assert '<a href="/ombudsman/watchlist">Back to the watchlist</a>' in page.text
+    assert "Back to" not in pdf_text(response.content, tmp_path)
     assert demo_client.get("/ombudsman/reports/national/2024.pdf").status_code == 400
 
 

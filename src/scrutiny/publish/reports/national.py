@@ -31,7 +31,7 @@ from scrutiny.measures.headlines import distribution, national_headlines
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish.charts import distribution_chart, to_spec
 from scrutiny.publish.landlords import NationalLandlords, national_landlords
-from scrutiny.publish.reports.render import html_to_pdf, render_html, svg_data_uri
+from scrutiny.publish.reports.render import SiteHeader, html_to_pdf, render_html, svg_data_uri
 from scrutiny.recommendations import measures
 from scrutiny.recommendations.measures import NATIONAL
 from scrutiny.reference.authorities import load_authorities
@@ -284,8 +284,9 @@ def _chart(spread: Spread, year: str) -> dict[str, str] | None:
     }
 
 
-def national_html(report: NationalReport) -> str:
-    """The national overview as a whole HTML document."""
+def national_html(report: NationalReport, *, site: SiteHeader | None = None) -> str:
+    """The national overview as a whole HTML document, with SITE's links when read on the
+    site."""
     title = f"Complaint handling by English councils: national overview {report.year}"
     return render_html(
         "national.html",
@@ -296,6 +297,7 @@ def national_html(report: NationalReport) -> str:
             f"councils in {report.year}, the watchlist, compliance with Ombudsman "
             "recommendations and the gaps in the data.",
             "report": report,
+            "site": site,
             "synthetic": report.synthetic,
             "charts": {s.code: _chart(s, report.year) for s in report.spreads},
             "current_councils": current_councils(),

@@ -91,11 +91,10 @@ def _national(request: Request, year: str, kind: Literal["pdf", "html"]) -> byte
     report = cache.get(
         keys.NationalReportFigures(year, date.today()), lambda: national_report(engine, year)
     )
-    render = national_pdf if kind == "pdf" else national_html
+    back = SiteHeader(SERVICE_NAME, "/ombudsman/watchlist", "the watchlist")
 
     def build() -> bytes:
-        body: bytes | str = render(report)
-        return body if isinstance(body, bytes) else body.encode()
+        return national_pdf(report) if kind == "pdf" else national_html(report, site=back).encode()
 
     return cache.get(keys.NationalReportFile(year, kind, date.today()), build)
 
