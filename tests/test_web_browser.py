@@ -34,7 +34,10 @@ SIGNED_IN_PAGES = {
         f"/council/{DEMO_AUTHORITY}/recommendations",
         "/account",
     ],
-    "councillor@demo.scrutiny": [f"/council/{DEMO_AUTHORITY}/scrutiny"],
+    "councillor@demo.scrutiny": [
+        f"/council/{DEMO_AUTHORITY}/scrutiny",
+        f"/council/{DEMO_AUTHORITY}/scrutiny/pack",
+    ],
     "analyst@demo.scrutiny": [
         "/ombudsman/watchlist",
         "/ombudsman/evidence",
