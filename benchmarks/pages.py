@@ -16,12 +16,12 @@ import logging
 import shutil
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
+from cache_after_write import signed_in, timed
 from fastapi.testclient import TestClient
 
-from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_PASSWORD
+from scrutiny.demo.build import DEMO_AUTHORITY
 from scrutiny.settings import Settings
 from scrutiny.store.migrations import upgrade
 from scrutiny.web import create_app
@@ -48,24 +48,7 @@ WARM_REQUESTS = 5
 def client(url: str, email: str) -> TestClient:
     app = create_app(Settings(database_url=url, secret_key="bench"))
     logging.disable(logging.INFO)  # the access log of every request
-    browser = TestClient(app)
-    if email:
-        page = browser.get("/sign-in").text
-        token = page.split('name="csrf_token" value="')[1].split('"')[0]
-        browser.post(
-            "/sign-in",
-            data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token},
-            follow_redirects=False,
-        )
-    return browser
-
-
-def timed(browser: TestClient, path: str) -> float:
-    started = time.perf_counter()
-    status = browser.get(path).status_code
-    if status != 200:
-        raise SystemExit(f"status {status}")
-    return time.perf_counter() - started
+    return signed_in(app, email) if email else TestClient(app)
 
 
 def main() -> None:
