@@ -4,6 +4,7 @@ group is compared with a stated fallback (docs/methods.md, 1.5 and 3.1)."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import date
@@ -14,6 +15,7 @@ import pytest
 from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish.reports.national import indicator_spreads
+from scrutiny.recommendations import measures
 from scrutiny.standard.indicators import indicator
 from scrutiny.store.db import make_engine
 from scrutiny.warning.signals import compute_signals
@@ -93,3 +95,18 @@ def test_city_of_london_is_compared_with_its_nearest_councils_and_says_so(demo_c
     assert "all city of london councils" not in page
     assert "has no other council of its type to compare with" in page
     assert "the 15 councils of any type nearest to" in page
+
+
+def test_the_council_page_shows_overdue_recommendations_in_the_compliance_headline(
+    demo_client, demo_url
+):
+    engine = make_engine(demo_url)
+    found = measures(engine).filter(
+        (pl.col("overdue_now") > 0) & (pl.col("authority_code") != "England")
+    )
+    engine.dispose()
+    assert found.height, "the demo has no council with an overdue recommendation"
+    row = found.row(0, named=True)
+    page = demo_client.get(f"/councils/{row['authority_code']}").text
+    assert f"; {row['overdue_now']} overdue" in row["compliance_headline"]
+    assert html.escape(row["compliance_headline"]) in page
