@@ -110,3 +110,5 @@ def test_the_council_page_shows_overdue_recommendations_in_the_compliance_headli
     page = demo_client.get(f"/councils/{row['authority_code']}").text
     assert f"; {row['overdue_now']} overdue" in row["compliance_headline"]
     assert html.escape(row["compliance_headline"]) in page
+    body = demo_client.get(f"/api/v1/benchmarks/{row['authority_code']}").json()
+    assert body["compliance"] == row["compliance_headline"]
