@@ -30,6 +30,7 @@ from scrutiny.recommendations import (
     repeat_patterns,
     withdraw_recommendation,
 )
+from scrutiny.recommendations.measures import compliance_headline
 from scrutiny.reference.peers import peer_group
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
@@ -352,6 +353,33 @@ def test_measures_follow_the_ombudsmans_definitions(loaded):
     england = found.filter(pl.col("authority_code") == "England").row(0, named=True)
     assert (england["recommendations"], england["compliance_rate"]) == (7, 75.0)
     assert england["financial_paid_gbp"] == 300.0
+
+
+def test_the_compliance_headline_shows_the_overdue_beside_the_rate(loaded, database_url):
+    found = measures(loaded, today=TODAY)
+    lancs = found.filter(pl.col("authority_code") == LANCS).row(0, named=True)
+    assert lancs["compliance_headline"] == "66.7% of those closed were complied with; 1 overdue"
+    text = digest(loaded, LANCS, within=10, today=TODAY)
+    assert "Compliance so far: 66.7% of those closed were complied with; 1 overdue" in text
+    shown = _invoke(database_url, "measures", "--authority", LANCS, "--today", str(TODAY))
+    assert shown.exit_code == 0, shown.output
+    assert (
+        "compliance headline: 66.7% of those closed were complied with; 1 overdue" in shown.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("rate", "overdue", "headline"),
+    [
+        (100.0, 3, "100.0% of those closed were complied with; 3 overdue"),
+        (100.0, 0, "100.0% of those closed were complied with; none overdue"),
+        (99.96, 0, "99.9% of those closed were complied with; none overdue"),
+        (None, 2, "none closed yet; 2 overdue"),
+        (50.0, 1200, "50.0% of those closed were complied with; 1,200 overdue"),
+    ],
+)
+def test_the_compliance_headline_never_rounds_a_shortfall_to_100_percent(rate, overdue, headline):
+    assert compliance_headline(rate, overdue) == headline
 
 
 def test_measures_agree_with_the_compliance_rate_and_late_remedies_indicators(loaded):
