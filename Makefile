@@ -36,11 +36,11 @@ lock: | $(UV) ## Update uv.lock after changing dependencies in pyproject.toml (n
 # GOV.UK Frontend and Vega, pinned in package.json and package-lock.json (axe-core too, for
 # the browser tests only, and sass to build the stylesheet), with the licence of every npm
 # package the copied files bundle. GOV.UK Frontend's stylesheet is built from its Sass with
-# scrutiny's settings (web/sass/govuk.scss: the system font, as the Design System asks of
+# scrutiny's settings (sass/govuk.scss: the system font, as the Design System asks of
 # services not on GOV.UK); its fonts and crown images are not copied.
 # vega-interpreter is an ES module importing vega-util; the app loads Vega as a script, so
 # the import is pointed at the global it makes.
-SASS := src/scrutiny/web/sass/govuk.scss
+SASS := sass/govuk.scss
 $(VENDOR)/.built: package.json package-lock.json scripts/vendor_licences.py $(wildcard licences/*) $(SASS)
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk
