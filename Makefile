@@ -92,9 +92,10 @@ test: lint ## Lint, then run the whole test suite
 test-fast: install ## The inner loop: SQLite only, no browser, no slow tests
 	$(BIN)/pytest -m "not slow and not browser and not postgres"
 
-standard: install ## Write the data standard's published files into docs/standard/ and the signals page
+standard: install ## Write the data standard's published files into docs/standard/, the signals page, and the documents the site publishes at /docs/
 	$(BIN)/scrutiny standard export docs/standard
 	$(BIN)/python -m scrutiny.warning.signals.docs docs/early-warning-signals.md
+	$(BIN)/python -m scrutiny.publish.documents docs
 
 demo: install ## Build the demo database (real councils and Ombudsman decisions, a synthetic nation)
 	$(BIN)/scrutiny standard export $(DEMO_DIR)/standard

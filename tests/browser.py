@@ -143,6 +143,13 @@ def problems_page(page: Any, site: str) -> str:
     return f"{site}{link}"
 
 
+def first_on_the_watchlist(page: Any, site: str) -> str:
+    """The detail page of the first council on the watchlist."""
+    page.goto(f"{site}/ombudsman/watchlist")
+    link = page.locator("main a[href^='/ombudsman/watchlist/E']").first.get_attribute("href")
+    return f"{site}{link}"
+
+
 OFFICER, COUNCILLOR = "officer@demo.scrutiny", "councillor@demo.scrutiny"
 ANALYST, ADMIN = "analyst@demo.scrutiny", "admin@demo.scrutiny"
 _COUNCIL = f"/council/{DEMO_AUTHORITY}"
@@ -152,6 +159,8 @@ MAIN_PAGES = [
     MainPage("/"),
     MainPage("/councils"),
     MainPage("/councils?q=durham"),
+    MainPage("/councils?q=cumbria"),  # a former council, with its successors
+    MainPage("/councils/E10000006"),  # the former council's own page
     MainPage(f"/councils/{DEMO_AUTHORITY}"),
     MainPage("/councils/E08000025"),  # a council landlord: the housing figures
     MainPage(f"/compare?codes={DEMO_AUTHORITY}&codes=E08000025"),
@@ -162,6 +171,8 @@ MAIN_PAGES = [
     MainPage("/accessibility"),
     MainPage("/privacy"),
     MainPage("/research/impact"),
+    MainPage("/how-to-read-comparisons"),
+    MainPage("/docs/impact"),
     MainPage("/sign-in"),
     MainPage(f"/councils/{DEMO_AUTHORITY}/reports/annual/2024-25.html"),
     MainPage(f"{_COUNCIL}/returns", OFFICER),
@@ -174,6 +185,7 @@ MAIN_PAGES = [
     MainPage("/account", OFFICER),
     MainPage(f"{_COUNCIL}/scrutiny", COUNCILLOR),
     MainPage("/ombudsman/watchlist", ANALYST),
+    MainPage("a council on the watchlist", ANALYST, reach=first_on_the_watchlist),
     MainPage("/ombudsman/evidence", ANALYST),
     MainPage("/ombudsman/data-quality", ANALYST),
     MainPage("/ombudsman/reports/national/2024-25.html", ANALYST),

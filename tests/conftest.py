@@ -229,6 +229,8 @@ SLOW = {
     "test_the_reduced_evaluation_reports_every_signal_and_the_combined_score",
     "test_the_watchlist_is_a_list_by_name_with_reasons_not_a_league_table",
     "test_the_watchlist_takes_another_date",
+    "test_the_explanation_of_the_score_comes_before_the_list",
+    "test_no_page_shows_evidence_as_a_python_dict_or_list",
     "test_tuning_keeps_only_settings_within_the_false_alert_limit",
     "test_two_imports_at_once_for_the_same_authority_leave_one_whole_file_current",
     "test_validation_on_simulated_panels_recovers_the_effect_with_honest_intervals",

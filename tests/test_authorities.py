@@ -15,6 +15,7 @@ from scrutiny.reference.authorities import (
     load_authorities,
     match_authority_names,
 )
+from scrutiny.reference.council_search import find_councils, search_authorities
 
 # Census 2021 usual residents in England, as ONS published it; the district figures
 # shipped add up to 8 fewer (rounding in the source file).
@@ -276,3 +277,46 @@ def test_get_council_finds_a_former_council_only_when_asked_and_says_who_took_ov
 def test_get_council_refuses_any_other_code_with_an_example_of_a_good_one(code):
     with pytest.raises(NotFound, match=f"no council has the code {code!r}: .* E06000047"):
         get_council(code, former=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("county durham", "E06000047"),
+        ("King's Lynn", "E07000146"),
+        ("brum", "E08000025"),
+        ("St. Albans", "E07000240"),
+        ("Saint Albans", "E07000240"),
+        ("Newcastle-upon-Tyne", "E08000021"),
+        ("bath & north east somerset council", "E06000022"),
+        ("e06000047", "E06000047"),
+    ],
+)
+def test_find_councils_puts_the_council_a_name_means_first(typed: str, code: str) -> None:
+    assert find_councils(typed).row(0, named=True)["gss_code"] == code
+
+
+def test_find_councils_names_the_alias_that_matched_only_when_it_is_not_the_name() -> None:
+    assert find_councils("brum").row(0, named=True)["also_known_as"] == "Brum"
+    assert find_councils("Durham").row(0, named=True)["also_known_as"] is None
+
+
+def test_a_former_council_is_found_with_the_councils_that_took_over() -> None:
+    cumbria = find_councils("cumbria").row(0, named=True)
+    assert (cumbria["gss_code"], cumbria["current"]) == ("E10000006", False)
+    assert [s["gss_code"] for s in cumbria["successors"]] == ["E06000063", "E06000064"]
+    taunton = find_councils("taunton deane").row(0, named=True)
+    assert [s["name"] for s in taunton["successors"]] == ["Somerset Council"]
+
+
+def test_a_code_that_only_changed_is_listed_only_when_its_code_is_typed() -> None:
+    # Northumberland's old code E06000048 is the same council: a search by name lists it once.
+    assert find_councils("northumberland").get_column("gss_code").to_list() == ["E06000057"]
+    assert find_councils("E06000048").get_column("gss_code").to_list() == ["E06000048"]
+
+
+def test_search_authorities_lists_only_current_councils_best_match_first() -> None:
+    found = search_authorities("dorset")
+    assert found.get_column("gss_code").to_list()[0] == "E06000059"
+    assert found.columns == ["gss_code", "name", "type", "region"]
+    assert search_authorities().height == 317

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from scrutiny.cli import app
 from scrutiny.core.periods import parse_period
 from scrutiny.demo.build import build_demo
-from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmark, reading
+from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmark
 from scrutiny.standard.indicators import load_indicators
 
 
@@ -34,20 +34,6 @@ def test_periods_are_read_as_people_write_them():
     assert parse_period("2024-25 Q3")[1:] == (date(2024, 10, 1), date(2024, 12, 31))
     with pytest.raises(ValueError, match="2024-25 Q1"):
         parse_period("last year")
-
-
-@pytest.mark.parametrize(
-    ("flag", "direction", "expected"),
-    [
-        ("high_alarm", "lower_better", "adverse (alarm)"),
-        ("low_alert", "lower_better", "favourable (alert)"),
-        ("low_alert", "higher_better", "adverse (alert)"),
-        ("high_alert", "neither", "high (alert): read with care"),
-        ("within", "higher_better", "within the funnel"),
-    ],
-)
-def test_a_flag_is_read_against_the_indicators_direction(flag, direction, expected):
-    assert reading(flag, direction) == expected
 
 
 def test_a_council_gets_every_indicator_with_its_named_peer_group(demo_url):

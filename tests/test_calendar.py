@@ -1,3 +1,4 @@
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -6,11 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scrutiny.reference.calendar import (
+    OTHER_YEARS_NAME,
     CalendarError,
     add_working_days,
     bank_holidays,
+    feed_path,
     feed_years,
     is_working_day,
+    other_years_holidays,
+    parse_feed,
     refresh_feed,
     working_days_between,
 )
@@ -115,3 +120,23 @@ def test_refresh_writes_a_valid_feed(tmp_path):
     target = tmp_path / "bank-holidays.json"
     assert refresh_feed(source, target) == (2029, 2029)
     assert Path(target).read_text(encoding="utf-8") == source.read_text(encoding="utf-8")
+
+
+def test_shipped_other_years_are_what_the_holidays_package_gives():
+    # The years the GOV.UK feed does not cover are shipped, not computed at run time;
+    # rebuilding them from the package (as refresh_feed does) gives the same days.
+    feed = parse_feed(feed_path().read_text(encoding="utf-8"))
+    covered = {day.year for day in feed}
+    shipped = {day for day in bank_holidays() if day.year not in covered}
+    assert shipped == set(other_years_holidays(feed))
+    assert date(2035, 12, 25) in shipped and date(1995, 5, 8) in shipped  # VE Day 50th
+
+
+def test_refreshing_the_feed_writes_the_other_years_beside_it(tmp_path):
+    source = tmp_path / "feed.json"
+    source.write_text(feed_path().read_text(encoding="utf-8"), encoding="utf-8")
+    target = tmp_path / "bank-holidays.json"
+    refresh_feed(source, target)
+    written = json.loads((tmp_path / OTHER_YEARS_NAME).read_text(encoding="utf-8"))
+    assert date(2030, 12, 25).isoformat() in written["dates"]
+    assert not any(day.startswith("2020-") for day in written["dates"])  # the feed's year

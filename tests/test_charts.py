@@ -11,8 +11,9 @@ import pytest
 from scrutiny.core.periods import period_label
 from scrutiny.measures.benchmarking import council_benchmark
 from scrutiny.measures.council_figures import spc_series
-from scrutiny.measures.funnel_plot import funnel_plot, position
+from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import distribution, national_headlines, periods_with_data
+from scrutiny.measures.words import VARIATIONS
 from scrutiny.publish import charts
 from scrutiny.reference.authorities import load_authorities
 from scrutiny.reference.peers import peer_group
@@ -59,7 +60,7 @@ def test_funnel_plot_puts_every_council_on_the_funnel_with_limits_around_the_tar
     assert (curve["upper_95"] <= curve["upper_99_8"]).all()
     outlier = plot.points.filter(pl.col("code") == codes[-1]).row(0, named=True)
     assert outlier["flag"] == "low_alarm"
-    assert outlier["position"] == "below the 99.8% limit (adverse)"
+    assert outlier["position"] == "well below the range expected (unfavourable)"
 
 
 def test_funnel_chart_carries_every_council_the_limits_and_the_highlight_and_draws_as_svg():
@@ -116,21 +117,6 @@ def test_a_median_indicator_has_no_funnel_plot():
     assert funnel_plot(rows, "stage1_median_days", YEAR) is None
 
 
-@pytest.mark.parametrize(
-    ("flag", "direction", "words"),
-    [
-        ("within", "higher_better", "within the expected range"),
-        ("high_alarm", "higher_better", "above the 99.8% limit (favourable)"),
-        ("high_alert", "lower_better", "above the 95% limit (adverse)"),
-        ("low_alert", "higher_better", "below the 95% limit (adverse)"),
-        ("low_alarm", "neither", "below the 99.8% limit (read with care)"),
-        (None, "higher_better", "not on a funnel"),
-    ],
-)
-def test_funnel_position_is_said_in_words_never_as_a_rank(flag, direction, words):
-    assert position(flag, direction) == words
-
-
 def quarters(values: list[float], code: str = "E06000047") -> pl.DataFrame:
     starts = pl.date_range(date(2020, 4, 1), date(2030, 1, 1), "3mo", eager=True)[: len(values)]
     return pl.DataFrame(
@@ -173,8 +159,8 @@ def test_spc_series_has_the_mean_limits_and_marks_a_special_cause():
     assert alt.startswith("SPC chart of Durham's answered on time for 15 quarters from 2020-21 Q1")
     assert f"process limits {charts.figure(last['lower_limit'], 'percent')} to " in alt
     special = series.filter(pl.col("variation") != "common_cause").height
-    assert f"{special} quarters show special-cause variation" in alt
-    assert alt.endswith(f"at 30.0%, is {charts.VARIATION_WORDS['concern']}.")
+    assert f"{special} quarters show an unusual change" in alt
+    assert alt.endswith(f"at 30.0%, is {VARIATIONS['concern']}.")
     chart = charts.spc_chart(series, value_title="Percent")
     spec = chart.to_dict()
     assert len(spec["datasets"]["series"]) == len(values)

@@ -685,7 +685,7 @@ def test_funnel_command_prints_readable_text_by_default(tmp_path):
     assert "10 councils" in result.output and "exact binomial" in result.output
     assert "try --overdispersion additive" in result.output
     assert "E06000009" in result.output and "low_alarm" in result.output
-    assert "outside 99.8% (alarm): 4" in result.output
+    assert "well below the range expected (outside 99.8%): 4" in result.output
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,7 @@ def test_a_funnel_outlier_comes_first_and_the_overdue_recommendation_after_it(co
     [on_time] = [f for f in first.figures if f.name == indicator("stage1_on_time").name]
     assert on_time.value == pytest.approx(benchmark["value"][0])
     assert on_time.peer_median == pytest.approx(benchmark["peer_median"][0])
-    assert on_time.position == "below the 99.8% limit (adverse)"
+    assert on_time.position == "well below the range expected (unfavourable)"
     assert first.question.startswith("Why are fewer complaints answered on time")
     [late] = [item for item in pack.items if item.topic == "Overdue Ombudsman recommendations"]
     assert late.tier == 3

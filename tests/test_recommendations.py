@@ -484,3 +484,33 @@ def test_councils_failing_compliance_in_the_demo_comply_on_time_less_than_their_
     assert len(readings) >= 3
     assert all(on_time < median for _, (on_time, median), _ in readings), readings
     assert all(rate <= median for _, _, (rate, median) in readings), readings
+
+
+def test_one_councils_register_is_its_share_of_the_whole_with_outcomes_and_evidence(loaded):
+    # Read for one council in the database, the register must be exactly that council's
+    # rows of the whole one: outcomes, evidence awaiting a check and categories included.
+    first = state(loaded, *_first_open(loaded))
+    assert first["state"] in ("agreed", "due")
+    record_evidence(
+        loaded,
+        first["decision_ref"],
+        first["recommendation_number"],
+        note="Leaflet reprinted",
+        evidence_date=TODAY,
+        by="officer@example.org",
+        today=TODAY,
+    )
+    whole = read_register(loaded, TODAY)
+    codes = whole.get_column("authority_code").unique().sort().to_list()
+    assert len(codes) >= 2
+    for code in codes:
+        mine = read_register(loaded, TODAY, authority_code=code)
+        assert mine.equals(whole.filter(pl.col("authority_code") == code)), code
+    assert "evidence_submitted" in whole.get_column("state").to_list()
+    assert read_register(loaded, TODAY, authority_code="E99999999").is_empty()
+
+
+def _first_open(engine):
+    register = read_register(engine, TODAY).filter(pl.col("status") == "pending")
+    row = register.sort("decision_ref", "recommendation_number").row(0, named=True)
+    return row["decision_ref"], row["recommendation_number"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 
 from scrutiny.returns.submissions import ReplaceNotConfirmed, list_submissions
 from scrutiny.returns.submit import submit_return
@@ -171,7 +171,7 @@ def test_import_command_stores_nothing_and_exits_1_for_a_file_with_errors(engine
 
 
 def test_read_frame_types_a_column_that_starts_blank_by_all_its_rows(engine):
-    from sqlalchemy import Boolean, cast, literal, null, union_all
+    from sqlalchemy import Boolean, cast, literal, null
 
     from scrutiny.store.read import read_frame
 
@@ -179,3 +179,39 @@ def test_read_frame_types_a_column_that_starts_blank_by_all_its_rows(engine):
     query = union_all(*blanks, select(literal(True, Boolean).label("flag")))
     flags = read_frame(engine, query)["flag"]
     assert flags.dtype != pl.Null and flags.to_list()[-1]
+
+
+def test_read_frame_reads_plain_columns_in_bulk_with_the_same_types(engine, monkeypatch):
+    # SQLite's rows are read in one call and dates parsed by polars; the frame must be
+    # what reading row by row through SQLAlchemy gives, nulls and all, on both databases.
+    from datetime import datetime
+
+    from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Text, cast, literal, null
+
+    import scrutiny.store.read as read
+
+    query = union_all(
+        select(
+            literal(date(2024, 2, 29), Date).label("day"),
+            literal(datetime(2024, 3, 1, 9, 30, 5, 123), DateTime).label("at"),
+            literal(True, Boolean).label("flag"),
+            literal(2.5, Float).label("number"),
+            literal(7, Integer).label("count"),
+            literal("x", Text).label("text"),
+        ),
+        select(
+            cast(null(), Date),
+            literal(datetime(2025, 1, 1), DateTime),
+            literal(False, Boolean),
+            cast(null(), Float),
+            cast(null(), Integer),
+            cast(null(), Text),
+        ),
+    )
+    bulk = read.read_frame(engine, query)
+    monkeypatch.setattr(read, "_plain_types", lambda _query: None)  # the row-by-row path
+    row_by_row = read.read_frame(engine, query)
+    assert bulk.equals(row_by_row) and bulk.schema == row_by_row.schema
+    assert bulk["day"].to_list() == [date(2024, 2, 29), None]
+    assert bulk["at"].to_list() == [datetime(2024, 3, 1, 9, 30, 5, 123), datetime(2025, 1, 1)]
+    assert bulk["flag"].to_list() == [True, False]

@@ -330,6 +330,12 @@ def test_the_watchlist_ranks_councils_by_weighted_severity_with_reasons_and_tren
     assert first["score"] == pytest.approx(expected)
     assert first["on_watch"] and first["trend"] == "rising"
     assert {"peer_outlier", "special_cause", "volume_falling"} <= {r["signal"] for r in reasons}
+    # What was seen: a serious signal of weight 0 (peer_outlier) listed before those that
+    # score. The signals that add most come first; those that add nothing come last.
+    points = [r["weight"] * r["severity"] for r in reasons]
+    assert points == sorted(points, reverse=True)
+    assert [r["points"] for r in reasons] == points
+    assert reasons[0]["weight"] > 0 and reasons[-1]["signal"] == "peer_outlier"
     heavier = watchlist(engine, date(2024, 4, 30), weights={"volume_falling": 10.0})
     falling = [r["severity"] for r in reasons if r["signal"] == "volume_falling"]
     assert heavier.row(0, named=True)["score"] == pytest.approx(10.0 * sum(falling))
@@ -405,7 +411,7 @@ def test_signals_command_prints_one_councils_signals_as_json_and_text(database_u
     assert isinstance(rows[0]["evidence"], dict)
     text = run_cli(args, database_url)
     assert text.returncode == 0, text.stderr
-    assert "[alarm] special_cause: Stage 1 responses" in text.stdout
+    assert "[serious] special_cause: Stage 1 responses" in text.stdout
     watch = run_cli(["watchlist", "--as-of", "2024-04-30", "--format", "csv"], database_url)
     assert watch.returncode == 0, watch.stderr
     assert watch.stdout.splitlines()[1].split(",")[1] == WATCHED

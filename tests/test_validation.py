@@ -247,3 +247,18 @@ def test_a_file_with_none_of_the_tables_columns_gets_errors_not_a_crash(tmp_path
     report = validate(read_file(path, Settings(), table_name="aggregate_returns"))
     assert not report.valid
     assert "authority_code" in report.issues["column"].to_list()
+
+
+def test_a_cell_with_several_kinds_of_personal_data_is_warned_about_each(tmp_path):
+    rows = (RETURNS / "valid_complaints.csv").read_text().splitlines()
+    text = "Call Jo Bloggs on 07700 900123 or jo.bloggs@example.com, Mrs Bloggs at DH1 5UQ"
+    rows[1] = rows[1].replace("Letters now give a named contact", f'"{text}"')
+    path = tmp_path / "several.csv"
+    path.write_text("\n".join(rows) + "\n")
+    report = validate(read_file(path, Settings(), table_name="complaints"), TODAY)
+    warned = report.issues.filter(pl.col("rule") == "personal_data")
+    assert warned.get_column("row").to_list() == [2] * 4
+    assert sorted(warned.get_column("message").to_list()) == [
+        f"Looks like it contains {kind}. The standard carries no personal data."
+        for kind in ("a person's name", "a phone number", "a postcode", "an email address")
+    ]

@@ -53,7 +53,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/"): "public",
     ("GET", "/councils"): "public",
     ("GET", "/councils/{code}"): "public",
+    ("GET", "/councils/{code}.csv"): "public",
     ("GET", "/compare"): "public",
+    ("GET", "/compare.csv"): "public",
     ("GET", "/data"): "public",
     ("GET", "/data/{name}.csv"): "public",
     ("GET", "/data/datapackage.json"): "public",
@@ -63,6 +65,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/accessibility"): "public",
     ("GET", "/privacy"): "public",
     ("GET", "/favicon.ico"): "public",
+    ("GET", "/how-to-read-comparisons"): "public",
+    ("GET", "/docs/{slug}"): "public",
     ("GET", "/healthz"): "public",
     ("GET", "/readyz"): "public",
     ("GET", "/api/v1/docs"): "public",
@@ -101,6 +105,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/council/{code}/self-assessment/{year}/{item}"): "writer",
     # the Ombudsman
     ("GET", "/ombudsman/watchlist"): "ombudsman",
+    ("GET", "/ombudsman/watchlist.csv"): "ombudsman",
+    ("GET", "/ombudsman/watchlist/{code}"): "ombudsman",
     ("GET", "/ombudsman/evidence"): "ombudsman",
     ("POST", "/ombudsman/evidence/{decision_ref}/{number}"): "ombudsman",
     ("GET", "/ombudsman/data-quality"): "ombudsman",
@@ -191,6 +197,7 @@ def _with_visitors(url: str) -> dict[str, Any]:
             "item": "6.2",
             "name": "aggregate_returns",
             "indicator_code": "stage1_on_time",
+            "slug": "impact",
         },
     }
 

@@ -14,12 +14,12 @@ from markupsafe import escape
 
 from conftest import make_client
 from scrutiny.recommendations import list_evidence, read_register, record_evidence
+from scrutiny.reference.authorities import official_names
 from scrutiny.store.accounts import create_user
 from scrutiny.store.audit import list_audit_entries
 from scrutiny.store.db import make_engine
 from scrutiny.warning.data_quality import default_as_of, missing_returns, return_coverage
 from scrutiny.warning.signals.ombudsman import read_recommendations
-from scrutiny.warning.signals.rows import short_names
 from scrutiny.warning.signals.small_numbers import too_few_to_judge
 from scrutiny.warning.watchlist import watchlist
 from test_recommendations import load
@@ -47,13 +47,16 @@ def test_an_analyst_sees_the_watchlist_with_each_councils_reasons(demo_client, d
     assert "31 March 2025" in page.text
     assert expected.height == 5
     for row in expected.iter_rows(named=True):
-        assert f'href="/councils/{row["authority_code"]}"' in page.text
+        code = row["authority_code"]
+        assert f'href="/councils/{code}"' in page.text
         assert str(escape(row["name"])) in page.text
         assert f"{row['score']:,.2f}" in page.text
+        # Each council's signals, with their sentences, are a click away.
+        details = demo_client.get(f"/ombudsman/watchlist/{code}?as_of=2025-03-31")
         for reason in json.loads(row["signals"]):
-            assert str(escape(reason["sentence"])) in page.text
+            assert str(escape(reason["sentence"])) in details.text
     on_watch = expected.filter("on_watch").height
-    assert len(re.findall(r'govuk-tag--red">\s*On watch\s*<', page.text)) == on_watch
+    assert len(re.findall(r'govuk-tag--red[^"]*">\s*On watch\s*<', page.text)) == on_watch
 
 
 def test_the_watchlist_names_councils_with_too_few_recommendations_to_judge(demo_client, demo_url):
@@ -66,7 +69,7 @@ def test_the_watchlist_names_councils_with_too_few_recommendations_to_judge(demo
     page = demo_client.get("/ombudsman/watchlist?top=5")
     assert f"Too few recommendations to judge compliance ({expected.height})" in page.text
     assert "No signal here does not mean all is well" in page.text
-    names = short_names()
+    names = official_names()
     for row in expected.head(5).iter_rows(named=True):
         assert str(escape(names[row["authority_code"]])) in page.text
 
@@ -173,6 +176,11 @@ def test_an_analyst_accepts_evidence_and_the_register_and_audit_log_record_it(ch
     assert _state(engine) == "evidence_submitted"
     page = client.get("/ombudsman/evidence")
     assert "Complaints policy rewritten and published" in page.text
+    # The council is a link, not its markup shown as text.
+    assert re.search(
+        r'<a class="govuk-link" href="/councils/E\d{8}">[^<]+</a> \(E\d{8}\)', page.text
+    )
+    assert "&lt;a class" not in page.text
     assert f'action="/ombudsman/evidence/{quote(REF)}/{NUMBER}"' in page.text
     token = client.form_token("/ombudsman/evidence")
     done = client.post(
@@ -225,13 +233,22 @@ def test_rejecting_evidence_needs_a_reason_and_leaves_the_recommendation_open(ch
     )
 
 
-def test_the_watchlist_shows_each_councils_real_housing_figures(demo_client):
+def test_the_watchlist_shows_each_councils_real_housing_figures(demo_client, demo_url):
+    engine = make_engine(demo_url)
+    listed = watchlist(engine, date(2025, 3, 31), top=1000)["authority_code"].to_list()
+    engine.dispose()
     demo_client.sign_in(ANALYST)
-    page = demo_client.get("/ombudsman/watchlist?top=200").text
+    landlord = other = ""
+    for code in listed:  # until one council landlord and one council without homes
+        page = demo_client.get(f"/ombudsman/watchlist/{code}?as_of=2025-03-31").text
+        assert "These are real" in page and "which here are synthetic demo data" in page
+        if "of council landlords)" in page:
+            landlord = landlord or page
+        else:
+            other = other or page
+        if landlord and other:
+            break
     # The data stand on 31 March 2025, so the latest year ended is 2023-24.
-    assert "The last column is real" in page
-    assert "Stage 1 housing complaints answered within the Housing Ombudsman" in page
-    assert ", 2023-24: <strong>" in page and ", 2024-25: <strong>" not in page
-    assert "of council landlords)" in page
-    assert "No council homes reported to the Regulator of Social Housing." in page
-    assert "which here are synthetic demo data" in page
+    assert "Stage 1 housing complaints answered within the Housing Ombudsman" in landlord
+    assert ", 2023-24: <strong>" in landlord and ", 2024-25: <strong>" not in landlord
+    assert "No council homes reported to the Regulator of Social Housing." in other

@@ -20,12 +20,13 @@ from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
 from scrutiny.measures.benchmarking import council_benchmark
 from scrutiny.measures.council_figures import ombudsman_decisions, service_improvements
 from scrutiny.measures.coverage import read_coverage
-from scrutiny.measures.funnel_plot import position
 from scrutiny.measures.headlines import national_headlines
 from scrutiny.measures.indicators import compute_indicators
+from scrutiny.measures.words import label
 from scrutiny.standard.indicators import indicator
 from scrutiny.store.db import make_engine
 from scrutiny.web.chart_views import figure
+from scrutiny.web.pages import EXPLAINER
 
 
 @pytest.fixture
@@ -130,16 +131,21 @@ def test_council_page_shows_its_benchmark_as_the_library_computes_it(demo_client
     assert benchmark.height > 5
     for row in benchmark.iter_rows(named=True):
         item = indicator(row["indicator"])
-        assert cell(page.text, "data-indicator", item.code) == figure(row["value"], item.unit)
-        words = cell(page.text, "data-position", item.code)
-        assert words == position(row["flag"], item.direction)
+        shown = figure(row["value"], item.unit, row["numerator"], row["denominator"])
+        assert cell(page.text, "data-indicator", item.code) == shown
+        flag = re.search(
+            rf'data-position="{item.code}"><a class="govuk-link" href="([^"]+)"[^>]*>([^<]*)<',
+            page.text,
+        )
+        assert flag, f"the position of {item.code} is not linked to what it means"
+        assert flag.groups() == (f"{EXPLAINER}#positions", label(row["flag"], item.direction))
     assert not re.search(r"<th[^>]*>\s*(rank|position in england)", page.text, re.I)
 
 
 def test_council_page_has_a_funnel_and_an_spc_chart_as_images(demo_client):
     page = demo_client.get(f"/councils/{DEMO_AUTHORITY}?indicator=stage1_on_time").text
     images = dict(chart_images(page))
-    assert len(images) == 2
+    assert len(images) == 3  # the funnel, the SPC chart and the five-year trend
     funnel = next(alt for alt in images if alt.startswith("Funnel plot"))
     spc = next(alt for alt in images if alt.startswith("SPC chart"))
     assert "Durham County Council is" in funnel
@@ -206,7 +212,9 @@ def test_compare_shows_both_councils_with_the_library_s_figures(demo_client, lib
                 rf'data-council="{code}" data-indicator="{row["indicator"]}">([^<]*)<', page
             )
             assert shown, row["indicator"]
-            assert shown.group(1) == figure(row["value"], indicator(row["indicator"]).unit)
+            unit = indicator(row["indicator"]).unit
+            expected = figure(row["value"], unit, row["numerator"], row["denominator"])
+            assert shown.group(1) == expected
 
 
 def test_compare_form_works_without_javascript(demo_client):
@@ -236,3 +244,80 @@ def test_a_council_with_no_returns_of_its_own_gets_its_page_for_the_latest_year(
     page = demo_client.get("/councils/E06000053")
     assert page.status_code == 200, page.text[:500]
     assert "Council of the Isles of Scilly" in page.text
+
+
+def test_percentages_on_the_council_page_carry_their_counts(demo_client, library):
+    page = demo_client.get(f"/councils/{DEMO_AUTHORITY}").text
+    benchmark = council_benchmark(library["engine"], DEMO_AUTHORITY, library["period"])
+    shares = benchmark.filter(
+        pl.col("indicator").is_in(["stage1_on_time", "stage1_upheld"])
+        & pl.col("value").is_not_null()
+    )
+    assert shares.height == 2
+    for row in shares.iter_rows(named=True):
+        counts = f"({row['numerator']:,.0f} of {row['denominator']:,.0f})"
+        assert cell(page, "data-indicator", row["indicator"]).endswith(counts)
+
+
+def test_the_explainer_says_what_every_position_and_side_means(demo_client):
+    from scrutiny.measures.words import POSITIONS, SIDES, VARIATIONS
+
+    page = demo_client.get(EXPLAINER)
+    assert page.status_code == 200
+    text = page.text
+    for words in [*POSITIONS.values(), *SIDES.values(), *VARIATIONS.values()]:
+        assert f"{words[:1].upper()}{words[1:]}</dt>" in text
+    assert 'id="positions"' in text and "league tables" in text
+
+
+def test_a_nearest_neighbour_caption_names_what_is_matched_in_words(demo_client):
+    page = demo_client.get(f"/councils/{DEMO_AUTHORITY}?peers=nearest").text
+    assert "nearest neighbours on population, population density" in page
+    assert not re.search(r"log_population|imd_average_score|_average_score", page)
+
+
+def test_a_council_page_gives_the_council_one_name(demo_client):
+    page = demo_client.get(f"/councils/{DEMO_AUTHORITY}").text
+    assert "Durham County Council" in page
+    assert "County Durham" not in page
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "name"),
+    [
+        ("county durham", DEMO_AUTHORITY, "Durham County Council"),
+        ("Durham County Council", DEMO_AUTHORITY, "Durham County Council"),
+        ("king's lynn", "E07000146", "Borough Council of Kings Lynn and West Norfolk"),
+        (
+            "KINGS LYNN & WEST NORFOLK",
+            "E07000146",
+            "Borough Council of Kings Lynn and West Norfolk",
+        ),
+        ("brum", "E08000025", "Birmingham City Council"),
+        ("saint helens", "E08000013", "St Helens Council"),
+        ("Stratford upon Avon", "E07000221", "Stratford-on-Avon District Council"),
+        ("kingston on thames", "E09000021", "Royal Borough of Kingston upon Thames"),
+    ],
+)
+def test_search_finds_a_council_by_its_everyday_names_and_short_forms(
+    demo_client, query, code, name
+):
+    page = demo_client.get("/councils", params={"q": query}).text
+    assert f'href="/councils/{code}">{name}</a>' in page
+    assert "No council matches" not in page
+
+
+def test_search_for_an_abolished_council_points_to_the_councils_that_took_over(demo_client):
+    page = demo_client.get("/councils", params={"q": "cumbria"}).text
+    assert "No council matches" not in page
+    former = page[page.index('id="former-councils"') :]
+    assert 'href="/councils/E10000006">Cumbria County Council</a>' in former
+    assert "abolished 1 April 2023" in former
+    for code, name in (
+        ("E06000063", "Cumberland Council"),
+        ("E06000064", "Westmorland and Furness Council"),
+    ):
+        assert f'href="/councils/{code}">{name}</a>' in former
+    abolished = demo_client.get("/councils/E10000006").text
+    assert 'href="/councils/E06000063">Cumberland Council</a>' in abolished
+    assert 'href="/councils/E06000064">Westmorland and Furness Council</a>' in abolished

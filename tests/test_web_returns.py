@@ -265,3 +265,23 @@ def test_a_file_with_a_header_and_no_rows_is_a_problem_not_a_check_page(officer)
     page = check(client, "empty.csv", (header + "\n").encode())
     assert page.status_code == 400 and "no data rows" in page.text
     assert list_submissions(engine) == []
+
+
+def test_a_wrong_code_from_a_long_list_is_summarised_with_a_link_to_the_standard(officer):
+    client, _ = officer
+    content = (
+        (RETURNS / "valid_complaints.csv").read_text().replace(",homelessness,", ",homelesness,")
+    )
+    page = upload(client, "typo.csv", content.encode())
+    assert page.status_code == 400
+    summary = page.text.split("govuk-error-summary__list")[1].split("</ul>")[0]
+    assert "Use one of the 42 codes listed in the standard" in summary
+    assert "domiciliary_care" not in summary and "direct_payments" not in summary
+    assert 'href="/standard#code-list-service_subarea">see the codes</a>' in page.text
+
+
+def test_the_upload_hint_gives_the_size_limit_in_binary_megabytes(officer):
+    client, _ = officer
+    page = client.get(f"/council/{DURHAM}/returns").text
+    # 512 MiB, the default: dividing by a million once made it "smaller than 537 MB".
+    assert "smaller than 512 MB" in page and "537" not in page

@@ -16,6 +16,7 @@ from scrutiny.councillor.questions import (
 from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY
 from scrutiny.measures.benchmarking import council_benchmark
 from scrutiny.standard.indicators import indicator
+from scrutiny.web.pages import EXPLAINER
 
 
 def measure(code: str, value: float, peer_median: float, flag: str | None = "within") -> Measure:
@@ -154,11 +155,15 @@ def test_a_councillor_sees_the_figures_against_peers_and_the_questions(client, d
     expected = council_benchmark(engine, DEMO_AUTHORITY, "2024-25")
     engine.dispose()
     on_time = expected.filter(pl.col("indicator") == "stage1_on_time").row(0, named=True)
-    assert f"{on_time['value']:,.1f}%" in page.text
+    counts = f"({on_time['numerator']:,.0f} of {on_time['denominator']:,.0f})"
+    assert f"{on_time['value']:,.1f}% {counts}" in page.text  # the count beside the share
     assert f"{on_time['peer_median']:,.1f}%" in page.text
     assert f"compared with {on_time['peer_group']}" in page.text
-    if on_time["reading"].startswith("adverse"):
+    if "(unfavourable)" in on_time["reading"]:
         assert "Why are fewer complaints answered on time" in page.text
+    # Every flag links to the page explaining it, and the council has one name on the page.
+    assert f'href="{EXPLAINER}#positions" data-flag="{on_time["flag"]}"' in page.text
+    assert "County Durham" not in page.text and "Durham County Council" in page.text
 
 
 def test_the_peer_group_can_be_chosen_and_a_wrong_one_is_refused(client):

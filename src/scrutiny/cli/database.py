@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from scrutiny.cli.base import console, db_app
+from scrutiny.core.formatting import file_size
 from scrutiny.settings import Settings
 
 YesOption = Annotated[
@@ -21,7 +22,7 @@ YesOption = Annotated[
 
 
 def _size(size_bytes: int) -> str:
-    return f"{size_bytes / 1_000_000:,.1f} MB"
+    return file_size(size_bytes)
 
 
 @db_app.command("backup")

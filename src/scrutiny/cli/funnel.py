@@ -96,6 +96,8 @@ def funnel_command(
 
 def funnel_text(funnel: Funnel, measure: str) -> str:
     """The funnel as readable lines: the set-up, over-dispersion, then a row per council."""
+    from scrutiny.measures.words import POSITIONS  # loads SciPy, like the funnel module
+
     method = METHOD_NAMES[(funnel.kind, funnel.method)]
     lines = [
         f"{measure}: {len(funnel.ids)} councils, {funnel.kind}s, {method}",
@@ -108,11 +110,15 @@ def funnel_text(funnel: Funnel, measure: str) -> str:
         lines.append(
             f"{unit:<{width}}  {funnel.value[i]:>8.4f}  "
             f"{limits.lower_95[i]:>8.4f} to {limits.upper_95[i]:<7.4f}  "
-            f"{limits.lower_99_8[i]:>8.4f} to {limits.upper_99_8[i]:<7.4f}  {funnel.flags[i]}"
+            f"{limits.lower_99_8[i]:>8.4f} to {limits.upper_99_8[i]:<7.4f}  {funnel.flags[i]} "
+            f"({POSITIONS[funnel.flags[i]]})"
         )
     alarms = sum(flag.endswith("alarm") for flag in funnel.flags)
     alerts = sum(flag.endswith("alert") for flag in funnel.flags)
-    lines.append(f"outside 99.8% (alarm): {alarms}; outside 95% only (alert): {alerts}")
+    lines.append(
+        f"{POSITIONS['high_alarm']} or {POSITIONS['low_alarm']} (outside 99.8%): {alarms}; "
+        f"{POSITIONS['high_alert']} or {POSITIONS['low_alert']} (outside 95% only): {alerts}"
+    )
     return "\n".join(lines)
 
 

@@ -21,7 +21,7 @@ from scrutiny.cli.base import (
     version_line,
 )
 from scrutiny.reference import calendar
-from scrutiny.reference.authorities import search_authorities
+from scrutiny.reference.council_search import search_authorities
 from scrutiny.returns.code_clock import ClockError, code_clock
 
 

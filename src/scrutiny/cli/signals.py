@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from scrutiny.cli.base import DateOption, app, console, fail
+from scrutiny.core.formatting import score
 from scrutiny.reference.peers import PARTITION_METHODS, describe_methods
 from scrutiny.settings import Settings
 
@@ -65,7 +66,7 @@ def signals(
     if not rows:
         console.print(f"No signals for {authority}.")
     for row in rows:
-        level = "alarm" if row["severity"] >= 2 else "alert"
+        level = "serious" if row["severity"] >= 2 else "warning"
         console.print(
             f"{row['period_start']:%Y-%m-%d} [{level}] {row['signal']}: {row['sentence']}",
             highlight=False,
@@ -114,8 +115,8 @@ def watchlist(
             table.add_row(
                 str(row["rank"]),
                 f"{row['name']} ({row['authority_code']})",
-                f"{row['score']:.1f}",
-                f"{row['previous_score']:.1f}",
+                score(row["score"]),
+                score(row["previous_score"]),
                 row["trend"],
                 "yes" if row["on_watch"] else "",
                 why,

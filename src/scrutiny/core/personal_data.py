@@ -12,7 +12,15 @@ EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
 PHONE = r"(?:^|[^\d])(?:\+44\s?|0)\d(?:[\s\-]?\d){8,9}(?:$|[^\d])"
 POSTCODE = r"(?i)\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"
 TITLED_NAME = r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+"
-PERSONAL_DATA = (EMAIL, PHONE, POSTCODE, TITLED_NAME)
+# Each kind with the words a warning uses for it; a cell is checked for every kind, so a
+# line with an email address and a phone number is warned about both.
+PERSONAL_DATA_KINDS = (
+    (EMAIL, "an email address"),
+    (PHONE, "a phone number"),
+    (POSTCODE, "a postcode"),
+    (TITLED_NAME, "a person's name"),
+)
+PERSONAL_DATA = tuple(pattern for pattern, _ in PERSONAL_DATA_KINDS)
 # Any of them: text that matches this is left out or warned about.
 ANY_PERSONAL_DATA = "|".join(f"(?:{pattern})" for pattern in PERSONAL_DATA)
 # A column heading that names personal data ("Customer name", "Email", "DOB").

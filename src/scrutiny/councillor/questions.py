@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from scrutiny.measures.benchmarking import reading
+from scrutiny.core.formatting import count
+from scrutiny.measures.words import is_unfavourable, position
 from scrutiny.standard.indicators import Direction, indicator
 from scrutiny.warning.signals import registry
 from scrutiny.warning.signals.model import SignalQuestion
@@ -43,13 +44,13 @@ class Measure:
 
     @property
     def reading(self) -> str:
-        """The funnel flag read against the indicator's direction (adverse, favourable...)."""
-        return reading(self.flag, self.direction)
+        """The funnel flag read against the indicator's direction, in words."""
+        return position(self.flag, self.direction)
 
     @property
     def adverse(self) -> bool:
         """Outside the funnel on the worse side: beyond what chance would explain."""
-        return self.reading.startswith("adverse")
+        return is_unfavourable(self.flag, self.direction)
 
     @property
     def low(self) -> bool:
@@ -60,10 +61,13 @@ class Measure:
         return bool(self.flag and self.flag.startswith("high"))
 
     def against_peers(self, period: str, peer_group: str) -> str:
-        """'47% in 2024-25, against a median of 72% among all unitary councils'."""
+        """'47% (33 of 70) in 2024-25, against a median of 72% among all unitary councils'."""
         median = number(self.peer_median, self.unit)
+        counts = ""
+        if self.unit == "percent" and self.value is not None and self.denominator:
+            counts = f" ({count(self.numerator)} of {count(self.denominator)})"
         return (
-            f"{self.name}: {number(self.value, self.unit)} in {period}, against a median "
+            f"{self.name}: {number(self.value, self.unit)}{counts} in {period}, against a median "
             f"of {median} among {peer_group} ({self.reading})."
         )
 

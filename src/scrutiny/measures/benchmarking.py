@@ -2,7 +2,8 @@
 
 No league tables: a council is never ranked. It is placed on a funnel plot of its peers,
 with over-dispersion allowed for (Spiegelhalter 2005, as FunnelPlotR does it), and its
-flag (high or low, alert or alarm, or within) is read against the indicator's direction.
+flag (high or low, alert or alarm, or within) is read against the indicator's direction, in
+the words of scrutiny.measures.words.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from sqlalchemy import Engine
 from scrutiny.core.periods import parse_period
 from scrutiny.measures.funnel import Funnel, FunnelError, FunnelKind, compare
 from scrutiny.measures.indicators import RESULT_SCHEMA, compute_indicators
+from scrutiny.measures.words import position
 from scrutiny.reference.peers import DEFAULT_K, PeerGroup, PeerMethod, peer_group
 from scrutiny.standard.indicators import (
-    Direction,
     Indicator,
     IndicatorKind,
     indicator,
@@ -42,20 +43,6 @@ BENCHMARK_SCHEMA = {
     "flag": pl.String,
     "reading": pl.String,
 }
-
-
-def reading(flag: str | None, direction: Direction) -> str:
-    """What a funnel flag means for an indicator with DIRECTION: adverse, favourable or not."""
-    if flag is None:
-        return "not on a funnel"
-    if flag == "within":
-        return "within the funnel"
-    high = flag.startswith("high")
-    level = "alarm" if flag.endswith("alarm") else "alert"
-    if direction == "neither":
-        return f"{'high' if high else 'low'} ({level}): read with care"
-    adverse = high == (direction == "lower_better")
-    return f"{'adverse' if adverse else 'favourable'} ({level})"
 
 
 def _period_rows(engine: Engine, period: str) -> tuple[pl.DataFrame, date]:
@@ -104,10 +91,10 @@ def place_among_peers(item: Indicator, group: PeerGroup, rows: pl.DataFrame) -> 
     }
     kind = FUNNEL_KINDS.get(item.kind)
     if kind is None or members.height < 3 or result["denominator"] == 0:
-        return result | {"flag": None, "reading": reading(None, item.direction)}
+        return result | {"flag": None, "reading": position(None)}
     funnel = peer_funnel(members, kind)
     if funnel is None:
-        return result | {"flag": None, "reading": reading(None, item.direction)}
+        return result | {"flag": None, "reading": position(None)}
     where = funnel.ids.index(group.authority_code)
     scale = item.multiplier
     limits = funnel.limits
@@ -119,7 +106,7 @@ def place_among_peers(item: Indicator, group: PeerGroup, rows: pl.DataFrame) -> 
         "lower_99_8": float(limits.lower_99_8[where]) * scale,
         "upper_99_8": float(limits.upper_99_8[where]) * scale,
         "flag": flag,
-        "reading": reading(flag, item.direction),
+        "reading": position(flag, item.direction),
     }
 
 

@@ -16,11 +16,13 @@ from sqlalchemy import Engine, and_, case, func, select
 from scrutiny.core.periods import quarter_label
 from scrutiny.measures.benchmarking import BENCHMARK_SCHEMA, place_among_peers
 from scrutiny.measures.headlines import periods_with_data
+from scrutiny.measures.sources import source_label
 from scrutiny.measures.spc import Direction, SeriesError, xmr_chart
+from scrutiny.measures.words import RULES
 from scrutiny.reference.peers import DEFAULT_K, PeerMethod, peer_group
 from scrutiny.standard import load_standard
 from scrutiny.standard.indicators import indicator, load_indicators
-from scrutiny.store.db import DATA_TABLES
+from scrutiny.store.db import DATA_TABLES, submissions
 from scrutiny.store.read import read_frame
 
 IMPROVEMENT: dict[str, Direction] = {
@@ -28,11 +30,16 @@ IMPROVEMENT: dict[str, Direction] = {
     "lower_better": "down",
     "neither": "neither",
 }
-RULE_WORDS = {
-    "astronomical": "a point outside the process limits",
-    "shift": "a run on one side of the mean",
-    "trend": "a run of rising or falling points",
-    "two_in_three": "two of three points near a limit",
+AREA_SCHEMA = {
+    "ombudsman": pl.String,
+    "service_area": pl.String,
+    "label": pl.String,
+    "data_source": pl.String,
+    "source": pl.String,
+    "decisions": pl.Int64,
+    "investigated": pl.Int64,
+    "upheld": pl.Int64,
+    "uphold_rate": pl.Float64,
 }
 DECISION_COLUMNS = (
     "ombudsman",
@@ -99,15 +106,20 @@ def spc_series(quarters: pl.DataFrame, code: str, indicator_code: str) -> pl.Dat
         pl.lit(segment.upper_limit, dtype=pl.Float64).alias("upper_limit"),
         pl.lit(segment.lower_limit, dtype=pl.Float64).alias("lower_limit"),
         pl.Series("variation", [v or "common_cause" for v in chart.point_variations()]),
-        pl.Series("special_causes", ["; ".join(RULE_WORDS[r] for r in rules) for rules in causes]),
+        pl.Series("special_causes", ["; ".join(RULES[r] for r in rules) for rules in causes]),
     )
 
 
 def ombudsman_decisions(engine: Engine, code: str | None = None) -> pl.DataFrame:
     """Ombudsman decisions (and Housing Ombudsman findings) about council CODE, or about
-    every council, newest first."""
+    every council, newest first, each with the data_source of the submission it came in
+    (synthetic in the demo, except the real Housing Ombudsman findings)."""
     table = DATA_TABLES["ombudsman_decisions"]
-    query = select(table.c.authority_code, *(table.c[name] for name in DECISION_COLUMNS))
+    query = select(
+        table.c.authority_code,
+        *(table.c[name] for name in DECISION_COLUMNS),
+        submissions.c.data_source,
+    ).join_from(table, submissions, table.c.submission_id == submissions.c.id, isouter=True)
     if code is not None:
         query = query.where(table.c.authority_code == code)
     order = (table.c.decision_date.desc(), table.c.decision_ref, table.c.finding_element)
@@ -116,11 +128,49 @@ def ombudsman_decisions(engine: Engine, code: str | None = None) -> pl.DataFrame
 
 def decision_summary(decisions: pl.DataFrame) -> pl.DataFrame:
     """How many decisions (findings, for the Housing Ombudsman) each Ombudsman reached,
-    by outcome."""
+    by outcome and data_source, with the source in words."""
     return (
-        decisions.group_by("ombudsman", "outcome")
+        decisions.group_by("ombudsman", "outcome", "data_source")
         .agg(pl.len().cast(pl.Int64).alias("decisions"))
-        .sort("ombudsman", "outcome")
+        .with_columns(
+            pl.col("data_source").map_elements(source_label, return_dtype=pl.String).alias("source")
+        )
+        .sort("ombudsman", "outcome", "data_source")
+    )
+
+
+def decisions_by_service_area(decisions: pl.DataFrame) -> pl.DataFrame:
+    """How many decisions (findings, for the Housing Ombudsman) each Ombudsman reached in
+    each service area, from each data_source (DECISIONS as ombudsman_decisions reads them):
+    how many it investigated (upheld or not upheld) and upheld, and the uphold rate, upheld
+    as a percentage of investigated (None when none were), with the area's label and the
+    source in words; the busiest areas first."""
+    if decisions.is_empty():
+        return pl.DataFrame(schema=AREA_SCHEMA)
+    upheld = pl.col("outcome") == "upheld"
+    labels = {c.code: c.label for c in load_standard().code_lists["service_area"].codes}
+    area = pl.col("category").alias("service_area")
+    counted = decisions.group_by("ombudsman", "data_source", area).agg(
+        pl.len().alias("decisions"),
+        pl.col("outcome").is_in(["upheld", "not_upheld"]).sum().alias("investigated"),
+        upheld.sum().alias("upheld"),
+    )
+    return (
+        counted.with_columns(
+            pl.col("service_area")
+            .replace_strict(labels, default=pl.col("service_area"), return_dtype=pl.String)
+            .alias("label"),
+            pl.col("data_source")
+            .map_elements(source_label, return_dtype=pl.String)
+            .alias("source"),
+            pl.when(pl.col("investigated") > 0)
+            .then(pl.col("upheld") / pl.col("investigated") * 100)
+            .otherwise(None)
+            .alias("uphold_rate"),
+        )
+        .sort(["decisions", "ombudsman", "label"], descending=[True, False, False])
+        .select(list(AREA_SCHEMA))
+        .cast(AREA_SCHEMA)  # type: ignore[arg-type]
     )
 
 

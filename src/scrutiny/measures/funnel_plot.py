@@ -17,30 +17,12 @@ import polars as pl
 from scrutiny.measures.benchmarking import FUNNEL_KINDS, peer_funnel
 from scrutiny.measures.funnel import Funnel
 from scrutiny.measures.headlines import council_names
+from scrutiny.measures.words import position
 from scrutiny.reference.peers import DEFAULT_K, PeerMethod, peer_group
 from scrutiny.standard import load_standard
-from scrutiny.standard.indicators import Direction, Indicator, indicator
+from scrutiny.standard.indicators import Indicator, indicator
 
 GRID_POINTS = 120
-POSITIONS = {
-    "high_alarm": "above the 99.8% limit",
-    "high_alert": "above the 95% limit",
-    "within": "within the expected range",
-    "low_alert": "below the 95% limit",
-    "low_alarm": "below the 99.8% limit",
-}
-
-
-def position(flag: str | None, direction: Direction = "neither") -> str:
-    """Where a funnel flag puts a council, in words, with what that suggests for an
-    indicator with DIRECTION: "below the 95% limit (adverse)". Never a rank."""
-    where = POSITIONS.get(flag or "", "not on a funnel")
-    if flag is None or flag == "within":
-        return where
-    if direction == "neither":
-        return f"{where} (read with care)"
-    adverse = flag.startswith("high") == (direction == "lower_better")
-    return f"{where} ({'adverse' if adverse else 'favourable'})"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ import polars as pl
 from scrutiny.core.periods import period_label
 from scrutiny.measures.benchmarking import FUNNEL_KINDS, peer_funnel
 from scrutiny.measures.funnel import Funnel
-from scrutiny.measures.funnel_plot import FunnelPlot, curve_of, points_of, position
+from scrutiny.measures.funnel_plot import FunnelPlot, curve_of, points_of
+from scrutiny.measures.words import NOT_COMPARED, position
 from scrutiny.standard.indicators import Indicator, load_indicators
 
 SOURCE_NAME = "Regulator of Social Housing, Tenant Satisfaction Measures"
@@ -55,7 +56,7 @@ class LandlordYear:
     peer_low: float | None  # 25th percentile of the peers
     peer_high: float | None  # 75th percentile
     peers: int
-    position: str = "not on a funnel"  # where the funnel of the peers puts the council
+    position: str = NOT_COMPARED  # where the funnel of the peers puts the council
 
 
 @dataclass

@@ -18,7 +18,9 @@ import altair as alt
 import polars as pl
 import vl_convert
 
-from scrutiny.measures.spc import MINIMUM_POINTS
+from scrutiny.core.formatting import share
+from scrutiny.measures.spc import MINIMUM_POINTS, Variation
+from scrutiny.measures.words import VARIATIONS
 
 BLUE = "#1d70b8"
 BLACK = "#0b0c0c"
@@ -29,17 +31,11 @@ WIDTH = 600
 HEIGHT = 320
 FONT = "arial, sans-serif"
 # Making Data Count's colours: improvement blue, concern orange, common cause grey.
-VARIATION_COLOURS = {
+VARIATION_COLOURS: dict[Variation, str] = {
     "improvement": BLUE,
     "concern": ORANGE,
     "neither": "#4c2c92",
     "common_cause": LIGHT_GREY,
-}
-VARIATION_WORDS = {
-    "improvement": "special cause: improvement",
-    "concern": "special cause: concern",
-    "neither": "special cause",
-    "common_cause": "common cause",
 }
 LIMIT_WORDS = {
     "upper_99_8": "99.8% limits",
@@ -197,9 +193,9 @@ def spc_chart(series: pl.DataFrame, *, value_title: str, title: str | None = Non
                     y=alt.Y(f"{column}:Q")
                 )
             )
-    words = series.with_columns(pl.col("variation").replace_strict(VARIATION_WORDS))
-    present = [VARIATION_WORDS[v] for v in VARIATION_COLOURS if v in set(series["variation"])]
-    colours = {VARIATION_WORDS[v]: c for v, c in VARIATION_COLOURS.items()}
+    words = series.with_columns(pl.col("variation").replace_strict(VARIATIONS))
+    present = [VARIATIONS[v] for v in VARIATION_COLOURS if v in set(series["variation"])]
+    colours = {VARIATIONS[v]: c for v, c in VARIATION_COLOURS.items()}
     points = (
         alt.Chart(_named(data, "points", _records(words)))
         .mark_point(size=70, filled=True)
@@ -234,16 +230,20 @@ def spc_chart(series: pl.DataFrame, *, value_title: str, title: str | None = Non
 
 SPC_CAPTION = (
     "A statistical process control (XmR) chart, drawn the Making Data Count way: the solid "
-    "line is the mean, the dashed lines the process limits. Diamonds in colour show "
-    "special-cause variation (blue improvement, orange concern); grey circles are "
-    "common-cause variation, the usual ups and downs."
+    "line is the mean, the dashed lines the process limits. Diamonds in colour are an "
+    f"{VARIATIONS['neither']} (blue {VARIATIONS['improvement']}, orange "
+    f"{VARIATIONS['concern']}); grey circles are {VARIATIONS['common_cause']}, the usual ups "
+    "and downs."
 )
 
 
-def figure(value: object, unit: str) -> str:
-    """An indicator's value for people: rates per resident to 2 places, others to 1."""
+def figure(value: object, unit: str, numerator: object = None, denominator: object = None) -> str:
+    """An indicator's value for people: rates per resident to 2 places, others to 1, and a
+    percentage with its count when given: 66.7% (2 of 3)."""
     if not isinstance(value, int | float) or value != value:
         return "–"
+    if unit == "percent":
+        return share(value, numerator, denominator)
     places = 2 if unit.startswith("per ") else 1
     return f"{value:,.{places}f}{'%' if unit == 'percent' else ''}"
 
@@ -261,9 +261,9 @@ def spc_alt(series: pl.DataFrame, name: str, unit: str, place: str) -> str:
     return (
         f"SPC chart of {place}'s {name.lower()} for {series.height} quarters from "
         f"{first['period']} to {last['period']}: mean {figure(last['mean'], unit)}, "
-        f"{limits}. {special} quarters show special-cause variation; the latest, "
+        f"{limits}. {special} quarters show an {VARIATIONS['neither']}; the latest, "
         f"{last['period']} at {figure(last['value'], unit)}, is "
-        f"{VARIATION_WORDS[last['variation']]}."
+        f"{VARIATIONS[last['variation']]}."
     )
 
 
@@ -295,6 +295,45 @@ def trend_chart(series: pl.DataFrame, *, value_title: str, title: str | None = N
         .properties(width=WIDTH, height=HEIGHT)
     )
     return _configured(chart, title, data)
+
+
+def small_multiples_chart(series: pl.DataFrame, *, columns: int = 3) -> Any:
+    """Small multiples: one small line chart per indicator over the same years, each on
+    its own scale, titled with the indicator's name and unit.
+
+    SERIES: indicator, panel (the panel's title: lines joined by "|"), period (the year,
+    as people write it), value.
+    """
+    data: dict[str, list[dict[str, Any]]] = {}
+    periods = sorted(set(series.get_column("period").to_list()))
+    panels = list(dict.fromkeys(series.get_column("panel").to_list()))
+    chart = (
+        alt.Chart(_named(data, "series", _records(series.select("panel", "period", "value"))))
+        .mark_line(point=alt.OverlayMarkDef(size=40, filled=True, color=BLACK), color=BLUE)
+        .encode(
+            x=alt.X("period:O", title=None, sort=periods, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False, nice=True)),
+            tooltip=[
+                alt.Tooltip("panel:N", title="Indicator"),
+                alt.Tooltip("period:N", title="Year"),
+                alt.Tooltip("value:Q", title="Figure", format=",.1f"),
+            ],
+        )
+        .properties(width=170, height=90)
+        .facet(
+            facet=alt.Facet(
+                "panel:N",
+                sort=panels,
+                title=None,
+                header=alt.Header(labelExpr="split(datum.label, '|')", labelFontSize=12),
+            ),
+            columns=columns,
+        )
+        # The years are labelled under each column only: an axis under every panel
+        # would double the time vl-convert takes to draw the chart.
+        .resolve_scale(y="independent")
+    )
+    return _configured(chart, None, data)
 
 
 def distribution_chart(

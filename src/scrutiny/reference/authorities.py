@@ -97,6 +97,26 @@ def load_authorities() -> pl.DataFrame:
     return pl.read_csv(authorities_path(), schema=SCHEMA)
 
 
+def successors(council: dict[str, Any]) -> list[dict[str, Any]]:
+    """The current councils that took over from a former COUNCIL (a row of load_authorities).
+
+    One named in its row, or for a county split in two the councils that took over from its
+    districts when it ended (Cumbria: Cumberland, and Westmorland and Furness).
+    """
+    councils = load_authorities()
+    if council["replaced_by_gss_code"]:
+        codes = [council["replaced_by_gss_code"]]
+    else:
+        districts = councils.filter(
+            (pl.col("county_gss_code") == council["gss_code"])
+            & pl.col("end_date").eq_missing(council["end_date"])
+        )
+        codes = districts.get_column("replaced_by_gss_code").drop_nulls().unique().to_list()
+    return (
+        councils.filter(pl.col("gss_code").is_in(codes) & pl.col("current")).sort("name").to_dicts()
+    )
+
+
 def get_council(code: str, *, former: bool = False) -> dict[str, Any]:
     """The council with GSS code CODE, as a row of load_authorities (NotFound otherwise).
 
@@ -112,29 +132,24 @@ def get_council(code: str, *, former: bool = False) -> dict[str, Any]:
         )
     council = found.row(0, named=True)
     if not (former or council["current"]):
-        successor = council["replaced_by_gss_code"]
-        took_over = ""
-        if successor:
-            took_over = f": {get_council(successor)['name']} ({successor}) took over from it"
+        took_over = " and ".join(f"{s['name']} ({s['gss_code']})" for s in successors(council))
+        if took_over:
+            took_over = f": {took_over} took over from it"
         raise NotFound(f"{council['name']} ({code}) is not a current council{took_over}")
     return council
+
+
+def official_names() -> dict[str, str]:
+    """Every council's official name by GSS code (former councils too): the one name pages,
+    reports and signals give it ("Durham County Council", never also "County Durham"). The
+    everyday short_name is for finding a council by search, not for naming it."""
+    councils = load_authorities()
+    return dict(zip(councils["gss_code"], councils["name"], strict=True))
 
 
 def current_codes() -> pl.Series:
     """GSS codes of the councils that exist today."""
     return load_authorities().filter("current").get_column("gss_code")
-
-
-def search_authorities(text: str = "") -> pl.DataFrame:
-    """Current councils whose name or GSS code contains TEXT (any case)."""
-    councils = load_authorities().filter("current")
-    if text:
-        needle = text.strip().lower()
-        councils = councils.filter(
-            pl.col("name").str.to_lowercase().str.contains(needle, literal=True)
-            | pl.col("gss_code").str.to_lowercase().str.contains(needle, literal=True)
-        )
-    return councils.select("gss_code", "name", "type", "region")
 
 
 def delivers(council_type: str, service_area: str) -> bool:
@@ -149,6 +164,7 @@ def name_key(name: pl.Expr) -> pl.Expr:
         .str.replace_all(r"\(.*?\)", " ")  # "(202012345)", "(unitary)"
         .str.replace_all("&", " and ", literal=True)
         .str.replace_all(r"\bsaint\b", "st")
+        .str.replace_all(r"\bupon\b", "on")  # "Stratford-upon-Avon", "Kingston on Thames"
         .str.replace_all(r"['’.]", "")  # "King's Lynn", "St. Helens"
         .str.replace_all(r"[^a-z0-9]+", " ")
         .str.replace_all(_STATUS_WORDS, " ")

@@ -7,7 +7,9 @@ N working days later is the Nth weekday after it that is not a bank holiday.
 Bank holidays come from the GOV.UK feed shipped in ``scrutiny/reference/data/bank-holidays.json``
 (https://www.gov.uk/bank-holidays.json, Open Government Licence v3.0). Years the feed
 does not cover come from the ``holidays`` package (England subdivision), so a clock
-for 2010 or 2035 still skips Christmas.
+for 2010 or 2035 still skips Christmas. Those are worked out once, when the feed is
+refreshed, and shipped in ``bank-holidays-other-years.json``: importing the package and
+computing a century of holidays took a second or two of every process's first deadline.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from scrutiny.core.errors import Invalid
 
 DIVISION = "england-and-wales"
 FEED_NAME = "bank-holidays.json"
+OTHER_YEARS_NAME = "bank-holidays-other-years.json"
 FIRST_YEAR = 1990
 LAST_YEAR = 2100
 
@@ -34,7 +37,7 @@ class CalendarError(Invalid, ValueError):
 
 def feed_path() -> Path:
     """Where the shipped copy of the GOV.UK bank-holidays feed lives."""
-    return Path(str(resources.files("scrutiny.reference") / "data" / FEED_NAME))
+    return _data_path(FEED_NAME)
 
 
 def parse_feed(text: str) -> list[date]:
@@ -56,13 +59,24 @@ def parse_feed(text: str) -> list[date]:
 @cache
 def bank_holidays() -> tuple[date, ...]:
     """Every England-and-Wales bank holiday from FIRST_YEAR to LAST_YEAR inclusive."""
-    import holidays  # imported on first use: it is slow to import and rarely needed
-
     feed_days = parse_feed(feed_path().read_text(encoding="utf-8"))
     covered = {day.year for day in feed_days}
-    other_years = [year for year in range(FIRST_YEAR, LAST_YEAR + 1) if year not in covered]
-    extra = holidays.country_holidays("GB", subdiv="ENG", years=other_years)
-    return tuple(sorted(set(feed_days) | set(extra.keys())))
+    shipped = json.loads(_data_path(OTHER_YEARS_NAME).read_text(encoding="utf-8"))
+    extra = (date.fromisoformat(day) for day in shipped["dates"])
+    return tuple(sorted(set(feed_days) | {day for day in extra if day.year not in covered}))
+
+
+def other_years_holidays(feed_days: list[date]) -> list[date]:
+    """Bank holidays in the years FEED_DAYS do not cover, from the ``holidays`` package."""
+    import holidays  # slow to import: only when the shipped file is rebuilt or checked
+
+    covered = {day.year for day in feed_days}
+    years = [year for year in range(FIRST_YEAR, LAST_YEAR + 1) if year not in covered]
+    return sorted(holidays.country_holidays("GB", subdiv="ENG", years=years).keys())
+
+
+def _data_path(name: str) -> Path:
+    return Path(str(resources.files("scrutiny.reference") / "data" / name))
 
 
 @cache
@@ -86,7 +100,13 @@ def refresh_feed(source: Path, target: Path | None = None) -> tuple[int, int]:
     """
     text = source.read_text(encoding="utf-8")
     days = parse_feed(text)
-    (target or feed_path()).write_text(text, encoding="utf-8")
+    other = {"source": "the holidays Python package (MIT), England subdivision"}
+    other_text = json.dumps(
+        {**other, "dates": [day.isoformat() for day in other_years_holidays(days)]}, indent=0
+    )
+    target = target or feed_path()
+    target.write_text(text, encoding="utf-8")
+    target.with_name(OTHER_YEARS_NAME).write_text(other_text + "\n", encoding="utf-8")
     bank_holidays.cache_clear()
     busday_calendar.cache_clear()
     return days[0].year, days[-1].year

@@ -42,13 +42,15 @@ PARTITION_METHODS: tuple[PeerMethod, ...] = ("type", "region")
 # Open variables describing the area, not the council's performance: size, density and
 # deprivation. Population and density are logged because both span two orders of
 # magnitude between councils.
-NEAREST_VARIABLES = (
-    "log_population",
-    "log_density",
-    "imd_average_score",
-    "income_average_score",
-    "employment_average_score",
-)
+# Each with the name a peer group's caption gives it.
+NEAREST_VARIABLE_NAMES = {
+    "log_population": "population",
+    "log_density": "population density",
+    "imd_average_score": "deprivation",
+    "income_average_score": "income deprivation",
+    "employment_average_score": "employment deprivation",
+}
+NEAREST_VARIABLES = tuple(NEAREST_VARIABLE_NAMES)
 # Councils compared only within their tier: counties deliver different services from
 # districts, and single-tier councils deliver both.
 TIERS = {
@@ -132,7 +134,8 @@ def peer_group(
         name = f"{str(council['type']).replace('_', ' ')} councils in {council['region']}"
     elif method == "nearest":
         same = nearest_neighbours(code, k)
-        name = f"{k} nearest neighbours on {', '.join(NEAREST_VARIABLES)}"
+        named = list(NEAREST_VARIABLE_NAMES.values())
+        name = f"{k} nearest neighbours on {', '.join(named[:-1])} and {named[-1]}"
     elif method == "custom":
         chosen = sorted(set(codes or ()))
         unknown = [c for c in chosen if c not in set(councils.get_column("gss_code"))]

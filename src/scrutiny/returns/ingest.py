@@ -19,6 +19,7 @@ from typing import IO
 
 import polars as pl
 
+from scrutiny.core.formatting import file_size
 from scrutiny.returns import layout
 from scrutiny.returns.mapping import Mapping, apply_values, normalise_name
 from scrutiny.returns.unreadable import FileUnreadable
@@ -328,8 +329,8 @@ def read_cells(
         size = path.stat().st_size
         if size > settings.max_file_bytes:
             raise FileUnreadable(
-                f"the file is {size / 1e6:,.0f} MB; the largest accepted is "
-                f"{settings.max_file_bytes / 1e6:,.0f} MB. Split it, for example by year."
+                f"the file is {file_size(size)}; the largest accepted is "
+                f"{file_size(settings.max_file_bytes)}. Split it, for example by year."
             )
         with path.open("rb") as stream:
             head = stream.read(65536)

@@ -23,6 +23,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from scrutiny.core.errors import Refused
+from scrutiny.core.formatting import file_size
 from scrutiny.returns.ingest import read_file
 from scrutiny.returns.mapping import Mapping
 from scrutiny.returns.return_period import ReturnPeriod, declared_period, fit_period
@@ -259,7 +260,7 @@ def _copy_within(upload: IO[bytes], path: Path, limit: int) -> None:
 
 
 def _too_large(limit: int) -> ReturnRefused:
-    message = f"The file must be smaller than {limit / 1e6:,.0f} MB: split it, for example by year"
+    message = f"The file must be smaller than {file_size(limit)}: split it, for example by year"
     fix = "Split the file, for example by year, and send each part."
     return ReturnRefused(message, [_file_issue("file_size", message, fix)])
 

@@ -14,7 +14,7 @@ from datetime import date
 
 import polars as pl
 
-from scrutiny.core.personal_data import ANY_PERSONAL_DATA, EMAIL, PERSONAL_HEADER, PHONE, POSTCODE
+from scrutiny.core.personal_data import PERSONAL_DATA_KINDS, PERSONAL_HEADER
 from scrutiny.reference.authorities import match_authority_names
 from scrutiny.returns.dates import clock, month_first, parse_date, wrong_time
 from scrutiny.returns.ingest import RawTable
@@ -38,6 +38,9 @@ from scrutiny.standard.rules import (
 )
 
 MAX_CELL_CHARACTERS = 10_000
+# A code list longer than this is named in a fix, with where to read it, not spelt out.
+LONGEST_LIST_SHOWN = 12
+STANDARD_PAGE = "/standard"
 TRUE_WORDS = ("true", "yes", "y", "1")
 FALSE_WORDS = ("false", "no", "n", "0")
 FORMULA_START = r"^[=+\-@]"
@@ -186,7 +189,14 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
     bad_type = present & pl.col(typed).is_null()
     if spec.type in ("code", "codes"):
         lookup = code_lookup(standard, spec.code_list or "")
-        allowed = ", ".join(standard.code_lists[spec.code_list or ""].values())
+        values_allowed = standard.code_lists[spec.code_list or ""].values()
+        use = f"Use one of: {', '.join(values_allowed)}"
+        if len(values_allowed) > LONGEST_LIST_SHOWN:
+            # 42 service subareas in every row's fix (and the error summary) hide the fix.
+            use = (
+                f"Use one of the {len(values_allowed)} codes listed in the standard "
+                f"({STANDARD_PAGE}#code-list-{spec.code_list})"
+            )
         values = distinct if distinct is not None else pl.DataFrame({raw: [], typed: []})
         hints = _suggestions(values.filter(bad_type).get_column(raw), lookup)
         add(
@@ -194,8 +204,7 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
             "code_list",
             pl.lit("Not in the code list.")
             + pl.col(raw).replace_strict(hints, default="", return_dtype=pl.String),
-            f"Use one of: {allowed}"
-            + (f" (several separated by '{LIST_SEPARATOR}')." if spec.type == "codes" else "."),
+            use + (f" (several separated by '{LIST_SEPARATOR}')." if spec.type == "codes" else "."),
         )
     elif spec.type == "date":
         # Only cells that are not dates are looked at again (the rest as null, which costs
@@ -298,22 +307,17 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
             "warning",
         )
     if spec.free_text or name == "complaint_ref":
-        kind = (
-            pl.when(pl.col(raw).str.contains(EMAIL))
-            .then(pl.lit("an email address"))
-            .when(pl.col(raw).str.contains(PHONE))
-            .then(pl.lit("a phone number"))
-            .when(pl.col(raw).str.contains(POSTCODE))
-            .then(pl.lit("a postcode"))
-            .otherwise(pl.lit("a person's name"))
-        )
-        add(
-            pl.col(raw).str.contains(ANY_PERSONAL_DATA),
-            "personal_data",
-            pl.format("Looks like it contains {}. The standard carries no personal data.", kind),
-            f"Remove personal details from {name}; describe the issue without identifying anyone.",
-            "warning",
-        )
+        # One warning a kind found, each its own vectorised check: a cell with an email
+        # address and a phone number is warned about both.
+        for pattern, kind in PERSONAL_DATA_KINDS:
+            add(
+                pl.col(raw).str.contains(pattern),
+                "personal_data",
+                f"Looks like it contains {kind}. The standard carries no personal data.",
+                f"Remove personal details from {name}; describe the issue without "
+                "identifying anyone.",
+                "warning",
+            )
     return found
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from scrutiny.core.formatting import file_size
 from scrutiny.returns import layout
 from scrutiny.returns.unreadable import FileUnreadable
 
@@ -142,8 +143,8 @@ def inspect_workbook(path: Path, max_rows: int, max_bytes: int) -> Workbook:
             unpacked = sum(part.file_size for part in parts)
             if unpacked > max_bytes:
                 raise FileUnreadable(
-                    f"the workbook unpacks to {unpacked / 1e6:,.0f} MB, more than the "
-                    f"{max_bytes / 1e6:,.0f} MB a return may be: save it as CSV"
+                    f"the workbook unpacks to {file_size(unpacked)}, more than the "
+                    f"{file_size(max_bytes)} a return may be: save it as CSV"
                 )
             for part in parts:
                 ratio = part.file_size / max(part.compress_size, 1)
@@ -294,7 +295,7 @@ def read_grid(
 
 def _too_much(limits: Limits) -> str:
     return (
-        f"the spreadsheet needs more than the {limits.memory_bytes / 1e6:,.0f} MB of memory "
+        f"the spreadsheet needs more than the {file_size(limits.memory_bytes)} of memory "
         f"or {limits.seconds} seconds a return may use to read: save the sheet as CSV"
     )
 

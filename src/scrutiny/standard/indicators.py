@@ -95,7 +95,7 @@ def documentation() -> str:
             f" | {item.unit} | {better[item.direction]} | {item.source} |"
         )
     caveats = [item for item in load_indicators() if item.caveat]
-    lines += ["", "## Read with care", ""]
+    lines += ["", "## What to bear in mind", ""]
     lines += [f"- `{item.code}`: {item.caveat.strip()}" for item in caveats]
     lines.append("")
     return "\n".join(lines)

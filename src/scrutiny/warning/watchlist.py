@@ -20,8 +20,8 @@ import polars as pl
 from sqlalchemy import Engine
 
 from scrutiny.core.periods import last_complete_quarter, quarter_label
+from scrutiny.reference.authorities import official_names
 from scrutiny.warning.signals import compute_signals, registry
-from scrutiny.warning.signals.rows import short_names
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,13 @@ WATCHLIST_SCHEMA = {
     "change": pl.Float64,
     "trend": pl.String,
     "on_watch": pl.Boolean,
-    "signals": pl.String,  # a JSON list of {signal, severity, weight, sentence, evidence}
+    # A JSON list of {signal, severity, weight, points, sentence, evidence}: the signals
+    # that add most to the score first, then those that add nothing (weight 0), which are
+    # context, not reasons.
+    "signals": pl.String,
 }
+# More than there are councils: a watchlist with every council that has a score.
+EVERY_COUNCIL = 1000
 
 
 def default_weights() -> dict[str, float]:
@@ -115,13 +120,16 @@ def watchlist(
         .sort(["score", "authority_code"], descending=[True, False])
         .head(top)
     )
-    names = short_names()
+    names = official_names()
     reasons = signals.filter(pl.col("period_start") == start)
+    weight = pl.col("signal").replace_strict(weights, return_dtype=pl.Float64)
     rows = []
     for rank, row in enumerate(ranked.iter_rows(named=True), start=1):
         change = row["score"] - row["previous_score"]
-        behind = reasons.filter(pl.col("authority_code") == row["authority_code"]).sort(
-            ["severity", "signal"], descending=[True, False]
+        behind = (
+            reasons.filter(pl.col("authority_code") == row["authority_code"])
+            .with_columns((weight * pl.col("severity")).alias("points"))
+            .sort(["points", "severity", "signal"], descending=[True, True, False])
         )
         rows.append(
             {
@@ -140,6 +148,7 @@ def watchlist(
                             "signal": s["signal"],
                             "severity": s["severity"],
                             "weight": weights[s["signal"]],
+                            "points": s["points"],
                             "sentence": s["sentence"],
                             "evidence": json.loads(s["evidence"]),
                         }

@@ -142,6 +142,21 @@ class SpcChart(CacheKey[ChartView | None]):
 
 
 @dataclass(frozen=True)
+class TrendChart(CacheKey[ChartView | None]):
+    """One council's small multiples of every indicator, five years up to YEAR."""
+
+    code: str
+    year: str
+
+
+@dataclass(frozen=True)
+class CouncilSources(CacheKey[pl.DataFrame]):
+    """Where one council's figures come from (scrutiny.measures.sources.council_sources)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
 class Signals(CacheKey[pl.DataFrame]):
     """One council's early-warning signals as known on AS_OF (the API and dashboard share it)."""
 
@@ -185,12 +200,11 @@ class ComplianceMeasures(CacheKey[pl.DataFrame]):
 
 @dataclass(frozen=True)
 class Watchlist(CacheKey[pl.DataFrame]):
-    """The TOP councils on the watchlist as of DAY."""
+    """Every council on the watchlist as of DAY (pages filter it and keep the top)."""
 
     stale_ok = True
 
     day: date
-    top: int
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ so a view is built once per data version and key, through the app's DataCache.
 from __future__ import annotations
 
 import base64
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,18 +18,20 @@ import polars as pl
 
 from scrutiny.core.formatting import cell
 from scrutiny.measures.funnel_plot import FunnelPlot, denominator_words
+from scrutiny.measures.trends import counts_words
+from scrutiny.measures.words import POSITIONS, VARIATIONS
 from scrutiny.publish.charts import (
     SPC_CAPTION,
-    VARIATION_WORDS,
     distribution_chart,
     figure,
     funnel_chart,
+    small_multiples_chart,
     spc_alt,
     spc_chart,
     to_spec,
     to_svg,
 )
-from scrutiny.standard.indicators import Indicator
+from scrutiny.standard.indicators import Indicator, indicator
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,8 @@ def funnel_view(plot: FunnelPlot, *, id: str, period: str) -> ChartView:
         ),
         alt=(
             f"Funnel plot of {item.name.lower()} in {period} for {points.height} {plot.noun}s "
-            f"({plot.group}) against {denominator_words(item).lower()}. {above} are above "
-            f"the 99.8% limit and {below} below it.{about}"
+            f"({plot.group}) against {denominator_words(item).lower()}. {above} are "
+            f"{POSITIONS['high_alarm']} and {below} {POSITIONS['low_alarm']}.{about}"
         ),
         headings=[
             plot.noun.capitalize(),
@@ -208,9 +211,54 @@ def spc_view(series: pl.DataFrame, item: Indicator, *, id: str, council: str) ->
                 figure(row["mean"], item.unit),
                 figure(row["lower_limit"], item.unit),
                 figure(row["upper_limit"], item.unit),
-                VARIATION_WORDS[row["variation"]],
+                VARIATIONS[row["variation"]],
                 row["special_causes"] or "–",
             ]
             for row in series.iter_rows(named=True)
         ],
+    )
+
+
+def trends_view(
+    trends: pl.DataFrame, years: list[str], sources: dict[str, str], *, id: str, council: str
+) -> ChartView | None:
+    """A council's trend in every indicator as small multiples, one per indicator, and as
+    a table with the YEARS as columns, each figure with its counts, and each indicator's
+    source (SOURCES, in words); None when it has no figure in any of the years."""
+    if trends.is_empty():
+        return None
+    panels = trends.with_columns(
+        pl.struct("name", "unit")
+        .map_elements(
+            lambda r: "|".join([*textwrap.wrap(r["name"], 30), f"({r['unit']})"]), pl.String
+        )
+        .alias("panel")
+    )
+    rows = []
+    for code, figures in trends.group_by("indicator", maintain_order=True):
+        item = indicator(str(code[0]))
+        by_year = {row["period"]: row for row in figures.iter_rows(named=True)}
+        cells = []
+        for year in years:
+            row = by_year.get(year)
+            counts = counts_words(item, row["numerator"], row["denominator"]) if row else ""
+            shown = figure(row["value"], item.unit) if row else "–"
+            cells.append(f"{shown} ({counts})" if counts else shown)
+        rows.append([f"{item.name} ({item.unit})", *cells, sources.get(item.code, "")])
+    count = trends.get_column("indicator").n_unique()
+    return chart_view(
+        small_multiples_chart(panels),
+        id=id,
+        title=f"{council}: each indicator, {years[0]} to {years[-1]}",
+        caption=(
+            "One small chart per indicator, each on its own scale, so read the trend "
+            "within a chart, not the heights across charts. A year with no dot had "
+            "nothing to count. The table gives every figure with the counts behind it."
+        ),
+        alt=(
+            f"Small multiples of {council}'s {count} indicators by financial year from "
+            f"{years[0]} to {years[-1]}; every figure is in the table that follows."
+        ),
+        headings=["Indicator", *years, "Source"],
+        rows=rows,
     )

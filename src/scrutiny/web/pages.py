@@ -17,11 +17,14 @@ from jinja2 import (
 )
 
 from scrutiny.core.formatting import FILTERS
+from scrutiny.measures.words import TEMPLATE_GLOBALS
 from scrutiny.web.security import context_user
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 SERVICE_NAME = "Complaint handling scrutiny"
+# The page explaining funnel plots, SPC and the vocabulary: every flag on a page links here.
+EXPLAINER = "/how-to-read-comparisons"
 
 
 def _items(items: list[tuple[str, str]], path: str) -> list[dict[str, Any]]:
@@ -94,6 +97,7 @@ def make_environment() -> Environment:
     environment.globals.update(
         service_name=SERVICE_NAME, navigation=navigation, work_navigation=work_navigation
     )
+    environment.globals.update(TEMPLATE_GLOBALS, explainer=EXPLAINER)
     return environment
 
 

@@ -22,7 +22,8 @@ from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import periods_with_data
 from scrutiny.measures.indicators import compute_indicators, housing_finding_counts
 from scrutiny.measures.landlords import LandlordPeers, landlord_funnel_plot, landlord_rows
-from scrutiny.reference.authorities import get_council, search_authorities
+from scrutiny.reference.authorities import get_council
+from scrutiny.reference.council_search import search_authorities
 from scrutiny.reference.peers import NAMED_METHODS, PEER_METHODS, NamedPeerMethod
 from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.stored import current_data_sources

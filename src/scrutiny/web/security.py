@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from scrutiny.core.formatting import file_size
 from scrutiny.store.accounts import Role, TokenUser, User, get_user, user_for_token
 from scrutiny.store.sessions import end_session, start_session
 from scrutiny.web.sessions import SESSION_COOKIE, new_session, no_session, session_state
@@ -295,7 +296,7 @@ class BodyLimit:
         headers = dict(scope["headers"])
         known = session_state(scope).session is not None or b"authorization" in headers
         limit = self.limit if known else ANONYMOUS_BODY_LIMIT
-        message = f"The file is too large: the limit is {limit / 1_000_000:,.1f} MB."
+        message = f"The file is too large: the limit is {file_size(limit)}."
         length = headers.get(b"content-length", b"0")
         if length.isdigit() and int(length) > limit:
             await PlainTextResponse(message, status_code=413)(scope, receive, send)

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from scrutiny.measures.council_figures import council_benchmark_from
 from scrutiny.measures.coverage import coverage_of
-from scrutiny.measures.funnel_plot import position
+from scrutiny.measures.words import position
 from scrutiny.publish.landlords import CouncilLandlord, council_landlord
 from scrutiny.publish.reports import annual_figures as figures
 from scrutiny.publish.reports.annual_charts import ChartFigure, funnel_figure, spc_figure

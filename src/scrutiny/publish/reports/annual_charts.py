@@ -10,10 +10,10 @@ from datetime import date
 import polars as pl
 
 from scrutiny.measures.council_figures import spc_series
-from scrutiny.measures.funnel_plot import POSITIONS, denominator_words, funnel_plot
+from scrutiny.measures.funnel_plot import denominator_words, funnel_plot
+from scrutiny.measures.words import POSITIONS, VARIATIONS
 from scrutiny.publish.charts import (
     SPC_CAPTION,
-    VARIATION_WORDS,
     figure,
     funnel_chart,
     spc_alt,
@@ -120,7 +120,7 @@ def spc_figure(quarters: pl.DataFrame, code: str, name: str, end: date) -> Chart
                 figure(row["mean"], item.unit),
                 f"{figure(row['lower_limit'], item.unit)} to "
                 f"{figure(row['upper_limit'], item.unit)}",
-                VARIATION_WORDS[row["variation"]],
+                VARIATIONS[row["variation"]],
             ]
             for row in series.iter_rows(named=True)
         ],

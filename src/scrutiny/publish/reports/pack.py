@@ -13,8 +13,9 @@ Priority, simplest first (PRIORITIES): an item takes the most urgent tier of the
 behind its question, and items in the same tier keep the order of the Code.
 
 1. Serious: an early-warning signal of severity 2, or an indicator beyond its peers'
-   99.8% funnel limit on the adverse side.
-2. Outside the expected range: an indicator beyond its peers' 95% limit on the adverse side.
+   99.8% funnel limit on the unfavourable side.
+2. Outside the range expected: an indicator beyond its peers' 95% limit on the unfavourable
+   side.
 3. Deadlines missed: Ombudsman recommendations past their due date, or the same kind of
    remedy missed or late more than once.
 4. Worth asking: other signals (severity 1) and figures outside the funnel that have no
@@ -34,6 +35,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from scrutiny.core.errors import Invalid
+from scrutiny.core.formatting import share
 from scrutiny.core.periods import last_complete_quarter, parse_period, quarter_label
 from scrutiny.councillor.questions import (
     STANDING_QUESTIONS,
@@ -44,8 +46,8 @@ from scrutiny.councillor.questions import (
     councillor_questions,
 )
 from scrutiny.measures.council_figures import council_benchmark_from
-from scrutiny.measures.funnel_plot import position
 from scrutiny.measures.indicators import compute_indicators
+from scrutiny.measures.words import position
 from scrutiny.publish.landlords import CouncilLandlord, council_landlord
 from scrutiny.publish.reports.render import document_pdf, laid_out, render_html
 from scrutiny.recommendations import overdue, repeat_patterns
@@ -63,7 +65,7 @@ MAX_REASONS = 3  # sentences per item; the rest are on the scrutiny dashboard
 AFTER_YEAR_END = timedelta(days=30)
 PRIORITIES = {
     1: "Serious",
-    2: "Outside the expected range",
+    2: "Outside the range expected",
     3: "Deadline missed",
     4: "Worth asking",
 }
@@ -82,12 +84,16 @@ class Figure:
     unit: str
     value: float | None
     peer_median: float | None
-    position: str  # on the peers' funnel, in words: 'below the 99.8% limit (adverse)'
+    position: str  # on the peers' funnel, in the words of scrutiny.measures.words
     previous: float | None  # the council's own figure the year before
     tier: int
+    numerator: float | None = None  # the counts behind the value, shown beside a percentage
+    denominator: float | None = None
 
     @property
     def shown(self) -> str:
+        if self.unit == "percent":
+            return share(self.value, self.numerator, self.denominator)
         return number(self.value, self.unit)
 
     @property
@@ -175,6 +181,8 @@ def pack_items(
             position(m.flag, m.direction),
             previous.get(m.code),
             _measure_tier(m),
+            m.numerator,
+            m.denominator,
         )
     severity = {s.sentence: s.severity for s in figures.signals}
     items = []

@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from scrutiny.core.formatting import FILTERS
+from scrutiny.measures.words import TEMPLATE_GLOBALS
 from scrutiny.publish import charts
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -28,6 +29,7 @@ ENVIRONMENT = Environment(
     lstrip_blocks=True,
 )
 ENVIRONMENT.filters.update(FILTERS)
+ENVIRONMENT.globals.update(TEMPLATE_GLOBALS)
 
 
 def svg_data_uri(chart: Any) -> str:

@@ -19,6 +19,8 @@ import polars as pl
 from scrutiny.core.periods import quarter_label
 from scrutiny.measures.benchmarking import FUNNEL_KINDS, OVERDISPERSION
 from scrutiny.measures.funnel import FunnelError, compare
+from scrutiny.measures.words import POSITIONS
+from scrutiny.reference.authorities import official_names
 from scrutiny.standard.indicators import indicator, load_indicators
 from scrutiny.warning.signals.model import (
     Detector,
@@ -28,7 +30,7 @@ from scrutiny.warning.signals.model import (
     Worse,
     watched,
 )
-from scrutiny.warning.signals.rows import frame, number, short_names, span
+from scrutiny.warning.signals.rows import frame, number, span
 
 # Recommendations are counted by due date and their final status is only known later, so
 # their indicators would look ahead; the recommendations signal reads them as of each
@@ -115,7 +117,7 @@ def funnel_signals(
     high = pl.col("flag").str.starts_with("high")
     low = pl.col("flag").str.starts_with("low")
     found = placed.filter((high & worse_high) | (low & ~worse_high))
-    names = short_names()
+    names = official_names()
     signals = {code: signal for code, (_, signal) in watching.items()}
     return frame([_signal(row, names, signals) for row in found.iter_rows(named=True)])
 
@@ -123,14 +125,12 @@ def funnel_signals(
 def _signal(row: dict[str, Any], names: dict[str, str], signals: dict[str, str]) -> dict[str, Any]:
     item = indicator(row["indicator"])
     level = "alarm" if row["flag"].endswith("alarm") else "alert"
-    low = row["flag"].startswith("low")
     limits = ("lower_99_8", "upper_99_8") if level == "alarm" else ("lower_95", "upper_95")
     lower, upper = row[limits[0]], row[limits[1]]
-    where = ("well " if level == "alarm" else "") + ("below" if low else "above")
     place = names.get(row["authority_code"], row["authority_code"])
     sentence = (
         f"{item.name}: {number(row['value'], item.unit)} in "
-        f"{quarter_label(row['period_start'])}, {where} the range expected for councils "
+        f"{quarter_label(row['period_start'])}, {POSITIONS[row['flag']]} for councils "
         f"like {place} ({span(lower, upper, item.unit)})."
     )
     return {

@@ -7,8 +7,6 @@ from typing import Any
 
 import polars as pl
 
-from scrutiny.reference.authorities import load_authorities
-
 SIGNAL_SCHEMA = {
     "authority_code": pl.String,
     "period_start": pl.Date,
@@ -36,12 +34,6 @@ def span(lower: float | None, upper: float | None, unit: str) -> str:
     if unit == "percent":
         return f"{max(lower, 0.0):.0f}%–{upper:.0f}%"
     return f"{max(lower, 0.0):,.1f}–{upper:,.1f}"
-
-
-def short_names() -> dict[str, str]:
-    """Each council's everyday name (Durham, not Durham County Council), by GSS code."""
-    councils = load_authorities()
-    return dict(zip(councils["gss_code"], councils["short_name"], strict=True))
 
 
 def empty() -> pl.DataFrame:

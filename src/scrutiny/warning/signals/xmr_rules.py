@@ -17,7 +17,8 @@ import numpy as np
 import polars as pl
 
 from scrutiny.core.periods import quarter_label
-from scrutiny.measures.spc import RULES, Direction, xmr_chart
+from scrutiny.measures.spc import RULES
+from scrutiny.measures.spc_expanding import last_point_rules
 from scrutiny.standard.indicators import indicator
 from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs, Worse, watched
 from scrutiny.warning.signals.rows import frame, number, span
@@ -40,37 +41,45 @@ def chart_signals(
 ) -> pl.DataFrame:
     """Adverse special causes on each council's quarterly series of the CHARTED indicators.
 
-    CHARTED maps an indicator to the way that is worse and the signal it raises.
+    CHARTED maps an indicator to the way that is worse and the signal it raises. Every
+    quarter's chart is judged at once (scrutiny.measures.spc_expanding), not drawn one by one.
     """
-    rows = (
-        values.filter(pl.col("indicator").is_in(list(charted)) & pl.col("value").is_not_null())
-        .sort("authority_code", "indicator", "period_start")
-        .partition_by("authority_code", "indicator", as_dict=True)
+    rows = values.filter(
+        pl.col("indicator").is_in(list(charted)) & pl.col("value").is_not_null()
+    ).sort("authority_code", "indicator", "period_start")
+    rows = rows.with_columns(
+        _charted=pl.int_range(1, pl.len() + 1).over("authority_code", "indicator")
     )
+    if rows.is_empty():
+        return frame([])
+    series = rows.select(pl.struct("authority_code", "indicator").rank("dense")).to_series()
+    judged = last_point_rules(
+        rows["value"].cast(pl.Float64).to_numpy(), series.to_numpy(), minimum_points
+    )
+    bad_up = rows["indicator"].replace_strict(
+        {code: worse != "down" for code, (worse, _) in charted.items()}, return_dtype=pl.Boolean
+    )
+    worse = np.where(bad_up.to_numpy()[None, :], judged.high, judged.low)
     found: list[dict[str, Any]] = []
-    for (_, code), series in rows.items():
-        bad, signal = charted[str(code)]
-        improvement: Direction = "up" if bad == "down" else "down"
-        points = series["value"].to_numpy()
-        for last in range(minimum_points - 1, points.size):
-            chart = xmr_chart(
-                points[: last + 1], improvement=improvement, minimum_points=minimum_points
-            )
-            worse = chart.low if improvement == "up" else chart.high
-            fired = [str(RULES[r]) for r in np.flatnonzero(worse[:, -1])]
-            if fired:
-                found.append(_signal(series.row(last, named=True), chart, fired, signal))
+    for i in np.flatnonzero(worse.any(axis=0)):
+        row = rows.row(int(i), named=True)
+        fired = [str(RULES[r]) for r in np.flatnonzero(worse[:, i])]
+        limits = (judged.mean[i], judged.lower_limit[i], judged.upper_limit[i])
+        found.append(_signal(row, limits, fired, charted[row["indicator"]][1]))
     return frame(found)
 
 
-def _signal(row: dict[str, Any], chart: Any, fired: list[str], signal: str) -> dict[str, Any]:
+def _signal(
+    row: dict[str, Any], limits: tuple[float, float, float], fired: list[str], signal: str
+) -> dict[str, Any]:
     item = indicator(row["indicator"])
     unit = item.unit
+    mean, lower, upper = (float(limit) for limit in limits)
     rule = "astronomical" if "astronomical" in fired else fired[0]
     sentence = (
         f"{item.name}: {number(row['value'], unit)} in {quarter_label(row['period_start'])}, "
-        f"{RULE_WORDS[rule]} (average {number(chart.mean, unit)}, usual range "
-        f"{span(chart.lower_limit, chart.upper_limit, unit)})."
+        f"{RULE_WORDS[rule]} (average {number(mean, unit)}, usual range "
+        f"{span(lower, upper, unit)})."
     )
     return {
         "authority_code": row["authority_code"],
@@ -84,10 +93,10 @@ def _signal(row: dict[str, Any], chart: Any, fired: list[str], signal: str) -> d
             "value": row["value"],
             "numerator": row["numerator"],
             "denominator": row["denominator"],
-            "mean": chart.mean,
-            "lower_limit": chart.lower_limit,
-            "upper_limit": chart.upper_limit,
-            "quarters_charted": int(chart.values.size),
+            "mean": mean,
+            "lower_limit": lower,
+            "upper_limit": upper,
+            "quarters_charted": int(row["_charted"]),
             "rule": f"XmR chart (Making Data Count): {', '.join(fired)}",
         },
     }

@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from scrutiny.reference.authorities import load_authorities, search_authorities
+from scrutiny.reference.authorities import load_authorities
+from scrutiny.reference.council_search import search_authorities
 from scrutiny.store.accounts import (
     COUNCIL_ROLES,
     ROLE_NAMES,

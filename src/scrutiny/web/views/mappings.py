@@ -51,7 +51,7 @@ def _page(request: Request, code: str, status_code: int = 200, **context: Any) -
             "current": versions[0] if versions else None,
             "text": versions[0].yaml if versions else "",
             "flash": request.session.pop(FLASH, None),
-            "max_mb": request.app.state.settings.max_file_bytes / 1e6,
+            "max_bytes": request.app.state.settings.max_file_bytes,
             **context,
         },
         status_code=status_code,

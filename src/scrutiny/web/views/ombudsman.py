@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Any
+from urllib.parse import urlencode
 
 import polars as pl
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -23,6 +22,7 @@ from scrutiny.recommendations import (
     list_evidence,
     read_register,
 )
+from scrutiny.reference.authorities import official_names
 from scrutiny.store.accounts import User
 from scrutiny.warning.data_quality import (
     RECENT_QUARTERS,
@@ -33,12 +33,26 @@ from scrutiny.warning.data_quality import (
     submission_warnings,
     warning_totals,
 )
+from scrutiny.warning.signals import registry
 from scrutiny.warning.signals.late_returns import RETURN_DUE_DAYS
 from scrutiny.warning.signals.ombudsman import read_recommendations
-from scrutiny.warning.signals.rows import short_names
 from scrutiny.warning.signals.small_numbers import SMALL, too_few_to_judge
-from scrutiny.warning.watchlist import WATCH_THRESHOLD, default_weights, watchlist
+from scrutiny.warning.watchlist import EVERY_COUNCIL, WATCH_THRESHOLD, default_weights, watchlist
+from scrutiny.warning.watchlist_table import (
+    DEFAULT_TOP,
+    Filters,
+    Line,
+    by_name,
+    council_types,
+    csv_frame,
+    find,
+    lines,
+    regions,
+    signals,
+)
+from scrutiny.warning.watchlist_words import CONTEXT, CONTEXT_NOTE
 from scrutiny.web import cache as keys
+from scrutiny.web.downloads import csv_download
 from scrutiny.web.pages import render
 from scrutiny.web.requests import (
     checked_as_of,
@@ -65,34 +79,54 @@ def _as_of(request: Request, as_of: date | None) -> date:
     return cache.get(keys.DefaultAsOf(), lambda: default_as_of(engine))
 
 
+def _watch_day(request: Request, as_of: date | None) -> date:
+    """The day the watchlist is judged: AS_OF, or the end of the latest quarter most
+    councils' returns cover (one council's early return for the next quarter does not
+    move it: scrutiny.measures.coverage)."""
+    if as_of is not None:
+        return _as_of(request, as_of)
+    latest = covered_periods(request, data_cache(request).version()).latest_complete("quarter")
+    return latest[1] if latest else _as_of(request, None)
+
+
+def _lines(request: Request, day: date) -> list[Line]:
+    """Every council on the watchlist as of DAY. Signals over every council take seconds:
+    computed once per data version and date, then filtered for each request."""
+    engine = request.app.state.engine
+    listed = data_cache(request).get(
+        keys.Watchlist(day), lambda: watchlist(engine, day, EVERY_COUNCIL)
+    )
+    return lines(listed)
+
+
+def _filters(
+    region: str = "",
+    council_type: str = Query("", alias="type"),
+    min_score: str = "",
+    signal: str = "",
+    top: int = Query(DEFAULT_TOP, ge=1, le=200),
+) -> Filters:
+    return Filters.read(region, council_type, min_score, signal, top)
+
+
 @router.get("/ombudsman/watchlist")
 def watchlist_page(
     request: Request,
     as_of: date | None = None,
-    top: int = Query(20, ge=1, le=200),
+    chosen: Filters = Depends(_filters),
     user: User = Depends(analyst),
 ) -> Response:
     engine = request.app.state.engine
     cache = data_cache(request)
-    if as_of is None:
-        # The end of the latest quarter most councils' returns cover: one council's early
-        # return for the next quarter does not move it (scrutiny.measures.coverage).
-        latest = covered_periods(request, cache.version()).latest_complete("quarter")
-        day = latest[1] if latest else _as_of(request, None)
-    else:
-        day = _as_of(request, as_of)
-    # Signals over every council take seconds: computed once per data version and date.
-    listed = data_cache(request).get(keys.Watchlist(day, top), lambda: watchlist(engine, day, top))
-    housing = _housing_figures(latest_council_positions(landlord_rows_of(request), day))
+    day = _watch_day(request, as_of)
+    found = _lines(request, day)
+    on_watch, others = by_name(chosen.choose(found))
     too_few = cache.get(
         keys.TooFewToJudge(day), lambda: too_few_to_judge(read_recommendations(engine, day), day)
     )
-    names = short_names()
-    councils = [
-        _council(row) | {"housing": housing.get(row["authority_code"], [])}
-        for row in listed.iter_rows(named=True)
-    ]
+    names = official_names()
     start, _ = last_complete_quarter(day)
+    query = {"as_of": day.isoformat(), **chosen.query}
     return render(
         request,
         "ombudsman/watchlist.html",
@@ -100,23 +134,76 @@ def watchlist_page(
             "title": "Watchlist",
             "as_of": day,
             "data_note": data_up_to(request, cache.version(), day),
-            "top": top,
+            "filters": chosen,
+            "listed": len(found),
+            "region_items": _items({r: r for r in regions()}, chosen.region, "Any region"),
+            "type_items": _items(council_types(), chosen.council_type, "Any type"),
+            "signal_items": _items(signals(), chosen.signal, "Any signal"),
+            "csv_href": "/ombudsman/watchlist.csv?" + urlencode(query),
+            "as_of_query": urlencode({"as_of": day.isoformat()}),
             "quarter": quarter_label(start),
-            "on_watch": sorted((c for c in councils if c["on_watch"]), key=_by_name),
-            "others": sorted((c for c in councils if not c["on_watch"]), key=_by_name),
-            "weights": [(name.replace("_", " "), w) for name, w in default_weights().items()],
+            "on_watch": on_watch,
+            "others": others,
+            "weights": [(registry.signal(code).title, w) for code, w in default_weights().items()],
             "threshold": WATCH_THRESHOLD,
             "small": SMALL,
-            "housing_source": SOURCE_NAME,
             "too_few": sorted(
                 (
                     row | {"name": names.get(row["authority_code"], row["authority_code"])}
                     for row in too_few.iter_rows(named=True)
                 ),
-                key=_by_name,
+                key=lambda row: str(row["name"]),
             ),
         },
     )
+
+
+@router.get("/ombudsman/watchlist.csv")
+def watchlist_csv(
+    request: Request,
+    as_of: date | None = None,
+    chosen: Filters = Depends(_filters),
+    user: User = Depends(analyst),
+) -> Response:
+    day = _watch_day(request, as_of)
+    found = chosen.choose(_lines(request, day))
+    return csv_download(csv_frame(found), f"watchlist-{day.isoformat()}.csv")
+
+
+@router.get("/ombudsman/watchlist/{code}")
+def watchlist_council(
+    request: Request, code: str, as_of: date | None = None, user: User = Depends(analyst)
+) -> Response:
+    day = _watch_day(request, as_of)
+    line = find(_lines(request, day), code)
+    housing = _housing_figures(latest_council_positions(landlord_rows_of(request), day))
+    start, _ = last_complete_quarter(day)
+    return render(
+        request,
+        "ombudsman/watchlist_council.html",
+        {
+            "title": f"{line.name} on the watchlist",
+            "line": line,
+            "as_of": day,
+            "data_note": data_up_to(request, data_cache(request).version(), day),
+            "as_of_query": urlencode({"as_of": day.isoformat()}),
+            "quarter": quarter_label(start),
+            "threshold": WATCH_THRESHOLD,
+            "context_heading": CONTEXT,
+            "context_note": CONTEXT_NOTE,
+            "housing": housing.get(code, []),
+            "housing_source": SOURCE_NAME,
+        },
+    )
+
+
+def _items(choices: dict[str, str], chosen: str, blank: str) -> list[dict[str, object]]:
+    """CHOICES (value: words) as a GOV.UK select's items, BLANK first, CHOSEN selected."""
+    items: list[dict[str, object]] = [{"value": "", "text": blank}]
+    return items + [
+        {"value": value, "text": text, "selected": value == chosen}
+        for value, text in choices.items()
+    ]
 
 
 def _housing_figures(positions: pl.DataFrame) -> dict[str, list[dict[str, str]]]:
@@ -136,37 +223,6 @@ def _housing_figures(positions: pl.DataFrame) -> dict[str, list[dict[str, str]]]
     return found
 
 
-def _by_name(council: dict[str, Any]) -> str:
-    return str(council["name"])
-
-
-def _council(row: dict[str, Any]) -> dict[str, Any]:
-    reasons = [
-        {**signal, "label": signal["signal"].replace("_", " ").capitalize()}
-        | {"evidence": _evidence_rows(signal["evidence"])}
-        for signal in json.loads(row["signals"])
-    ]
-    return {**row, "reasons": reasons}
-
-
-def _evidence_rows(evidence: dict[str, Any]) -> list[dict[str, Any]]:
-    """Evidence as summary-list rows a person can read: rounded figures, lists joined."""
-
-    def shown(value: Any) -> str:
-        if isinstance(value, float):
-            return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value) or "none"
-        if isinstance(value, dict):
-            return json.dumps(value, sort_keys=True)
-        return "–" if value is None else str(value)
-
-    return [
-        {"key": {"text": key.replace("_", " ").capitalize()}, "value": {"text": shown(value)}}
-        for key, value in evidence.items()
-    ]
-
-
 @router.get("/ombudsman/evidence")
 def evidence_page(request: Request, user: User = Depends(analyst)) -> Response:
     return _evidence_page(request, notice=request.session.pop(NOTICE, None))
@@ -182,7 +238,7 @@ def _evidence_page(
     waiting = register.filter(pl.col("state") == "evidence_submitted").sort(
         "authority_code", "decision_ref", "recommendation_number"
     )
-    names = short_names()
+    names = official_names()
     items = []
     for row in waiting.iter_rows(named=True):
         ref, number = row["decision_ref"], row["recommendation_number"]

@@ -1,5 +1,5 @@
-"""Public pages: open data downloads, the data standard's documentation, accessibility,
-privacy, and the site's icon."""
+"""Public pages: open data downloads, the data standard's documentation, accessibility, privacy,
+how to read the comparisons, and the site's icon."""
 
 from __future__ import annotations
 
@@ -8,14 +8,18 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from markupsafe import Markup
 
+from scrutiny.measures import words
+from scrutiny.measures.spc import MINIMUM_POINTS
 from scrutiny.publish import opendata
+from scrutiny.publish.documents import DOCUMENTS, published
 from scrutiny.standard import describe_rule, documentation, load_standard
 from scrutiny.standard.docs import FILE_CHECKS, _constraints_text, _type_text
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.standard.package import csv_template
 from scrutiny.web import cache as keys
-from scrutiny.web.pages import STATIC, render
+from scrutiny.web.pages import EXPLAINER, STATIC, render
 from scrutiny.web.requests import data_cache
 from scrutiny.web.security import AskFirst, csrf_protect
 
@@ -205,6 +209,17 @@ def accessibility(request: Request) -> Response:
     return render(request, "opendata/accessibility.html", {"title": "Accessibility statement"})
 
 
+@router.get("/docs/{slug}")
+def document(request: Request, slug: str) -> Response:
+    """A document of the project's (the method pages that other pages cite), as a page."""
+    page = published(slug)
+    return render(
+        request,
+        "opendata/document.html",
+        {"title": page.title, "html": Markup(page.html), "source": DOCUMENTS[slug].source},
+    )
+
+
 @router.get("/privacy")
 def privacy(request: Request) -> Response:
     return render(request, "opendata/privacy.html", {"title": "Privacy notice"})
@@ -220,6 +235,38 @@ def favicon() -> Response:
     )
 
 
+@router.get(EXPLAINER)
+def how_to_read(request: Request) -> Response:
+    """Funnel plots, SPC charts and the words for what they show, for lay readers."""
+    return render(
+        request,
+        "public/how_to_read.html",
+        {
+            "title": "How to read these comparisons",
+            "positions": words.POSITIONS,
+            "position_meanings": words.POSITION_MEANINGS,
+            "not_compared": words.NOT_COMPARED,
+            "not_compared_meaning": words.NOT_COMPARED_MEANING,
+            "sides": words.SIDES,
+            "side_meanings": words.SIDE_MEANINGS,
+            "variations": words.VARIATIONS,
+            "variation_meanings": words.VARIATION_MEANINGS,
+            "rules": words.RULES,
+            "minimum_points": MINIMUM_POINTS,
+        },
+    )
+
+
+def _shortened(text: str, most: int = 300) -> str:
+    """TEXT cut at a word to at most MOST characters, never inside a `code` span."""
+    if len(text) <= most:
+        return text
+    cut = text[:most].rsplit(" ", 1)[0]
+    if cut.count("`") % 2:
+        cut = cut[: cut.rindex("`")].rstrip()
+    return cut + "…"
+
+
 @router.get("/api/v1/docs")
 def api_documentation(request: Request) -> Response:
     """The API's endpoints, read from its own OpenAPI description, as a page that needs
@@ -230,7 +277,8 @@ def api_documentation(request: Request) -> Response:
             "method": method.upper(),
             "path": path,
             "summary": operation.get("summary", ""),
-            "description": operation.get("description", ""),
+            # Markdown as the OpenAPI document has it: `code` is code, not backticks.
+            "description": inline(_shortened(operation.get("description", ""))),
             "parameters": operation.get("parameters", []),
             "token": "Authorization" in str(operation.get("description", ""))
             or any(p.get("name") == "authorization" for p in operation.get("parameters", [])),
@@ -241,5 +289,9 @@ def api_documentation(request: Request) -> Response:
     return render(
         request,
         "standard/api.html",
-        {"title": "API", "operations": operations, "description": schema["info"]["description"]},
+        {
+            "title": "API",
+            "operations": operations,
+            "description": inline(schema["info"]["description"]),
+        },
     )

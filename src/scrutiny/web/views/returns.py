@@ -89,7 +89,7 @@ def _page(request: Request, code: str, status_code: int = 200, **context: Any) -
             "code": code,
             "tables": _tables(),
             "history": list_submissions(engine, code),
-            "max_mb": request.app.state.settings.max_file_bytes / 1e6,
+            "max_bytes": request.app.state.settings.max_file_bytes,
             "saved_mapping": current_mapping(engine, code),
             **context,
         },

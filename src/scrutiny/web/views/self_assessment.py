@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from scrutiny.core.formatting import file_size
 from scrutiny.councillor.self_assessment import (
     STATUSES,
     TEXT_LIMIT,
@@ -150,7 +151,7 @@ def self_assessment_import(
         return refused(["Select a CSV file to upload"])
     data = file.file.read(limit + 1)
     if len(data) > limit:
-        return refused([f"The file must be smaller than {limit / 1e6:,.0f} MB"])
+        return refused([f"The file must be smaller than {file_size(limit)}"])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
