@@ -202,6 +202,7 @@ SLOW = {
     "test_the_same_workbook_again_changes_nothing_and_another_replaces_only_when_told",
     "test_the_tsm_download_holds_only_the_current_import_of_each_year",
     "test_the_import_command_reports_how_councils_were_matched_and_who_was_left_out",
+    "test_every_main_page_reflows_and_has_no_serious_accessibility_violations",
     "test_every_corpus_file_through_the_command_line",
     "test_every_corpus_file_through_the_api",
     "test_every_corpus_file_through_the_web_upload",
