@@ -34,20 +34,25 @@ lock: | $(UV) ## Update uv.lock after changing dependencies in pyproject.toml (n
 	$(UV) lock $(if $(UPGRADE),--upgrade)
 
 # GOV.UK Frontend and Vega, pinned in package.json and package-lock.json (axe-core too, for
-# the browser tests only), with the licence of every npm package the copied files bundle.
+# the browser tests only, and sass to build the stylesheet), with the licence of every npm
+# package the copied files bundle. GOV.UK Frontend's stylesheet is built from its Sass with
+# scrutiny's settings (sass/govuk.scss: the system font, as the Design System asks of
+# services not on GOV.UK); its fonts and crown images are not copied.
 # vega-interpreter is an ES module importing vega-util; the app loads Vega as a script, so
 # the import is pointed at the global it makes.
-$(VENDOR)/.built: package.json package-lock.json scripts/vendor_licences.py $(wildcard licences/*)
+SASS := sass/govuk.scss
+$(VENDOR)/.built: package.json package-lock.json scripts/vendor_licences.py $(wildcard licences/*) $(SASS)
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk
-	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(VENDOR)/govuk/
-	cp -r node_modules/govuk-frontend/dist/govuk/assets $(VENDOR)/govuk/assets
+	node_modules/.bin/sass --style=compressed --no-source-map --load-path=node_modules --quiet-deps \
+		$(SASS) $(VENDOR)/govuk/govuk-frontend.min.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(VENDOR)/govuk/
 	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/
 	sed "1s|^import {\(.*\)} from 'vega-util';|const {\1} = window.vega;|" node_modules/vega-interpreter/build/vega-interpreter.js > $(VENDOR)/vega-interpreter.mjs
 	$(PYTHON) scripts/vendor_licences.py
 	touch $@
 
-assets: $(VENDOR)/.built ## Install the pinned front-end assets (GOV.UK Frontend, Vega) and their licences from npm
+assets: $(VENDOR)/.built ## Install the pinned front-end assets (GOV.UK Frontend built from its Sass, Vega) and their licences from npm
 
 # The tests, benchmarks and scripts are type-checked too, less strictly than src/: their
 # functions need no annotations (their bodies are still checked), and they may use an Optional
@@ -112,6 +117,7 @@ bench: install ## Run the benchmarks and print their figures (takes a few minute
 	$(BIN)/python benchmarks/housing_evaluation.py
 	$(BIN)/python benchmarks/early_warning.py
 	$(BIN)/python benchmarks/web_load.py
+	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/soak.py
 	$(BIN)/python benchmarks/backup_restore.py
 	$(BIN)/python benchmarks/reports.py

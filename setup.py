@@ -19,7 +19,6 @@ VENDOR = Path(__file__).parent / "src" / "scrutiny" / "web" / "static" / "vendor
 REQUIRED = (
     "govuk/govuk-frontend.min.css",
     "govuk/govuk-frontend.min.js",
-    "govuk/assets/manifest.json",
     "vega.min.js",
     "vega-lite.min.js",
     "vega-embed.min.js",

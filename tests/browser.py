@@ -10,13 +10,16 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+
+from scrutiny.demo.build import DEMO_AUTHORITY, DEMO_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -100,3 +103,130 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+@dataclass(frozen=True)
+class MainPage:
+    """A page every visitor of ACCOUNT's kind relies on (None: the public). REACH, when a
+    page is only reached by doing something (an upload), does it and returns the URL."""
+
+    path: str
+    account: str | None = None
+    reach: Callable[[Any, str], str] | None = None
+
+
+def upload_with_problems(page: Any, site: str) -> str:
+    """Upload a return with more problems than one page shows: the page that says so."""
+    header = (
+        "authority_code,period_start,period_end,stage,received,responded,"
+        "responded_within_timescale,upheld,partly_upheld,not_upheld"
+    )
+    rows = [f"{DEMO_AUTHORITY},2025-07-01,2025-09-30,1,lots{n},1,1,0,0,1" for n in range(60)]
+    page.goto(f"{site}/council/{DEMO_AUTHORITY}/returns")
+    page.set_input_files(
+        "input[type=file]",
+        {
+            "name": "return.csv",
+            "mimeType": "text/csv",
+            "buffer": "\n".join([header, *rows]).encode(),
+        },
+    )
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_load_state()
+    return str(page.url)
+
+
+def problems_page(page: Any, site: str) -> str:
+    """The second page of the problems in an upload."""
+    upload_with_problems(page, site)
+    link = page.get_by_role("link", name="see the next page of problems").get_attribute("href")
+    return f"{site}{link}"
+
+
+def first_on_the_watchlist(page: Any, site: str) -> str:
+    """The detail page of the first council on the watchlist."""
+    page.goto(f"{site}/ombudsman/watchlist")
+    link = page.locator("main a[href^='/ombudsman/watchlist/E']").first.get_attribute("href")
+    return f"{site}{link}"
+
+
+OFFICER, COUNCILLOR = "officer@demo.scrutiny", "councillor@demo.scrutiny"
+ANALYST, ADMIN = "analyst@demo.scrutiny", "admin@demo.scrutiny"
+_COUNCIL = f"/council/{DEMO_AUTHORITY}"
+# Every main page of the service, in one list: the reflow and accessibility test visits
+# each, as the account that may see it. A new page is added here.
+MAIN_PAGES = [
+    MainPage("/"),
+    MainPage("/councils"),
+    MainPage("/councils?q=durham"),
+    MainPage("/councils?q=cumbria"),  # a former council, with its successors
+    MainPage("/councils/E10000006"),  # the former council's own page
+    MainPage(f"/councils/{DEMO_AUTHORITY}"),
+    MainPage("/councils/E08000025"),  # a council landlord: the housing figures
+    MainPage(f"/compare?codes={DEMO_AUTHORITY}&codes=E08000025"),
+    MainPage("/standard"),
+    MainPage("/standard/indicators"),
+    MainPage("/api/v1/docs"),
+    MainPage("/data"),
+    MainPage("/accessibility"),
+    MainPage("/privacy"),
+    MainPage("/research/impact"),
+    MainPage("/how-to-read-comparisons"),
+    MainPage("/docs/impact"),
+    MainPage("/sign-in"),
+    MainPage(f"/councils/{DEMO_AUTHORITY}/reports/annual/2024-25.html"),
+    MainPage(f"{_COUNCIL}/returns", OFFICER),
+    MainPage("the upload's problems", OFFICER, reach=upload_with_problems),
+    MainPage("the problems page", OFFICER, reach=problems_page),
+    MainPage(f"{_COUNCIL}/mapping", OFFICER),
+    MainPage(f"{_COUNCIL}/recommendations", OFFICER),
+    MainPage(f"{_COUNCIL}/self-assessment", OFFICER),
+    MainPage(f"{_COUNCIL}/self-assessment/2024-25/6.2", OFFICER),
+    MainPage("/account", OFFICER),
+    MainPage(f"{_COUNCIL}/scrutiny", COUNCILLOR),
+    MainPage(f"{_COUNCIL}/scrutiny/pack", COUNCILLOR),
+    MainPage("/ombudsman/watchlist", ANALYST),
+    MainPage("a council on the watchlist", ANALYST, reach=first_on_the_watchlist),
+    MainPage("/ombudsman/evidence", ANALYST),
+    MainPage("/ombudsman/data-quality", ANALYST),
+    MainPage("/ombudsman/reports/national/2024-25.html", ANALYST),
+    MainPage("/admin/users", ADMIN),
+    MainPage("/admin/tokens", ADMIN),
+    MainPage("/admin/authorities", ADMIN),
+    MainPage("/admin/audit", ADMIN),
+]
+
+
+def sign_in(page: Any, site: str, email: str) -> None:
+    """Sign PAGE's browser context in as the demo account EMAIL."""
+    page.goto(f"{site}/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert "/sign-in" not in page.url, page.content()[:2000]
+
+
+# The elements that stick out of the viewport while their parent does not: where a
+# sideways scroll starts, so a failure names its cause.
+_SIDEWAYS = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return null;
+  const causes = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > width + 1
+        && el.parentElement.getBoundingClientRect().right <= width + 1) {
+      const text = (el.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 50);
+      const name = `${el.tagName.toLowerCase()}.${el.getAttribute("class") || ""}`;
+      causes.push(`${name} to ${Math.round(box.right)} px: ${text}`);
+    }
+  }
+  return {width: document.documentElement.scrollWidth, causes: causes.slice(0, 5)};
+}"""
+
+
+def sideways_scroll(page: Any) -> dict[str, Any] | None:
+    """None when PAGE fits its viewport's width; else how wide it is and what sticks out."""
+    result: dict[str, Any] | None = page.evaluate(_SIDEWAYS)
+    return result

@@ -3,7 +3,13 @@
 import pytest
 
 from scrutiny.core.errors import NotFound
-from scrutiny.reference.peers import PeerError, nearest_neighbours, peer_group, read_peer_codes
+from scrutiny.reference.peers import (
+    MINIMUM_GROUP,
+    PeerError,
+    nearest_neighbours,
+    peer_group,
+    read_peer_codes,
+)
 
 
 def test_type_group_is_every_other_council_of_that_type():
@@ -29,6 +35,43 @@ def test_nearest_neighbours_are_k_councils_of_the_same_tier_ordered_by_distance(
 
 def test_nearest_neighbours_of_a_county_are_counties():
     assert all(code.startswith("E10") for code in peer_group("E10000016", "nearest").codes)
+
+
+@pytest.mark.parametrize("method", ["type", "region"])
+def test_a_council_alone_in_its_type_is_compared_with_the_nearest_councils_of_any_type(method):
+    group = peer_group("E09000001", method)  # City of London: the only council of its type
+    assert group.fallback
+    near = nearest_neighbours("E09000001", 15, any_tier=True)
+    assert group.codes == tuple(near.get_column("gss_code")) and len(group.codes) == 15
+    assert "E09000001" not in group.codes
+    assert {code[:3] for code in group.codes} - {"E09"}  # other types than London boroughs
+    assert group.name.startswith("the 15 councils of any type nearest to City of London")
+    assert "has no other council of its type" in group.name
+
+
+@pytest.mark.parametrize(
+    ("code", "others"),
+    [("E10000017", "no other"), ("E10000018", "only 1 other")],  # Lancashire, Leicestershire
+)
+def test_a_region_group_of_one_or_two_falls_back_to_the_whole_type(code, others):
+    group = peer_group(code, "region")
+    assert group.fallback
+    assert group.codes == peer_group(code, "type").codes
+    assert group.name.startswith("all county councils (")
+    assert f"has {others} council of its type in " in group.name
+
+
+@pytest.mark.parametrize(
+    ("code", "method"), [("E10000016", "type"), ("E07000110", "region"), ("E09000001", "nearest")]
+)
+def test_groups_big_enough_are_kept_as_chosen(code, method):
+    group = peer_group(code, method)
+    assert not group.fallback and len(group.codes) + 1 >= MINIMUM_GROUP
+
+
+def test_a_custom_group_is_taken_as_given_however_small():
+    custom = peer_group("E06000047", "custom", codes=["E06000001"])
+    assert not custom.fallback and custom.codes == ("E06000001",)
 
 
 def test_a_custom_group_takes_a_list_of_codes_and_refuses_unknown_ones():

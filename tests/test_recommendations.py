@@ -30,6 +30,7 @@ from scrutiny.recommendations import (
     repeat_patterns,
     withdraw_recommendation,
 )
+from scrutiny.recommendations.measures import compliance_headline
 from scrutiny.reference.peers import peer_group
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
@@ -354,6 +355,33 @@ def test_measures_follow_the_ombudsmans_definitions(loaded):
     assert england["financial_paid_gbp"] == 300.0
 
 
+def test_the_compliance_headline_shows_the_overdue_beside_the_rate(loaded, database_url):
+    found = measures(loaded, today=TODAY)
+    lancs = found.filter(pl.col("authority_code") == LANCS).row(0, named=True)
+    assert lancs["compliance_headline"] == "66.7% of those closed were complied with; 1 overdue"
+    text = digest(loaded, LANCS, within=10, today=TODAY)
+    assert "Compliance so far: 66.7% of those closed were complied with; 1 overdue" in text
+    shown = _invoke(database_url, "measures", "--authority", LANCS, "--today", str(TODAY))
+    assert shown.exit_code == 0, shown.output
+    assert (
+        "compliance headline: 66.7% of those closed were complied with; 1 overdue" in shown.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("rate", "overdue", "headline"),
+    [
+        (100.0, 3, "100.0% of those closed were complied with; 3 overdue"),
+        (100.0, 0, "100.0% of those closed were complied with; none overdue"),
+        (99.96, 0, "99.9% of those closed were complied with; none overdue"),
+        (None, 2, "none closed yet; 2 overdue"),
+        (50.0, 1200, "50.0% of those closed were complied with; 1,200 overdue"),
+    ],
+)
+def test_the_compliance_headline_never_rounds_a_shortfall_to_100_percent(rate, overdue, headline):
+    assert compliance_headline(rate, overdue) == headline
+
+
 def test_measures_agree_with_the_compliance_rate_and_late_remedies_indicators(loaded):
     evidence_id = _evidence(loaded)
     check_evidence(loaded, evidence_id, accepted=True, by="lgsco", on=TODAY)
@@ -484,3 +512,33 @@ def test_councils_failing_compliance_in_the_demo_comply_on_time_less_than_their_
     assert len(readings) >= 3
     assert all(on_time < median for _, (on_time, median), _ in readings), readings
     assert all(rate <= median for _, _, (rate, median) in readings), readings
+
+
+def test_one_councils_register_is_its_share_of_the_whole_with_outcomes_and_evidence(loaded):
+    # Read for one council in the database, the register must be exactly that council's
+    # rows of the whole one: outcomes, evidence awaiting a check and categories included.
+    first = state(loaded, *_first_open(loaded))
+    assert first["state"] in ("agreed", "due")
+    record_evidence(
+        loaded,
+        first["decision_ref"],
+        first["recommendation_number"],
+        note="Leaflet reprinted",
+        evidence_date=TODAY,
+        by="officer@example.org",
+        today=TODAY,
+    )
+    whole = read_register(loaded, TODAY)
+    codes = whole.get_column("authority_code").unique().sort().to_list()
+    assert len(codes) >= 2
+    for code in codes:
+        mine = read_register(loaded, TODAY, authority_code=code)
+        assert mine.equals(whole.filter(pl.col("authority_code") == code)), code
+    assert "evidence_submitted" in whole.get_column("state").to_list()
+    assert read_register(loaded, TODAY, authority_code="E99999999").is_empty()
+
+
+def _first_open(engine):
+    register = read_register(engine, TODAY).filter(pl.col("status") == "pending")
+    row = register.sort("decision_ref", "recommendation_number").row(0, named=True)
+    return row["decision_ref"], row["recommendation_number"]

@@ -126,8 +126,8 @@ def test_a_collapse_in_timeliness_below_peers_is_an_adverse_peer_outlier(engine,
     )
     assert row["severity"] == 2
     assert (
-        "30% in 2023-24 Q4, well below the range expected for councils like Barking"
-        in (row["sentence"])
+        "30% in 2023-24 Q4, well below the range expected for councils like "
+        "London Borough of Barking and Dagenham" in row["sentence"]
     )
     assert evidence(row)["peer_group"] == "all london borough councils"
     assert evidence(row)["flag"] == "low_alarm"

@@ -214,7 +214,8 @@ def test_the_council_csv_holds_the_figures_the_page_shows(demo_client, library):
         item = indicator(row["subject"])
         value = float(row["value"]) if row["value"] else None
         placed = re.search(rf'data-indicator="{item.code}">([^<]*)<', page)
-        assert placed and placed.group(1) == figure(value, item.unit)
+        # The figure, then the counts behind it where the indicator has them.
+        assert placed and placed.group(1).split(" (")[0] == figure(value, item.unit)
         assert cell(page, "data-position", item.code) == row["funnel_position"]
     # Decisions by service area, with the counts behind each rate.
     for row in (r for r in rows if r["section"] == "Ombudsman decisions by service area"):
@@ -265,7 +266,11 @@ def test_the_compare_csv_holds_the_figures_the_compare_page_shows(demo_client):
         )
         assert shown, row["subject"]
         value = float(row["value"]) if row["value"] else None
-        assert shown.group(1) == figure(value, item.unit)
+        text = shown.group(1)
+        assert text.split(" (")[0] == figure(value, item.unit)
+        if " (" in text:  # the counts behind a percentage, as the CSV has them
+            counts = f"({float(row['numerator']):,.0f} of {float(row['denominator']):,.0f})"
+            assert text.endswith(counts)
         assert row["source"]
     assert any(r["section"] == "England" for r in rows)
 

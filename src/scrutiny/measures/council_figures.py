@@ -89,7 +89,9 @@ def spc_series(quarters: pl.DataFrame, code: str, indicator_code: str) -> pl.Dat
         return pl.DataFrame(schema={**series.select(columns[0], *columns[2:]).schema})
     try:
         chart = xmr_chart(
-            series.get_column("value").to_numpy(), improvement=IMPROVEMENT[item.direction]
+            series.get_column("value").to_numpy(),
+            improvement=IMPROVEMENT[item.direction],
+            bounds=item.bounds,
         )
     except SeriesError:
         return pl.DataFrame()

@@ -8,6 +8,12 @@ mean (shift), N points each higher (or lower) than the last (trend), and two of 
 beyond the same two-sigma line (two_in_three). The variation icon comes from the last point and
 the assurance icon from the target against the latest limits.
 
+Limits stay within what the measure can take (docs/methods.md, 2.4): given BOUNDS, say
+(0, 100) for a percentage or (0, inf) for a rate, every line is held inside them, so no chart
+draws an upper limit of 105% or a negative count, and a point at a bound is never beyond a
+line that sits on it. Holding the lines changes no flag (a value within the bounds is beyond a
+held line exactly when it is beyond the unheld one), only what is drawn and said.
+
 Every rule is vectorised: runs are found with one cumulative sum over "a new run starts here",
 so a 100,000-point series costs a few milliseconds.
 """
@@ -64,6 +70,8 @@ class Segment:
     mean: float
     average_moving_range: float | None
     screened_ranges: int  # moving ranges removed as outliers before the limits
+    low: float = -np.inf  # the least value the measure can take; the lines stop there
+    high: float = np.inf  # the greatest
 
     @property
     def too_few_points(self) -> bool:
@@ -73,7 +81,7 @@ class Segment:
     def _line(self, factor: float) -> float | None:
         if self.average_moving_range is None:
             return None
-        return self.mean + factor * self.average_moving_range
+        return min(max(self.mean + factor * self.average_moving_range, self.low), self.high)
 
     @property
     def upper_limit(self) -> float | None:
@@ -198,6 +206,7 @@ def xmr_chart(
     two_in_three_counts_outside: bool = False,
     rules_cross_recalculations: bool = True,
     precedence: Sequence[Rule] | None = DISPLAY_PRECEDENCE,
+    bounds: tuple[float, float] | None = None,
 ) -> Chart:
     """Draw an XmR chart of VALUES (in time order, no gaps) the Making Data Count way.
 
@@ -206,8 +215,13 @@ def xmr_chart(
     two_in_three_counts_outside: the November 2023 MDC variant in which points beyond the
     limits count towards two-in-three. precedence: which rule colours a point several rules
     flag; None colours it as an improvement if any rule says so (the MDC Excel tool).
+    bounds: the least and greatest values the measure can take, which the lines stay within
+    (a value outside them, from data that break the definition, is charted as it is).
     """
     x = _checked_values(values)
+    least, greatest = bounds if bounds is not None else (-np.inf, np.inf)
+    if not least < greatest:
+        raise SeriesError(f"bounds must be a least value and a greater one, not {bounds}")
     if improvement not in get_args(Direction):
         raise SeriesError(f"improvement must be up, down or neither, not {improvement!r}")
     if rule_length < 2:
@@ -219,10 +233,10 @@ def xmr_chart(
     starts = sorted(set(recalculate_at))
     if starts and (starts[0] <= 0 or starts[-1] >= x.size):
         raise SeriesError(f"recalculations must be at indices 1 to {x.size - 1}, not {starts}")
-    bounds = [0, *starts, x.size]
+    edges = [0, *starts, x.size]
     segments = tuple(
-        _segment(x, start, stop, baseline, screen_outliers, minimum_points)
-        for start, stop in pairwise(bounds)
+        _segment(x, start, stop, baseline, screen_outliers, minimum_points, (least, greatest))
+        for start, stop in pairwise(edges)
     )
     breaks = np.zeros(x.size, dtype=bool)
     if not rules_cross_recalculations:
@@ -269,12 +283,18 @@ def _first_bad(x: FloatArray) -> int:
 
 
 def _segment(
-    x: FloatArray, start: int, stop: int, baseline: int | None, screen: bool, minimum: int
+    x: FloatArray,
+    start: int,
+    stop: int,
+    baseline: int | None,
+    screen: bool,
+    minimum: int,
+    bounds: tuple[float, float],
 ) -> Segment:
     base = x[start : stop if baseline is None else min(stop, start + baseline)]
     mean = float(base.mean())
     if stop - start < minimum:
-        return Segment(start, stop, base.size, mean, None, 0)
+        return Segment(start, stop, base.size, mean, None, 0, *bounds)
     ranges = np.abs(np.diff(base))
     amr = float(ranges.mean())
     screened = 0
@@ -282,7 +302,7 @@ def _segment(
         kept = ranges[ranges < SCREEN_FACTOR * amr]
         screened = ranges.size - kept.size
         amr = float(kept.mean())
-    return Segment(start, stop, base.size, mean, amr, screened)
+    return Segment(start, stop, base.size, mean, amr, screened, *bounds)
 
 
 def _tolerance(segment: Segment) -> float:
@@ -321,15 +341,14 @@ def _rules(
     assessed = _assessed(segments)
     tolerance = _per_point(segments, [_tolerance(s) for s in segments])
 
-    def beyond(line: Sequence[float | None]) -> tuple[BoolArray, BoolArray]:
-        pairs = list(zip(segments, line, strict=True))
-        upper = _per_point(segments, [None if v is None else s.mean + v for s, v in pairs])
-        lower = _per_point(segments, [None if v is None else s.mean - v for s, v in pairs])
+    def beyond(factor: float) -> tuple[BoolArray, BoolArray]:
+        # The lines as drawn, held within the bounds: a point on a bound is never beyond one.
+        upper = _per_point(segments, [s._line(factor) for s in segments])
+        lower = _per_point(segments, [s._line(-factor) for s in segments])
         return (x - upper > tolerance) & assessed, (lower - x > tolerance) & assessed
 
-    widths = [s.average_moving_range for s in segments]
-    above, below = beyond([None if w is None else LIMIT_FACTOR * w for w in widths])
-    near_high, near_low = beyond([None if w is None else TWO_SIGMA_FACTOR * w for w in widths])
+    above, below = beyond(LIMIT_FACTOR)
+    near_high, near_low = beyond(TWO_SIGMA_FACTOR)
     if not count_outside:  # MDC v5.0: a point beyond the limits does not count
         near_high, near_low = near_high & ~above, near_low & ~below
 

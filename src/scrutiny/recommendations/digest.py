@@ -40,12 +40,10 @@ def digest(
     found = measures(engine, today=today, authority_code=authority_code)
     if found.height:
         row = found.row(0, named=True)
-        rate = row["compliance_rate"]
         lines += [
             "",
-            "Compliance so far: "
-            + (f"{rate:.0f}%" if rate is not None else "no outcomes yet")
-            + f" ({row['complied']} complied, {row['complied_late']} late,"
+            f"Compliance so far: {row['compliance_headline']}"
+            f" ({row['complied']} complied, {row['complied_late']} late,"
             f" {row['not_complied']} not complied, {row['pending']} open)",
         ]
     return "\n".join(lines) + "\n"

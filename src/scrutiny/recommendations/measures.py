@@ -13,6 +13,10 @@ The definitions match indicators.yaml, so the two can never tell different stori
 - median_days_late and median_working_days_late: over recommendations complied late,
   from the due date to the completed date.
 - overdue_now: open recommendations whose due date has passed on TODAY.
+- compliance_headline: the compliance rate with the overdue beside it, as the Ombudsman
+  reports it, "100.0% of those closed were complied with; 3 overdue": a rate of those
+  closed alone hides the ones still open past their due date. Every page, report and
+  command shows this headline rather than the bare rate.
 - Money is amount_gbp of financial_remedy recommendations: agreed (all but withdrawn),
   paid (complied or complied late), outstanding (pending) and not paid (not complied).
 - Service improvements (beneficiary wider_public) and personal remedies: agreed (all but
@@ -89,8 +93,15 @@ def _measure(rows: pl.DataFrame) -> pl.DataFrame:
     found = rows.group_by("authority_code").agg(aggregations)
     counted = pl.col("complied") + pl.col("complied_late")
     judged = counted + pl.col("not_complied")
+    rate = pl.when(judged > 0).then(100 * counted / judged).cast(pl.Float64)
     return found.with_columns(pl.col(pl.UInt32, pl.UInt64).cast(pl.Int64)).with_columns(
-        pl.when(judged > 0).then(100 * counted / judged).cast(pl.Float64).alias("compliance_rate"),
+        rate.alias("compliance_rate"),
+        pl.struct(rate.alias("rate"), "overdue_now")
+        .map_elements(
+            lambda row: compliance_headline(row["rate"], row["overdue_now"]),
+            return_dtype=pl.String,
+        )
+        .alias("compliance_headline"),
         pl.when(judged > 0)
         .then(100 * pl.col("complied") / judged)
         .cast(pl.Float64)
@@ -100,3 +111,13 @@ def _measure(rows: pl.DataFrame) -> pl.DataFrame:
         .cast(pl.Float64)
         .alias("complied_late_percent"),
     )
+
+
+def compliance_headline(rate: float | None, overdue: int) -> str:
+    """The compliance RATE (of those closed) with the OVERDUE recommendations beside it."""
+    if rate is None:
+        closed = "none closed yet"
+    else:  # 99.96% is not shown as 100.0%: that would hide the one not complied with
+        shown = rate if rate >= 100 else min(rate, 99.9)
+        closed = f"{shown:.1f}% of those closed were complied with"
+    return f"{closed}; {overdue:,} overdue" if overdue else f"{closed}; none overdue"

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, true
 
 from scrutiny.reference.calendar import add_working_days, count_working_days
 from scrutiny.store.db import (
@@ -55,8 +55,12 @@ _RECOMMENDATION_TYPES = {
 KEY = ["decision_ref", "recommendation_number"]
 
 
-def read_register(engine: Engine, today: date | None = None) -> pl.DataFrame:
+def read_register(
+    engine: Engine, today: date | None = None, *, authority_code: str | None = None
+) -> pl.DataFrame:
     """Every current recommendation with its status, state on TODAY and working-day counts.
+
+    With AUTHORITY_CODE, that council's only, read from the database without the rest.
 
     status is the final outcome (a lifecycle outcome wins over the imported
     compliance_status) or 'pending'; state adds agreed, due and evidence_submitted;
@@ -64,10 +68,21 @@ def read_register(engine: Engine, today: date | None = None) -> pl.DataFrame:
     category is the Ombudsman decision's category, when that decision is stored.
     """
     today = today or date.today()
-    rows = _typed(
-        read_frame(engine, select(*(recommendations.c[n] for n in _RECOMMENDATION_TYPES))),
-        _RECOMMENDATION_TYPES,
+    query = select(*(recommendations.c[n] for n in _RECOMMENDATION_TYPES))
+    decisions = DATA_TABLES["ombudsman_decisions"]
+    categories_query = select(decisions.c.decision_ref, decisions.c.category)
+    refs = select(recommendations.c.decision_ref).where(
+        recommendations.c.authority_code == authority_code
     )
+
+    def theirs(decision_ref: Any) -> Any:
+        """Rows of the council's decisions (outcomes and evidence carry no council code)."""
+        return true() if authority_code is None else decision_ref.in_(refs)
+
+    if authority_code is not None:
+        query = query.where(recommendations.c.authority_code == authority_code)
+    categories_query = categories_query.where(theirs(decisions.c.decision_ref))
+    rows = _typed(read_frame(engine, query), _RECOMMENDATION_TYPES)
     outcomes = _typed(
         read_frame(
             engine,
@@ -75,7 +90,7 @@ def read_register(engine: Engine, today: date | None = None) -> pl.DataFrame:
                 *(recommendation_outcomes.c[n] for n in KEY),
                 recommendation_outcomes.c.outcome,
                 recommendation_outcomes.c.completed_date.label("outcome_completed_date"),
-            ),
+            ).where(theirs(recommendation_outcomes.c.decision_ref)),
         ),
         {**_key_types(), "outcome": pl.String, "outcome_completed_date": pl.Date},
     )
@@ -84,16 +99,13 @@ def read_register(engine: Engine, today: date | None = None) -> pl.DataFrame:
             engine,
             select(*(recommendation_evidence.c[n] for n in KEY), recommendation_evidence.c.id)
             .where(recommendation_evidence.c.check_result.is_(None))
+            .where(theirs(recommendation_evidence.c.decision_ref))
             .order_by(recommendation_evidence.c.id),
         ),
         {**_key_types(), "id": pl.Int64},
     ).rename({"id": "evidence_id"})
-    decisions = DATA_TABLES["ombudsman_decisions"]
     categories = _typed(
-        read_frame(
-            engine,
-            select(decisions.c.decision_ref, decisions.c.category).order_by(decisions.c.id),
-        ),
+        read_frame(engine, categories_query.order_by(decisions.c.id)),
         {"decision_ref": pl.String, "category": pl.String},
     ).unique("decision_ref", keep="first", maintain_order=True)
     joined = (
@@ -177,7 +189,7 @@ def due_within(
         raise ValueError("the number of working days ahead must be 0 or more")
     today = today or date.today()
     last = add_working_days(today, working_days)
-    register = _filtered(read_register(engine, today), filters)
+    register = _filtered(_register_for(engine, today, filters), filters)
     found = register.filter(
         (pl.col("status") == "pending") & pl.col("due_date").is_between(today, last)
     )
@@ -191,7 +203,7 @@ def overdue(engine: Engine, *, today: date | None = None, **filters: str | None)
     evidence_submitted): it stays on this list until the check ends it.
     """
     today = today or date.today()
-    register = _filtered(read_register(engine, today), filters)
+    register = _filtered(_register_for(engine, today, filters), filters)
     found = register.filter(pl.col("overdue"))
     return found.sort(["working_days_overdue", *KEY], descending=[True, False, False]).select(
         *LIST_COLUMNS, "working_days_overdue"
@@ -206,7 +218,7 @@ def repeat_patterns(
     repeated is true when the same authority has failed or been late on the same kind of
     recommendation THRESHOLD times or more.
     """
-    register = _filtered(read_register(engine), {"authority_code": authority_code})
+    register = read_register(engine, authority_code=authority_code)
     failing = register.filter(pl.col("status").is_in(["not_complied", "complied_late"]))
     return (
         failing.group_by("authority_code", "kind")
@@ -219,6 +231,11 @@ def repeat_patterns(
         .with_columns((pl.col("failures") >= threshold).alias("repeated"))
         .sort(["failures", "authority_code", "kind"], descending=[True, False, False])
     )
+
+
+def _register_for(engine: Engine, today: date, filters: dict[str, str | None]) -> pl.DataFrame:
+    """The register read for the council FILTERS name, if they name one."""
+    return read_register(engine, today, authority_code=filters.get("authority_code"))
 
 
 def _filtered(register: pl.DataFrame, filters: dict[str, str | None]) -> pl.DataFrame:

@@ -9,6 +9,12 @@
   40 licensed variables; this one uses open ones from the reference data;
 - custom: any list of GSS codes, for example an imported CIPFA list a council holds a
   licence for.
+
+A council with no like-for-like group (a type or region group of fewer than MINIMUM_GROUP
+councils, itself included: City of London alone, North Yorkshire the only county in its
+region) gets a stated fallback (docs/methods.md, 3.1): for a region group, its whole type
+when that is big enough; otherwise the k councils of any type nearest to it by the same
+distance as the nearest method. The group's name says which fallback was used.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from scrutiny.core.errors import Invalid
 from scrutiny.reference.authorities import get_council, load_authorities
 
 DEFAULT_K = 15
+# The fewest councils, the council itself included, that a funnel plot can place it among.
+MINIMUM_GROUP = 3
 # The ways of choosing peers, each with the words the web's choices and the command line's
 # help use for it. Named methods need nothing but the council; custom needs a list.
 NamedPeerMethod = Literal["type", "region", "nearest"]
@@ -75,6 +83,7 @@ class PeerGroup:
     method: PeerMethod
     name: str
     codes: tuple[str, ...]  # the peers, not including the council itself
+    fallback: bool = False  # the chosen group was too small and NAME says what replaced it
 
 
 def _councils() -> pl.DataFrame:
@@ -91,11 +100,12 @@ def _council(code: str) -> dict[str, object]:
     return {**council, "tier": TIERS[council["type"]]}
 
 
-def nearest_neighbours(code: str, k: int = DEFAULT_K) -> pl.DataFrame:
-    """The K councils of the same tier nearest to CODE, with their distances (0 to 1)."""
+def nearest_neighbours(code: str, k: int = DEFAULT_K, *, any_tier: bool = False) -> pl.DataFrame:
+    """The K councils of the same tier (of any tier with ANY_TIER) nearest to CODE, with
+    their distances (0 to 1)."""
     councils = _councils()
     council = _council(code)
-    tier = councils.filter(pl.col("tier") == council["tier"])
+    tier = councils if any_tier else councils.filter(pl.col("tier") == council["tier"])
     values = tier.select(NEAREST_VARIABLES).to_numpy().astype(float)
     values = np.where(np.isnan(values), np.nanmean(values, axis=0), values)
     spread = values.std(axis=0)
@@ -146,7 +156,30 @@ def peer_group(
     else:
         assert_never(method)
     peers = tuple(c for c in same.get_column("gss_code").to_list() if c != code)
+    if method in PARTITION_METHODS and len(peers) + 1 < MINIMUM_GROUP:
+        return fallback_group(code, method, peers, k)
     return PeerGroup(code, method, name, peers)
+
+
+def fallback_group(code: str, method: PeerMethod, few: Sequence[str], k: int) -> PeerGroup:
+    """The group council CODE is compared with when its METHOD group (the FEW peers) is
+    too small: its whole type for a region group, if enough, else the K nearest of any type."""
+    council = _council(code)
+    name = council["name"]
+    where = f" in {council['region']}" if method == "region" else ""
+    why = f"{name} has {f'only {len(few)}' if few else 'no'} other council of its type{where}"
+    if method == "region":
+        same_type = peer_group(code, "type", k=k)
+        if not same_type.fallback:
+            kind = str(council["type"]).replace("_", " ")
+            group = f"all {kind} councils ({why} to compare with)"
+            return PeerGroup(code, method, group, same_type.codes, fallback=True)
+    nearest = nearest_neighbours(code, k, any_tier=True)
+    group = (
+        f"the {k} councils of any type nearest to {name} on size, density and deprivation "
+        f"({why} to compare with)"
+    )
+    return PeerGroup(code, method, group, tuple(nearest.get_column("gss_code")), fallback=True)
 
 
 def peer_method(text: str) -> PeerMethod:

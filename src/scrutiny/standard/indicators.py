@@ -35,6 +35,12 @@ class Indicator:
     source: str
     caveat: str = ""
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The least and greatest values the figure can take, in its unit: 0 to 100 for a
+        percentage, at least 0 for a rate, a mean or a median (days, counts)."""
+        return (0.0, self.multiplier) if self.kind == "proportion" else (0.0, float("inf"))
+
 
 @cache
 def load_indicators() -> tuple[Indicator, ...]:

@@ -86,6 +86,9 @@ class CouncilBenchmark(BaseModel):
     name: str
     period: str
     peers: str
+    # scrutiny.recommendations.measures' compliance_headline: every year's recommendations as
+    # they stand today, the overdue beside the rate ("...; 3 overdue"); None without any.
+    compliance: str | None = None
     indicators: list[Placement]
 
 

@@ -7,7 +7,6 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -35,11 +34,9 @@ from scrutiny.settings import Settings
 from scrutiny.store.db import make_engine
 from scrutiny.web.access_log import AccessLog
 from scrutiny.web.cache import DataCache, ReturnCoverage
-from scrutiny.web.pages import render
+from scrutiny.web.pages import STATIC, render
 from scrutiny.web.security import FORM_LIMITS, BodyLimit, SecurityHeaders
 from scrutiny.web.sessions import ServerSessions
-
-STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -82,9 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost, so its duration covers everything and every response gets the request id.
     app.add_middleware(AccessLog)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
-    # GOV.UK Frontend's stylesheet finds its fonts and images under /assets.
-    assets = STATIC / "vendor" / "govuk" / "assets"
-    app.mount("/assets", StaticFiles(directory=assets, check_dir=False), name="assets")
     for router in ROUTERS:
         # Only the JSON API belongs in the OpenAPI description, not the HTML pages.
         app.include_router(router, include_in_schema=router.prefix == "/api/v1")

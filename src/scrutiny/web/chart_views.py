@@ -59,7 +59,9 @@ def chart_view(
     rows: Sequence[Sequence[object]],
 ) -> ChartView:
     """A ChartView of CHART (an Altair chart), with its figures as table ROWS."""
-    spec = to_spec(chart)
+    # The description is what Vega labels its SVG with: without it the interactive chart
+    # is announced as "Vega visualization" once scripts replace the image.
+    spec = {**to_spec(chart), "description": alt}
     svg = to_svg(spec)
     return ChartView(
         id=id,

@@ -21,36 +21,13 @@ from scrutiny.measures.words import TEMPLATE_GLOBALS
 from scrutiny.web.security import context_user
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 SERVICE_NAME = "Complaint handling scrutiny"
 # The page explaining funnel plots, SPC and the vocabulary: every flag on a page links here.
 EXPLAINER = "/how-to-read-comparisons"
 
 
-def navigation(user: Any, path: str) -> list[dict[str, Any]]:
-    """The service navigation for this visitor: public pages, then what their role adds."""
-    items = [
-        ("/", "National picture"),
-        ("/councils", "Councils"),
-        ("/compare", "Compare"),
-        ("/data", "Open data"),
-    ]
-    if user is not None:
-        code = user.authority_code
-        if user.role == "council_officer":
-            items += [(f"/council/{code}/returns", "Returns")]
-        if user.role in ("council_officer", "councillor"):
-            items += [(f"/council/{code}/recommendations", "Recommendations")]
-            items += [(f"/council/{code}/scrutiny", "Scrutiny dashboard")]
-            items += [(f"/council/{code}/self-assessment", "Self-assessment")]
-        if user.role in ("ombudsman", "admin"):
-            items += [("/ombudsman/watchlist", "Watchlist"), ("/ombudsman/evidence", "Evidence")]
-            items += [("/ombudsman/data-quality", "Data quality")]
-        if user.role == "admin":
-            items += [("/admin/users", "Admin")]
-        items += [("/account", "Your account")]
-    else:
-        items += [("/sign-in", "Sign in")]
-
+def _items(items: list[tuple[str, str]], path: str) -> list[dict[str, Any]]:
     def active(href: str) -> bool:
         if href == "/":
             return path == href
@@ -59,6 +36,47 @@ def navigation(user: Any, path: str) -> list[dict[str, Any]]:
         return path == href or path.startswith(href + "/")
 
     return [{"href": href, "text": text, "active": active(href)} for href, text in items]
+
+
+def navigation(user: Any, path: str) -> list[dict[str, Any]]:
+    """The service navigation, the same for everyone: the public pages, then the visitor's
+    account (or signing in). Sign-out sits beside it, as a form (layout.html)."""
+    items = [
+        ("/", "National picture"),
+        ("/councils", "Councils"),
+        ("/compare", "Compare"),
+        ("/data", "Open data"),
+    ]
+    items += [("/account", "Your account")] if user is not None else [("/sign-in", "Sign in")]
+    return _items(items, path)
+
+
+def work_navigation(user: Any, path: str) -> dict[str, Any] | None:
+    """The second row of navigation for a signed-in visitor's own work, by role (None for
+    the public and for roles with no pages of their own): its label and items. Two short
+    rows rather than one of nine items, which wrapped."""
+    if user is None:
+        return None
+    code = user.authority_code
+    if user.role in ("council_officer", "councillor"):
+        items = [(f"/council/{code}/returns", "Returns")] if user.role == "council_officer" else []
+        items += [
+            (f"/council/{code}/recommendations", "Recommendations"),
+            (f"/council/{code}/scrutiny", "Scrutiny dashboard"),
+            (f"/council/{code}/self-assessment", "Self-assessment"),
+            (f"/councils/{code}/reports/annual", "Annual report"),
+        ]
+        return {"label": "Your council", "items": _items(items, path)}
+    if user.role in ("ombudsman", "admin"):
+        items = [
+            ("/ombudsman/watchlist", "Watchlist"),
+            ("/ombudsman/evidence", "Evidence"),
+            ("/ombudsman/data-quality", "Data quality"),
+            ("/ombudsman/reports/national", "National overview"),
+        ]
+        items += [("/admin/users", "Admin")] if user.role == "admin" else []
+        return {"label": "Oversight", "items": _items(items, path)}
+    return None
 
 
 def make_environment() -> Environment:
@@ -76,7 +94,9 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters.update(FILTERS)
-    environment.globals.update(service_name=SERVICE_NAME, navigation=navigation)
+    environment.globals.update(
+        service_name=SERVICE_NAME, navigation=navigation, work_navigation=work_navigation
+    )
     environment.globals.update(TEMPLATE_GLOBALS, explainer=EXPLAINER)
     return environment
 

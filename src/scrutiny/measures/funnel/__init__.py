@@ -7,6 +7,12 @@ PHEindicatormethods, specified with test vectors in docs methods note section 1.
     funnel = compare(answered_in_time, complaints, kind="proportion", overdispersion="additive")
     funnel.flags  # high_alarm, high_alert, within, low_alert or low_alarm for each unit
 
+Limits stay within what the measure can take, [0, 1] for a proportion and [0, inf) for a
+ratio or rate, and a value at a bound is outside a limit only when chance alone at the
+target makes the bound rarer than the limit's tail (docs/methods.md, 1.5): no council at
+100% is "above" a funnel whose target is 100%, or whose exact limit is 100%. Allowing for
+over-dispersion only ever widens the limits of chance alone.
+
 Statistics only: may import core, never the database, settings, reference data or the
 standard (import-linter's funnel-is-statistics contract; docs/architecture.md).
 """
@@ -19,6 +25,8 @@ from scrutiny.measures.funnel.comparison import (
     Funnel,
     FunnelError,
     FunnelKind,
+    at_bounds,
+    bounds,
     classify,
     compare,
 )
@@ -53,6 +61,8 @@ __all__ = [
     "FunnelKind",
     "Limits",
     "additive_limits",
+    "at_bounds",
+    "bounds",
     "classify",
     "compare",
     "dispersion_ratio",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
 
 import numpy as np
+from numpy.typing import NDArray
 
 from scrutiny.core.errors import Invalid
 from scrutiny.measures.funnel.adjustment import additive_limits, multiplicative_limits
@@ -36,6 +37,9 @@ KINDS: tuple[FunnelKind, ...] = get_args(FunnelKind)
 OVERDISPERSION: tuple[str, ...] = ("none", "multiplicative", "additive")
 RATIO_SCALES: tuple[str, ...] = ("log", "sqrt")
 FLAGS: tuple[str, ...] = ("high_alarm", "high_alert", "within", "low_alert", "low_alarm")
+# A limit closer than this to a bound (0 or 1 for a proportion) is at the bound: a value
+# there cannot lie beyond it. Far below a funnel's spacing, far above rounding.
+BOUND_TOLERANCE = 1e-9
 
 
 class FunnelError(Invalid, ValueError):
@@ -193,22 +197,34 @@ def compare(
         denominator=d,
         value=value,
         limits=limits,
-        flags=classify(value, limits),
+        flags=classify(value, limits, kind),
         dispersion=dispersion,
     )
 
 
-def classify(value: Array, limits: Limits) -> list[str]:
+def classify(value: Array, limits: Limits, kind: str = "proportion") -> list[str]:
     """Each value's flag: high_alarm, high_alert, within, low_alert or low_alarm.
 
-    Only strictly outside counts: a value on a limit is inside it.
+    Only strictly outside counts: a value on a limit is inside it, and a value at a bound
+    of what the KIND of measure can take (0% or 100%, a count of 0) is never outside a
+    limit within rounding (BOUND_TOLERANCE) of that bound.
     """
+    low, high = bounds(kind)
+    at_low = np.abs(value - low) <= BOUND_TOLERANCE
+    at_high = np.abs(value - high) <= BOUND_TOLERANCE
+
+    def above(limit: Array) -> NDArray[np.bool_]:
+        return np.asarray((value > limit) & ~(at_high & (limit >= high - BOUND_TOLERANCE)))
+
+    def below(limit: Array) -> NDArray[np.bool_]:
+        return np.asarray((value < limit) & ~(at_low & (limit <= low + BOUND_TOLERANCE)))
+
     flags = np.select(
         [
-            value > limits.upper_99_8,
-            value > limits.upper_95,
-            value < limits.lower_99_8,
-            value < limits.lower_95,
+            above(limits.upper_99_8),
+            above(limits.upper_95),
+            below(limits.lower_99_8),
+            below(limits.lower_95),
         ],
         ["high_alarm", "high_alert", "low_alarm", "low_alert"],
         default="within",
@@ -227,16 +243,51 @@ def _limits(
     scale: str,
 ) -> Limits:
     """Limits at denominators D: adjusted when ADJUSTED, else the METHOD's own."""
-    high = 1.0 if kind == "proportion" else np.inf
-    if adjusted and dispersion is not None and overdispersion == "additive":
-        return additive_limits(target, d, dispersion.tau2, cast(Scale, scale)).clip(0.0, high)
+    low, high = bounds(kind)
     if kind == "proportion":
         raw = proportion_limits(target, d, cast(ProportionMethod, method), clip=False)
     else:
         raw = ratio_limits(target, d, cast(RatioMethod, method), clip=False)
     if adjusted and dispersion is not None:
-        raw = multiplicative_limits(raw, target, dispersion.phi)
-    return raw.clip(0.0, high)
+        if overdispersion == "additive":
+            widened = additive_limits(target, d, dispersion.tau2, cast(Scale, scale))
+        else:
+            widened = multiplicative_limits(raw, target, dispersion.phi)
+        # Allowing for over-dispersion widens the limits, never narrows them: the additive
+        # limits are normal on their scale, which near a bound (a proportion near 0 or 1, a
+        # count near 0) can sit inside the limits of chance alone.
+        raw = widened.outside(raw)
+    return at_bounds(raw.clip(low, high), kind, target, d)
+
+
+def at_bounds(limits: Limits, kind: str, target: float, d: Array) -> Limits:
+    """LIMITS with each one set to its bound wherever a value at that bound is not unusual.
+
+    A proportion of 0 (or 1) is outside a lower (upper) limit only when chance alone at the
+    TARGET makes none (all) of the n rarer than the limit's tail, as the exact method has
+    it; so is a count of 0 on a ratio. Approximate limits (normal, Wilson, chi-square,
+    on-scale over-dispersion) can sit just inside a bound where that chance is large, and
+    would otherwise flag a council at 0% or 100% that nothing marks out.
+    """
+    with np.errstate(divide="ignore"):
+        if kind == "proportion":
+            none = np.exp(d * np.log1p(-target)) if target < 1.0 else np.zeros(d.shape)
+            every = np.exp(d * np.log(target)) if target > 0.0 else np.zeros(d.shape)
+        else:
+            none, every = np.exp(-target * d), np.zeros(d.shape)
+    low, high = bounds(kind)
+
+    def change(limit: Array, p: float) -> Array:
+        if p < 0.5:
+            return np.where(none >= p, low, limit)
+        return np.where(every > 1.0 - p, high, limit)
+
+    return limits.map(change)
+
+
+def bounds(kind: str) -> tuple[float, float]:
+    """The values a KIND of measure can take: [0, 1] for a proportion, [0, inf) for a ratio."""
+    return (0.0, 1.0) if kind == "proportion" else (0.0, np.inf)
 
 
 def _arrays(numerator: Values, denominator: Values, kind: str) -> tuple[Array, Array]:

@@ -6,6 +6,12 @@ F(r) >= p, and interpolate between it and r_p - 1 so the limits form a smooth fu
     limit = (r_p - alpha) / n,   alpha = (F(r_p) - p) / (F(r_p) - F(r_p - 1))
 
 The limit is continuous in p, so an off-by-one quantile at an exact tie gives the same limit.
+
+At the top of a proportion's range the interpolation fails: when r_p = n, observing all n
+is not unusual (P(X = n) > 1 - p), yet (n - alpha) / n sits just under 1, so every unit at
+100% would lie "above" it (the cause of the demo's compliance funnel flagging 272 councils at
+100%). The upper limit is then 1, the bound itself, as the lower limit is 0 (clipped) when
+r_p = 0: the mirror image, the lower limit of the n - X failures, is 0 there too.
 scipy's ``ppf`` would find r_p but costs about 2 microseconds a call; starting from a
 Cornish-Fisher guess and stepping with the pmf needs one cdf call per unit, which is what
 lets 10,000 units run in a few milliseconds.
@@ -46,7 +52,10 @@ def binomial_limit(theta: float, n: Array, p: float) -> Array:
         )
 
     r, cum, mass = _discrete_quantile(p, start, n, cdf, pmf)
-    return (r - (cum - p) / mass) / n
+    limit = (r - (cum - p) / mass) / n
+    if p > 0.5:  # reaching every one of n is not unusual: nothing lies above the limit
+        limit = np.where(r >= n, 1.0, limit)
+    return np.asarray(limit)
 
 
 def poisson_limit(theta: float, denominator: Array, p: float) -> Array:

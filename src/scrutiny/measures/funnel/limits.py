@@ -46,6 +46,16 @@ class Limits:
         """The limits held within [LOW, HIGH], e.g. [0, 1] for proportions."""
         return self.map(lambda limit, _: np.clip(limit, low, high))
 
+    def outside(self, other: Limits) -> Limits:
+        """The wider of these limits and OTHER's at each denominator."""
+        lower_95, upper_95, lower_99_8, upper_99_8 = other.as_tuple()
+        return Limits(
+            np.minimum(self.lower_95, lower_95),
+            np.maximum(self.upper_95, upper_95),
+            np.minimum(self.lower_99_8, lower_99_8),
+            np.maximum(self.upper_99_8, upper_99_8),
+        )
+
     def as_tuple(self) -> tuple[Array, Array, Array, Array]:
         """The four limits in field order."""
         return (self.lower_95, self.upper_95, self.lower_99_8, self.upper_99_8)

@@ -139,6 +139,7 @@ class RecommendationFigures(TypedDict):
     compliance_rate: float | None
     complied_on_time_rate: float | None
     complied_late_percent: float | None
+    compliance_headline: str
 
 
 @dataclass(frozen=True)

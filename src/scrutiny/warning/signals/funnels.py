@@ -55,24 +55,38 @@ def place_on_funnels(
     """Every council-quarter of VALUES on its peer group's funnel of INDICATORS: limits, flag.
 
     VALUES is compute_indicators' long frame; GROUPS has authority_code and peer_group.
+    One sort, then each funnel is a slice of numpy arrays: no frame per funnel.
     """
-    rows = values.filter(
-        pl.col("indicator").is_in(indicators)
-        & (pl.col("denominator") > 0)
-        & pl.col("value").is_not_null()
-    ).join(groups, on="authority_code")
-    placed = []
-    for (code, _, _), members in rows.partition_by(
-        "indicator", "period_start", "peer_group", as_dict=True
-    ).items():
-        item = indicator(str(code))
-        kind = FUNNEL_KINDS[item.kind]
-        if kind == "proportion":
-            members = members.filter(pl.col("numerator") <= pl.col("denominator"))
-        if members.height < MINIMUM_GROUP:
+    kinds = {code: FUNNEL_KINDS[indicator(code).kind] for code in indicators}
+    rows = (
+        values.filter(
+            pl.col("indicator").is_in(indicators)
+            & (pl.col("denominator") > 0)
+            & pl.col("value").is_not_null()
+        )
+        .join(groups, on="authority_code")
+        .filter(
+            (pl.col("numerator") <= pl.col("denominator"))
+            | (pl.col("indicator").replace_strict(kinds, return_dtype=pl.String) != "proportion")
+        )
+        .sort("indicator", "period_start", "peer_group", "authority_code")
+    )
+    funnel_id = rows.select(pl.struct("indicator", "period_start", "peer_group").rank("dense"))
+    ids = funnel_id.to_series().to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if ids.size else ids
+    stops = np.r_[starts[1:], ids.size] if ids.size else ids
+    numerators = rows["numerator"].cast(pl.Float64).to_numpy()
+    denominators = rows["denominator"].cast(pl.Float64).to_numpy()
+    codes = rows["indicator"].to_list()
+    columns = ("target", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "members")
+    out = {name: np.full(ids.size, np.nan) for name in columns}
+    flags = np.full(ids.size, None, dtype=object)
+    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+        if stop - start < MINIMUM_GROUP:
             continue
-        numerator = members["numerator"].to_numpy()
-        denominator = members["denominator"].to_numpy()
+        item = indicator(codes[start])
+        kind = kinds[item.code]
+        numerator, denominator = numerators[start:stop], denominators[start:stop]
         target = float(numerator.sum() / denominator.sum()) if kind == "ratio" else None
         try:
             funnel = compare(
@@ -85,22 +99,24 @@ def place_on_funnels(
             )
         except FunnelError:
             continue
-        scale = item.multiplier
-        limits = funnel.limits
-        placed.append(
-            members.with_columns(
-                pl.lit(funnel.target * scale).alias("target"),
-                pl.Series("lower_95", np.asarray(limits.lower_95) * scale),
-                pl.Series("upper_95", np.asarray(limits.upper_95) * scale),
-                pl.Series("lower_99_8", np.asarray(limits.lower_99_8) * scale),
-                pl.Series("upper_99_8", np.asarray(limits.upper_99_8) * scale),
-                pl.Series("flag", funnel.flags),
-                pl.lit(members.height).alias("members"),
-            )
-        )
-    if not placed:
+        scale, limits = item.multiplier, funnel.limits
+        out["target"][start:stop] = funnel.target * scale
+        for name in ("lower_95", "upper_95", "lower_99_8", "upper_99_8"):
+            out[name][start:stop] = np.asarray(getattr(limits, name)) * scale
+        out["members"][start:stop] = stop - start
+        flags[start:stop] = funnel.flags
+    placed = flags != None  # noqa: E711 (an array of objects, compared element by element)
+    if not placed.any():
         return pl.DataFrame()
-    return pl.concat(placed)
+    return rows.with_columns(
+        pl.Series("target", out["target"]),
+        pl.Series("lower_95", out["lower_95"]),
+        pl.Series("upper_95", out["upper_95"]),
+        pl.Series("lower_99_8", out["lower_99_8"]),
+        pl.Series("upper_99_8", out["upper_99_8"]),
+        pl.Series("flag", flags.tolist(), dtype=pl.String),
+        pl.Series("members", np.nan_to_num(out["members"])).cast(pl.Int32),
+    ).filter(pl.Series(placed))
 
 
 def funnel_signals(

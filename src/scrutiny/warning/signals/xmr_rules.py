@@ -75,6 +75,10 @@ def _signal(
     item = indicator(row["indicator"])
     unit = item.unit
     mean, lower, upper = (float(limit) for limit in limits)
+    # The usual range as the council page's chart draws it: held within what the figure can
+    # take (0-100% for a percentage); the flags are the same either way.
+    least, greatest = item.bounds
+    lower, upper = max(lower, least), min(upper, greatest)
     rule = "astronomical" if "astronomical" in fired else fired[0]
     sentence = (
         f"{item.name}: {number(row['value'], unit)} in {quarter_label(row['period_start'])}, "

@@ -22,15 +22,19 @@ export async function enhanceCharts() {
   for (const canvas of canvases) {
     const spec = JSON.parse(document.getElementById(canvas.dataset.spec).textContent);
     const image = canvas.querySelector("img");
-    const label = image ? image.alt : "";
     const holder = document.createElement("div");
-    holder.setAttribute("role", "img");
-    holder.setAttribute("aria-label", label);
     try {
       await window.vegaEmbed(holder, spec, {
         renderer: "svg", actions: false, ast: true, expr: expressionInterpreter,
         defaultStyle: false, tooltip: { theme: "custom", disableDefaultStyle: true },
       });
+      // Vega labels the chart with the spec's description (the image's alt text, set by
+      // scrutiny.web.chart_views); it keeps the image's caption and the pointer to its
+      // figures too (the table after it, as the tooltips need a mouse).
+      holder.setAttribute("aria-label", image ? image.alt : spec.description);
+      for (const name of ["aria-describedby", "aria-details"]) {
+        if (image && image.hasAttribute(name)) holder.setAttribute(name, image.getAttribute(name));
+      }
       canvas.replaceChildren(holder);
       canvas.dataset.interactive = "true";
     } catch (error) {

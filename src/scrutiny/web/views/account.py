@@ -61,6 +61,14 @@ def _landing(user: User, next: str) -> str:
     return "/ombudsman/watchlist"
 
 
+@router.get("/sign-out")
+def sign_out_page(request: Request, user: User = Depends(signed_in)) -> Response:
+    """The header's "Sign out" link: a button that signs out (a POST with the session's form
+    token, which the header cannot hold, as public pages are cached for every visitor of
+    a role)."""
+    return render(request, "account/sign_out.html", {"title": "Sign out"})
+
+
 @router.post("/sign-out")
 def sign_out_submit(request: Request) -> Response:
     sign_out(request)

@@ -17,7 +17,7 @@ from scrutiny.core.periods import Grain, period_label
 from scrutiny.measures.benchmarking import council_benchmark, indicator_benchmark
 from scrutiny.measures.indicators import with_sources
 from scrutiny.publish.opendata import resolve_period
-from scrutiny.recommendations import STATES, read_register
+from scrutiny.recommendations import STATES, measures, read_register
 from scrutiny.reference.authorities import get_council, load_authorities
 from scrutiny.reference.peers import TIERS, NamedPeerMethod, PeerError, describe_methods
 from scrutiny.standard.indicators import indicator, load_indicators
@@ -188,11 +188,18 @@ def benchmark(
         )
     except PeerError as error:
         raise refuse(404, str(error)) from None
+    today = date.today()
+    compliance = (
+        data_cache(request)
+        .get(keys.ComplianceMeasures(today), lambda: measures(engine, today=today))
+        .filter(pl.col("authority_code") == code)
+    )
     return {
         "authority_code": code,
         "name": council["name"],
         "period": label,
         "peers": peers,
+        "compliance": compliance["compliance_headline"][0] if compliance.height else None,
         "indicators": records(with_sources(rows, data_sources(request))),
     }
 

@@ -1,5 +1,5 @@
 """Public pages: open data downloads, the data standard's documentation, accessibility, privacy,
-and how to read the comparisons."""
+how to read the comparisons, and the site's icon."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from markupsafe import Markup
 
 from scrutiny.measures import words
@@ -19,7 +19,7 @@ from scrutiny.standard.docs import FILE_CHECKS, _constraints_text, _type_text
 from scrutiny.standard.indicators import load_indicators
 from scrutiny.standard.package import csv_template
 from scrutiny.web import cache as keys
-from scrutiny.web.pages import EXPLAINER, render
+from scrutiny.web.pages import EXPLAINER, STATIC, render
 from scrutiny.web.requests import data_cache
 from scrutiny.web.security import AskFirst, csrf_protect
 
@@ -223,6 +223,16 @@ def document(request: Request, slug: str) -> Response:
 @router.get("/privacy")
 def privacy(request: Request) -> Response:
     return render(request, "opendata/privacy.html", {"title": "Privacy notice"})
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """scrutiny's own icon (not GOV.UK's crown), where browsers look for it unasked."""
+    return FileResponse(
+        STATIC / "favicon.ico",
+        media_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @router.get(EXPLAINER)

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from scrutiny.core.periods import parse_financial_year
 from scrutiny.publish.reports.national import (
@@ -97,6 +97,13 @@ def _national(request: Request, year: str, kind: Literal["pdf", "html"]) -> byte
         return national_pdf(report) if kind == "pdf" else national_html(report, site=back).encode()
 
     return cache.get(keys.NationalReportFile(year, kind, date.today()), build)
+
+
+@router.get("/ombudsman/reports/national")
+def latest_national_report(request: Request, user: User = Depends(ombudsman)) -> Response:
+    """The latest complete year's overview as a web page (the site navigation links here)."""
+    year = default_year(request, data_cache(request).version())
+    return RedirectResponse(f"/ombudsman/reports/national/{year}.html", status_code=303)
 
 
 @router.get("/ombudsman/reports/national/{year}.pdf")

@@ -54,7 +54,7 @@ def recommendations_page(
 ) -> Response:
     council = council_or_404(code)
     engine, today = request.app.state.engine, date.today()
-    register = read_register(engine, today).filter(pl.col("authority_code") == code)
+    register = read_register(engine, today, authority_code=code)
     soon = due_within(engine, DUE_WITHIN, today=today, authority_code=code)
     # Open and not yet due within the window: evidence can be sent early.
     later = (
@@ -83,7 +83,7 @@ def recommendations_page(
 
 def _recommendation(request: Request, code: str, decision_ref: str, number: int) -> dict[str, Any]:
     """The recommendation as the register has it today: 404 unless it is CODE's."""
-    register = read_register(request.app.state.engine, date.today())
+    register = read_register(request.app.state.engine, date.today(), authority_code=code)
     found = register.filter(
         (pl.col("decision_ref") == decision_ref)
         & (pl.col("recommendation_number") == number)

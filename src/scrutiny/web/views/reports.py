@@ -9,7 +9,7 @@ from datetime import date
 from typing import TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
 from scrutiny.publish.reports.annual import (
@@ -24,7 +24,14 @@ from scrutiny.publish.reports.annual import (
 from scrutiny.publish.reports.render import SiteHeader
 from scrutiny.web import cache as keys
 from scrutiny.web.pages import SERVICE_NAME
-from scrutiny.web.requests import covered_periods, data_cache, indicator_rows, pdf_response
+from scrutiny.web.requests import (
+    council_or_404,
+    covered_periods,
+    data_cache,
+    default_year,
+    indicator_rows,
+    pdf_response,
+)
 from scrutiny.web.security import AskFirst, csrf_protect, report_page
 
 router = APIRouter(
@@ -78,6 +85,14 @@ def _annual(request: Request, code: str, year: str, make: Callable[..., T]) -> T
     except ReportError:
         raise HTTPException(404) from None
     return body
+
+
+@router.get("/councils/{code}/reports/annual")
+def latest_annual_report(request: Request, code: str) -> Response:
+    """The latest complete year's report as a web page (the site navigation links here)."""
+    code = council_or_404(code)["gss_code"]
+    year = default_year(request, data_cache(request).version(), code)
+    return RedirectResponse(f"/councils/{code}/reports/annual/{year}.html", status_code=303)
 
 
 @router.get("/councils/{code}/reports/annual/{year}.pdf")
