@@ -9,6 +9,9 @@ happens when the documents are regenerated (`make standard` runs this module), n
 every request and not from files an installed wheel does not carry; a test fails when a
 fragment no longer matches its Markdown.
 
+May import what scrutiny.publish may: core, settings, reference, standard, store, returns,
+measures, recommendations, warning and councillor.
+
 Run: python -m scrutiny.publish.documents [DOCS_FOLDER]
 """
 
