@@ -39,11 +39,10 @@ from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.stored import current_data_sources
 from scrutiny.standard.indicators import Direction, load_indicators
 from scrutiny.warning.data_quality import missing_returns, return_coverage, warning_totals
-from scrutiny.warning.watchlist import WATCH_THRESHOLD, watchlist
+from scrutiny.warning.watchlist import EVERY_COUNCIL, WATCH_THRESHOLD, watchlist
 
 AFTER_YEAR_END = timedelta(days=30)
 MAX_REASONS = 4  # per council on the watchlist; the rest are on the watchlist page
-EVERY_COUNCIL = 1000  # watchlist's top: more than there are councils, so none is cut off
 
 
 class NationalReportError(Invalid, ValueError):
@@ -190,10 +189,8 @@ def _watched(engine: Engine, as_of: date) -> tuple[list[Watched], int, str | Non
     found = []
     for row in on_watch.iter_rows(named=True):
         signals = json.loads(row["signals"])
-        # Signals that add to the score come first, largest first (sorted is stable).
-        scoring = sorted(
-            (s for s in signals if s["weight"] > 0), key=lambda s: -s["weight"] * s["severity"]
-        )
+        # The watchlist lists each council's signals by points, largest first.
+        scoring = [s for s in signals if s["points"] > 0]
         shown = [s["sentence"] for s in scoring[:MAX_REASONS]]
         found.append(
             Watched(
