@@ -43,9 +43,10 @@ RULES = {
 }
 # API rules: who may call with which token.
 API_RULES = {
-    "public": {"none", "own", "other"},
+    "public": {"none", "own", "other", "ombudsman"},
     "token": {"own"},  # a token for the authority in the URL (or the token's own data)
-    "any_token": {"own", "other"},
+    "any_token": {"own", "other"},  # any council's token (an Ombudsman token is not one)
+    "ombudsman_token": {"ombudsman"},
 }
 
 ROUTES: dict[tuple[str, str], str] = {
@@ -136,6 +137,10 @@ API_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/signals/{code}"): "token",
     ("GET", "/api/v1/submissions"): "any_token",
     ("POST", "/api/v1/submissions"): "any_token",
+    ("POST", "/api/v1/evidence"): "any_token",
+    ("GET", "/api/v1/evidence/{decision_ref}/{number}"): "token",
+    ("GET", "/api/v1/ombudsman/evidence"): "ombudsman_token",
+    ("POST", "/api/v1/ombudsman/evidence/{evidence_id}/check"): "ombudsman_token",
 }
 
 
@@ -168,6 +173,8 @@ def _with_visitors(url: str) -> dict[str, Any]:
             engine, other, "t", authority_code=DEMO_OTHER_AUTHORITY, actor="test"
         ),
     }
+    analyst = next(u for u in list_users(engine) if u.email == VISITORS["ombudsman"])
+    tokens["ombudsman"] = create_token(engine, analyst, "t", authority_code=None, actor="test")
     create_token(engine, spare, "spare", authority_code=DEMO_AUTHORITY, actor="t")
     spare_token = next(t for t in list_tokens(engine) if t["name"] == "spare")
     table = DATA_TABLES["recommendations"]
@@ -200,6 +207,7 @@ def _with_visitors(url: str) -> dict[str, Any]:
             "name": "aggregate_returns",
             "indicator_code": "stage1_on_time",
             "slug": "impact",
+            "evidence_id": "1",
         },
     }
 
@@ -276,7 +284,7 @@ def test_each_page_lets_in_exactly_the_visitors_its_rule_allows(site, visitor):
     assert wrong == []
 
 
-@pytest.mark.parametrize("token", ["none", "own", "other"])
+@pytest.mark.parametrize("token", ["none", "own", "other", "ombudsman"])
 def test_each_api_endpoint_lets_in_exactly_the_tokens_its_rule_allows(site, token):
     wrong = []
     headers = {} if token == "none" else {"Authorization": f"Bearer {site['tokens'][token]}"}
