@@ -91,18 +91,25 @@ def _error(message: str, href: str) -> dict[str, Any]:
     return {"error_list": [{"text": message[:1].upper() + message[1:], "href": href}]}
 
 
-@router.get("/ombudsman/drafts")
-def drafts_page(request: Request, user: User = Depends(reader)) -> Response:
+def _list_context(request: Request) -> dict[str, Any]:
+    """What the Ombudsman's list of drafts shows: every draft, counts by state, measures."""
     engine = request.app.state.engine
     found = list_drafts(engine)
+    return {
+        "title": "Draft recommendations",
+        "drafts": [{**d, "href": draft_path(d["authority_code"], d["id"])} for d in found],
+        "counts": {s: sum(d["status"] == s for d in found) for s in STATUSES},
+        "measures": draft_measures(engine).lines(),
+    }
+
+
+@router.get("/ombudsman/drafts")
+def drafts_page(request: Request, user: User = Depends(reader)) -> Response:
     return render(
         request,
         "ombudsman/drafts.html",
         {
-            "title": "Draft recommendations",
-            "drafts": [{**d, "href": draft_path(d["authority_code"], d["id"])} for d in found],
-            "counts": {s: sum(d["status"] == s for d in found) for s in STATUSES},
-            "measures": draft_measures(engine).lines(),
+            **_list_context(request),
             "may_draft": user.role == "ombudsman",
             "flash": request.session.pop(FLASH, None),
             "errors": {},
@@ -184,16 +191,11 @@ async def upload_drafts(
         except ScrutinyError as error:
             message = str(error)
     if message:
-        engine = request.app.state.engine
-        found = list_drafts(engine)
         return render(
             request,
             "ombudsman/drafts.html",
             {
-                "title": "Draft recommendations",
-                "drafts": [{**d, "href": draft_path(d["authority_code"], d["id"])} for d in found],
-                "counts": {s: sum(d["status"] == s for d in found) for s in STATUSES},
-                "measures": draft_measures(engine).lines(),
+                **_list_context(request),
                 "may_draft": True,
                 "issues": issues,
                 **_error(message, "#file"),
