@@ -39,6 +39,8 @@ RULES = {
     "reader": {"officer", "councillor", "ombudsman", "admin"},
     "writer": {"officer", "admin"},
     "ombudsman": {"ombudsman", "admin"},
+    "ombudsman_only": {"ombudsman"},  # drafting and finalising recommendations
+    "council_officer": {"officer"},  # answering drafts: not councillors, not the Ombudsman
     "admin": {"admin"},
 }
 # API rules: who may call with which token.
@@ -105,6 +107,16 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/council/{code}/self-assessment/{year}/import"): "writer",
     ("GET", "/council/{code}/self-assessment/{year}/{item}"): "writer",
     ("POST", "/council/{code}/self-assessment/{year}/{item}"): "writer",
+    # draft recommendations: the council's readers see its drafts (councillors may read
+    # but not answer); only its officers answer; only the Ombudsman drafts and finalises
+    ("GET", "/council/{code}/drafts"): "reader",
+    ("GET", "/council/{code}/drafts/{draft_id}"): "reader",
+    ("POST", "/council/{code}/drafts/{draft_id}/response"): "council_officer",
+    ("GET", "/ombudsman/drafts"): "ombudsman",
+    ("GET", "/ombudsman/drafts/new"): "ombudsman_only",
+    ("POST", "/ombudsman/drafts/new"): "ombudsman_only",
+    ("POST", "/ombudsman/drafts/upload"): "ombudsman_only",
+    ("POST", "/ombudsman/drafts/{draft_id}/finalise"): "ombudsman_only",
     # the Ombudsman
     ("GET", "/ombudsman/watchlist"): "ombudsman",
     ("GET", "/ombudsman/watchlist.csv"): "ombudsman",
@@ -208,6 +220,7 @@ def _with_visitors(url: str) -> dict[str, Any]:
             "indicator_code": "stage1_on_time",
             "slug": "impact",
             "evidence_id": "1",
+            "draft_id": "1",  # the demo's first synthetic draft, County Durham's
         },
     }
 

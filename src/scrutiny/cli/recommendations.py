@@ -217,6 +217,9 @@ def measures_command(
                     "" if value is None else f"{value:,.1f}" if isinstance(value, float) else value
                 )
                 typer.echo(f"  {name.replace('_', ' ')}: {shown}")
+        from scrutiny.cli.drafts import print_draft_measures
+
+        print_draft_measures(authority, output_format, today)
         return
     print_frame(found, output_format, "Recommendation measures")
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from scrutiny.councillor.self_assessment import AUDIT_ENTITY as SELF_ASSESSMENT_ENTITY
+from scrutiny.recommendations.drafts import AUDIT_ENTITY as DRAFT_ENTITY
 from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
 from scrutiny.returns.saved_mappings import AUDIT_ENTITY as MAPPING_ENTITY
 from scrutiny.returns.source_imports import AUDIT_ENTITY as SOURCE_IMPORT_ENTITY
@@ -51,6 +52,11 @@ def _self_assessment(entry: AuditEntry, _: Councils) -> str | None:
     return f"/council/{code}/self-assessment/{year}/{item}" if code and year and item else None
 
 
+def _draft(entry: AuditEntry, _: Councils) -> str | None:
+    code = _detail(entry, "authority_code")
+    return f"/council/{code}/drafts/{entry.entity_id}" if code and entry.entity_id else None
+
+
 def _mapping(entry: AuditEntry, _: Councils) -> str | None:
     code = _detail(entry, "authority_code")
     return f"/council/{code}/mapping" if code else None
@@ -64,6 +70,7 @@ ENTITY_PAGES: dict[str, Page] = {
     OUTCOME: _recommendation,
     SELF_ASSESSMENT_ENTITY: _self_assessment,
     MAPPING_ENTITY: _mapping,
+    DRAFT_ENTITY: _draft,
 }
 # Why these have no link: a reset link is used once and never shown again (its entry names
 # the account); an import from a national source has no page of its own.
