@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from scrutiny.core.errors import ScrutinyError
 from scrutiny.core.log import timed
+from scrutiny.demo.backdated import add_backdated_evidence
 from scrutiny.demo.drafts import add_demo_drafts
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
 from scrutiny.demo.synth.timeline import FIRST_DAY, LAST_DAY
@@ -146,6 +147,8 @@ def _build(
 
     say("drafting synthetic recommendations")
     add_demo_drafts(engine)
+    say("sending synthetic backdated evidence")
+    add_backdated_evidence(engine)
 
     rows = {table: count_rows(engine, table) for table in SYNTHETIC_TABLES}
     rows["housing_landlord_measures"] = read_landlord_measures(engine).height
