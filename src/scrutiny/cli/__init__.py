@@ -11,6 +11,7 @@ from scrutiny.cli import (  # noqa: F401  (registers)
     benchmarks,
     data,
     database,
+    follow_up,
     funnel,
     impact,
     mapping,

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from scrutiny.core.errors import ScrutinyError
 from scrutiny.core.log import timed
+from scrutiny.demo.follow_up import add_follow_up
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
 from scrutiny.demo.synth.timeline import FIRST_DAY, LAST_DAY
 from scrutiny.reference.landlords import shipped_workbooks
@@ -142,6 +143,9 @@ def _build(
             authority_code=authority,
             actor=DEMO_USER,
         )
+
+    say("adding synthetic committee follow-up of recommendations")
+    add_follow_up(engine, DEMO_AUTHORITY, by=DEMO_USER)
 
     rows = {table: count_rows(engine, table) for table in SYNTHETIC_TABLES}
     rows["housing_landlord_measures"] = read_landlord_measures(engine).height
