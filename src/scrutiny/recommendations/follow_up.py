@@ -306,15 +306,15 @@ def follow_up_history(engine: Engine, decision_ref: str, number: int) -> list[di
 
 
 def _check_meeting(recommendation: RowMapping, meeting_date: date, today: date) -> None:
-    if meeting_date < recommendation["agreed_date"]:
-        raise FollowUpError(
-            f"the meeting date {meeting_date:%-d %B %Y} is before the recommendation was "
-            f"agreed ({recommendation['agreed_date']:%-d %B %Y})"
-        )
     if meeting_date < today - PAST_LIMIT:
         raise FollowUpError(
             f"the meeting date {meeting_date:%-d %B %Y} is more than a year ago: assign "
             "recommendations to meetings to come, or to one just held to record its review"
+        )
+    if meeting_date < recommendation["agreed_date"]:
+        raise FollowUpError(
+            f"the meeting date {meeting_date:%-d %B %Y} is before the recommendation was "
+            f"agreed ({recommendation['agreed_date']:%-d %B %Y})"
         )
     if meeting_date > today + FUTURE_LIMIT:
         raise FollowUpError(

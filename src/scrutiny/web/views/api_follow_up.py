@@ -1,10 +1,12 @@
 """The API for scrutiny follow-up, with a council's API token: what its committees have to
 follow up and have reviewed, and assigning and reviewing recommendations.
 
-A token is scoped to one authority, and acts as its account: a council officer's or
-councillor's token may assign a recommendation to a committee meeting, only a
-councillor's may record the committee's review (admins' tokens may do both), as on the
-web (scrutiny.recommendations.follow_up's ASSIGNERS and REVIEWERS).
+A token is scoped to one authority, and only those who may send a council's returns hold
+one (its officers and admins, scrutiny.store.accounts): the council's own systems, such as
+its committee management system, use it. So a token for the council may both assign a
+recommendation to a committee meeting and record the committee's review; each is
+attributed to the token and its account in the audit log. On the web only councillors
+record reviews (scrutiny.recommendations.follow_up's REVIEWERS).
 """
 
 from __future__ import annotations
@@ -19,47 +21,34 @@ from pydantic import BaseModel, Field
 
 from scrutiny.core.errors import NotFound
 from scrutiny.recommendations.follow_up import (
-    ASSIGNERS,
     COMMITTEE_LIMIT,
     CONCLUSION_LIMIT,
-    REVIEWERS,
     FollowUpError,
     assign_follow_up,
     record_review,
 )
 from scrutiny.recommendations.follow_up_lists import council_follow_up
-from scrutiny.store.accounts import Role, TokenUser
+from scrutiny.store.accounts import TokenUser
 from scrutiny.web.api_common import check_date, refuse
 from scrutiny.web.security import AskFirst, access_check, api_user
 
 router = APIRouter(route_class=AskFirst, tags=["council (token)"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No working API token"},
-    403: {"description": "The token is for another authority, or its account may not do this"},
+    403: {"description": "The token is for another authority"},
     404: {"description": "The council has no such recommendation"},
 }
 
 
-def _token_of(roles: tuple[Role, ...] | None) -> Any:
-    """A dependency: the request's token, for the authority in the address and, given
-    ROLES, an account with one of them (or an admin's)."""
-
-    @access_check
-    def check(request: Request) -> TokenUser:
-        token = api_user(request)
-        code = str(request.path_params.get("code", "")).strip().upper()
-        if code != token.authority_code:
-            raise refuse(403, f"This API token is for {token.authority_code}, not {code}")
-        if roles is not None and token.user.role not in (*roles, "admin"):
-            raise refuse(403, f"A {token.user.role.replace('_', ' ')}'s token may not do this")
-        return token
-
-    return check
-
-
-own_token = _token_of(None)
-assigner_token = _token_of(ASSIGNERS)
-reviewer_token = _token_of(REVIEWERS)
+@access_check
+def _own_token(request: Request) -> TokenUser:
+    """The request's token, refused (before any body is read) unless it is for the
+    authority in the address."""
+    token = api_user(request)
+    code = str(request.path_params.get("code", "")).strip().upper()
+    if code != token.authority_code:
+        raise refuse(403, f"This API token is for {token.authority_code}, not {code}")
+    return token
 
 
 class FollowUpItem(BaseModel):
@@ -126,7 +115,7 @@ class ReviewOut(BaseModel):
 
 
 @router.get("/follow-up/{code}", response_model=CouncilFollowUp, responses=ERRORS)
-def follow_up(request: Request, code: str, token: TokenUser = Depends(own_token)) -> Any:
+def follow_up(request: Request, code: str, token: TokenUser = Depends(_own_token)) -> Any:
     """The token's council's scrutiny follow-up today: next meetings' agendas, what was
     reviewed and what was not."""
     found = council_follow_up(request.app.state.engine, token.authority_code)
@@ -161,7 +150,7 @@ def assign(
     decision_ref: str,
     number: int,
     body: AssignmentIn,
-    token: TokenUser = Depends(assigner_token),
+    token: TokenUser = Depends(_own_token),
 ) -> Response:
     """Put a recommendation on a committee meeting's agenda (replacing any earlier one,
     which stays in its history)."""
@@ -202,7 +191,7 @@ def review(
     decision_ref: str,
     number: int,
     body: ReviewIn,
-    token: TokenUser = Depends(reviewer_token),
+    token: TokenUser = Depends(_own_token),
 ) -> Any:
     """Record what the committee of the recommendation's current assignment concluded."""
     try:
