@@ -12,11 +12,9 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-import polars as pl
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from scrutiny.recommendations import read_register
 from scrutiny.recommendations.follow_up import (
     ASSIGNERS,
     COMMITTEE_LIMIT,
@@ -29,7 +27,7 @@ from scrutiny.recommendations.follow_up import (
 )
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
-from scrutiny.web.requests import council_or_404, note_write
+from scrutiny.web.requests import council_or_404, note_write, recommendation_or_404
 from scrutiny.web.security import AskFirst, authority_reader, authority_role, csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], route_class=AskFirst)
@@ -49,15 +47,7 @@ def follow_up_path(code: str, decision_ref: str, number: int) -> str:
     return f"/council/{code}/recommendations/{quote(decision_ref, safe='')}/{number}/follow-up"
 
 
-def _recommendation(request: Request, code: str, decision_ref: str, number: int) -> dict[str, Any]:
-    """The recommendation as the register has it today: 404 unless it is CODE's."""
-    register = read_register(request.app.state.engine, date.today(), authority_code=code)
-    found = register.filter(
-        (pl.col("decision_ref") == decision_ref) & (pl.col("recommendation_number") == number)
-    )
-    if found.is_empty():
-        raise HTTPException(404)
-    return found.row(0, named=True)
+_recommendation = recommendation_or_404
 
 
 def _page(
