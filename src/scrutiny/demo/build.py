@@ -19,6 +19,7 @@ from scrutiny.core.errors import ScrutinyError
 from scrutiny.core.log import timed
 from scrutiny.demo.backdated import add_backdated_evidence
 from scrutiny.demo.drafts import add_demo_drafts
+from scrutiny.demo.follow_up import add_follow_up
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
 from scrutiny.demo.synth.timeline import FIRST_DAY, LAST_DAY
 from scrutiny.reference.landlords import shipped_workbooks
@@ -149,6 +150,8 @@ def _build(
     add_demo_drafts(engine)
     say("sending synthetic backdated evidence")
     add_backdated_evidence(engine)
+    say("adding synthetic committee follow-up of recommendations")
+    add_follow_up(engine, DEMO_AUTHORITY, by=DEMO_USER)
 
     rows = {table: count_rows(engine, table) for table in SYNTHETIC_TABLES}
     rows["housing_landlord_measures"] = read_landlord_measures(engine).height

@@ -21,6 +21,7 @@ from scrutiny.councillor.questions import (
 )
 from scrutiny.measures.benchmarking import council_benchmark
 from scrutiny.recommendations import due_within, overdue, repeat_patterns
+from scrutiny.recommendations.follow_up_lists import council_follow_up
 from scrutiny.reference.peers import PeerError, peer_method
 from scrutiny.store.accounts import User
 from scrutiny.warning.signals import compute_signals
@@ -55,6 +56,8 @@ def scrutiny_dashboard(
         "peers": peers,
         "peer_choices": select_items(PEER_CHOICES, peers),
         "standing": STANDING_QUESTIONS,
+        # Committee follow-up is about today's agendas, whatever the returns cover.
+        "follow_up": council_follow_up(request.app.state.engine, code),
     }
     # The latest year and quarter that this council's returns and most councils' cover.
     version = cache.version()
