@@ -257,6 +257,7 @@ SLOW = {
     "test_two_imports_at_once_for_the_same_authority_leave_one_whole_file_current",
     "test_validation_on_simulated_panels_recovers_the_effect_with_honest_intervals",
     "test_vectorised_clock_agrees_with_the_scalar_calendar",
+    "test_the_annual_report_lists_the_flags_in_its_self_assessment_section",
 }
 
 

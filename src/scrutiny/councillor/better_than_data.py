@@ -14,6 +14,7 @@ answer clears them without anyone remembering to.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine, select
@@ -24,6 +25,7 @@ from scrutiny.councillor.self_assessment import (
     checklist_item,
     load_checklist,
     prefill_from_data,
+    read_self_assessment,
     status_label,
 )
 from scrutiny.reference.authorities import official_names
@@ -82,6 +84,13 @@ class BetterThanData:
             f"{self.data.gap(self.answer)}, in {self.year}."
         )
 
+    @property
+    def figures(self) -> str:
+        """'The data reads does not meet: 10 of 13 (76.9%) against 80% needed for partly
+        meets, in 2024-25.'"""
+        gap = self.data.gap(self.answer)
+        return f"{gap[:1].upper()}{gap[1:]}, in {self.year}."
+
     def as_api(self) -> dict[str, object]:
         """The flag as the API gives it."""
         return {
@@ -118,6 +127,16 @@ def better_than_data(engine: Engine, authority_code: str, year: str) -> list[Bet
                 )
             )
     return found
+
+
+def read_with_flags(engine: Engine, authority_code: str, year: str) -> list[dict[str, Any]]:
+    """The council's self-assessment for YEAR (read_self_assessment), each item with its
+    flag as the API gives it under `better_than_data` (None when not flagged)."""
+    flags = {flag.item: flag.as_api() for flag in better_than_data(engine, authority_code, year)}
+    return [
+        {**row, "better_than_data": flags.get(row["item"])}
+        for row in read_self_assessment(engine, authority_code, year).to_dicts()
+    ]
 
 
 def every_council_better_than_data(engine: Engine, year: str) -> list[BetterThanData]:

@@ -37,6 +37,7 @@ from sqlalchemy import Engine
 from scrutiny.core.errors import Invalid
 from scrutiny.core.formatting import share
 from scrutiny.core.periods import last_complete_quarter, parse_period, quarter_label
+from scrutiny.councillor.better_than_data import BetterThanData, better_than_data
 from scrutiny.councillor.questions import (
     STANDING_QUESTIONS,
     CouncilFigures,
@@ -139,6 +140,8 @@ class ScrutinyPack:
     landlord: CouncilLandlord  # the real housing figures, shown first
     standing: tuple[Question, ...] = STANDING_QUESTIONS
     synthetic: bool = False  # any current return is synthetic demo data: the pack says so
+    # Self-assessment answers for the year that claim more than the council's own data.
+    better_than_data: tuple[BetterThanData, ...] = ()
 
     @property
     def few(self) -> bool:
@@ -263,6 +266,7 @@ def scrutiny_pack(
         within=sum(m.flag == "within" for m in placed),
         on_funnel=len(placed),
         landlord=council_landlord(read_landlord_measures(engine), authority_code, name, start),
+        better_than_data=tuple(better_than_data(engine, authority_code, period)),
     )
 
 
