@@ -133,6 +133,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/ombudsman/evidence/{decision_ref}/{number}"): "ombudsman",
     ("GET", "/ombudsman/data-quality"): "ombudsman",
     ("GET", "/ombudsman/data-quality.csv"): "ombudsman",
+    ("GET", "/ombudsman/self-assessment"): "ombudsman",
+    ("GET", "/ombudsman/self-assessment.csv"): "ombudsman",
     # admin
     ("GET", "/admin/users"): "admin",
     ("POST", "/admin/users"): "admin",
@@ -155,6 +157,7 @@ API_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/funnel/{indicator_code}"): "public",
     ("GET", "/api/v1/recommendations"): "public",
     ("GET", "/api/v1/signals/{code}"): "token",
+    ("GET", "/api/v1/self-assessment/{code}"): "token",
     ("GET", "/api/v1/submissions"): "any_token",
     ("POST", "/api/v1/submissions"): "any_token",
     ("POST", "/api/v1/evidence"): "any_token",

@@ -37,6 +37,7 @@ from sqlalchemy import Engine
 from scrutiny.core.errors import Invalid
 from scrutiny.core.formatting import share
 from scrutiny.core.periods import last_complete_quarter, parse_period, quarter_label
+from scrutiny.councillor.better_than_data import BetterThanData, better_than_data
 from scrutiny.councillor.questions import (
     STANDING_QUESTIONS,
     CouncilFigures,
@@ -144,6 +145,8 @@ class ScrutinyPack:
     # The committees' follow-up of recommendations on the day the pack is made: what is
     # on the next meetings' agendas, what was reviewed and what was not.
     follow_up: FollowUp | None = None
+    # Self-assessment answers for the year that claim more than the council's own data.
+    better_than_data: tuple[BetterThanData, ...] = ()
 
     @property
     def few(self) -> bool:
@@ -269,6 +272,7 @@ def scrutiny_pack(
         on_funnel=len(placed),
         landlord=council_landlord(read_landlord_measures(engine), authority_code, name, start),
         follow_up=council_follow_up(engine, authority_code),
+        better_than_data=tuple(better_than_data(engine, authority_code, period)),
     )
 
 

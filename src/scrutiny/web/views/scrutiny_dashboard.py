@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from scrutiny.core.periods import last_complete_quarter, period_label, quarter_label
+from scrutiny.councillor.better_than_data import better_than_data
 from scrutiny.councillor.questions import (
     STANDING_QUESTIONS,
     council_figures,
@@ -110,5 +111,6 @@ def scrutiny_dashboard(
             "today": today,
             "due_soon": due_within(engine, DUE_WITHIN, today=today, authority_code=code).height,
             "due_within": DUE_WITHIN,
+            "better_than_data": better_than_data(engine, code, period),
         },
     )
