@@ -44,7 +44,10 @@ from sqlalchemy.sql.naming import conv
 
 from scrutiny.core.errors import Unavailable
 from scrutiny.settings import Settings
-from scrutiny.store import people  # noqa: F401  (registers the people's tables)
+from scrutiny.store import (
+    evidence_files_tables,  # noqa: F401  (registers its table)
+    people,  # noqa: F401  (registers the people's tables)
+)
 from scrutiny.store.metadata import (
     metadata as metadata,
 )  # every table registered: import it from here

@@ -22,6 +22,7 @@ from scrutiny.recommendations import (
     list_evidence,
     read_register,
 )
+from scrutiny.recommendations.evidence_files import files_by_evidence
 from scrutiny.reference.authorities import official_names
 from scrutiny.store.accounts import User
 from scrutiny.warning.data_quality import (
@@ -240,9 +241,11 @@ def _evidence_page(
     )
     names = official_names()
     items = []
+    pending_ids = []
     for row in waiting.iter_rows(named=True):
         ref, number = row["decision_ref"], row["recommendation_number"]
         pending = [e for e in list_evidence(engine, ref, number) if e["check_result"] is None]
+        pending_ids += [e["id"] for e in pending[:1]]
         items.append(
             {
                 **row,
@@ -250,6 +253,9 @@ def _evidence_page(
                 "evidence": pending[0] if pending else None,
             }
         )
+    attached = files_by_evidence(engine, pending_ids)
+    for item in items:
+        item["files"] = attached.get(item["evidence"]["id"], []) if item["evidence"] else []
     return render(
         request,
         "ombudsman/evidence.html",
