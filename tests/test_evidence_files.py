@@ -170,7 +170,10 @@ def site(database_url, tmp_path):
         )
     from scrutiny.web import create_app
 
-    yield {"engine": engine, "settings": settings_, "app": create_app(settings_)}
+    app = create_app(settings_)
+    yield {"engine": engine, "settings": settings_, "app": app}
+    app.state.cache.close()
+    app.state.engine.dispose()
     engine.dispose()
 
 
@@ -299,3 +302,102 @@ def test_a_file_is_withdrawn_before_the_check_listed_as_withdrawn_and_never_afte
         attach_file(engine, directory, evidence, name="late.pdf", data=PDF, by="o", limit=LIMIT)
     actions = [e.action for e in list_audit_entries(engine, entity=AUDIT_ENTITY)]
     assert sorted(set(actions)) == ["upload_evidence_file", "withdraw_evidence_file"]
+
+
+# --- The API and the command line ------------------------------------------------------
+
+
+def test_the_api_uploads_lists_and_downloads_only_the_token_councils_files(site):
+    from scrutiny.store.accounts import list_users
+
+    engine = site["engine"]
+    users = {u.email: u for u in list_users(engine)}
+    own = create_token(engine, users["officer@durham.example.org"], "t", authority_code=DURHAM)
+    other = create_token(
+        engine, users["officer@birmingham.example.org"], "t", authority_code=BIRMINGHAM
+    )
+    evidence = record_evidence(
+        engine, "24 100 001", 1, note="Paid", evidence_date=TODAY, by="officer"
+    )
+    api = PageClient(site["app"])
+    mine, theirs = ({"Authorization": f"Bearer {t}"} for t in (own, other))
+    upload = f"/api/v1/evidence/{evidence}/files"
+    refused = api.post(
+        upload, headers=mine, files={"file": ("x.pdf", b"<html>", "application/pdf")}
+    )
+    assert refused.status_code == 422 and "web page" in refused.json()["detail"]
+    too_big = api.post(upload, headers=mine, files={"file": ("x.pdf", PDF + bytes(LIMIT))})
+    assert too_big.status_code == 413
+    assert api.post(upload, headers=theirs, files={"file": ("x.pdf", PDF)}).status_code == 404
+    assert api.post(upload, files={"file": ("x.pdf", PDF)}).status_code == 401
+    added = api.post(upload, headers=mine, files={"file": ("receipt.pdf", PDF)})
+    assert added.status_code == 201, added.text
+    record = added.json()
+    assert (record["media_type"], record["withdrawn"]) == ("application/pdf", False)
+    listed = api.get("/api/v1/evidence-files", headers=mine).json()
+    assert [f["id"] for f in listed] == [record["id"]]
+    assert api.get("/api/v1/evidence-files", headers=theirs).json() == []
+    got = api.get(record["download"], headers=mine)
+    assert got.content == PDF and got.headers["content-disposition"].startswith("attachment")
+    assert api.get(record["download"], headers=theirs).status_code == 404
+    assert len(stored_files(site)) == 1
+    audit = list_audit_entries(engine, entity=AUDIT_ENTITY)
+    assert [e.action for e in audit] == ["upload_evidence_file", "download_evidence_file"]
+    described = api.get("/api/v1/openapi.json").json()["paths"]
+    assert {"/api/v1/evidence-files", "/api/v1/evidence/{evidence_id}/files"} <= set(described)
+
+
+def create_token(engine, user, name, *, authority_code):
+    from scrutiny.store.accounts import create_token as make
+
+    return make(engine, user, name, authority_code=authority_code, actor="test")
+
+
+def test_the_command_line_attaches_lists_downloads_and_withdraws(site, tmp_path):
+    from typer.testing import CliRunner
+
+    from scrutiny.cli import app
+
+    engine = site["engine"]
+    record_evidence(engine, "24 100 001", 1, note="Paid", evidence_date=TODAY, by="officer")
+    env = {
+        "SCRUTINY_DATABASE_URL": site["settings"].database_url,
+        "SCRUTINY_EVIDENCE_DIR": str(site["settings"].evidence_path),
+        "SCRUTINY_USER": "cli-officer",
+    }
+    runner = CliRunner()
+    receipt = tmp_path / "receipt.png"
+    receipt.write_bytes(PNG)
+    attached = runner.invoke(
+        app, ["recommendations", "attach", "24 100 001", "1", str(receipt)], env=env
+    )
+    assert attached.exit_code == 0, attached.output
+    assert "Attached receipt.png (PNG image)" in attached.output
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(b"MZ\x90\x00" + bytes(100))
+    refused = runner.invoke(
+        app, ["recommendations", "attach", "24 100 001", "1", str(fake)], env=env
+    )
+    assert refused.exit_code == 2 and "EXE file" in refused.output
+    none = runner.invoke(
+        app, ["recommendations", "attach", "24 100 001", "2", str(receipt)], env=env
+    )
+    assert none.exit_code == 2 and "no evidence awaiting a check" in none.output
+    listed = runner.invoke(app, ["recommendations", "files", "--format", "csv"], env=env)
+    assert "receipt.png,PNG image" in listed.output
+    [found] = list_evidence_files(engine)
+    saved = tmp_path / "saved.png"
+    got = runner.invoke(
+        app, ["recommendations", "download", str(found.id), "--output", str(saved)], env=env
+    )
+    assert got.exit_code == 0 and saved.read_bytes() == PNG
+    gone = runner.invoke(
+        app, ["recommendations", "withdraw-file", str(found.id), "--reason", "Wrong"], env=env
+    )
+    assert gone.exit_code == 0, gone.output
+    audit = list_audit_entries(engine, entity=AUDIT_ENTITY)
+    assert [(e.action, e.actor) for e in audit] == [
+        ("upload_evidence_file", "cli-officer"),
+        ("download_evidence_file", "cli-officer"),
+        ("withdraw_evidence_file", "cli-officer"),
+    ]

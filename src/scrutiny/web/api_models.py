@@ -216,3 +216,23 @@ class ReturnResult(BaseModel):
         description="The council's saved mapping the file was read with, if any: the one "
         "named in the request, else the council's 'default'",
     )
+
+
+class EvidenceFileRecord(BaseModel):
+    """A file attached to a council's evidence of compliance (its bytes at download)."""
+
+    id: int
+    evidence_id: int
+    decision_ref: str
+    recommendation_number: int
+    original_name: str
+    media_type: str = Field(description="Detected from the file's bytes, not its name")
+    size_bytes: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    withdrawn: bool
+    withdrawn_by: str | None
+    withdrawn_at: datetime | None
+    withdrawn_reason: str | None
+    download: str | None = Field(description="Where to download it (none once withdrawn)")
