@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from scrutiny.core.errors import ScrutinyError
 from scrutiny.core.log import timed
+from scrutiny.demo.evidence_files import add_evidence_files
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
 from scrutiny.demo.synth.timeline import FIRST_DAY, LAST_DAY
 from scrutiny.reference.landlords import shipped_workbooks
@@ -111,6 +112,8 @@ def _build(
         user=DEMO_USER,
         max_file_bytes=int(defaults.max_file_bytes * headroom),
         max_rows=int(defaults.max_rows * headroom),
+        # Beside the demo's SQLite file, where a service on it looks by default.
+        evidence_dir=str(directory / "evidence-files"),
     )
     upgrade(settings.database_url)
     engine = make_engine(settings)
@@ -142,6 +145,9 @@ def _build(
             authority_code=authority,
             actor=DEMO_USER,
         )
+
+    say("attaching synthetic evidence files")
+    add_evidence_files(engine, settings, DEMO_AUTHORITY)
 
     rows = {table: count_rows(engine, table) for table in SYNTHETIC_TABLES}
     rows["housing_landlord_measures"] = read_landlord_measures(engine).height

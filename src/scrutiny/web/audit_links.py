@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from scrutiny.councillor.self_assessment import AUDIT_ENTITY as SELF_ASSESSMENT_ENTITY
+from scrutiny.recommendations.evidence_files import AUDIT_ENTITY as EVIDENCE_FILE_ENTITY
 from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
 from scrutiny.returns.saved_mappings import AUDIT_ENTITY as MAPPING_ENTITY
 from scrutiny.returns.source_imports import AUDIT_ENTITY as SOURCE_IMPORT_ENTITY
@@ -51,6 +52,12 @@ def _self_assessment(entry: AuditEntry, _: Councils) -> str | None:
     return f"/council/{code}/self-assessment/{year}/{item}" if code and year and item else None
 
 
+def _evidence_file(entry: AuditEntry, _: Councils) -> str | None:
+    # Its entries name the council, so it needs no look-up.
+    code, evidence = _detail(entry, "authority_code"), _detail(entry, "evidence_id")
+    return f"/council/{code}/evidence/{evidence}/files" if code and evidence else None
+
+
 def _mapping(entry: AuditEntry, _: Councils) -> str | None:
     code = _detail(entry, "authority_code")
     return f"/council/{code}/mapping" if code else None
@@ -62,6 +69,7 @@ ENTITY_PAGES: dict[str, Page] = {
     SUBMISSION_ENTITY: _submission,
     EVIDENCE: _recommendation,
     OUTCOME: _recommendation,
+    EVIDENCE_FILE_ENTITY: _evidence_file,
     SELF_ASSESSMENT_ENTITY: _self_assessment,
     MAPPING_ENTITY: _mapping,
 }
