@@ -340,9 +340,17 @@ def test_the_api_uploads_lists_and_downloads_only_the_token_councils_files(site)
     got = api.get(record["download"], headers=mine)
     assert got.content == PDF and got.headers["content-disposition"].startswith("attachment")
     assert api.get(record["download"], headers=theirs).status_code == 404
+    ombudsman = {
+        "Authorization": "Bearer "
+        + create_token(engine, users["analyst@ombudsman.example.org"], "t", authority_code=None)
+    }
+    assert api.get(record["download"], headers=ombudsman).status_code == 403  # a council route
+    seen = api.get(f"/api/v1/ombudsman/evidence/{evidence}/files", headers=ombudsman).json()
+    assert api.get(seen[0]["download"], headers=ombudsman).content == PDF
+    assert api.get(seen[0]["download"], headers=mine).status_code == 403
     assert len(stored_files(site)) == 1
     audit = list_audit_entries(engine, entity=AUDIT_ENTITY)
-    assert [e.action for e in audit] == ["upload_evidence_file", "download_evidence_file"]
+    assert [e.action for e in audit] == ["upload_evidence_file", *["download_evidence_file"] * 2]
     described = api.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/evidence-files", "/api/v1/evidence/{evidence_id}/files"} <= set(described)
 

@@ -39,13 +39,16 @@ RULES = {
     "reader": {"officer", "councillor", "ombudsman", "admin"},
     "writer": {"officer", "admin"},
     "ombudsman": {"ombudsman", "admin"},
+    "ombudsman_only": {"ombudsman"},  # drafting and finalising recommendations
+    "council_officer": {"officer"},  # answering drafts: not councillors, not the Ombudsman
     "admin": {"admin"},
 }
 # API rules: who may call with which token.
 API_RULES = {
-    "public": {"none", "own", "other"},
+    "public": {"none", "own", "other", "ombudsman"},
     "token": {"own"},  # a token for the authority in the URL (or the token's own data)
-    "any_token": {"own", "other"},
+    "any_token": {"own", "other"},  # any council's token (an Ombudsman token is not one)
+    "ombudsman_token": {"ombudsman"},
 }
 
 ROUTES: dict[tuple[str, str], str] = {
@@ -109,6 +112,16 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/council/{code}/self-assessment/{year}/import"): "writer",
     ("GET", "/council/{code}/self-assessment/{year}/{item}"): "writer",
     ("POST", "/council/{code}/self-assessment/{year}/{item}"): "writer",
+    # draft recommendations: the council's readers see its drafts (councillors may read
+    # but not answer); only its officers answer; only the Ombudsman drafts and finalises
+    ("GET", "/council/{code}/drafts"): "reader",
+    ("GET", "/council/{code}/drafts/{draft_id}"): "reader",
+    ("POST", "/council/{code}/drafts/{draft_id}/response"): "council_officer",
+    ("GET", "/ombudsman/drafts"): "ombudsman",
+    ("GET", "/ombudsman/drafts/new"): "ombudsman_only",
+    ("POST", "/ombudsman/drafts/new"): "ombudsman_only",
+    ("POST", "/ombudsman/drafts/upload"): "ombudsman_only",
+    ("POST", "/ombudsman/drafts/{draft_id}/finalise"): "ombudsman_only",
     # the Ombudsman
     ("GET", "/ombudsman/watchlist"): "ombudsman",
     ("GET", "/ombudsman/watchlist.csv"): "ombudsman",
@@ -145,6 +158,12 @@ API_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/evidence-files"): "any_token",
     ("POST", "/api/v1/evidence/{evidence_id}/files"): "any_token",
     ("GET", "/api/v1/evidence-files/{file_id}"): "any_token",
+    ("GET", "/api/v1/ombudsman/evidence/{evidence_id}/files"): "ombudsman_token",
+    ("GET", "/api/v1/ombudsman/evidence-files/{file_id}"): "ombudsman_token",
+    ("POST", "/api/v1/evidence"): "any_token",
+    ("GET", "/api/v1/evidence/{decision_ref}/{number}"): "token",
+    ("GET", "/api/v1/ombudsman/evidence"): "ombudsman_token",
+    ("POST", "/api/v1/ombudsman/evidence/{evidence_id}/check"): "ombudsman_token",
 }
 
 
@@ -177,6 +196,8 @@ def _with_visitors(url: str) -> dict[str, Any]:
             engine, other, "t", authority_code=DEMO_OTHER_AUTHORITY, actor="test"
         ),
     }
+    analyst = next(u for u in list_users(engine) if u.email == VISITORS["ombudsman"])
+    tokens["ombudsman"] = create_token(engine, analyst, "t", authority_code=None, actor="test")
     create_token(engine, spare, "spare", authority_code=DEMO_AUTHORITY, actor="t")
     spare_token = next(t for t in list_tokens(engine) if t["name"] == "spare")
     table = DATA_TABLES["recommendations"]
@@ -213,6 +234,7 @@ def _with_visitors(url: str) -> dict[str, Any]:
             # recommendations): the allowed visitors get 404, never 401 or 403.
             "evidence_id": "1",
             "file_id": "1",
+            "draft_id": "1",  # the demo's first synthetic draft, County Durham's
         },
     }
 
@@ -289,7 +311,7 @@ def test_each_page_lets_in_exactly_the_visitors_its_rule_allows(site, visitor):
     assert wrong == []
 
 
-@pytest.mark.parametrize("token", ["none", "own", "other"])
+@pytest.mark.parametrize("token", ["none", "own", "other", "ombudsman"])
 def test_each_api_endpoint_lets_in_exactly_the_tokens_its_rule_allows(site, token):
     wrong = []
     headers = {} if token == "none" else {"Authorization": f"Bearer {site['tokens'][token]}"}

@@ -172,6 +172,7 @@ def test_an_analyst_accepts_evidence_and_the_register_and_audit_log_record_it(ch
         note="Complaints policy rewritten and published",
         evidence_date=date(2025, 5, 30),
         by="link.officer@lancashire.example",
+        today=date(2025, 6, 2),  # sent before the due date: evidence sent later is backdated
     )
     assert _state(engine) == "evidence_submitted"
     page = client.get("/ombudsman/evidence")

@@ -11,6 +11,7 @@ from scrutiny.cli import (  # noqa: F401  (registers)
     benchmarks,
     data,
     database,
+    drafts,
     evidence_files,
     funnel,
     impact,

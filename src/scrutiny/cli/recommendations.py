@@ -159,8 +159,18 @@ def check(
     ] = None,
     reason: ReasonOption = "",
     on: DateOption = None,
+    confirm_claimed_date: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-claimed-date",
+            help="Backdated evidence (sent after the due date, dated by it) counts as on time:"
+            " give the --reason.",
+        ),
+    ] = False,
 ) -> None:
     """The Ombudsman's check of a piece of evidence: accept it, or reject it with a reason.
+
+    Accepted backdated evidence counts as complied late unless --confirm-claimed-date.
 
     Example: scrutiny recommendations check 12 --reject --reason "Receipt not enclosed"
     """
@@ -170,7 +180,13 @@ def check(
         fail("say --accept or --reject", code=2)
     outcome = _run(
         lambda e, s: check_evidence(
-            e, evidence_id, accepted=bool(accept), reason=reason, by=s.user, on=_today(on)
+            e,
+            evidence_id,
+            accepted=bool(accept),
+            reason=reason,
+            by=s.user,
+            on=_today(on),
+            confirm_claimed_date=confirm_claimed_date,
         )
     )
     if outcome == "rejected":
@@ -201,6 +217,9 @@ def measures_command(
                     "" if value is None else f"{value:,.1f}" if isinstance(value, float) else value
                 )
                 typer.echo(f"  {name.replace('_', ' ')}: {shown}")
+        from scrutiny.cli.drafts import print_draft_measures
+
+        print_draft_measures(authority, output_format, today)
         return
     print_frame(found, output_format, "Recommendation measures")
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from scrutiny.core.errors import ScrutinyError
 from scrutiny.core.log import timed
+from scrutiny.demo.drafts import add_demo_drafts
 from scrutiny.demo.evidence_files import add_evidence_files
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
 from scrutiny.demo.synth.timeline import FIRST_DAY, LAST_DAY
@@ -148,6 +149,8 @@ def _build(
 
     say("attaching synthetic evidence files")
     add_evidence_files(engine, settings, DEMO_AUTHORITY)
+    say("drafting synthetic recommendations")
+    add_demo_drafts(engine)
 
     rows = {table: count_rows(engine, table) for table in SYNTHETIC_TABLES}
     rows["housing_landlord_measures"] = read_landlord_measures(engine).height

@@ -19,6 +19,8 @@ The state machine (state on a given day, read_register):
 
     agreed/due ---record_evidence---> evidence_submitted
     evidence_submitted ---check_evidence(accepted)---> complied | complied_late
+        (backdated evidence, sent after the due date for an action dated by it, is
+        complied_late on its sent date unless the check confirms the claimed date)
     evidence_submitted ---check_evidence(rejected, reason)---> agreed/due (by date)
     agreed/due/evidence_submitted ---withdraw_recommendation(reason)---> withdrawn
     due (date passed, nothing awaiting a check) ---mark_not_complied(reason)---> not_complied
@@ -37,6 +39,7 @@ from scrutiny.recommendations.digest import digest
 from scrutiny.recommendations.history import list_evidence, recommendation_history
 from scrutiny.recommendations.lifecycle import (
     RecommendationError,
+    backdating_warning,
     check_evidence,
     due_date_from_phrase,
     mark_not_complied,
@@ -55,6 +58,7 @@ from scrutiny.recommendations.register import (
 __all__ = [
     "STATES",
     "RecommendationError",
+    "backdating_warning",
     "check_evidence",
     "digest",
     "due_date_from_phrase",

@@ -1,5 +1,10 @@
 """Changing where a recommendation stands: evidence, the Ombudsman's check, final outcomes.
 
+Evidence carries two dates: the date it claims for the action (evidence_date) and the day
+it was sent (sent_on). Evidence sent after the due date for an action it dates on or
+before the due date is *backdated*: accepted, it counts as complied late, completed on
+the day it was sent, unless the Ombudsman confirms the claimed date with a reason.
+
 Every change is one transaction that also writes the audit log, so a change and its
 record stand or fall together. A change the state machine (see the package docstring)
 does not allow raises RecommendationError before anything is written.
@@ -14,6 +19,8 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from scrutiny.core.errors import Invalid
+from scrutiny.core.formatting import day
+from scrutiny.reference.calendar import working_days_between
 from scrutiny.reference.due_dates import DueDatePhraseError, due_date
 from scrutiny.store.audit import record_audit_entry
 from scrutiny.store.db import (
@@ -51,7 +58,10 @@ def record_evidence(
     by: str,
     today: date | None = None,
 ) -> int:
-    """Record a council's evidence of compliance, awaiting the Ombudsman's check; its id."""
+    """Record a council's evidence of compliance, awaiting the Ombudsman's check; its id.
+
+    TODAY is the day it is sent (sent_on); EVIDENCE_DATE the date it claims for the action.
+    """
     today = today or date.today()
     _require(note, "a note saying what the evidence shows")
     _require(by, "who is recording the evidence")
@@ -80,10 +90,16 @@ def record_evidence(
                 file_reference=file_reference,
                 submitted_by=by,
                 submitted_at=now,
+                sent_on=today,
             )
             .returning(recommendation_evidence.c.id)
         ).scalar_one()
-        detail = {"evidence_date": evidence_date.isoformat(), "file_reference": file_reference}
+        detail = {
+            "evidence_date": evidence_date.isoformat(),
+            "sent_on": today.isoformat(),
+            "backdated": is_backdated(evidence_date, today, recommendation["due_date"]),
+            "file_reference": file_reference,
+        }
         _audit(
             connection,
             by,
@@ -106,17 +122,22 @@ def check_evidence(
     reason: str = "",
     by: str,
     on: date | None = None,
+    confirm_claimed_date: bool = False,
 ) -> str:
     """The Ombudsman's check of evidence: the outcome if accepted, else 'rejected'.
 
     Accepted evidence completes the recommendation on its evidence date: complied when
-    that is on or before the due date, complied late after it. Rejected evidence (a
+    that is on or before the due date, complied late after it. Backdated evidence (sent
+    after the due date, dated on or before it) is complied late, completed on the day it
+    was sent, unless CONFIRM_CLAIMED_DATE is given with a REASON. Rejected evidence (a
     reason is required) leaves the recommendation awaiting evidence again.
     """
     on = on or date.today()
     _require(by, "who is checking the evidence")
     if not accepted:
         _require(reason, "a reason for rejecting the evidence")
+    if confirm_claimed_date:
+        _require(reason, "a reason for confirming the date the evidence claims")
     with transaction(engine) as connection:
         evidence = (
             connection.execute(
@@ -138,6 +159,15 @@ def check_evidence(
             raise RecommendationError(
                 f"the check date {on} is before the evidence date {evidence['evidence_date']}"
             )
+        backdated = is_backdated(
+            evidence["evidence_date"], evidence["sent_on"], recommendation["due_date"]
+        )
+        if confirm_claimed_date and not backdated:
+            raise RecommendationError(
+                f"evidence {evidence_id} was sent on {evidence['sent_on']}, by the due date"
+                f" ({recommendation['due_date']}): there is no backdating to confirm"
+            )
+        confirmed = confirm_claimed_date if backdated and accepted else None
         now = datetime.now(UTC)
         result = "accepted" if accepted else "rejected"
         checked = connection.execute(
@@ -152,11 +182,17 @@ def check_evidence(
                 checked_by=by,
                 checked_on=on,
                 checked_at=now,
+                claimed_date_confirmed=confirmed,
             )
         )
         if checked.rowcount != 1:  # another check got there first
             raise RecommendationError(f"evidence {evidence_id} was already checked")
-        detail = {"reason": reason.strip() or None, "checked_on": on.isoformat()}
+        detail = {
+            "reason": reason.strip() or None,
+            "checked_on": on.isoformat(),
+            "backdated": backdated,
+            "claimed_date_confirmed": confirmed,
+        }
         _audit(
             connection,
             by,
@@ -170,7 +206,9 @@ def check_evidence(
         )
         if not accepted:
             return "rejected"
-        completed = evidence["evidence_date"]
+        completed = (
+            evidence["sent_on"] if backdated and not confirmed else evidence["evidence_date"]
+        )
         outcome = "complied" if completed <= recommendation["due_date"] else "complied_late"
         _record_outcome(
             connection,
@@ -252,6 +290,24 @@ def mark_not_complied(
             evidence_id=None,
             note=None,
         )
+
+
+def is_backdated(evidence_date: date, sent_on: date, due: date) -> bool:
+    """Whether evidence sent on SENT_ON, after the DUE date, dates its action on or before it."""
+    return evidence_date <= due < sent_on
+
+
+def backdating_warning(evidence_date: date, sent_on: date, due: date) -> str | None:
+    """What the Ombudsman should know before accepting backdated evidence; None if it is not."""
+    if not is_backdated(evidence_date, sent_on, due):
+        return None
+    gap = working_days_between(due, sent_on)
+    return (
+        f"Sent on {day(sent_on)}, {gap:,} working days after the due date ({day(due)}),"
+        f" for an action it dates {day(evidence_date)}. Accepted as it stands, it counts as"
+        " complied late, completed on the day it was sent. It counts as on time only if you"
+        " confirm the date it claims, with a reason."
+    )
 
 
 def _require(value: str, what: str) -> None:

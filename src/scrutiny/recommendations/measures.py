@@ -8,6 +8,10 @@ The definitions match indicators.yaml, so the two can never tell different stori
 - complied_on_time_rate: complied / (complied + complied_late + not_complied), the
   same denominator with only on-time compliance on top (not an Ombudsman measure, but
   the one that shows lateness the compliance rate forgives).
+- complied_on_time_by_sent_rate: the same, judged by the day the accepted evidence was
+  *sent* (else the completed date) rather than the date it claims; with backdated_evidence
+  (accepted evidence sent after the due date for an action dated by it) and
+  backdated_confirmed (those whose claimed date the Ombudsman confirmed with a reason).
 - complied_late_percent: complied_late / (complied + complied_late) (indicator
   late_remedies).
 - median_days_late and median_working_days_late: over recommendations complied late,
@@ -81,6 +85,16 @@ def _measure(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("days_late").filter(late).median().alias("median_days_late"),
         pl.col("working_days_late").filter(late).median().alias("median_working_days_late"),
         pl.col("overdue").sum().alias("overdue_now"),
+        (
+            (status == "complied")
+            & (pl.coalesce("evidence_sent_on", "completed_date") <= pl.col("due_date"))
+        )
+        .sum()
+        .alias("complied_by_sent_date"),
+        (done & pl.col("backdated")).sum().alias("backdated_evidence"),
+        (done & pl.col("backdated") & pl.col("claimed_date_confirmed").fill_null(False))
+        .sum()
+        .alias("backdated_confirmed"),
         money(kept).alias("financial_agreed_gbp"),
         money(done).alias("financial_paid_gbp"),
         money(status == "pending").alias("financial_outstanding_gbp"),
@@ -106,6 +120,10 @@ def _measure(rows: pl.DataFrame) -> pl.DataFrame:
         .then(100 * pl.col("complied") / judged)
         .cast(pl.Float64)
         .alias("complied_on_time_rate"),
+        pl.when(judged > 0)
+        .then(100 * pl.col("complied_by_sent_date") / judged)
+        .cast(pl.Float64)
+        .alias("complied_on_time_by_sent_rate"),
         pl.when(counted > 0)
         .then(100 * pl.col("complied_late") / counted)
         .cast(pl.Float64)

@@ -53,6 +53,13 @@ _RECOMMENDATION_TYPES = {
     "compliance_status": pl.String,
 }
 KEY = ["decision_ref", "recommendation_number"]
+_OUTCOME_TYPES = {
+    "outcome": pl.String,
+    "outcome_completed_date": pl.Date,
+    "evidence_claimed_date": pl.Date,
+    "evidence_sent_on": pl.Date,
+    "claimed_date_confirmed": pl.Boolean,
+}
 
 
 def read_register(
@@ -64,6 +71,9 @@ def read_register(
 
     status is the final outcome (a lifecycle outcome wins over the imported
     compliance_status) or 'pending'; state adds agreed, due and evidence_submitted;
+    evidence_claimed_date and evidence_sent_on are the accepted evidence's two dates, and
+    backdated says it was sent after the due date for an action dated by it (on time only
+    when claimed_date_confirmed);
     remedy_type is service_improvement for the wider public, else personal_remedy;
     category is the Ombudsman decision's category, when that decision is stored.
     """
@@ -83,6 +93,7 @@ def read_register(
         query = query.where(recommendations.c.authority_code == authority_code)
     categories_query = categories_query.where(theirs(decisions.c.decision_ref))
     rows = _typed(read_frame(engine, query), _RECOMMENDATION_TYPES)
+    evidence = recommendation_evidence
     outcomes = _typed(
         read_frame(
             engine,
@@ -90,9 +101,18 @@ def read_register(
                 *(recommendation_outcomes.c[n] for n in KEY),
                 recommendation_outcomes.c.outcome,
                 recommendation_outcomes.c.completed_date.label("outcome_completed_date"),
-            ).where(theirs(recommendation_outcomes.c.decision_ref)),
+                evidence.c.evidence_date.label("evidence_claimed_date"),
+                evidence.c.sent_on.label("evidence_sent_on"),
+                evidence.c.claimed_date_confirmed,
+            )
+            .select_from(
+                recommendation_outcomes.outerjoin(
+                    evidence, evidence.c.id == recommendation_outcomes.c.evidence_id
+                )
+            )
+            .where(theirs(recommendation_outcomes.c.decision_ref)),
         ),
-        {**_key_types(), "outcome": pl.String, "outcome_completed_date": pl.Date},
+        {**_key_types(), **_OUTCOME_TYPES},
     )
     waiting = _typed(
         read_frame(
@@ -121,6 +141,13 @@ def read_register(
         .then(pl.col("outcome_completed_date"))
         .otherwise(pl.col("completed_date"))
         .alias("completed_date"),
+        # Sent after the due date for an action dated on or before it (lifecycle.is_backdated)
+        (
+            (pl.col("evidence_claimed_date") <= pl.col("due_date"))
+            & (pl.col("evidence_sent_on") > pl.col("due_date"))
+        )
+        .fill_null(False)
+        .alias("backdated"),
         pl.when(pl.col("beneficiary") == "wider_public")
         .then(pl.lit("service_improvement"))
         .otherwise(pl.lit("personal_remedy"))
@@ -166,6 +193,10 @@ def read_register(
         "status",
         "state",
         "evidence_id",
+        "evidence_claimed_date",
+        "evidence_sent_on",
+        "backdated",
+        "claimed_date_confirmed",
         "overdue",
         "working_days_to_due",
         "working_days_overdue",

@@ -17,7 +17,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -213,11 +213,22 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(engine: Engine, user: User, name: str, *, authority_code: str, actor: str) -> str:
-    """A new API token for USER, scoped to AUTHORITY_CODE. Returned once; only its hash is kept."""
+def create_token(
+    engine: Engine, user: User, name: str, *, authority_code: str | None, actor: str
+) -> str:
+    """A new API token for USER, scoped to AUTHORITY_CODE. Returned once; only its hash is kept.
+
+    With no AUTHORITY_CODE it is an Ombudsman token: for an Ombudsman account's work across
+    councils (drafting recommendations, checking evidence), never for a council's endpoints.
+    """
     if not name.strip():
         raise AccountError("Give the token a name, so you know later what it is for")
-    if not user.may_change(authority_code):
+    if authority_code is None:
+        if user.role != "ombudsman":
+            raise AccountError(
+                f"{user.email} is not an Ombudsman account: only those get an Ombudsman token"
+            )
+    elif not user.may_change(authority_code):
         raise AccountError(f"{user.email} cannot submit returns for {authority_code}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction(engine) as connection:
@@ -251,10 +262,10 @@ class TokenUser:
     authority_code: str
 
 
-def user_for_token(engine: Engine, token: str) -> TokenUser | None:
-    """The active user behind an unrevoked TOKEN, or None."""
+def _working_token(engine: Engine, token: str) -> Any:
+    """The unrevoked TOKEN's row with its active user's columns, or None."""
     with engine.connect() as connection:
-        row = connection.execute(
+        return connection.execute(
             select(api_tokens.c.id, api_tokens.c.authority_code, users)
             .join(users, users.c.id == api_tokens.c.user_id)
             .where(
@@ -263,7 +274,20 @@ def user_for_token(engine: Engine, token: str) -> TokenUser | None:
                 users.c.active.is_(True),
             )
         ).first()
-    if row is None:
+
+
+def ombudsman_for_token(engine: Engine, token: str) -> User | None:
+    """The active Ombudsman account behind an unrevoked Ombudsman TOKEN, or None."""
+    row = _working_token(engine, token)
+    if row is None or row.authority_code is not None or row.role != "ombudsman":
+        return None
+    return _user(row)
+
+
+def user_for_token(engine: Engine, token: str) -> TokenUser | None:
+    """The active user behind an unrevoked council TOKEN, or None (an Ombudsman token too)."""
+    row = _working_token(engine, token)
+    if row is None or row.authority_code is None:
         return None
     user = _user(row)
     # The token narrows its user to one authority, even an admin's.

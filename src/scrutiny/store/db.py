@@ -45,6 +45,7 @@ from sqlalchemy.sql.naming import conv
 from scrutiny.core.errors import Unavailable
 from scrutiny.settings import Settings
 from scrutiny.store import (
+    drafts_tables,  # noqa: F401  (registers the draft recommendations)
     evidence_files_tables,  # noqa: F401  (registers its table)
     people,  # noqa: F401  (registers the people's tables)
 )
@@ -303,7 +304,7 @@ recommendation_evidence = Table(
     Column("decision_ref", Text, nullable=False),
     Column("recommendation_number", BigInteger, nullable=False),
     Column("note", Text, nullable=False),
-    Column("evidence_date", Date, nullable=False),
+    Column("evidence_date", Date, nullable=False),  # the date the evidence claims
     Column("file_reference", Text),
     Column("submitted_by", Text, nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),  # UTC
@@ -312,6 +313,11 @@ recommendation_evidence = Table(
     Column("checked_by", Text),
     Column("checked_on", Date),
     Column("checked_at", DateTime(timezone=True)),  # UTC
+    # The day the council sent it (migration 0010). Sent after the due date for an action
+    # it dates before it, it is backdated: on time only if the Ombudsman confirms the
+    # claimed date with a reason (claimed_date_confirmed, set at the check).
+    Column("sent_on", Date, nullable=False),
+    Column("claimed_date_confirmed", Boolean),
     CheckConstraint("check_result IN ('accepted', 'rejected')", name="check_result"),
     Index(
         "ix_recommendation_evidence_decision_ref_recommendation_number",

@@ -43,7 +43,8 @@ users = Table(
     UniqueConstraint("email"),
 )
 
-# API tokens: only a SHA-256 of the token is kept; each is scoped to one authority.
+# API tokens: only a SHA-256 of the token is kept; each is scoped to one authority, or
+# to none for an Ombudsman account's work across councils.
 api_tokens = Table(
     "api_tokens",
     metadata,
@@ -51,7 +52,7 @@ api_tokens = Table(
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("name", Text, nullable=False),
     Column("token_hash", String(64), nullable=False),
-    Column("authority_code", Text, nullable=False),
+    Column("authority_code", Text, nullable=True),  # none: an Ombudsman token (0010)
     Column("created_at", DateTime(timezone=True), nullable=False),  # UTC
     Column("last_used_at", DateTime(timezone=True), nullable=True),  # UTC
     Column("revoked_at", DateTime(timezone=True), nullable=True),  # UTC

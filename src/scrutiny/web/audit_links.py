@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from scrutiny.councillor.self_assessment import AUDIT_ENTITY as SELF_ASSESSMENT_ENTITY
+from scrutiny.recommendations.drafts import AUDIT_ENTITY as DRAFT_ENTITY
 from scrutiny.recommendations.evidence_files import AUDIT_ENTITY as EVIDENCE_FILE_ENTITY
 from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
 from scrutiny.returns.saved_mappings import AUDIT_ENTITY as MAPPING_ENTITY
@@ -58,6 +59,11 @@ def _evidence_file(entry: AuditEntry, _: Councils) -> str | None:
     return f"/council/{code}/evidence/{evidence}/files" if code and evidence else None
 
 
+def _draft(entry: AuditEntry, _: Councils) -> str | None:
+    code = _detail(entry, "authority_code")
+    return f"/council/{code}/drafts/{entry.entity_id}" if code and entry.entity_id else None
+
+
 def _mapping(entry: AuditEntry, _: Councils) -> str | None:
     code = _detail(entry, "authority_code")
     return f"/council/{code}/mapping" if code else None
@@ -72,6 +78,7 @@ ENTITY_PAGES: dict[str, Page] = {
     EVIDENCE_FILE_ENTITY: _evidence_file,
     SELF_ASSESSMENT_ENTITY: _self_assessment,
     MAPPING_ENTITY: _mapping,
+    DRAFT_ENTITY: _draft,
 }
 # Why these have no link: a reset link is used once and never shown again (its entry names
 # the account); an import from a national source has no page of its own.

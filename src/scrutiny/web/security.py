@@ -31,7 +31,14 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scrutiny.core.formatting import file_size
-from scrutiny.store.accounts import Role, TokenUser, User, get_user, user_for_token
+from scrutiny.store.accounts import (
+    Role,
+    TokenUser,
+    User,
+    get_user,
+    ombudsman_for_token,
+    user_for_token,
+)
 from scrutiny.store.sessions import end_session, start_session
 from scrutiny.web.sessions import SESSION_COOKIE, new_session, no_session, session_state
 
@@ -217,27 +224,45 @@ def authority_writer(request: Request) -> User:
     return user
 
 
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+_NO_TOKEN = "Send a working API token: Authorization: Bearer scr_..."
+
+
 @access_check
 def api_user(request: Request) -> TokenUser:
-    """The account behind the request's bearer token (401 without a working one)."""
+    """The account behind the request's council bearer token (401 without a working one,
+    403 for an Ombudsman token, which is not a council's)."""
     if "token_user" in request.state._state:
         known: TokenUser = request.state.token_user
         return known
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    found = (
-        user_for_token(request.app.state.engine, token.strip())
-        if scheme.lower() == "bearer" and token
-        else None
-    )
+    token = _bearer(request)
+    found = user_for_token(request.app.state.engine, token) if token else None
     if found is None:
-        raise HTTPException(
-            401,
-            "Send a working API token: Authorization: Bearer scr_...",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        if token and ombudsman_for_token(request.app.state.engine, token):
+            raise HTTPException(403, "This is an Ombudsman token: send a council's token")
+        raise HTTPException(401, _NO_TOKEN, headers={"WWW-Authenticate": "Bearer"})
     request.state.user_id = found.user.id  # for the access log
     request.state.token_user = found
+    return found
+
+
+@access_check
+def ombudsman_api_user(request: Request) -> User:
+    """The Ombudsman account behind the request's Ombudsman bearer token (401 without a
+    working token, 403 for a council's)."""
+    token = _bearer(request)
+    engine = request.app.state.engine
+    found = ombudsman_for_token(engine, token) if token else None
+    if found is None:
+        if token and user_for_token(engine, token):
+            raise HTTPException(403, "This endpoint is the Ombudsman's: send an Ombudsman token")
+        raise HTTPException(401, _NO_TOKEN, headers={"WWW-Authenticate": "Bearer"})
+    request.state.user_id = found.id  # for the access log
     return found
 
 

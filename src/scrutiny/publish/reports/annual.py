@@ -140,6 +140,10 @@ class RecommendationFigures(TypedDict):
     complied_on_time_rate: float | None
     complied_late_percent: float | None
     compliance_headline: str
+    complied_by_sent_date: int
+    complied_on_time_by_sent_rate: float | None
+    backdated_evidence: int
+    backdated_confirmed: int
 
 
 @dataclass(frozen=True)

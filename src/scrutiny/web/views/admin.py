@@ -203,6 +203,9 @@ def users_reset_password(request: Request, user_id: int, user: User = Depends(ad
 # --- API tokens -------------------------------------------------------------------------
 
 
+OMBUDSMAN_SCOPE = "ombudsman"  # the authority field's value for an Ombudsman token
+
+
 @router.get("/admin/tokens")
 def tokens_page(request: Request, user: User = Depends(admin)) -> Response:
     return _tokens_page(request, notice=request.session.pop(NOTICE, None))
@@ -217,11 +220,12 @@ def _tokens_page(
     new_token: str | None = None,
 ) -> Response:
     engine = request.app.state.engine
-    # Tokens submit returns, so only accounts that may change an authority's data get one.
+    # Tokens submit returns, so only accounts that may change an authority's data get one;
+    # an Ombudsman account gets an Ombudsman token (OMBUDSMAN_SCOPE), for no one authority.
     holders = [
         u
         for u in list_users(engine)
-        if u.active and (u.role == "admin" or u.role == "council_officer")
+        if u.active and u.role in ("admin", "council_officer", "ombudsman")
     ]
     response = render(
         request,
@@ -230,6 +234,7 @@ def _tokens_page(
             "title": "API tokens",
             "tokens": list_tokens(engine),
             "holders": holders,
+            "ombudsman_scope": OMBUDSMAN_SCOPE,
             "councils": _councils(),
             "notice": notice,
             "error": error,
@@ -260,7 +265,8 @@ def tokens_create(
             raise AccountError("Choose the account the token is for")
         if not authority_code:
             raise AccountError("Choose the authority the token may submit returns for")
-        token = create_token(engine, holder, name, authority_code=authority_code, actor=user.email)
+        scope = None if authority_code == OMBUDSMAN_SCOPE else authority_code
+        token = create_token(engine, holder, name, authority_code=scope, actor=user.email)
     except AccountError as problem:
         message = str(problem)
         field = (

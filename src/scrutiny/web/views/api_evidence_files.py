@@ -1,6 +1,7 @@
 """The API for files attached to evidence, with a council's API token: list, upload, download.
 
-A token reaches only its own council's evidence and files: another council's evidence or
+A council's token reaches only its own council's evidence and files (an Ombudsman token,
+under /ombudsman/, reaches every council's): another council's evidence or
 file is answered 404, as if it did not exist. The same checks as the web form apply
 (scrutiny.recommendations.evidence_files), and every upload and download is in the audit
 log under the token's account.
@@ -21,13 +22,14 @@ from scrutiny.recommendations.evidence_files import (
     list_evidence_files,
     read_file,
 )
-from scrutiny.store.accounts import TokenUser
+from scrutiny.store.accounts import TokenUser, User
 from scrutiny.web.api_common import refuse
 from scrutiny.web.api_models import EvidenceFileRecord
 from scrutiny.web.downloads import attachment
-from scrutiny.web.security import AskFirst, api_user
+from scrutiny.web.security import AskFirst, api_user, ombudsman_api_user
 
-router = APIRouter(route_class=AskFirst, tags=["council (token)"])
+router = APIRouter(route_class=AskFirst)
+COUNCIL = "evidence files (council token)"
 FILE_HELP = f"The file: {allowed_description()}"
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No working API token"},
@@ -35,10 +37,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _record(request: Request, found: EvidenceFile) -> dict[str, Any]:
-    download = (
-        None if found.withdrawn else str(request.url_for("api_evidence_file", file_id=found.id))
-    )
+def _record(request: Request, found: EvidenceFile, ombudsman: bool = False) -> dict[str, Any]:
+    route = "api_ombudsman_evidence_file" if ombudsman else "api_evidence_file"
+    download = None if found.withdrawn else str(request.url_for(route, file_id=found.id))
     return EvidenceFileRecord.model_validate(
         {**asdict(found), "withdrawn": found.withdrawn, "download": download}
     ).model_dump(mode="json")
@@ -48,7 +49,9 @@ def _by(token: TokenUser) -> str:
     return f"{token.user.email} (API token {token.token_id})"
 
 
-@router.get("/evidence-files", response_model=list[EvidenceFileRecord], responses=ERRORS)
+@router.get(
+    "/evidence-files", response_model=list[EvidenceFileRecord], responses=ERRORS, tags=[COUNCIL]
+)
 def api_evidence_files(
     request: Request, token: TokenUser = Depends(api_user)
 ) -> list[dict[str, Any]]:
@@ -61,6 +64,7 @@ def api_evidence_files(
 @router.post(
     "/evidence/{evidence_id}/files",
     response_model=EvidenceFileRecord,
+    tags=[COUNCIL],
     status_code=201,
     responses={
         **ERRORS,
@@ -103,6 +107,7 @@ def api_attach_evidence_file(
     "/evidence-files/{file_id}",
     responses={**ERRORS, 200: {"description": "The file, as an attachment"}},
     response_class=Response,
+    tags=[COUNCIL],
 )
 def api_evidence_file(
     request: Request, file_id: int, token: TokenUser = Depends(api_user)
@@ -114,5 +119,38 @@ def api_evidence_file(
         file_id,
         by=_by(token),
         authority_code=token.authority_code,
+    )
+    return attachment(data, found.media_type, found.original_name)
+
+
+@router.get(
+    "/ombudsman/evidence/{evidence_id}/files",
+    response_model=list[EvidenceFileRecord],
+    responses={**ERRORS, 403: {"description": "A council's token: send an Ombudsman token"}},
+    tags=["evidence (Ombudsman token)"],
+)
+def api_ombudsman_evidence_files(
+    request: Request, evidence_id: int, user: User = Depends(ombudsman_api_user)
+) -> list[dict[str, Any]]:
+    """The files attached to any council's evidence, for the Ombudsman's check."""
+    found = list_evidence_files(request.app.state.engine, [evidence_id])
+    return [_record(request, f, ombudsman=True) for f in found]
+
+
+@router.get(
+    "/ombudsman/evidence-files/{file_id}",
+    responses={**ERRORS, 200: {"description": "The file, as an attachment"}},
+    response_class=Response,
+    tags=["evidence (Ombudsman token)"],
+)
+def api_ombudsman_evidence_file(
+    request: Request, file_id: int, user: User = Depends(ombudsman_api_user)
+) -> Response:
+    """Download any council's evidence file (not a withdrawn one); the download is audited."""
+    found, data = read_file(
+        request.app.state.engine,
+        request.app.state.settings.evidence_path,
+        file_id,
+        by=f"{user.email} (API token)",
     )
     return attachment(data, found.media_type, found.original_name)

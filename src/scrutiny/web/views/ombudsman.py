@@ -18,6 +18,7 @@ from scrutiny.measures.landlords import (
 from scrutiny.publish.charts import figure
 from scrutiny.recommendations import (
     RecommendationError,
+    backdating_warning,
     check_evidence,
     list_evidence,
     read_register,
@@ -245,12 +246,17 @@ def _evidence_page(
     for row in waiting.iter_rows(named=True):
         ref, number = row["decision_ref"], row["recommendation_number"]
         pending = [e for e in list_evidence(engine, ref, number) if e["check_result"] is None]
-        pending_ids += [e["id"] for e in pending[:1]]
+        evidence = pending[0] if pending else None
+        pending_ids += [evidence["id"]] if evidence else []
         items.append(
             {
                 **row,
                 "name": names.get(row["authority_code"], row["authority_code"]),
-                "evidence": pending[0] if pending else None,
+                "evidence": evidence,
+                "backdating": evidence
+                and backdating_warning(
+                    evidence["evidence_date"], evidence["sent_on"], row["due_date"]
+                ),
             }
         )
     attached = files_by_evidence(engine, pending_ids)
@@ -278,10 +284,18 @@ def evidence_check(
     evidence_id: int = Form(...),
     decision: str = Form(""),
     reason: str = Form(""),
+    confirm_claimed_date: str = Form(""),
     user: User = Depends(analyst),
 ) -> Response:
     engine = request.app.state.engine
-    field = f"reason-{evidence_id}" if decision == "reject" else f"accept-{evidence_id}"
+    confirm = decision == "accept" and confirm_claimed_date == "yes"
+    field = (
+        f"reason-{evidence_id}"
+        if decision == "reject"
+        else f"confirm-reason-{evidence_id}"
+        if confirm
+        else f"accept-{evidence_id}"
+    )
     waiting = [
         e["id"] for e in list_evidence(engine, decision_ref, number) if e["check_result"] is None
     ]
@@ -296,7 +310,12 @@ def evidence_check(
                 "awaiting a check any more: read the evidence below again"
             )
         outcome = check_evidence(
-            engine, evidence_id, accepted=decision == "accept", reason=reason, by=user.email
+            engine,
+            evidence_id,
+            accepted=decision == "accept",
+            reason=reason,
+            by=user.email,
+            confirm_claimed_date=confirm,
         )
     except RecommendationError as problem:
         message = str(problem)

@@ -2,8 +2,8 @@
 type, size and SHA-256 (the bytes are kept outside the database under that hash), who sent
 it and when, and who withdrew it, when and why.
 
-Revision ID: 0011_evidence_files
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Created: 2026-12-10
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_evidence_files"
-down_revision: str | None = "0009"
+revision = "0012"
+down_revision: str | None = "0011"
 branch_labels = None
 depends_on = None
 
