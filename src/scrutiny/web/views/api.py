@@ -8,10 +8,17 @@ and some also come as CSV (format=csv).
 
 from fastapi import APIRouter
 
-from scrutiny.web.views import api_council, api_evidence, api_follow_up, api_public
+from scrutiny.web.views import (
+    api_council,
+    api_evidence,
+    api_evidence_files,
+    api_follow_up,
+    api_public,
+)
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(api_public.router)
 router.include_router(api_council.router)
+router.include_router(api_evidence_files.router)
 router.include_router(api_evidence.router)
 router.include_router(api_follow_up.router)
