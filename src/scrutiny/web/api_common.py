@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import polars as pl
-from fastapi import HTTPException, Query, Request
+from fastapi import HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -18,6 +18,12 @@ MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
 # Far beyond any real result; keeps offsets in range for the data frame library.
 MAX_PAGE = 1_000_000
+# Ids in addresses stay within what the databases' integer columns hold (PostgreSQL's
+# INTEGER is 32-bit; recommendation numbers are BIGINT), so a huge one is a 422, not a 500.
+MAX_ROW_ID = 2**31 - 1
+MAX_BIG = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A record's id")]
+Number = Annotated[int, Path(ge=1, le=MAX_BIG, description="The recommendation's number")]
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON, or with format=csv every matching row as CSV (not paged)",

@@ -29,7 +29,7 @@ from scrutiny.recommendations.follow_up import (
 )
 from scrutiny.recommendations.follow_up_lists import council_follow_up
 from scrutiny.store.accounts import TokenUser
-from scrutiny.web.api_common import check_date, refuse
+from scrutiny.web.api_common import Number, check_date, refuse
 from scrutiny.web.security import AskFirst, access_check, api_user
 
 router = APIRouter(route_class=AskFirst, tags=["council (token)"])
@@ -148,7 +148,7 @@ def assign(
     request: Request,
     code: str,
     decision_ref: str,
-    number: int,
+    number: Number,
     body: AssignmentIn,
     token: TokenUser = Depends(_own_token),
 ) -> Response:
@@ -189,7 +189,7 @@ def review(
     request: Request,
     code: str,
     decision_ref: str,
-    number: int,
+    number: Number,
     body: ReviewIn,
     token: TokenUser = Depends(_own_token),
 ) -> Any:
