@@ -8,9 +8,10 @@ and some also come as CSV (format=csv).
 
 from fastapi import APIRouter
 
-from scrutiny.web.views import api_council, api_evidence, api_public
+from scrutiny.web.views import api_council, api_drafts, api_evidence, api_public
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(api_public.router)
 router.include_router(api_council.router)
 router.include_router(api_evidence.router)
+router.include_router(api_drafts.router)
