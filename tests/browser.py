@@ -204,6 +204,7 @@ MAIN_PAGES = [
     MainPage("a council on the watchlist", ANALYST, reach=first_on_the_watchlist),
     MainPage("/ombudsman/evidence", ANALYST),
     MainPage("/ombudsman/data-quality", ANALYST),
+    MainPage("/ombudsman/self-assessment", ANALYST),
     MainPage("/ombudsman/reports/national/2024-25.html", ANALYST),
     MainPage("/admin/users", ADMIN),
     MainPage("/admin/tokens", ADMIN),

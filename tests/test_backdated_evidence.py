@@ -278,3 +278,25 @@ def test_the_api_sends_backdated_evidence_and_the_ombudsman_token_confirms_it(
         assert done.json() == {"evidence_id": body["id"], "outcome": "complied"}
     row = state(engine, "25 100 001", 1, today=date.today())
     assert (row["status"], row["claimed_date_confirmed"]) == ("complied", True)
+
+
+def test_the_demo_shows_backdated_evidence_awaiting_a_check_and_checked(demo_client, demo_url):
+    from scrutiny.store.db import make_engine
+
+    engine = make_engine(demo_url)
+    try:
+        register = read_register_today(engine)
+    finally:
+        engine.dispose()
+    checked = register.filter(register["backdated"])
+    assert sorted(checked["claimed_date_confirmed"].to_list()) == [False, True]
+    assert sorted(checked["status"].to_list()) == ["complied", "complied_late"]
+    demo_client.sign_in("analyst@demo.scrutiny")
+    page = demo_client.get("/ombudsman/evidence")
+    assert "Backdated" in page.text and "Synthetic demo evidence" in page.text
+
+
+def read_register_today(engine):
+    from scrutiny.recommendations import read_register
+
+    return read_register(engine)

@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from conftest import make_complaints
+from conftest import make_complaints, store_year_of_complaints
 from scrutiny.core.errors import NotFound
 from scrutiny.councillor.self_assessment import (
     AUDIT_ENTITY,
@@ -24,7 +24,6 @@ from scrutiny.councillor.self_assessment import (
 )
 from scrutiny.councillor.self_assessment_csv import ImportRefused, export_csv, import_csv
 from scrutiny.measures.indicators import compute_indicators
-from scrutiny.returns.submissions import save_submission
 from scrutiny.store.audit import list_audit_entries
 from scrutiny.store.db import make_engine
 
@@ -75,16 +74,7 @@ def store_year(engine, authority_code=DURHAM, count=20):
         outcome=pl.when(n.is_between(8, 12)).then(None).otherwise(pl.col("outcome")),
         reasonable_adjustments=pl.when(n >= 16).then(None).otherwise(pl.lit(False)),
     )
-    save_submission(
-        engine,
-        table_name="complaints",
-        frame=frame,
-        file_name="complaints.csv",
-        file_hash=authority_code[-1] * 64,
-        submitted_by=OFFICER,
-        period_start=date(2024, 4, 1),
-        period_end=date(2025, 3, 31),
-    )
+    store_year_of_complaints(engine, frame, submitted_by=OFFICER)
 
 
 def by_item(frame: pl.DataFrame) -> dict[str, dict]:

@@ -38,6 +38,9 @@ RULES = {
     "signed_in": set(VISITORS) - {"anonymous"},
     "reader": {"officer", "councillor", "ombudsman", "admin"},
     "writer": {"officer", "admin"},
+    # Committee follow-up: the council's officers and councillors assign; its councillors review.
+    "member": {"officer", "councillor", "admin"},
+    "councillor": {"councillor", "admin"},
     "ombudsman": {"ombudsman", "admin"},
     "ombudsman_only": {"ombudsman"},  # drafting and finalising recommendations
     "council_officer": {"officer"},  # answering drafts: not councillors, not the Ombudsman
@@ -91,6 +94,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/council/{code}/recommendations"): "reader",
     ("GET", "/council/{code}/recommendations/{decision_ref}/{number}/evidence"): "writer",
     ("POST", "/council/{code}/recommendations/{decision_ref}/{number}/evidence"): "writer",
+    ("GET", "/council/{code}/recommendations/{decision_ref}/{number}/follow-up"): "reader",
+    ("POST", "/council/{code}/recommendations/{decision_ref}/{number}/follow-up/assign"): "member",
+    ("POST", "/council/{code}/recommendations/{decision_ref}/{number}/follow-up/review"): (
+        "councillor"
+    ),
     ("GET", "/council/{code}/returns/problems/{report_id}"): "writer",
     ("GET", "/council/{code}/returns/problems/{report_id}/csv"): "writer",
     ("GET", "/council/{code}/scrutiny"): "reader",
@@ -125,6 +133,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/ombudsman/evidence/{decision_ref}/{number}"): "ombudsman",
     ("GET", "/ombudsman/data-quality"): "ombudsman",
     ("GET", "/ombudsman/data-quality.csv"): "ombudsman",
+    ("GET", "/ombudsman/self-assessment"): "ombudsman",
+    ("GET", "/ombudsman/self-assessment.csv"): "ombudsman",
     # admin
     ("GET", "/admin/users"): "admin",
     ("POST", "/admin/users"): "admin",
@@ -147,12 +157,16 @@ API_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/funnel/{indicator_code}"): "public",
     ("GET", "/api/v1/recommendations"): "public",
     ("GET", "/api/v1/signals/{code}"): "token",
+    ("GET", "/api/v1/self-assessment/{code}"): "token",
     ("GET", "/api/v1/submissions"): "any_token",
     ("POST", "/api/v1/submissions"): "any_token",
     ("POST", "/api/v1/evidence"): "any_token",
     ("GET", "/api/v1/evidence/{decision_ref}/{number}"): "token",
     ("GET", "/api/v1/ombudsman/evidence"): "ombudsman_token",
     ("POST", "/api/v1/ombudsman/evidence/{evidence_id}/check"): "ombudsman_token",
+    ("GET", "/api/v1/follow-up/{code}"): "token",
+    ("POST", "/api/v1/follow-up/{code}/{decision_ref}/{number}/assignment"): "token",
+    ("POST", "/api/v1/follow-up/{code}/{decision_ref}/{number}/review"): "token",
     # draft recommendations: a council token reads and answers only its own council's
     # (another council's draft is 403); only an Ombudsman token drafts and finalises
     ("GET", "/api/v1/drafts"): "any_token",

@@ -111,12 +111,19 @@ def test_the_favicon_is_scrutinys_own_and_where_browsers_look(demo_client):
         ),
         (
             "analyst@demo.scrutiny",
-            ["Watchlist", "Evidence", "Data quality", "National overview"],
+            ["Watchlist", "Evidence", "Data quality", "Self-assessments", "National overview"],
             "/ombudsman/reports/national",
         ),
         (
             "admin@demo.scrutiny",
-            ["Watchlist", "Evidence", "Data quality", "National overview", "Admin"],
+            [
+                "Watchlist",
+                "Evidence",
+                "Data quality",
+                "Self-assessments",
+                "National overview",
+                "Admin",
+            ],
             "/ombudsman/reports/national",
         ),
     ],

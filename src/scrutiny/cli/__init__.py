@@ -12,6 +12,7 @@ from scrutiny.cli import (  # noqa: F401  (registers)
     data,
     database,
     drafts,
+    follow_up,
     funnel,
     impact,
     mapping,

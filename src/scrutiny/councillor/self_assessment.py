@@ -11,7 +11,6 @@ import are in scrutiny.councillor.self_assessment_csv.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -20,7 +19,7 @@ from typing import Any
 
 import polars as pl
 import yaml
-from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
 
 from scrutiny.core.errors import Invalid
@@ -30,20 +29,16 @@ from scrutiny.core.periods import (
     last_complete_year,
     parse_financial_year,
 )
-from scrutiny.measures.indicators import complaint_counts_by_period
+from scrutiny.councillor.self_assessment_figures import case_figures, complaint_figures
 from scrutiny.reference.authorities import get_council
 from scrutiny.store.audit import AuditEntry, list_audit_entries, record_audit_entry
-from scrutiny.store.db import DATA_TABLES, self_assessment_items, transaction
-from scrutiny.store.read import read_frame
+from scrutiny.store.db import self_assessment_items, transaction
 
 STATUSES = ("meets", "partly_meets", "does_not_meet")
 ANSWER_FIELDS = ("status", "evidence", "action", "action_owner", "action_due")
 TEXT_LIMIT = 5_000  # evidence and action
 OWNER_LIMIT = 200
 AUDIT_ENTITY = "self_assessment_item"
-# Case-level measures count complaints under the Codes only: statutory social care
-# procedures have their own timescales.
-CODE_PROCESSES = ("complaint_handling_code", "housing_complaint_handling_code")
 SCHEMA = {
     "section": pl.String,
     "item": pl.String,
@@ -98,10 +93,36 @@ class Answer:
 
 @dataclass(frozen=True)
 class DataAnswer:
+    """What the council's own data says about an item: its reading, figures and bars."""
+
     status: str
     note: str
     numerator: int
     denominator: int
+    meets_at: float = 100.0
+    partly_at: float = 0.0
+
+    @property
+    def share(self) -> float:
+        """The percentage behind the reading."""
+        return 100 * self.numerator / self.denominator
+
+    def bar(self, status: str) -> float:
+        """The percentage the data would need to read STATUS."""
+        return {"meets": self.meets_at, "partly_meets": self.partly_at}.get(status, 0.0)
+
+    def below(self, status: str | None) -> bool:
+        """Whether STATUS claims more than the data shows (does not meet < partly meets
+        < meets): such an answer needs an explanation, and stays flagged."""
+        return status in STATUSES and STATUSES.index(status) < STATUSES.index(self.status)
+
+    def gap(self, status: str) -> str:
+        """The answer against the data, with the figures, in a sentence's words."""
+        return (
+            f"the data reads {status_label(self.status).lower()}: {self.numerator:,} of "
+            f"{self.denominator:,} ({_percent(self.share)}) against {_percent(self.bar(status))}"
+            f" needed for {status_label(status).lower()}"
+        )
 
 
 @cache
@@ -191,8 +212,13 @@ def _percent(value: float) -> str:
 def prefill_from_data(engine: Engine, authority_code: str, year: str) -> dict[str, DataAnswer]:
     """What the data says about each item it can answer, for the council and year."""
     start, end = assessment_year(year)
-    figures = _complaint_figures(engine, authority_code, start) | _case_figures(
-        engine, authority_code, start, end
+    limits = [
+        (rule.stage, rule.limit)
+        for rule in (entry.prefill for entry in load_checklist())
+        if rule and rule.measure == "extensions_within_limit" and rule.limit is not None
+    ]
+    figures = complaint_figures(engine, authority_code, start) | case_figures(
+        engine, authority_code, start, end, limits
     )
     found = {}
     for entry in load_checklist():
@@ -214,96 +240,19 @@ def prefill_from_data(engine: Engine, authority_code: str, year: str) -> dict[st
             f"meets at {_percent(rule.meets_at)} or more, partly meets at "
             f"{_percent(rule.partly_at)} or more"
         )
-        found[entry.item] = DataAnswer(status, note, numerator, denominator)
-    return found
-
-
-Figures = dict[tuple[str, int, int | None], tuple[int, int, str]]
-
-
-def _complaint_figures(engine: Engine, code: str, start: date) -> Figures:
-    """Timeliness from the counts the indicators use (case-level and aggregate returns)."""
-    counts = complaint_counts_by_period(engine, "financial_year", code)
-    if counts.is_empty():
-        return {}
-    found: Figures = {}
-    rows = counts.filter(pl.col("period_start") == start)
-    for row in rows.iter_rows(named=True):
-        stage = int(row["stage"])
-        found[("acknowledged_on_time", stage, None)] = (
-            int(row["acknowledged_on_time"]),
-            int(row["received"]),
-            f"stage {stage} complaints received in {{year}} were acknowledged within"
-            " 5 working days",
-        )
-        found[("responded_on_time", stage, None)] = (
-            int(row["responded_within_extended_timescale"]),
-            int(row["responded"]),
-            f"stage {stage} responses sent in {{year}} were within the Code's timescale"
-            " (counting agreed extensions up to the Code's limit)",
+        found[entry.item] = DataAnswer(
+            status, note, numerator, denominator, rule.meets_at, rule.partly_at
         )
     return found
 
 
-def _case_figures(engine: Engine, code: str, start: date, end: date) -> Figures:
-    """Extensions, refusal reasons and reasonable adjustments: case-level returns only."""
-    table = DATA_TABLES["complaints"]
-    under_code = or_(table.c.process.is_(None), table.c.process.in_(CODE_PROCESSES))
-    mine = and_(table.c.authority_code == code, under_code)
-    received = table.c.received_date.between(start, end)
-    has_reason = table.c.extension_reason.is_not(None).label("has_reason")
-    extended = read_frame(
-        engine,
-        select(table.c.stage, table.c.extension_working_days, has_reason, func.count().label("n"))
-        .where(mine, table.c.responded_date.between(start, end))
-        .where(table.c.extension_working_days > 0)
-        .group_by(table.c.stage, table.c.extension_working_days, has_reason),
-    )
-    refused = read_frame(
-        engine,
-        select(table.c.refusal_reason, func.count().label("n"))
-        .where(mine, received, table.c.stage == 1, table.c.acceptance == "refused")
-        .group_by(table.c.refusal_reason),
-    )
-    adjustments = read_frame(
-        engine,
-        select(table.c.reasonable_adjustments, func.count().label("n"))
-        .where(mine, received, table.c.stage == 1)
-        .group_by(table.c.reasonable_adjustments),
-    )
-    found: Figures = {}
-    for entry in load_checklist():
-        rule = entry.prefill
-        if rule is None or rule.measure != "extensions_within_limit" or rule.limit is None:
-            continue
-        rows = [r for r in extended.to_dicts() if r["stage"] == rule.stage]
-        within = sum(
-            r["n"] for r in rows if r["extension_working_days"] <= rule.limit and r["has_reason"]
-        )
-        found[(rule.measure, rule.stage, rule.limit)] = (
-            within,
-            sum(r["n"] for r in rows),
-            f"stage {rule.stage} responses sent in {{year}} after an extension had one of"
-            f" {rule.limit} working days or fewer with its reason recorded",
-        )
-    reasons = Counter({r["refusal_reason"]: r["n"] for r in refused.to_dicts()})
-    common = ", ".join(
-        f"{(reason or 'no reason').replace('_', ' ')} {n:,}" for reason, n in reasons.most_common()
-    )
-    found[("refusals_with_reason", 1, None)] = (
-        sum(n for reason, n in reasons.items() if reason),
-        sum(reasons.values()),
-        f"stage 1 complaints refused in {{year}} have a recorded reason ({common})",
-    )
-    recorded = {r["reasonable_adjustments"]: r["n"] for r in adjustments.to_dicts()}
-    made = sum(n for value, n in recorded.items() if value)
-    found[("adjustments_recorded", 1, None)] = (
-        sum(n for value, n in recorded.items() if value is not None),
-        sum(recorded.values()),
-        "stage 1 complaints received in {year} record whether reasonable adjustments were"
-        f" made ({made:,} with adjustments)",
-    )
-    return found
+def data_reading(
+    engine: Engine, authority_code: str, year: str, entry: ChecklistItem
+) -> DataAnswer | None:
+    """What the data says about ENTRY alone (None when it cannot say)."""
+    if entry.prefill is None:
+        return None
+    return prefill_from_data(engine, authority_code, year).get(entry.item)
 
 
 def _stored(connection: Connection, code: str, year: str) -> dict[str, dict[str, Any]]:
@@ -343,12 +292,19 @@ def check_answer(
     action: str | None = None,
     action_owner: str | None = None,
     action_due: date | None = None,
+    data: DataAnswer | None = None,
 ) -> Answer:
-    """The answer, tidied, or AnswerInvalid naming each mistake and its fix."""
+    """The answer, tidied, or AnswerInvalid naming each mistake and its fix. An answer
+    better than DATA (what the council's own data says) is allowed with an explanation."""
     evidence, action, action_owner = _clean(evidence), _clean(action), _clean(action_owner)
     wrong: dict[str, str] = {}
     if status not in STATUSES:
         wrong["status"] = "Choose a status: meets, partly meets or does not meet"
+    elif data is not None and data.below(status) and not evidence:
+        wrong["evidence"] = (
+            f"Your answer is better than your own data shows ({data.gap(status)}):"
+            " explain why in the evidence"
+        )
     if evidence and len(evidence) > TEXT_LIMIT:
         wrong["evidence"] = f"The evidence must be {TEXT_LIMIT:,} characters or fewer"
     if action and len(action) > TEXT_LIMIT:
@@ -368,9 +324,17 @@ def check_answer(
 
 
 def _write(
-    connection: Connection, code: str, year: str, item: str, answer: Answer, actor: str, via: str
+    connection: Connection,
+    code: str,
+    year: str,
+    item: str,
+    answer: Answer,
+    actor: str,
+    via: str,
+    data: DataAnswer | None = None,
 ) -> bool:
-    """Store ANSWER if it changes what is stored, with its audit entry; whether it did."""
+    """Store ANSWER if it changes what is stored, with its audit entry (saying when it is
+    better than DATA, the council's own data); whether it did."""
     table = self_assessment_items
     before = _stored(connection, code, year).get(item)
     after = {name: getattr(answer, name) for name in ANSWER_FIELDS}
@@ -392,6 +356,8 @@ def _write(
         return {k: str(values[k]) if k == "action_due" and values[k] else values[k] for k in after}
 
     detail = {"authority_code": code, "year": year, "item": item, "via": via}
+    if data is not None and data.below(answer.status):
+        detail["better_than_data"] = data.gap(answer.status)
     record_audit_entry(
         connection,
         actor=actor,
@@ -419,10 +385,11 @@ def save_self_assessment_item(
     """Store the council's answer to ITEM for YEAR, with an audit entry; False if unchanged."""
     _check_authority(authority_code)
     assessment_year(year)
-    code = checklist_item(item).item
-    answer = check_answer(status, evidence, action, action_owner, action_due)
+    entry = checklist_item(item)
+    data = data_reading(engine, authority_code, year, entry)
+    answer = check_answer(status, evidence, action, action_owner, action_due, data=data)
     with transaction(engine) as connection:
-        return _write(connection, authority_code, year, code, answer, actor, via="form")
+        return _write(connection, authority_code, year, entry.item, answer, actor, "form", data)
 
 
 def item_history(engine: Engine, authority_code: str, year: str, item: str) -> list[AuditEntry]:
@@ -448,15 +415,16 @@ def save_answers(
     answers: dict[str, Answer],
     actor: str,
     via: str,
+    data: dict[str, DataAnswer] | None = None,
 ) -> list[str]:
-    """Store several checked answers in one transaction (all or nothing); the items changed."""
+    """Store several answers, checked against DATA (prefill_from_data), in one transaction
+    (all or nothing); the items changed."""
     _check_authority(authority_code)
     assessment_year(year)
+    data = data or {}
     with transaction(engine) as connection:
         return [
-            item
-            for item, answer in answers.items()
-            if _write(
-                connection, authority_code, year, checklist_item(item).item, answer, actor, via
-            )
+            code
+            for code, answer in ((checklist_item(i).item, a) for i, a in answers.items())
+            if _write(connection, authority_code, year, code, answer, actor, via, data.get(code))
         ]

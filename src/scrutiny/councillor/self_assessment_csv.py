@@ -21,9 +21,11 @@ from scrutiny.councillor.self_assessment import (
     SCHEMA,
     STATUSES,
     AnswerInvalid,
+    DataAnswer,
     SelfAssessmentError,
     check_answer,
     checklist_item,
+    prefill_from_data,
     read_self_assessment,
     save_answers,
 )
@@ -75,11 +77,13 @@ def import_csv(engine: Engine, authority_code: str, year: str, text: str, actor:
     Returns the items changed; ImportRefused lists every problem by row and column.
     """
     current = {r["item"]: r for r in read_self_assessment(engine, authority_code, year).to_dicts()}
+    # An answer better than what the council's own data says needs an explanation.
+    data = prefill_from_data(engine, authority_code, year)
     answers: dict[str, Any] = {}
-    problems = _read(text, authority_code, year, current, answers)
+    problems = _read(text, authority_code, year, current, answers, data)
     if problems:
         raise ImportRefused(problems)
-    return save_answers(engine, authority_code, year, answers, actor, via="csv")
+    return save_answers(engine, authority_code, year, answers, actor, via="csv", data=data)
 
 
 def _cell(row: dict[str, Any], name: str) -> str:
@@ -103,8 +107,9 @@ def _read(
     year: str,
     current: dict[str, dict[str, Any]],
     answers: dict[str, Any],
+    data: dict[str, DataAnswer],
 ) -> list[Problem]:
-    """Problems in TEXT; the changed answers, checked, go into ANSWERS."""
+    """Problems in TEXT; the changed answers, checked against DATA, go into ANSWERS."""
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     header = [name.strip() for name in reader.fieldnames or []]
     reader.fieldnames = header
@@ -119,7 +124,7 @@ def _read(
     for number, row in enumerate(reader, start=2):
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue
-        found = _row(number, row, code, year, seen, current, answers)
+        found = _row(number, row, code, year, seen, current, answers, data)
         problems += found
     return problems
 
@@ -132,6 +137,7 @@ def _row(
     seen: dict[str, int],
     current: dict[str, dict[str, Any]],
     answers: dict[str, Any],
+    data: dict[str, DataAnswer],
 ) -> list[Problem]:
     problems = []
     owner, stated_year = _cell(row, "authority_code"), _cell(row, "financial_year")
@@ -182,7 +188,7 @@ def _row(
     if problems:
         return problems
     try:
-        answers[item] = check_answer(status, action_due=due, **texts)
+        answers[item] = check_answer(status, action_due=due, data=data.get(item), **texts)
     except AnswerInvalid as error:
         problems += [
             Problem(number, field, message[:1].lower() + message[1:])

@@ -17,7 +17,10 @@ from sqlalchemy import Engine
 
 from scrutiny.core.errors import ScrutinyError
 from scrutiny.core.log import timed
+from scrutiny.demo.backdated import add_backdated_evidence
 from scrutiny.demo.drafts import add_demo_drafts
+from scrutiny.demo.follow_up import add_follow_up
+from scrutiny.demo.self_assessment import answer_self_assessments
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
 from scrutiny.demo.synth.timeline import FIRST_DAY, LAST_DAY
 from scrutiny.reference.landlords import shipped_workbooks
@@ -43,6 +46,8 @@ DEMO_USER = "demo"
 # service on your own machine only: a real database starts with `scrutiny users create`.
 DEMO_AUTHORITY = "E06000047"  # County Durham
 DEMO_OTHER_AUTHORITY = "E08000025"  # Birmingham
+# Councils whose synthetic self-assessment answers one item better than their data.
+SELF_ASSESSING = (DEMO_AUTHORITY, DEMO_OTHER_AUTHORITY)
 DEMO_PASSWORD = "demo-password"
 DEMO_ACCOUNTS = (
     ("admin@demo.scrutiny", "admin", None),
@@ -146,6 +151,12 @@ def _build(
 
     say("drafting synthetic recommendations")
     add_demo_drafts(engine)
+    say("sending synthetic backdated evidence")
+    add_backdated_evidence(engine)
+    say("adding synthetic committee follow-up of recommendations")
+    add_follow_up(engine, DEMO_AUTHORITY, by=DEMO_USER)
+    say("answering synthetic self-assessments, some better than the data")
+    answer_self_assessments(engine, SELF_ASSESSING, actor=DEMO_USER)
 
     rows = {table: count_rows(engine, table) for table in SYNTHETIC_TABLES}
     rows["housing_landlord_measures"] = read_landlord_measures(engine).height

@@ -216,3 +216,38 @@ class ReturnResult(BaseModel):
         description="The council's saved mapping the file was read with, if any: the one "
         "named in the request, else the council's 'default'",
     )
+
+
+class BetterThanDataFlag(BaseModel):
+    """A self-assessment answer that claims more than the council's own data shows."""
+
+    answer: str
+    data_reading: str = Field(description="What the data reads: meets, partly_meets, ...")
+    value_percent: float = Field(description="The percentage behind the data's reading")
+    bar_percent: float = Field(description="The percentage the answer would need")
+    numerator: int
+    denominator: int
+    financial_year: str
+    sentence: str
+
+
+class SelfAssessmentItem(BaseModel):
+    section: str
+    item: str
+    requirement: str
+    status: str | None
+    evidence: str | None
+    action: str | None
+    action_owner: str | None
+    action_due: date | None
+    source: str | None = Field(description="council (its answer), data (a pre-fill) or none")
+    note: str | None
+    better_than_data: BetterThanDataFlag | None = Field(
+        description="Set when the council's answer is better than its own data shows"
+    )
+
+
+class SelfAssessment(BaseModel):
+    authority_code: str
+    financial_year: str
+    items: list[SelfAssessmentItem]

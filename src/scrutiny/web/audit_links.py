@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine
 
 from scrutiny.councillor.self_assessment import AUDIT_ENTITY as SELF_ASSESSMENT_ENTITY
 from scrutiny.recommendations.drafts import AUDIT_ENTITY as DRAFT_ENTITY
+from scrutiny.recommendations.follow_up import ASSIGNMENT, REVIEW
 from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
 from scrutiny.returns.saved_mappings import AUDIT_ENTITY as MAPPING_ENTITY
 from scrutiny.returns.source_imports import AUDIT_ENTITY as SOURCE_IMPORT_ENTITY
@@ -47,6 +49,15 @@ def _recommendation(entry: AuditEntry, councils: Councils) -> str | None:
     return f"/council/{code}/recommendations/{ref}/{number}/evidence" if code else None
 
 
+def _follow_up(entry: AuditEntry, _: Councils) -> str | None:
+    code, ref, number = (
+        _detail(entry, k) for k in ("authority_code", "decision_ref", "recommendation_number")
+    )
+    if not (code and ref and number is not None):
+        return None
+    return f"/council/{code}/recommendations/{quote(str(ref), safe='')}/{number}/follow-up"
+
+
 def _self_assessment(entry: AuditEntry, _: Councils) -> str | None:
     code, year, item = (_detail(entry, k) for k in ("authority_code", "year", "item"))
     return f"/council/{code}/self-assessment/{year}/{item}" if code and year and item else None
@@ -68,6 +79,8 @@ ENTITY_PAGES: dict[str, Page] = {
     SUBMISSION_ENTITY: _submission,
     EVIDENCE: _recommendation,
     OUTCOME: _recommendation,
+    ASSIGNMENT: _follow_up,
+    REVIEW: _follow_up,
     SELF_ASSESSMENT_ENTITY: _self_assessment,
     MAPPING_ENTITY: _mapping,
     DRAFT_ENTITY: _draft,

@@ -72,6 +72,7 @@ def work_navigation(user: Any, path: str) -> dict[str, Any] | None:
             ("/ombudsman/watchlist", "Watchlist"),
             ("/ombudsman/evidence", "Evidence"),
             ("/ombudsman/data-quality", "Data quality"),
+            ("/ombudsman/self-assessment", "Self-assessments"),
             ("/ombudsman/reports/national", "National overview"),
         ]
         items += [("/admin/users", "Admin")] if user.role == "admin" else []

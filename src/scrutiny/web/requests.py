@@ -22,6 +22,7 @@ from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import periods_with_data
 from scrutiny.measures.indicators import compute_indicators, housing_finding_counts
 from scrutiny.measures.landlords import LandlordPeers, landlord_funnel_plot, landlord_rows
+from scrutiny.recommendations import read_register
 from scrutiny.reference.authorities import get_council
 from scrutiny.reference.council_search import search_authorities
 from scrutiny.reference.peers import NAMED_METHODS, PEER_METHODS, NamedPeerMethod
@@ -59,6 +60,21 @@ def note_write(request: Request) -> None:
 def council_or_404(code: str) -> dict[str, Any]:
     """The current council with GSS code CODE (NotFound, so a 404 page, for any other)."""
     return get_council(code)
+
+
+def recommendation_or_404(
+    request: Request, code: str, decision_ref: str, number: int
+) -> dict[str, Any]:
+    """One recommendation as the register has it today: 404 unless it is council CODE's."""
+    register = read_register(request.app.state.engine, date.today(), authority_code=code)
+    found = register.filter(
+        (pl.col("decision_ref") == decision_ref)
+        & (pl.col("recommendation_number") == number)
+        & (pl.col("authority_code") == code)
+    )
+    if found.is_empty():
+        raise HTTPException(404)
+    return found.row(0, named=True)
 
 
 def cached_page(request: Request, build: Callable[[], HTMLResponse], version: int) -> Response:

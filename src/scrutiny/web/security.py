@@ -224,6 +224,21 @@ def authority_writer(request: Request) -> User:
     return user
 
 
+def authority_role(*roles: Role) -> Callable[[Request], User]:
+    """A dependency: the signed-in user, an admin or one of ROLES of the authority in the
+    address (403 otherwise): for what only some of a council's own people may do."""
+
+    @access_check
+    def check(request: Request) -> User:
+        user = signed_in(request)
+        own = user.role in roles and user.authority_code == request.path_params.get("code")
+        if not (own or user.role == "admin"):
+            raise HTTPException(403)
+        return user
+
+    return check
+
+
 def _bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -59,6 +59,7 @@ from scrutiny.publish.reports.annual_sections import (
     stage_rows,
 )
 from scrutiny.publish.reports.render import SiteHeader, html_to_pdf, render_html
+from scrutiny.recommendations.follow_up_lists import YearFollowUp, year_follow_up
 from scrutiny.reference.authorities import get_council
 from scrutiny.returns.stored import current_data_sources
 from scrutiny.returns.submissions import list_submissions
@@ -179,6 +180,7 @@ class AnnualReport:
     recommendations: RecommendationFigures | None
     signals: list[SignalRow]
     synthetic: bool = False  # any current return is synthetic demo data: the cover says so
+    follow_up: YearFollowUp | None = None  # the committees' reviews (section 12)
 
     @property
     def title(self) -> str:
@@ -282,6 +284,7 @@ def annual_report(
             cast(RecommendationFigures, complied.row(0, named=True)) if complied.height else None
         ),
         signals=signal_rows(signals),
+        follow_up=year_follow_up(engine, code, start, end, inputs.today),
     )
 
 

@@ -129,6 +129,16 @@ class SelfAssessmentAction(TypedDict):
     action_due: date | None
 
 
+class BetterThanDataRow(TypedDict):
+    """An answer better than the council's own data (scrutiny.councillor.better_than_data)."""
+
+    item: str
+    requirement: str
+    answer: str
+    figures: str  # the data's reading, the counts and value, the bar, the year
+    evidence: str | None
+
+
 class SelfAssessmentSummary(TypedDict):
     """The self-assessment against the Code (self_assessment_summary)."""
 
@@ -138,6 +148,7 @@ class SelfAssessmentSummary(TypedDict):
     from_data: int
     actions: list[SelfAssessmentAction]
     totals: StatusCounts
+    better_than_data: list[BetterThanDataRow]
 
 
 class SignalRow(TypedDict):
@@ -314,7 +325,9 @@ def ombudsman_figures(
 
 def self_assessment_summary(engine: Engine, code: str, year: str) -> SelfAssessmentSummary:
     """The self-assessment against the Code: each section's count of items that meet,
-    partly meet, do not meet or are not assessed, and the actions with owners and dates."""
+    partly meet, do not meet or are not assessed, the actions with owners and dates, and the
+    answers better than the council's own data."""
+    from scrutiny.councillor.better_than_data import better_than_data
     from scrutiny.councillor.self_assessment import read_self_assessment
 
     items = read_self_assessment(engine, code, year)
@@ -344,6 +357,16 @@ def self_assessment_summary(engine: Engine, code: str, year: str) -> SelfAssessm
                 "item", "requirement", "status", "action", "action_owner", "action_due"
             ).to_dicts(),
         ),
+        "better_than_data": [
+            {
+                "item": f.item,
+                "requirement": f.requirement,
+                "answer": f.answer,
+                "figures": f.figures,
+                "evidence": f.evidence,
+            }
+            for f in better_than_data(engine, code, year)
+        ],
         "totals": {
             "meets": sum(s["meets"] for s in sections),
             "partly_meets": sum(s["partly_meets"] for s in sections),

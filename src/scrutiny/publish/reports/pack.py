@@ -37,6 +37,7 @@ from sqlalchemy import Engine
 from scrutiny.core.errors import Invalid
 from scrutiny.core.formatting import share
 from scrutiny.core.periods import last_complete_quarter, parse_period, quarter_label
+from scrutiny.councillor.better_than_data import BetterThanData, better_than_data
 from scrutiny.councillor.questions import (
     STANDING_QUESTIONS,
     CouncilFigures,
@@ -51,6 +52,7 @@ from scrutiny.measures.words import position
 from scrutiny.publish.landlords import CouncilLandlord, council_landlord
 from scrutiny.publish.reports.render import SiteHeader, document_pdf, laid_out, render_html
 from scrutiny.recommendations import overdue, repeat_patterns
+from scrutiny.recommendations.follow_up_lists import FollowUp, council_follow_up
 from scrutiny.reference.authorities import get_council
 from scrutiny.reference.peers import PeerMethod
 from scrutiny.returns.source_imports import read_landlord_measures
@@ -62,6 +64,7 @@ MAX_ITEMS = 8
 MIN_ITEMS = 5
 MAX_PAGES = 2
 MAX_REASONS = 3  # sentences per item; the rest are on the scrutiny dashboard
+FOLLOW_UP_ROWS = 5  # rows of each committee follow-up list; the rest are on the dashboard
 AFTER_YEAR_END = timedelta(days=30)
 PRIORITIES = {
     1: "Serious",
@@ -139,6 +142,11 @@ class ScrutinyPack:
     landlord: CouncilLandlord  # the real housing figures, shown first
     standing: tuple[Question, ...] = STANDING_QUESTIONS
     synthetic: bool = False  # any current return is synthetic demo data: the pack says so
+    # The committees' follow-up of recommendations on the day the pack is made: what is
+    # on the next meetings' agendas, what was reviewed and what was not.
+    follow_up: FollowUp | None = None
+    # Self-assessment answers for the year that claim more than the council's own data.
+    better_than_data: tuple[BetterThanData, ...] = ()
 
     @property
     def few(self) -> bool:
@@ -263,6 +271,8 @@ def scrutiny_pack(
         within=sum(m.flag == "within" for m in placed),
         on_funnel=len(placed),
         landlord=council_landlord(read_landlord_measures(engine), authority_code, name, start),
+        follow_up=council_follow_up(engine, authority_code),
+        better_than_data=tuple(better_than_data(engine, authority_code, period)),
     )
 
 
@@ -281,6 +291,7 @@ def pack_html(pack: ScrutinyPack, *, site: SiteHeader | None = None) -> str:
             "synthetic": pack.synthetic,
             "priorities": PRIORITIES,
             "max_items": MAX_ITEMS,
+            "follow_up_rows": FOLLOW_UP_ROWS,
         },
     )
 

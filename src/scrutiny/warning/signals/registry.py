@@ -51,6 +51,7 @@ from scrutiny.warning.signals.cusums import (
     RATE_RATIO,
     SEQUENTIAL,
 )
+from scrutiny.warning.signals.follow_up import FOLLOW_UP, MIN_OVERDUE, MIN_UNREVIEWED_SHARE
 from scrutiny.warning.signals.funnels import FUNNELS, adverse_sides
 from scrutiny.warning.signals.late_returns import RETURN_DUE_DAYS, RETURNS
 from scrutiny.warning.signals.model import (
@@ -157,6 +158,9 @@ _SUDDEN = (
 #   recommendations missed (compliance_drift) 4; a sudden change or volumes falling on
 #   the one-quarter tests 3; the CUSUMs of proportions and volumes 2.
 # - Few complaints for its size 1.5; XmR special causes 0.5.
+# - overdue_not_reviewed (added after the freeze) counts 0: the synthetic nations hold no
+#   committee reviews, so no weight for it could be set or scored on them; it is shown as
+#   context on the watchlist until one can be.
 # - Chronic or common states count 0: outside the peer funnel, rising escalations and
 #   uphold rates on the XmR chart, complaint-handling faults (common at healthy councils
 #   in the synthetic nations); they are still shown as signals.
@@ -330,6 +334,23 @@ DECLARED = (
         weight=4.0,
         question=COMPLIANCE_QUESTION,
         detectors=(COMPLIANCE_CUSUM,),
+    ),
+    SignalEntry(
+        code="overdue_not_reviewed",
+        title="Overdue recommendations not reviewed by a committee",
+        meaning="Ombudsman recommendations overdue at the quarter's end that no council "
+        "committee had reviewed by then (scrutiny follow-up: a recommendation assigned to a "
+        "committee meeting, and the committee's conclusion recorded). The Code (9.5) gives "
+        "lead responsibility for complaints to a member or committee: overdue remedies "
+        "nobody has looked at are a gap in that oversight.",
+        severity=Severity(
+            warning=f"at least {MIN_OVERDUE} overdue and at least "
+            f"{MIN_UNREVIEWED_SHARE:.0%} of them not reviewed",
+            serious=f"at least {MIN_OVERDUE} overdue and none of them reviewed",
+        ),
+        weight=0.0,
+        question=COMPLIANCE_QUESTION,
+        detectors=(FOLLOW_UP,),
     ),
     SignalEntry(
         code="complaint_handling_fault",

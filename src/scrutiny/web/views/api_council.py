@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse, Response
 
 from scrutiny.core.errors import ScrutinyError
 from scrutiny.core.periods import quarter_label
+from scrutiny.councillor.better_than_data import read_with_flags
+from scrutiny.councillor.self_assessment import default_year
 from scrutiny.returns.return_period import ReturnPeriodError
 from scrutiny.returns.saved_mappings import SavedMapping, mapping_for_upload
 from scrutiny.returns.submissions import (
@@ -45,7 +47,13 @@ from scrutiny.web.api_common import (
     page_of,
     refuse,
 )
-from scrutiny.web.api_models import Planned, ReturnResult, Signals, SubmissionRecord
+from scrutiny.web.api_models import (
+    Planned,
+    ReturnResult,
+    SelfAssessment,
+    Signals,
+    SubmissionRecord,
+)
 from scrutiny.web.requests import covered_periods, data_cache, indicator_rows
 from scrutiny.web.security import AskFirst, api_user
 
@@ -111,6 +119,29 @@ def submissions(
     history = list_submissions(request.app.state.engine, token.authority_code)
     frame = pl.DataFrame([asdict(s) for s in history]) if history else pl.DataFrame()
     return page_of(request, frame, paging)
+
+
+@router.get(
+    "/self-assessment/{code}",
+    response_model=SelfAssessment,
+    responses=TOKEN_ERRORS,
+    tags=["council (token)"],
+)
+def self_assessment(
+    request: Request,
+    code: str,
+    year: str | None = Query(
+        None, description="The financial year, as 2024-25 (default: the latest complete one)"
+    ),
+    token: TokenUser = Depends(api_user),
+) -> dict[str, Any]:
+    """The token's council's self-assessment against the Code, each item flagged where its
+    answer is better than the council's own data shows."""
+    _own_authority(token, code)
+    engine = request.app.state.engine
+    chosen = year or default_year(engine, token.authority_code, date.today())
+    items = read_with_flags(engine, token.authority_code, chosen)
+    return {"authority_code": token.authority_code, "financial_year": chosen, "items": items}
 
 
 def _result(

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import polars as pl
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from scrutiny.recommendations import (
@@ -27,7 +27,12 @@ from scrutiny.recommendations import (
 from scrutiny.recommendations.lifecycle import NOTE_LIMIT
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
-from scrutiny.web.requests import DUE_WITHIN, council_or_404, note_write
+from scrutiny.web.requests import (
+    DUE_WITHIN,
+    council_or_404,
+    note_write,
+    recommendation_or_404,
+)
 from scrutiny.web.security import AskFirst, authority_reader, authority_writer, csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], route_class=AskFirst)
@@ -81,17 +86,7 @@ def recommendations_page(
     )
 
 
-def _recommendation(request: Request, code: str, decision_ref: str, number: int) -> dict[str, Any]:
-    """The recommendation as the register has it today: 404 unless it is CODE's."""
-    register = read_register(request.app.state.engine, date.today(), authority_code=code)
-    found = register.filter(
-        (pl.col("decision_ref") == decision_ref)
-        & (pl.col("recommendation_number") == number)
-        & (pl.col("authority_code") == code)
-    )
-    if found.is_empty():
-        raise HTTPException(404)
-    return found.row(0, named=True)
+_recommendation = recommendation_or_404
 
 
 def _evidence_page(

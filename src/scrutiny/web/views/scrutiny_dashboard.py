@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from scrutiny.core.periods import last_complete_quarter, period_label, quarter_label
+from scrutiny.councillor.better_than_data import better_than_data
 from scrutiny.councillor.questions import (
     STANDING_QUESTIONS,
     council_figures,
@@ -21,6 +22,7 @@ from scrutiny.councillor.questions import (
 )
 from scrutiny.measures.benchmarking import council_benchmark
 from scrutiny.recommendations import due_within, overdue, repeat_patterns
+from scrutiny.recommendations.follow_up_lists import council_follow_up
 from scrutiny.reference.peers import PeerError, peer_method
 from scrutiny.store.accounts import User
 from scrutiny.warning.signals import compute_signals
@@ -55,6 +57,8 @@ def scrutiny_dashboard(
         "peers": peers,
         "peer_choices": select_items(PEER_CHOICES, peers),
         "standing": STANDING_QUESTIONS,
+        # Committee follow-up is about today's agendas, whatever the returns cover.
+        "follow_up": council_follow_up(request.app.state.engine, code),
     }
     # The latest year and quarter that this council's returns and most councils' cover.
     version = cache.version()
@@ -107,5 +111,6 @@ def scrutiny_dashboard(
             "today": today,
             "due_soon": due_within(engine, DUE_WITHIN, today=today, authority_code=code).height,
             "due_within": DUE_WITHIN,
+            "better_than_data": better_than_data(engine, code, period),
         },
     )

@@ -3,7 +3,9 @@
 Anyone who may read the council's data sees the checklist and downloads it as CSV; its
 complaints officers (and admins) change answers one at a time or by uploading the CSV.
 scrutiny.councillor.self_assessment checks every answer and writes the audit log; an upload with
-any mistake stores nothing.
+any mistake stores nothing. Answers better than the council's own data are flagged on the
+page, and every council's for a year are listed for the Ombudsman
+(scrutiny.councillor.better_than_data).
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import RedirectResponse, Response
 
 from scrutiny.core.formatting import file_size
+from scrutiny.councillor.better_than_data import (
+    BetterThanData,
+    better_than_data,
+    every_council_better_than_data,
+    flags_frame,
+)
 from scrutiny.councillor.self_assessment import (
     STATUSES,
     TEXT_LIMIT,
@@ -23,9 +31,9 @@ from scrutiny.councillor.self_assessment import (
     assessment_year,
     check_answer,
     checklist_item,
+    data_reading,
     default_year,
     item_history,
-    prefill_from_data,
     read_self_assessment,
     recent_years,
     save_self_assessment_item,
@@ -33,10 +41,19 @@ from scrutiny.councillor.self_assessment import (
     status_label,
 )
 from scrutiny.councillor.self_assessment_csv import ImportRefused, export_csv, import_csv
+from scrutiny.reference.authorities import official_names
 from scrutiny.store.accounts import User
+from scrutiny.web.downloads import csv_download
 from scrutiny.web.pages import render
-from scrutiny.web.requests import council_or_404, note_write
-from scrutiny.web.security import AskFirst, authority_reader, authority_writer, csrf_protect
+from scrutiny.web.requests import council_or_404, data_cache, note_write
+from scrutiny.web.requests import default_year as latest_year
+from scrutiny.web.security import (
+    AskFirst,
+    authority_reader,
+    authority_writer,
+    csrf_protect,
+    role_in,
+)
 
 router = APIRouter(
     dependencies=[Depends(csrf_protect)], route_class=AskFirst, include_in_schema=False
@@ -57,6 +74,7 @@ ANCHORS = {
     "action_owner": "#action-owner",
     "action_due": "#action-due-day",
 }
+ombudsman = role_in("ombudsman", "admin")
 
 
 def page_path(code: str, year: str) -> str:
@@ -75,9 +93,16 @@ def _page(
     request: Request, code: str, year: str, user: User, status_code: int = 200, **extra: Any
 ) -> Response:
     council = council_or_404(code)
-    frame = read_self_assessment(request.app.state.engine, code, year)
+    engine = request.app.state.engine
+    frame = read_self_assessment(engine, code, year)
+    flags = {flag.item: flag for flag in better_than_data(engine, code, year)}
     rows = [
-        {**row, "label": status_label(row["status"]), "tag": TAGS[row["status"]]}
+        {
+            **row,
+            "label": status_label(row["status"]),
+            "tag": TAGS[row["status"]],
+            "flag": flags.get(row["item"]),
+        }
         for row in frame.to_dicts()
     ]
     sections: dict[str, list[dict[str, Any]]] = {row["section"]: [] for row in rows}
@@ -96,6 +121,7 @@ def _page(
             "years": years if year in years else [*years, year],
             "sections": sections,
             "counts": status_counts(frame),
+            "flags": list(flags.values()),
             "from_data": sum(row["source"] == "data" for row in rows),
             "may_change": user.may_change(code),
             "flash": request.session.pop(FLASH, None),
@@ -187,7 +213,9 @@ def _item_page(
     engine = request.app.state.engine
     entry = checklist_item(item)
     current = read_self_assessment(engine, code, year).filter(item=item).row(0, named=True)
-    data = prefill_from_data(engine, code, year).get(item) if entry.prefill else None
+    data = data_reading(engine, code, year, entry)
+    answered = current["source"] == "council"
+    flag = next((f for f in better_than_data(engine, code, year) if f.item == item), None)
     due = current["action_due"]
     errors = errors or {}
     return render(
@@ -203,11 +231,14 @@ def _item_page(
             "current_label": status_label(current["status"]),
             "data": data,
             "data_label": status_label(data.status) if data else None,
+            "flag": flag,
+            # The council's answer differs from what its data reads, better or worse.
+            "differs": bool(answered and data and current["status"] != data.status),
             "history": item_history(engine, code, year, item),
             "labels": {s: status_label(s) for s in STATUSES},
             "form": form
             or {
-                "status": current["status"] if current["source"] == "council" else None,
+                "status": current["status"] if answered else None,
                 **{k: current[k] or "" for k in ("evidence", "action", "action_owner")},
                 "day": due.day if due else "",
                 "month": due.month if due else "",
@@ -278,10 +309,16 @@ def item_submit(
     }
     due, date_error = _due_date(day, month, due_year)
     errors: dict[str, str] = {}
+    data = data_reading(request.app.state.engine, code, year, checklist_item(item))
     try:
         # A due date that is not real is reported as such, not as a missing one.
         check_answer(
-            status or None, evidence, action, action_owner, date.max if date_error else due
+            status or None,
+            evidence,
+            action,
+            action_owner,
+            date.max if date_error else due,
+            data=data,
         )
     except AnswerInvalid as error:
         errors.update(error.fields)
@@ -305,3 +342,39 @@ def item_submit(
     request.session[FLASH] = f"Item {item} saved"
     note_write(request)
     return RedirectResponse(page_path(code, year) + f"#item-{item}", status_code=303)
+
+
+def _oversight(request: Request, year: str | None) -> tuple[str, list[BetterThanData]]:
+    """The year asked for (else the latest complete one) and every council's flags in it."""
+    chosen = _year_or_404(year) if year else latest_year(request, data_cache(request).version())
+    return chosen, every_council_better_than_data(request.app.state.engine, chosen)
+
+
+@router.get("/ombudsman/self-assessment")
+def oversight_page(
+    request: Request, year: str | None = None, user: User = Depends(ombudsman)
+) -> Response:
+    """Every council's self-assessment answers for YEAR that are better than its own data."""
+    chosen, flags = _oversight(request, year)
+    years = recent_years(date.today())
+    return render(
+        request,
+        "ombudsman/self_assessment.html",
+        {
+            "title": f"Self-assessment answers better than the data, {chosen}",
+            "year": chosen,
+            "years": years if chosen in years else [*years, chosen],
+            "flags": flags,
+            "names": official_names(),
+            "councils": len({f.authority_code for f in flags}),
+            "labels": {s: status_label(s) for s in STATUSES},
+        },
+    )
+
+
+@router.get("/ombudsman/self-assessment.csv")
+def oversight_csv(
+    request: Request, year: str | None = None, user: User = Depends(ombudsman)
+) -> Response:
+    chosen, flags = _oversight(request, year)
+    return csv_download(flags_frame(flags), f"self-assessment-better-than-data-{chosen}.csv")
