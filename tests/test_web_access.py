@@ -99,6 +99,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/council/{code}/recommendations/{decision_ref}/{number}/follow-up/review"): (
         "councillor"
     ),
+    ("GET", "/council/{code}/evidence/{evidence_id}/files"): "writer",
+    ("POST", "/council/{code}/evidence/{evidence_id}/files"): "writer",
+    ("GET", "/council/{code}/evidence-files/{file_id}"): "reader",
+    ("GET", "/council/{code}/evidence-files/{file_id}/withdraw"): "writer",
+    ("POST", "/council/{code}/evidence-files/{file_id}/withdraw"): "writer",
     ("GET", "/council/{code}/returns/problems/{report_id}"): "writer",
     ("GET", "/council/{code}/returns/problems/{report_id}/csv"): "writer",
     ("GET", "/council/{code}/scrutiny"): "reader",
@@ -160,6 +165,12 @@ API_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/self-assessment/{code}"): "token",
     ("GET", "/api/v1/submissions"): "any_token",
     ("POST", "/api/v1/submissions"): "any_token",
+    # Any council's token; another council's evidence and files answer 404.
+    ("GET", "/api/v1/evidence-files"): "any_token",
+    ("POST", "/api/v1/evidence/{evidence_id}/files"): "any_token",
+    ("GET", "/api/v1/evidence-files/{file_id}"): "any_token",
+    ("GET", "/api/v1/ombudsman/evidence/{evidence_id}/files"): "ombudsman_token",
+    ("GET", "/api/v1/ombudsman/evidence-files/{file_id}"): "ombudsman_token",
     ("POST", "/api/v1/evidence"): "any_token",
     ("GET", "/api/v1/evidence/{decision_ref}/{number}"): "token",
     ("GET", "/api/v1/ombudsman/evidence"): "ombudsman_token",
@@ -242,7 +253,10 @@ def _with_visitors(url: str) -> dict[str, Any]:
             "name": "aggregate_returns",
             "indicator_code": "stage1_on_time",
             "slug": "impact",
+            # The demo's first evidence and file (another council's unless Durham has open
+            # recommendations): the allowed visitors get 404, never 401 or 403.
             "evidence_id": "1",
+            "file_id": "1",
             "draft_id": "1",  # the demo's first synthetic draft, County Durham's
         },
     }

@@ -37,6 +37,18 @@ class Settings:
         default=60,
         metadata={"help": "Most processor seconds a workbook (XLSX) may take to read."},
     )
+    evidence_dir: str = field(
+        default="",
+        metadata={
+            "help": "Directory holding the files councils attach to evidence, each under its "
+            "SHA-256. Empty: evidence-files beside the SQLite database file, or in the "
+            "working directory with PostgreSQL. Back it up with the database."
+        },
+    )
+    evidence_file_bytes: int = field(
+        default=20 * 1024 * 1024,
+        metadata={"help": "Largest file a council may attach to evidence, in bytes."},
+    )
     user: str = field(
         default="cli",
         metadata={"help": "Who is recorded as submitting imports made from the command line."},
@@ -145,3 +157,12 @@ class Settings:
         return (
             Path(self.database_url[len(prefix) :]) if self.database_url.startswith(prefix) else None
         )
+
+    @property
+    def evidence_path(self) -> Path:
+        """Where evidence files are kept (see evidence_dir)."""
+        if self.evidence_dir:
+            return Path(self.evidence_dir)
+        database = self.sqlite_path
+        beside = database.parent if database is not None and database.name else Path()
+        return beside / "evidence-files"

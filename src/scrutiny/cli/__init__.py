@@ -12,6 +12,7 @@ from scrutiny.cli import (  # noqa: F401  (registers)
     data,
     database,
     drafts,
+    evidence_files,
     follow_up,
     funnel,
     impact,

@@ -19,6 +19,7 @@ from scrutiny.core.errors import ScrutinyError
 from scrutiny.core.log import timed
 from scrutiny.demo.backdated import add_backdated_evidence
 from scrutiny.demo.drafts import add_demo_drafts
+from scrutiny.demo.evidence_files import add_evidence_files
 from scrutiny.demo.follow_up import add_follow_up
 from scrutiny.demo.self_assessment import answer_self_assessments
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
@@ -117,6 +118,8 @@ def _build(
         user=DEMO_USER,
         max_file_bytes=int(defaults.max_file_bytes * headroom),
         max_rows=int(defaults.max_rows * headroom),
+        # Beside the demo's SQLite file, where a service on it looks by default.
+        evidence_dir=str(directory / "evidence-files"),
     )
     upgrade(settings.database_url)
     engine = make_engine(settings)
@@ -149,6 +152,8 @@ def _build(
             actor=DEMO_USER,
         )
 
+    say("attaching synthetic evidence files")
+    add_evidence_files(engine, settings, DEMO_AUTHORITY)
     say("drafting synthetic recommendations")
     add_demo_drafts(engine)
     say("sending synthetic backdated evidence")

@@ -46,6 +46,7 @@ from scrutiny.core.errors import Unavailable
 from scrutiny.settings import Settings
 from scrutiny.store import (
     drafts_tables,  # noqa: F401  (registers the draft recommendations)
+    evidence_files_tables,  # noqa: F401  (registers its table)
     follow_up_tables,  # noqa: F401  (registers scrutiny follow-up's tables)
     people,  # noqa: F401  (registers the people's tables)
 )

@@ -251,3 +251,23 @@ class SelfAssessment(BaseModel):
     authority_code: str
     financial_year: str
     items: list[SelfAssessmentItem]
+
+
+class EvidenceFileRecord(BaseModel):
+    """A file attached to a council's evidence of compliance (its bytes at download)."""
+
+    id: int
+    evidence_id: int
+    decision_ref: str
+    recommendation_number: int
+    original_name: str
+    media_type: str = Field(description="Detected from the file's bytes, not its name")
+    size_bytes: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    withdrawn: bool
+    withdrawn_by: str | None
+    withdrawn_at: datetime | None
+    withdrawn_reason: str | None
+    download: str | None = Field(description="Where to download it (none once withdrawn)")

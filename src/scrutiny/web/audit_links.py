@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from scrutiny.councillor.self_assessment import AUDIT_ENTITY as SELF_ASSESSMENT_ENTITY
 from scrutiny.recommendations.drafts import AUDIT_ENTITY as DRAFT_ENTITY
+from scrutiny.recommendations.evidence_files import AUDIT_ENTITY as EVIDENCE_FILE_ENTITY
 from scrutiny.recommendations.follow_up import ASSIGNMENT, REVIEW
 from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
 from scrutiny.returns.saved_mappings import AUDIT_ENTITY as MAPPING_ENTITY
@@ -63,6 +64,12 @@ def _self_assessment(entry: AuditEntry, _: Councils) -> str | None:
     return f"/council/{code}/self-assessment/{year}/{item}" if code and year and item else None
 
 
+def _evidence_file(entry: AuditEntry, _: Councils) -> str | None:
+    # Its entries name the council, so it needs no look-up.
+    code, evidence = _detail(entry, "authority_code"), _detail(entry, "evidence_id")
+    return f"/council/{code}/evidence/{evidence}/files" if code and evidence else None
+
+
 def _draft(entry: AuditEntry, _: Councils) -> str | None:
     code = _detail(entry, "authority_code")
     return f"/council/{code}/drafts/{entry.entity_id}" if code and entry.entity_id else None
@@ -81,6 +88,7 @@ ENTITY_PAGES: dict[str, Page] = {
     OUTCOME: _recommendation,
     ASSIGNMENT: _follow_up,
     REVIEW: _follow_up,
+    EVIDENCE_FILE_ENTITY: _evidence_file,
     SELF_ASSESSMENT_ENTITY: _self_assessment,
     MAPPING_ENTITY: _mapping,
     DRAFT_ENTITY: _draft,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import polars as pl
 from fastapi import HTTPException, Request
@@ -288,3 +289,8 @@ def pdf_response(body: bytes, filename: str) -> Response:
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
+
+
+def evidence_path(code: str, decision_ref: str, number: int) -> str:
+    """The evidence page of one recommendation (decision references hold spaces)."""
+    return f"/council/{code}/recommendations/{quote(decision_ref, safe='')}/{number}/evidence"

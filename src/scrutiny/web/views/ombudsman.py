@@ -23,6 +23,7 @@ from scrutiny.recommendations import (
     list_evidence,
     read_register,
 )
+from scrutiny.recommendations.evidence_files import files_by_evidence
 from scrutiny.reference.authorities import official_names
 from scrutiny.store.accounts import User
 from scrutiny.warning.data_quality import (
@@ -241,10 +242,12 @@ def _evidence_page(
     )
     names = official_names()
     items = []
+    pending_ids = []
     for row in waiting.iter_rows(named=True):
         ref, number = row["decision_ref"], row["recommendation_number"]
         pending = [e for e in list_evidence(engine, ref, number) if e["check_result"] is None]
         evidence = pending[0] if pending else None
+        pending_ids += [evidence["id"]] if evidence else []
         items.append(
             {
                 **row,
@@ -256,6 +259,9 @@ def _evidence_page(
                 ),
             }
         )
+    attached = files_by_evidence(engine, pending_ids)
+    for item in items:
+        item["files"] = attached.get(item["evidence"]["id"], []) if item["evidence"] else []
     return render(
         request,
         "ombudsman/evidence.html",

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 import polars as pl
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from scrutiny.recommendations import (
@@ -24,12 +23,20 @@ from scrutiny.recommendations import (
     read_register,
     record_evidence,
 )
+from scrutiny.recommendations.evidence_file_types import (
+    EvidenceFileRefused,
+    accept_attribute,
+    allowed_description,
+    identify,
+)
+from scrutiny.recommendations.evidence_files import attach_file, files_by_evidence, read_upload
 from scrutiny.recommendations.lifecycle import NOTE_LIMIT
 from scrutiny.store.accounts import User
 from scrutiny.web.pages import render
 from scrutiny.web.requests import (
     DUE_WITHIN,
     council_or_404,
+    evidence_path,
     note_write,
     recommendation_or_404,
 )
@@ -39,11 +46,6 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], route_class=AskFirst)
 
 REFERENCE_LIMIT = 200
 FLASH = "recommendations_flash"
-
-
-def evidence_path(code: str, decision_ref: str, number: int) -> str:
-    """The evidence page of one recommendation (decision references hold spaces)."""
-    return f"/council/{code}/recommendations/{quote(decision_ref, safe='')}/{number}/evidence"
 
 
 def _rows(frame: pl.DataFrame, code: str) -> list[dict[str, Any]]:
@@ -100,7 +102,14 @@ def _evidence_page(
     council = council_or_404(code)
     ref, number = recommendation["decision_ref"], recommendation["recommendation_number"]
     errors = errors or {}
-    links = {"note": "#note", "evidence_date": "#evidence-date-day", "file_reference": "#file"}
+    links = {
+        "note": "#note",
+        "evidence_date": "#evidence-date-day",
+        "file_reference": "#file",
+        "evidence_file": "#evidence-file",
+    }
+    engine, settings = request.app.state.engine, request.app.state.settings
+    evidence = list_evidence(engine, ref, number)
     return render(
         request,
         "council/evidence.html",
@@ -109,7 +118,11 @@ def _evidence_page(
             "council": council,
             "code": code,
             "recommendation": recommendation,
-            "evidence": list_evidence(request.app.state.engine, ref, number),
+            "evidence": evidence,
+            "files": files_by_evidence(engine, [e["id"] for e in evidence]),
+            "allowed": allowed_description(),
+            "accept": accept_attribute(),
+            "max_bytes": settings.evidence_file_bytes,
             "action": evidence_path(code, ref, number),
             "open": recommendation["state"] in ("agreed", "due"),
             "errors": errors,
@@ -157,9 +170,11 @@ def evidence_submit(
     month: str = Form("", alias="evidence-date-month"),
     year: str = Form("", alias="evidence-date-year"),
     file_reference: str = Form(""),
+    file: UploadFile | None = File(None),
     user: User = Depends(authority_writer),
 ) -> Response:
     recommendation = _recommendation(request, code, decision_ref, number)
+    settings = request.app.state.settings
     form = {"note": note, "day": day, "month": month, "year": year, "file": file_reference}
     errors: dict[str, str] = {}
     if not note.strip():
@@ -171,9 +186,16 @@ def evidence_submit(
         errors["evidence_date"] = date_error
     if len(file_reference) > REFERENCE_LIMIT:
         errors["file_reference"] = f"The reference must be {REFERENCE_LIMIT} characters or fewer"
+    data = None
+    if file is not None and file.filename:
+        try:  # checked before the evidence is recorded, so a refused file stores nothing
+            data = read_upload(file.file, settings.evidence_file_bytes, file.filename)
+            identify(file.filename, data, limit=settings.evidence_file_bytes)
+        except EvidenceFileRefused as refused:
+            errors["evidence_file"] = str(refused)
     if not errors and evidence_date is not None:
         try:
-            record_evidence(
+            evidence_id = record_evidence(
                 request.app.state.engine,
                 decision_ref,
                 number,
@@ -185,6 +207,18 @@ def evidence_submit(
         except RecommendationError as error:
             key = "evidence_date" if "evidence date" in str(error) else "note"
             errors[key] = str(error)[:1].upper() + str(error)[1:]
+        else:
+            if data is not None and file is not None:
+                attach_file(
+                    request.app.state.engine,
+                    settings.evidence_path,
+                    evidence_id,
+                    name=file.filename,
+                    data=data,
+                    by=user.email,
+                    limit=settings.evidence_file_bytes,
+                    authority_code=code,
+                )
     if errors:
         return _evidence_page(request, code, recommendation, errors=errors, form=form)
     request.session[FLASH] = (
