@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import polars as pl
-from fastapi import HTTPException, Query, Request
+from fastapi import HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,8 @@ MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
 # Far beyond any real result; keeps offsets in range for the data frame library.
 MAX_PAGE = 1_000_000
+MAX_ID = 2**31 - 1  # a stored record's id: larger ones cannot be asked of SQLite or PostgreSQL
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id")]
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON, or with format=csv every matching row as CSV (not paged)",

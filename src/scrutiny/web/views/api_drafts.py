@@ -32,7 +32,7 @@ from scrutiny.recommendations.drafts import (
 from scrutiny.recommendations.lifecycle import RecommendationError
 from scrutiny.store.accounts import TokenUser, User
 from scrutiny.store.db import as_utc
-from scrutiny.web.api_common import Page, Paging, check_date, page_of_list, refuse
+from scrutiny.web.api_common import MAX_ID, Page, Paging, RecordId, check_date, page_of_list, refuse
 from scrutiny.web.requests import note_write
 from scrutiny.web.security import AskFirst, access_check, api_user, ombudsman_api_user
 
@@ -185,6 +185,8 @@ def council_draft(request: Request) -> int:
     token = api_user(request)
     try:
         draft_id = int(request.path_params["draft_id"])
+        if not 1 <= draft_id <= MAX_ID:
+            raise ValueError(draft_id)
         draft = get_draft(request.app.state.engine, draft_id)
     except (ValueError, DraftNotFound):
         raise refuse(404, f"There is no draft {request.path_params['draft_id']}") from None
@@ -239,7 +241,7 @@ def all_drafts(
     "/ombudsman/drafts/{draft_id}", response_model=DraftDetail, responses=ERRORS, tags=[OMBUDSMAN]
 )
 def ombudsman_draft(
-    request: Request, draft_id: int, user: User = Depends(ombudsman_api_user)
+    request: Request, draft_id: RecordId, user: User = Depends(ombudsman_api_user)
 ) -> dict[str, Any]:
     """One draft, with its history and how the council's proposal and the agreed wording
     differ from it."""
@@ -254,7 +256,7 @@ def ombudsman_draft(
 )
 def finalise(
     request: Request,
-    draft_id: int,
+    draft_id: RecordId,
     final: FinalWord,
     user: User = Depends(ombudsman_api_user),
 ) -> dict[str, Any]:

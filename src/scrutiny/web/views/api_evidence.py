@@ -26,7 +26,7 @@ from scrutiny.recommendations import (
 from scrutiny.recommendations.lifecycle import NOTE_LIMIT
 from scrutiny.store.accounts import TokenUser, User
 from scrutiny.store.db import recommendations
-from scrutiny.web.api_common import refuse
+from scrutiny.web.api_common import MAX_ID, RecordId, refuse
 from scrutiny.web.requests import note_write
 from scrutiny.web.security import AskFirst, api_user, ombudsman_api_user
 
@@ -44,7 +44,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 class EvidenceSent(BaseModel):
     decision_ref: str = Field(max_length=40)
-    recommendation_number: int = Field(ge=1)
+    recommendation_number: int = Field(ge=1, le=MAX_ID)
     note: str = Field(max_length=NOTE_LIMIT, description="What the evidence shows")
     evidence_date: date = Field(description="The date the evidence claims for the action")
     file_reference: str | None = Field(None, max_length=300)
@@ -145,7 +145,7 @@ def send_evidence(
     tags=[COUNCIL],
 )
 def council_evidence(
-    request: Request, decision_ref: str, number: int, token: TokenUser = Depends(api_user)
+    request: Request, decision_ref: str, number: RecordId, token: TokenUser = Depends(api_user)
 ) -> list[dict[str, Any]]:
     """Every piece of evidence the token's council sent for one recommendation, oldest first."""
     row = _recommendation(request, decision_ref, number, token.authority_code)
@@ -180,7 +180,7 @@ def evidence_awaiting(
 )
 def check(
     request: Request,
-    evidence_id: int,
+    evidence_id: RecordId,
     decision: EvidenceCheck,
     user: User = Depends(ombudsman_api_user),
 ) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from scrutiny.recommendations.evidence_files import (
     read_file,
 )
 from scrutiny.store.accounts import TokenUser, User
-from scrutiny.web.api_common import refuse
+from scrutiny.web.api_common import RecordId, refuse
 from scrutiny.web.api_models import EvidenceFileRecord
 from scrutiny.web.downloads import attachment
 from scrutiny.web.security import AskFirst, api_user, ombudsman_api_user
@@ -77,7 +77,7 @@ def api_evidence_files(
 )
 def api_attach_evidence_file(
     request: Request,
-    evidence_id: int,
+    evidence_id: RecordId,
     file: UploadFile = File(description=FILE_HELP),
     token: TokenUser = Depends(api_user),
 ) -> Response:
@@ -110,7 +110,7 @@ def api_attach_evidence_file(
     tags=[COUNCIL],
 )
 def api_evidence_file(
-    request: Request, file_id: int, token: TokenUser = Depends(api_user)
+    request: Request, file_id: RecordId, token: TokenUser = Depends(api_user)
 ) -> Response:
     """Download one of the token's council's evidence files (not a withdrawn one)."""
     found, data = read_file(
@@ -130,7 +130,7 @@ def api_evidence_file(
     tags=["evidence (Ombudsman token)"],
 )
 def api_ombudsman_evidence_files(
-    request: Request, evidence_id: int, user: User = Depends(ombudsman_api_user)
+    request: Request, evidence_id: RecordId, user: User = Depends(ombudsman_api_user)
 ) -> list[dict[str, Any]]:
     """The files attached to any council's evidence, for the Ombudsman's check."""
     found = list_evidence_files(request.app.state.engine, [evidence_id])
@@ -144,7 +144,7 @@ def api_ombudsman_evidence_files(
     tags=["evidence (Ombudsman token)"],
 )
 def api_ombudsman_evidence_file(
-    request: Request, file_id: int, user: User = Depends(ombudsman_api_user)
+    request: Request, file_id: RecordId, user: User = Depends(ombudsman_api_user)
 ) -> Response:
     """Download any council's evidence file (not a withdrawn one); the download is audited."""
     found, data = read_file(
