@@ -150,6 +150,14 @@ def first_on_the_watchlist(page: Any, site: str) -> str:
     return f"{site}{link}"
 
 
+def refused_draft(page: Any, site: str) -> str:
+    """The new-draft form sent empty: its error summary."""
+    page.goto(f"{site}/ombudsman/drafts/new")
+    page.get_by_role("button", name="Record the draft").click()
+    page.wait_for_load_state()
+    return str(page.url)
+
+
 OFFICER, COUNCILLOR = "officer@demo.scrutiny", "councillor@demo.scrutiny"
 ANALYST, ADMIN = "analyst@demo.scrutiny", "admin@demo.scrutiny"
 _COUNCIL = f"/council/{DEMO_AUTHORITY}"
@@ -182,9 +190,16 @@ MAIN_PAGES = [
     MainPage(f"{_COUNCIL}/recommendations", OFFICER),
     MainPage(f"{_COUNCIL}/self-assessment", OFFICER),
     MainPage(f"{_COUNCIL}/self-assessment/2024-25/6.2", OFFICER),
+    MainPage(f"{_COUNCIL}/drafts", OFFICER),
+    MainPage(f"{_COUNCIL}/drafts/3", OFFICER),  # the demo's draft awaiting an answer
     MainPage("/account", OFFICER),
     MainPage(f"{_COUNCIL}/scrutiny", COUNCILLOR),
     MainPage(f"{_COUNCIL}/scrutiny/pack", COUNCILLOR),
+    MainPage(f"{_COUNCIL}/drafts/2", COUNCILLOR),  # agreed with the council's change
+    MainPage("/ombudsman/drafts", ANALYST),
+    MainPage("/ombudsman/drafts/new", ANALYST),
+    MainPage("the new-draft form refused", ANALYST, reach=refused_draft),
+    MainPage("/council/E08000025/drafts/6", ANALYST),  # a change proposed: to finalise
     MainPage("/ombudsman/watchlist", ANALYST),
     MainPage("a council on the watchlist", ANALYST, reach=first_on_the_watchlist),
     MainPage("/ombudsman/evidence", ANALYST),

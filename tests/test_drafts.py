@@ -148,3 +148,52 @@ def test_a_drafts_file_with_errors_stores_nothing_and_says_where(engine):
     assert found == {(2, "authority_code"), (3, "due_date")}
     assert read_register(engine).height == 0
     assert pl.DataFrame(list_audit_entries(engine)).height == 0
+
+
+def test_a_return_repeating_a_recommendation_agreed_at_the_draft_stage_is_refused_whole(
+    database_url, engine, tmp_path
+):
+    from sqlalchemy import func, select
+
+    from scrutiny.returns.submissions import SubmissionClash
+    from scrutiny.returns.submit import submit_return
+    from scrutiny.settings import Settings
+    from scrutiny.store.db import audit_log, recommendations, submissions
+
+    first, _ = import_drafts(engine, CSV, "drafts.csv", by="ombudsman")
+    respond_to_draft(engine, first, authority_code=DURHAM, accept=True, by="officer", **LEADERS)
+    agreed = finalise_draft(engine, first, by="ombudsman", on=date.today())
+
+    def counts() -> tuple[int, ...]:
+        with engine.connect() as connection:
+            return tuple(
+                connection.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in (submissions, recommendations, audit_log)
+            )
+
+    before = counts()
+    header = (
+        "decision_ref,recommendation_number,authority_code,kind,beneficiary,amount_gbp,"
+        "agreed_date,due_date,completed_date,compliance_status,evidence_note"
+    )
+    agreed_on, due = date.today(), agreed["final_due_date"]
+    path = tmp_path / "recommendations.csv"
+    path.write_text(
+        "\n".join(
+            [
+                header,
+                # a recommendation of its own, and the one the draft stage already stored
+                f"24 000 009,1,{DURHAM},apology,complainant,,{agreed_on},{due},,pending,",
+                f"24 000 001,1,{DURHAM},financial_remedy,complainant,250,{agreed_on},{due},,"
+                "pending,",
+            ]
+        )
+        + "\n"
+    )
+    with pytest.raises(SubmissionClash) as refused:
+        submit_return(path, Settings(database_url=database_url), engine, submitted_by="ombudsman")
+    message = str(refused.value)
+    assert f"'agreed at the draft stage {agreed_on}'" in message
+    assert "decision_ref 24 000 001, recommendation_number 1" in message
+    assert refused.value.earlier_submission_ids == [agreed["submission_id"]]
+    assert counts() == before  # nothing stored, not even the other row

@@ -178,6 +178,15 @@ API_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/follow-up/{code}"): "token",
     ("POST", "/api/v1/follow-up/{code}/{decision_ref}/{number}/assignment"): "token",
     ("POST", "/api/v1/follow-up/{code}/{decision_ref}/{number}/review"): "token",
+    # draft recommendations: a council token reads and answers only its own council's
+    # (another council's draft is 403); only an Ombudsman token drafts and finalises
+    ("GET", "/api/v1/drafts"): "any_token",
+    ("GET", "/api/v1/drafts/{draft_id}"): "token",
+    ("POST", "/api/v1/drafts/{draft_id}/response"): "token",
+    ("GET", "/api/v1/ombudsman/drafts"): "ombudsman_token",
+    ("POST", "/api/v1/ombudsman/drafts"): "ombudsman_token",
+    ("GET", "/api/v1/ombudsman/drafts/{draft_id}"): "ombudsman_token",
+    ("POST", "/api/v1/ombudsman/drafts/{draft_id}/finalise"): "ombudsman_token",
 }
 
 

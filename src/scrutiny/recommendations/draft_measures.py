@@ -24,7 +24,7 @@ from typing import Any, Literal
 import polars as pl
 from sqlalchemy import Engine
 
-from scrutiny.recommendations.drafts import list_drafts
+from scrutiny.recommendations.drafts import draft_history, get_draft, list_drafts
 from scrutiny.recommendations.register import read_register
 from scrutiny.reference.calendar import working_days_between
 from scrutiny.store.db import as_utc
@@ -196,3 +196,17 @@ def final_changes(draft: dict[str, Any]) -> list[str]:
         word = "later" if agreed > drafted else "earlier"
         said.append(f"Due date: {drafted} became {agreed} ({later} working days {word})")
     return said or ["Agreed as drafted."]
+
+
+def draft_story(engine: Engine, draft_id: int, authority_code: str | None = None) -> dict[str, Any]:
+    """One draft (DraftNotFound unless it is AUTHORITY_CODE's, when given) with its history
+    from the audit log, how the council's proposal and the agreed wording differ from the
+    draft word by word, and how the agreed record differs in sentences."""
+    draft = get_draft(engine, draft_id, authority_code)
+    return {
+        "draft": draft,
+        "history": draft_history(engine, draft_id),
+        "proposal_diff": word_diff(draft["wording"], draft["proposed_wording"] or draft["wording"]),
+        "final_diff": word_diff(draft["wording"], draft["final_wording"] or draft["wording"]),
+        "changes": final_changes(draft),
+    }

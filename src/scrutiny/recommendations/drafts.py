@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
@@ -35,7 +35,8 @@ from scrutiny.store.db import as_utc, recommendations, transaction
 from scrutiny.store.drafts_tables import recommendation_drafts
 
 AUDIT_ENTITY = "recommendation_draft"  # what the audit log calls a draft
-STATUSES = ("proposed", "accepted", "change_proposed", "finalised")
+Status = Literal["proposed", "accepted", "change_proposed", "finalised"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 OPEN = ("accepted", "change_proposed")  # answered by the council, awaiting the Ombudsman
 WORDING_LIMIT = 2000
 TITLE_LIMIT = 120  # a job title ("Chief Executive"), never a person's name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -72,10 +73,20 @@ def page_of(request: Request, frame: pl.DataFrame, paging: Paging) -> dict[str, 
     """One page of FRAME's rows, with the total and the next page's address."""
     offset = (paging.page - 1) * paging.page_size
     rows = frame.slice(offset, paging.page_size) if offset < frame.height else frame.clear()
-    more = offset + paging.page_size < frame.height
+    return _page(request, records(rows), frame.height, paging)
+
+
+def page_of_list(request: Request, items: Sequence[Any], paging: Paging) -> dict[str, Any]:
+    """One page of ITEMS (records already), with the total and the next page's address."""
+    offset = (paging.page - 1) * paging.page_size
+    return _page(request, list(items[offset : offset + paging.page_size]), len(items), paging)
+
+
+def _page(request: Request, items: list[Any], total: int, paging: Paging) -> dict[str, Any]:
+    more = paging.page * paging.page_size < total
     return {
-        "items": records(rows),
-        "total": frame.height,
+        "items": items,
+        "total": total,
         "page": paging.page,
         "page_size": paging.page_size,
         "next": str(request.url.include_query_params(page=paging.page + 1)) if more else None,

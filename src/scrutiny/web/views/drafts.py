@@ -13,19 +13,19 @@ the forms, call it and render.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict
 
 from scrutiny.core.errors import ScrutinyError
 from scrutiny.recommendations.draft_files import DraftFileInvalid, import_drafts
-from scrutiny.recommendations.draft_measures import draft_measures, final_changes, word_diff
+from scrutiny.recommendations.draft_measures import draft_measures, draft_story
 from scrutiny.recommendations.drafts import (
     STATUSES,
     NewDraft,
     create_drafts,
-    draft_history,
     finalise_draft,
     get_draft,
     list_drafts,
@@ -68,18 +68,79 @@ def draft_path(code: str, draft_id: int) -> str:
     return f"/council/{code}/drafts/{draft_id}"
 
 
+def _box_name(field: str) -> str:
+    """The page's name for a form field: date boxes are named like due-date-day."""
+    return field.replace("_", "-") if field.endswith(("_day", "_month", "_year")) else field
+
+
+class PageForm(BaseModel):
+    """A form as typed: text throughout, so the library judges every value."""
+
+    model_config = ConfigDict(alias_generator=_box_name)
+
+
+class DraftForm(PageForm):
+    decision_ref: str = ""
+    recommendation_number: str = ""
+    authority_code: str = ""
+    kind: str = ""
+    beneficiary: str = ""
+    amount_gbp: str = ""
+    wording: str = ""
+    due_phrase: str = ""
+    decision_date_day: str = ""
+    decision_date_month: str = ""
+    decision_date_year: str = ""
+    due_date_day: str = ""
+    due_date_month: str = ""
+    due_date_year: str = ""
+
+
+class ResponseForm(PageForm):
+    response: str = ""
+    agreed_by_title: str = ""
+    accountable_officer: str = ""
+    proposed_wording: str = ""
+    proposed_kind: str = ""
+    reasons: str = ""
+    proposed_due_date_day: str = ""
+    proposed_due_date_month: str = ""
+    proposed_due_date_year: str = ""
+
+
+class FinaliseForm(PageForm):
+    take_proposal: str = ""
+    final_wording: str = ""
+    final_reason: str = ""
+    final_due_date_day: str = ""
+    final_due_date_month: str = ""
+    final_due_date_year: str = ""
+
+
+def _fields(form: BaseModel) -> dict[str, str]:
+    """FORM's values under the names the page's fields have, to fill them in again."""
+    return {k: str(v) for k, v in form.model_dump(by_alias=True).items()}
+
+
+class DateProblem(ValueError):
+    """Date boxes that are blank or do not make a date: the error links to the first box."""
+
+    def __init__(self, message: str, prefix: str) -> None:
+        super().__init__(message)
+        self.href = f"#{prefix}-day"
+
+
 def _day(prefix: str, form: dict[str, str]) -> date | None:
     """The date in the three boxes PREFIX-day, -month, -year; None when all are blank;
-    ValueError when they do not make a date."""
+    DateProblem when they do not make a date."""
     parts = [form.get(f"{prefix}-{part}", "").strip() for part in ("day", "month", "year")]
     if not any(parts):
         return None
     try:
         return date(int(parts[2]), int(parts[1]), int(parts[0]))
     except ValueError:
-        raise ValueError(
-            f"The {prefix.replace('-', ' ')} must be a real date, like 27 3 2025"
-        ) from None
+        message = f"The {prefix.replace('-', ' ')} must be a real date, like 27 3 2025"
+        raise DateProblem(message, prefix) from None
 
 
 def _codes(name: str) -> list[dict[str, str]]:
@@ -87,7 +148,10 @@ def _codes(name: str) -> list[dict[str, str]]:
     return [{"value": c.code, "text": c.label} for c in code_list.codes]
 
 
-def _error(message: str, href: str) -> dict[str, Any]:
+def _error(error: Exception | str, href: str) -> dict[str, Any]:
+    """The error summary for ERROR: linked to the date boxes at fault, or else to HREF."""
+    href = error.href if isinstance(error, DateProblem) else href
+    message = str(error)
     return {"error_list": [{"text": message[:1].upper() + message[1:], "href": href}]}
 
 
@@ -140,12 +204,14 @@ def new_draft_form(request: Request, user: User = Depends(ombudsman)) -> Respons
 
 
 @router.post("/ombudsman/drafts/new")
-async def new_draft(request: Request, user: User = Depends(ombudsman)) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+def new_draft(
+    request: Request, posted: Annotated[DraftForm, Form()], user: User = Depends(ombudsman)
+) -> Response:
+    form = _fields(posted)
     try:
         decision_date = _day("decision-date", form)
         if decision_date is None:
-            raise ValueError("Enter the date of the decision")
+            raise DateProblem("Enter the date of the decision", "decision-date")
         amount = form.get("amount_gbp", "").strip().lstrip("£").replace(",", "")
         draft = NewDraft(
             decision_ref=form.get("decision_ref", ""),
@@ -161,7 +227,7 @@ async def new_draft(request: Request, user: User = Depends(ombudsman)) -> Respon
         )
         create_drafts(request.app.state.engine, [draft], by=user.email)
     except (ValueError, ScrutinyError) as error:
-        return _new_page(request, form, _error(str(error), "#decision_ref"))
+        return _new_page(request, form, _error(error, "#decision_ref"))
     request.session[FLASH] = (
         f"Draft recommendation {draft.recommendation_number} of decision {draft.decision_ref}"
         " recorded. The council can now answer it."
@@ -171,12 +237,12 @@ async def new_draft(request: Request, user: User = Depends(ombudsman)) -> Respon
 
 
 @router.post("/ombudsman/drafts/upload")
-async def upload_drafts(
+def upload_drafts(
     request: Request,
     file: UploadFile = File(...),
     user: User = Depends(ombudsman),
 ) -> Response:
-    data = await file.read(UPLOAD_LIMIT + 1)
+    data = file.file.read(UPLOAD_LIMIT + 1)
     issues: list[dict[str, Any]] = []
     message = ""
     if len(data) > UPLOAD_LIMIT:
@@ -234,10 +300,8 @@ def _draft_page(
     error: dict[str, Any] | None = None,
 ) -> Response:
     council = council_or_404(code)
-    engine = request.app.state.engine
-    draft = get_draft(engine, draft_id, code)
-    proposal = draft["proposed_wording"] or draft["wording"]
-    final = draft["final_wording"] or draft["wording"]
+    story = draft_story(request.app.state.engine, draft_id, code)
+    draft = story["draft"]
     return render(
         request,
         "council/draft.html",
@@ -246,11 +310,7 @@ def _draft_page(
             f" {draft['decision_ref']}",
             "council": council,
             "code": code,
-            "draft": draft,
-            "history": draft_history(engine, draft_id),
-            "proposal_diff": word_diff(draft["wording"], proposal),
-            "final_diff": word_diff(draft["wording"], final),
-            "changes": final_changes(draft),
+            **story,
             "may_respond": user.role == "council_officer" and draft["status"] == "proposed",
             "may_finalise": user.role == "ombudsman" and draft["status"] in STATUSES[1:3],
             "kinds": _codes("recommendation_kind"),
@@ -270,10 +330,14 @@ def draft_page(
 
 
 @router.post("/council/{code}/drafts/{draft_id}/response")
-async def respond(
-    request: Request, code: str, draft_id: int, user: User = Depends(council_officer)
+def respond(
+    request: Request,
+    code: str,
+    draft_id: int,
+    posted: Annotated[ResponseForm, Form()],
+    user: User = Depends(council_officer),
 ) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    form = _fields(posted)
     get_draft(request.app.state.engine, draft_id, code)  # 404 for another council's
     try:
         answer = form.get("response", "")
@@ -293,15 +357,20 @@ async def respond(
             by=user.email,
         )
     except (ValueError, ScrutinyError) as error:
-        return _draft_page(request, user, code, draft_id, form, _error(str(error), "#response"))
+        return _draft_page(request, user, code, draft_id, form, _error(error, "#response"))
     request.session[FLASH] = "Your answer was sent to the Ombudsman."
     note_write(request)
     return RedirectResponse(draft_path(code, draft_id), status_code=303)
 
 
 @router.post("/ombudsman/drafts/{draft_id}/finalise")
-async def finalise(request: Request, draft_id: int, user: User = Depends(ombudsman)) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+def finalise(
+    request: Request,
+    draft_id: int,
+    posted: Annotated[FinaliseForm, Form()],
+    user: User = Depends(ombudsman),
+) -> Response:
+    form = _fields(posted)
     engine = request.app.state.engine
     draft = get_draft(engine, draft_id)
     code = draft["authority_code"]
@@ -317,7 +386,7 @@ async def finalise(request: Request, draft_id: int, user: User = Depends(ombudsm
             by=user.email,
         )
     except (ValueError, ScrutinyError) as error:
-        return _draft_page(request, user, code, draft_id, form, _error(str(error), "#finalise"))
+        return _draft_page(request, user, code, draft_id, form, _error(error, "#finalise"))
     request.session[FLASH] = "The recommendation is agreed and now in the council's register."
     note_write(request)
     return RedirectResponse(draft_path(code, draft_id), status_code=303)
