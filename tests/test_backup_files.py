@@ -130,3 +130,21 @@ def test_a_backup_whose_evidence_files_were_damaged_is_refused_and_changes_nothi
         assert "after@example.org" in emails
     finally:
         engine.dispose()
+
+
+def test_names_read_from_a_postgresql_archive_keep_tabs_backslashes_and_line_separators():
+    from scrutiny.store.backup_files import named_in_copy
+
+    digest = "ab" * 32
+    copy = (
+        "--\n-- Data for Name: recommendation_evidence_files\n--\n\n"
+        "COPY public.recommendation_evidence_files (id, evidence_id, authority_code,"
+        " original_name, media_type, size_bytes, sha256, uploaded_by, uploaded_at,"
+        " withdrawn_by, withdrawn_at, withdrawn_reason) FROM stdin;\n"
+        f"7\t3\tE06000047\ta\\tb\\\\c\u2028d.pdf\tapplication/pdf\t12\t{digest}\tx\t"
+        "2026-12-07 10:00:00+00\t\\N\t\\N\t\\N\n\\.\n\n"
+    )
+    [named] = named_in_copy(copy)
+    assert (named.id, named.evidence_id, named.sha256, named.size_bytes) == (7, 3, digest, 12)
+    assert named.original_name == "a\tb\\c\u2028d.pdf"
+    assert named_in_copy("--\n-- an archive made before evidence files\n") == []

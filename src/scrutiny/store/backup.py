@@ -120,7 +120,7 @@ def backup_database(
             revision = _checked_revision(_archive_revision(partial), source)
         if evidence_dir is not None:
             manifest = _back_up_files(
-                database_url, partial, partial_folder, evidence_dir, allow_missing_files
+                database_url, partial, path.name, partial_folder, evidence_dir, allow_missing_files
             )
             if manifest is not None:
                 os.replace(partial_folder, folder)
@@ -143,10 +143,16 @@ def backup_database(
 
 
 def _back_up_files(
-    database_url: str, partial: Path, folder: Path, evidence_dir: Path, allow_missing: bool
+    database_url: str,
+    partial: Path,
+    name: str,
+    folder: Path,
+    evidence_dir: Path,
+    allow_missing: bool,
 ) -> backup_files.Manifest | None:
-    """Copy the evidence files the database backup PARTIAL names into FOLDER (None: it
-    names none); refused, naming them, when any is missing or changed, unless ALLOW_MISSING."""
+    """Copy the evidence files the database backup PARTIAL (to be called NAME) names into
+    FOLDER (None: it names none); refused, naming them, when any is missing or changed,
+    unless ALLOW_MISSING."""
     if _backend(database_url) == "postgresql":
         data = run_tool(
             "pg_restore", "--data-only", f"--table={backup_files.TABLE}", "--file=-", str(partial)
@@ -158,7 +164,7 @@ def _back_up_files(
         named = backup_files.named_in_sqlite(partial)
     if not named:
         return None
-    manifest, problems = backup_files.copy_out(named, evidence_dir, folder, partial)
+    manifest, problems = backup_files.copy_out(named, evidence_dir, folder, partial, name)
     if problems and not allow_missing:
         listed = "".join(f"\n  - {p.describe()}" for p in problems)
         raise BackupError(

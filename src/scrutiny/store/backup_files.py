@@ -112,10 +112,11 @@ def named_in_copy(text: str) -> list[NamedFile]:
 
 
 def copy_out(
-    named: Iterable[NamedFile], evidence: Path, folder: Path, database_backup: Path
+    named: Iterable[NamedFile], evidence: Path, folder: Path, database_backup: Path, name: str
 ) -> tuple[Manifest, list[Problem]]:
     """Copy the bytes of the NAMED files from the EVIDENCE directory into FOLDER, each
-    checked against its SHA-256, with the manifest; the files that could not be copied."""
+    checked against its SHA-256, with the manifest of the DATABASE_BACKUP to be called NAME;
+    the files that could not be copied."""
     copied: list[NamedFile] = []
     problems: list[Problem] = []
     for file in named:
@@ -132,7 +133,7 @@ def copy_out(
         json.dumps(
             {
                 "format": FORMAT,
-                "database_backup": database_backup.name,
+                "database_backup": name,
                 "database_sha256": manifest.database_sha256,
                 "files": [asdict(f) for f in manifest.files],
                 "lacking": [asdict(f) for f in manifest.lacking],
