@@ -158,6 +158,29 @@ def refused_draft(page: Any, site: str) -> str:
     return str(page.url)
 
 
+def first_follow_up(page: Any, site: str) -> str:
+    """The committee follow-up page of the first recommendation on the scrutiny dashboard."""
+    page.goto(f"{site}/council/{DEMO_AUTHORITY}/scrutiny")
+    link = page.locator("main a[href$='/follow-up']").first.get_attribute("href")
+    return f"{site}{link}"
+
+
+def evidence_with_files(page: Any, site: str) -> str:
+    """The files page of the first evidence awaiting a check that has files (the demo's
+    files are other councils' than the demo accounts', so an admin's)."""
+    page.goto(f"{site}/ombudsman/evidence")
+    found = page.evaluate(
+        """() => {
+          const link = document.querySelector("main a[href*='/evidence-files/']");
+          const section = link.closest("section");
+          const code = link.getAttribute("href").split("/")[2];
+          const evidence = section.querySelector("[name=evidence_id]").value;
+          return `/council/${code}/evidence/${evidence}/files`;
+        }"""
+    )
+    return f"{site}{found}"
+
+
 OFFICER, COUNCILLOR = "officer@demo.scrutiny", "councillor@demo.scrutiny"
 ANALYST, ADMIN = "analyst@demo.scrutiny", "admin@demo.scrutiny"
 _COUNCIL = f"/council/{DEMO_AUTHORITY}"
@@ -196,13 +219,15 @@ MAIN_PAGES = [
     MainPage(f"{_COUNCIL}/scrutiny", COUNCILLOR),
     MainPage(f"{_COUNCIL}/scrutiny/pack", COUNCILLOR),
     MainPage(f"{_COUNCIL}/drafts/2", COUNCILLOR),  # agreed with the council's change
+    MainPage("a recommendation's committee follow-up", COUNCILLOR, reach=first_follow_up),
+    MainPage("the follow-up to assign", OFFICER, reach=first_follow_up),
     MainPage("/ombudsman/drafts", ANALYST),
     MainPage("/ombudsman/drafts/new", ANALYST),
     MainPage("the new-draft form refused", ANALYST, reach=refused_draft),
     MainPage("/council/E08000025/drafts/6", ANALYST),  # a change proposed: to finalise
     MainPage("/ombudsman/watchlist", ANALYST),
     MainPage("a council on the watchlist", ANALYST, reach=first_on_the_watchlist),
-    MainPage("/ombudsman/evidence", ANALYST),
+    MainPage("/ombudsman/evidence", ANALYST),  # backdated evidence, and evidence with files
     MainPage("/ombudsman/data-quality", ANALYST),
     MainPage("/ombudsman/self-assessment", ANALYST),
     MainPage("/ombudsman/reports/national/2024-25.html", ANALYST),
@@ -210,6 +235,7 @@ MAIN_PAGES = [
     MainPage("/admin/tokens", ADMIN),
     MainPage("/admin/authorities", ADMIN),
     MainPage("/admin/audit", ADMIN),
+    MainPage("evidence's files", ADMIN, reach=evidence_with_files),
 ]
 
 

@@ -425,9 +425,13 @@ def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 
 @pytest.fixture(scope="session")
-def postgresql_demo(
-    postgresql_server: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def postgresql_demo_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the PostgreSQL demo keeps its files (its evidence files among them)."""
+    return tmp_path_factory.mktemp("demo-postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgresql_demo(postgresql_server: None, postgresql_demo_directory: Path) -> Iterator[str]:
     """The same small demo built once per session into PostgreSQL, as a template database
     that tests copy and nothing connects to: its name."""
     from scrutiny.demo.build import build_demo
@@ -435,7 +439,7 @@ def postgresql_demo(
     name = f"scrutiny_demo_{os.getpid()}"
     with scratch_postgresql(name) as url:
         build_demo(
-            tmp_path_factory.mktemp("demo-postgresql"),
+            postgresql_demo_directory,
             seed=DEMO_SEED,
             scale=WEB_SCALE,
             database_url=url,
@@ -465,6 +469,21 @@ def demo_copy(
             yield url
 
     return copy
+
+
+@pytest.fixture(scope="session")
+def demo_evidence(request: pytest.FixtureRequest) -> Callable[[str], Path]:
+    """The evidence files folder of the session's demo on a backend: `demo_evidence("sqlite")`
+    (demo copies do not copy it: copy it too when a test needs the files' bytes)."""
+
+    def folder(backend: str) -> Path:
+        if backend == "sqlite":
+            database = request.getfixturevalue("sqlite_demo").database_url
+            return Path(database.removeprefix("sqlite:///")).parent / "evidence-files"
+        request.getfixturevalue("postgresql_demo")
+        return Path(request.getfixturevalue("postgresql_demo_directory")) / "evidence-files"
+
+    return folder
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

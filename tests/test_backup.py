@@ -8,6 +8,7 @@ left exactly as it was.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -74,8 +75,18 @@ def change_data(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def demo_db(request: pytest.FixtureRequest, demo_copy: Any) -> Iterator[str]:
-    """A copy of the small demo of this test's own, on each backend."""
+def demo_db(
+    request: pytest.FixtureRequest,
+    demo_copy: Any,
+    demo_evidence: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
+    """A copy of the small demo of this test's own, on each backend, with a copy of its
+    evidence files where the commands look for them (SCRUTINY_EVIDENCE_DIR)."""
+    files = tmp_path / "evidence-files"
+    shutil.copytree(demo_evidence(request.param), files)
+    monkeypatch.setenv("SCRUTINY_EVIDENCE_DIR", str(files))
     with demo_copy(request.param) as url:
         yield url
 

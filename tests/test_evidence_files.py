@@ -18,7 +18,6 @@ from scrutiny.recommendations.evidence_file_types import EvidenceFileRefused, id
 from scrutiny.recommendations.evidence_files import (
     AUDIT_ENTITY,
     attach_file,
-    blob_path,
     list_evidence_files,
     withdraw_file,
 )
@@ -27,6 +26,7 @@ from scrutiny.settings import Settings
 from scrutiny.store.accounts import create_user
 from scrutiny.store.audit import list_audit_entries
 from scrutiny.store.db import make_engine
+from scrutiny.store.evidence_blobs import blob_path
 
 DURHAM, BIRMINGHAM = "E06000047", "E08000025"
 PASSWORD = "a-long-password"

@@ -28,23 +28,58 @@ def _size(size_bytes: int) -> str:
 @db_app.command("backup")
 def db_backup(
     file: Annotated[Path, typer.Argument(help="The backup file to write (must not exist).")],
+    allow_missing_files: Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing-files",
+            help="Make the backup even if evidence files the database names are missing or"
+            " changed (they are listed, and the restore lists them again).",
+        ),
+    ] = False,
 ) -> None:
-    """Back up the database into FILE, safely while the service runs.
+    """Back up the database into FILE, and its evidence files beside it, safely while the
+    service runs.
 
-    SQLite: a copy made with SQLite's online backup API. PostgreSQL: pg_dump --format=custom.
+    The database: SQLite's online backup API, or pg_dump --format=custom for PostgreSQL.
+    The evidence files (kept outside the database, in the evidence_dir setting's folder):
+    every file the backed-up rows name, checked against its SHA-256, copied into the
+    folder FILE.evidence-files beside FILE (none when no evidence has files). Keep the two
+    together. A file missing or changed is named, and no backup is made unless
+    --allow-missing-files.
 
     Example: scrutiny db backup backups/scrutiny-2026-12-07.db
     """
     from scrutiny.store.backup import backup_database, describe
 
-    url = Settings.from_env().database_url
-    made = backup_database(url, file)
+    settings = Settings.from_env()
+    made = backup_database(
+        settings.database_url,
+        file,
+        settings.evidence_path,
+        allow_missing_files=allow_missing_files,
+    )
+    files = (
+        f" and {made.files} evidence files ({_size(made.files_bytes)}) to {file}.evidence-files"
+        if made.files or made.lacking
+        else ""
+    )
     console.print(
-        f"backed up {describe(url)} (migration {made.revision}) to {made.path}:"
-        f" {_size(made.size_bytes)} in {made.seconds:.1f} s",
+        f"backed up {describe(settings.database_url)} (migration {made.revision}) to"
+        f" {made.path}: {_size(made.size_bytes)}{files} in {made.seconds:.1f} s",
         highlight=False,
         soft_wrap=True,
     )
+    _say_lacking("The backup lacks", made.lacking)
+
+
+def _say_lacking(start: str, lacking: tuple[str, ...]) -> None:
+    if lacking:
+        listed = "".join(f"\n  - {file}" for file in lacking)
+        console.print(
+            f"{start} {len(lacking)} evidence files the database names:{listed}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @db_app.command("restore")
@@ -52,25 +87,36 @@ def db_restore(
     file: Annotated[Path, typer.Argument(help="A backup made by `scrutiny db backup`.")],
     yes: YesOption = False,
 ) -> None:
-    """Replace the database with the backup in FILE, once it is checked to be one.
+    """Replace the database with the backup in FILE, once it is checked to be one, and put
+    back the evidence files from the folder FILE.evidence-files beside it.
 
     A database holding data is replaced only with --yes. A file that is not a scrutiny
     backup for this kind of database is refused, and the database is left as it was; so
-    is a restore that fails part-way. Stop the service first, or restart it afterwards.
+    is a restore that fails part-way, and one whose evidence files are missing or changed.
+    The evidence files are added to the evidence_dir setting's folder (one already there
+    is the same file: they are named by their content). Stop the service first, or restart
+    it afterwards.
 
     Example: scrutiny db restore backups/scrutiny-2026-12-07.db --yes
     """
     from scrutiny.store.backup import describe, restore_database
     from scrutiny.store.migrations import head_revision
 
-    url = Settings.from_env().database_url
-    restored = restore_database(url, file, replace=yes)
+    settings = Settings.from_env()
+    url = settings.database_url
+    restored = restore_database(url, file, replace=yes, evidence_dir=settings.evidence_path)
+    files = (
+        f" with {restored.files} evidence files into {settings.evidence_path}"
+        if restored.files
+        else ""
+    )
     console.print(
-        f"restored {restored.path} into {describe(url)} in {restored.seconds:.1f} s;"
+        f"restored {restored.path} into {describe(url)}{files} in {restored.seconds:.1f} s;"
         f" it is at migration {restored.revision}",
         highlight=False,
         soft_wrap=True,
     )
+    _say_lacking(f"{settings.evidence_path} lacks", restored.lacking)
     if restored.revision != head_revision():
         console.print(
             f"This scrutiny's newest migration is {head_revision()}: run `scrutiny db upgrade`"

@@ -15,8 +15,6 @@ different one adds a file. Every upload, download and withdrawal is in the audit
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +33,7 @@ from scrutiny.recommendations.evidence_file_types import (
 )
 from scrutiny.store.audit import record_audit_entry
 from scrutiny.store.db import as_utc, recommendation_evidence, recommendations, transaction
+from scrutiny.store.evidence_blobs import blob_path, store_blob
 from scrutiny.store.evidence_files_tables import recommendation_evidence_files as files
 
 AUDIT_ENTITY = "recommendation_evidence_file"
@@ -120,7 +119,7 @@ def attach_file(
                 f"this file is already attached to evidence {evidence_id}, as"
                 f" {same['original_name']}: nothing was stored"
             )
-        _store(directory, digest, data)
+        store_blob(directory, digest, data)
         file_id = connection.execute(
             files.insert()
             .values(
@@ -259,30 +258,6 @@ def withdraw_file(
             connection, by, "withdraw_evidence_file", file_id, evidence, now, found.sha256, detail
         )
         return _one(connection, file_id)
-
-
-def blob_path(directory: Path, digest: str) -> Path:
-    """Where the bytes whose SHA-256 is DIGEST are kept: two levels of folders by its first
-    characters, so no folder grows to hundreds of thousands of files."""
-    return directory / digest[:2] / digest[2:4] / digest
-
-
-def _store(directory: Path, digest: str, data: bytes) -> None:
-    """Write DATA under DIGEST, atomically, unless the same bytes are there already."""
-    path = blob_path(directory, digest)
-    if path.exists() and path.stat().st_size == len(data):
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _select() -> Any:

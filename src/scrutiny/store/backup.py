@@ -12,6 +12,11 @@ replayed onto the new file.
 PostgreSQL: `pg_dump --format=custom` (a consistent snapshot), and `pg_restore --clean
 --if-exists` in one transaction, so a restore that fails part-way changes nothing.
 
+Evidence files: given the evidence directory, a backup also copies the files its rows name
+into a folder beside it, and a restore puts them back (scrutiny.store.backup_files). A file
+missing or changed when the backup is made is named, and the backup refused unless its
+caller says to make it without them.
+
 A backup that cannot be used is refused before anything is changed, and so is a restore
 over a database holding data unless its caller says to replace it.
 """
@@ -34,7 +39,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from scrutiny.core.errors import Conflict, Invalid
+from scrutiny.store import backup_files
 from scrutiny.store.db import SQLITE_BUSY_TIMEOUT_MS, make_engine, metadata
+from scrutiny.store.evidence_blobs import read_blob
+from scrutiny.store.evidence_files_tables import recommendation_evidence_files
 from scrutiny.store.migrations import current_revision, head_revision, revisions
 from scrutiny.store.postgres_tools import last_lines, libpq_target, run_tool
 
@@ -60,12 +68,17 @@ class RestoreNotConfirmed(Conflict):
 
 @dataclass(frozen=True)
 class Backup:
-    """A backup made or restored: its file, size, the migration it is at, and how long it took."""
+    """A backup made or restored: its file, size, the migration it is at, how long it took,
+    how many evidence files (and bytes of them) came with it, and the evidence files its
+    database names that it lacks (each described)."""
 
     path: Path
     size_bytes: int
     revision: str
     seconds: float
+    files: int = 0
+    files_bytes: int = 0
+    lacking: tuple[str, ...] = ()
 
 
 def describe(database_url: str) -> str:
@@ -73,15 +86,27 @@ def describe(database_url: str) -> str:
     return unquote(make_url(database_url).render_as_string(hide_password=True))
 
 
-def backup_database(database_url: str, path: Path) -> Backup:
-    """Back up the database at DATABASE_URL into PATH, a new file (refused if it exists)."""
+def backup_database(
+    database_url: str,
+    path: Path,
+    evidence_dir: Path | None = None,
+    *,
+    allow_missing_files: bool = False,
+) -> Backup:
+    """Back up the database at DATABASE_URL into PATH, a new file (refused if it exists),
+    and, given EVIDENCE_DIR, the evidence files its rows name into PATH.evidence-files. A
+    named file missing or changed is refused, naming it, unless ALLOW_MISSING_FILES."""
     started = time.perf_counter()
-    if path.exists():
-        raise BackupError(f"{path} already exists: give the backup a new name")
+    folder = backup_files.folder_for(path)
+    for taken in (path, folder):
+        if taken.exists():
+            raise BackupError(f"{taken} already exists: give the backup a new name")
     if not path.parent.is_dir():
         raise BackupError(f"There is no folder {path.parent} to write {path.name} into")
     partial = _beside(path, "partial")
+    partial_folder = _beside(folder, "partial")
     source = describe(database_url)
+    manifest = None
     try:
         if _backend(database_url) == "sqlite":
             _backup_sqlite(_sqlite_file(database_url), partial)
@@ -93,26 +118,131 @@ def backup_database(database_url: str, path: Path) -> Backup:
                 problem = last_lines(done.stderr)
                 raise BackupError(f"pg_dump could not back up the database: {problem}")
             revision = _checked_revision(_archive_revision(partial), source)
+        if evidence_dir is not None:
+            manifest = _back_up_files(
+                database_url, partial, path.name, partial_folder, evidence_dir, allow_missing_files
+            )
+            if manifest is not None:
+                os.replace(partial_folder, folder)
         os.replace(partial, path)
     except OSError as error:  # a full disk, a folder it may not write in
+        shutil.rmtree(folder, ignore_errors=True)
         raise BackupError(f"The backup could not be written to {path}: {error}") from None
     finally:
         _remove(partial)
-    return Backup(path, path.stat().st_size, revision, time.perf_counter() - started)
+        shutil.rmtree(partial_folder, ignore_errors=True)
+    return Backup(
+        path,
+        path.stat().st_size,
+        revision,
+        time.perf_counter() - started,
+        files=len(manifest.files) if manifest else 0,
+        files_bytes=sum(f.size_bytes for f in manifest.files) if manifest else 0,
+        lacking=tuple(f.describe() for f in manifest.lacking) if manifest else (),
+    )
 
 
-def restore_database(database_url: str, path: Path, *, replace: bool = False) -> Backup:
+def _back_up_files(
+    database_url: str,
+    partial: Path,
+    name: str,
+    folder: Path,
+    evidence_dir: Path,
+    allow_missing: bool,
+) -> backup_files.Manifest | None:
+    """Copy the evidence files the database backup PARTIAL (to be called NAME) names into
+    FOLDER (None: it names none); refused, naming them, when any is missing or changed,
+    unless ALLOW_MISSING."""
+    if _backend(database_url) == "postgresql":
+        data = run_tool(
+            "pg_restore", "--data-only", f"--table={backup_files.TABLE}", "--file=-", str(partial)
+        )
+        if data.returncode != 0:
+            raise BackupError(f"pg_restore cannot read the backup: {last_lines(data.stderr)}")
+        named = backup_files.named_in_copy(data.stdout)
+    else:
+        named = backup_files.named_in_sqlite(partial)
+    if not named:
+        return None
+    manifest, problems = backup_files.copy_out(named, evidence_dir, folder, partial, name)
+    if problems and not allow_missing:
+        listed = "".join(f"\n  - {p.describe()}" for p in problems)
+        raise BackupError(
+            f"No backup was made: {len(problems)} of the {len(named)} evidence files the"
+            f" database names cannot be copied from {evidence_dir}:{listed}\nPut them back"
+            " (an earlier backup's .evidence-files folder holds each under the same name), or"
+            " make the backup without them: scrutiny db backup FILE --allow-missing-files"
+        )
+    return manifest
+
+
+def restore_database(
+    database_url: str, path: Path, *, replace: bool = False, evidence_dir: Path | None = None
+) -> Backup:
     """Restore the backup PATH into the database at DATABASE_URL, once it is checked to be a
-    scrutiny backup for this kind of database. A database holding data is replaced only with
-    REPLACE (RestoreNotConfirmed otherwise); on any failure the database is left as it was."""
+    scrutiny backup for this kind of database, and, given EVIDENCE_DIR, the evidence files
+    beside it into that directory. A database holding data is replaced only with REPLACE
+    (RestoreNotConfirmed otherwise); on any failure the database is left as it was."""
     started = time.perf_counter()
     backend = _backend(database_url)
     _check_kind(path, backend)
+    copied = 0
+    if evidence_dir is not None:
+        copied = _restore_files(database_url, path, evidence_dir, replace)
     if backend == "sqlite":
         revision = _restore_sqlite(_sqlite_file(database_url), path, replace, database_url)
     else:
         revision = _restore_postgresql(database_url, path, replace)
-    return Backup(path, path.stat().st_size, revision, time.perf_counter() - started)
+    lacking = _lacking(database_url, evidence_dir) if evidence_dir is not None else ()
+    return Backup(
+        path,
+        path.stat().st_size,
+        revision,
+        time.perf_counter() - started,
+        files=copied,
+        lacking=lacking,
+    )
+
+
+def _restore_files(database_url: str, path: Path, evidence_dir: Path, replace: bool) -> int:
+    """Check the evidence files beside the backup PATH, then copy them into EVIDENCE_DIR
+    (before the database, so it never names a file not yet there); how many."""
+    folder = backup_files.folder_for(path)
+    if not folder.exists():
+        return 0
+    manifest = backup_files.read_manifest(folder)
+    if manifest is None:
+        raise BackupError(f"{folder / backup_files.MANIFEST} cannot be read: nothing was changed")
+    problems = backup_files.check_folder(folder, manifest, path)
+    if problems:
+        listed = "".join(f"\n  - {problem}" for problem in problems)
+        raise BackupError(f"The backup's evidence files are damaged; nothing was changed:{listed}")
+    _confirm(database_url, replace)
+    try:
+        backup_files.copy_in(folder, manifest, evidence_dir)
+    except OSError as error:
+        raise BackupError(
+            f"The evidence files could not be copied into {evidence_dir}, so the database was"
+            f" not restored: {error}"
+        ) from None
+    return len(manifest.files)
+
+
+def _lacking(database_url: str, evidence_dir: Path) -> tuple[str, ...]:
+    """The evidence files the database names whose bytes EVIDENCE_DIR lacks (or holds changed),
+    described."""
+    table = recommendation_evidence_files
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table(table.name):
+                return ()
+            columns = [table.c[name] for name in backup_files.COLUMNS]
+            rows = connection.execute(select(*columns).order_by(table.c.id)).mappings()
+            named = [backup_files.NamedFile(**dict(row)) for row in rows]
+    finally:
+        engine.dispose()
+    return tuple(f.describe() for f in named if read_blob(evidence_dir, f.sha256) is None)
 
 
 def has_data(database_url: str) -> bool:
