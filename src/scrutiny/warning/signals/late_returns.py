@@ -4,7 +4,7 @@ A quarter's return is any complaints or aggregate return (current or since repla
 whose period covers the whole quarter and that was submitted after the quarter ended.
 It is due RETURN_DUE_DAYS after the quarter's end. Only submitted_at can tell when a
 return arrived, so this is the one signal that reads it: submissions made after AS_OF are
-ignored. Returns are expected from the day the store received its first submission:
+ignored. Returns are expected from the day the store received its first return:
 quarters due before then are history loaded in bulk, which cannot have been late.
 """
 
@@ -51,9 +51,16 @@ def read_submissions(engine: Engine, as_of: date) -> pl.DataFrame:
 
 def return_signals(submitted: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """return_overdue: each council and quarter, due since the store began, with no return."""
-    if submitted.is_empty():
+    # Only councils' complaint returns count, for when returns began too: recommendations
+    # agreed at the draft stage are stored as submissions of their own, on their day.
+    returns = (
+        submitted.filter(pl.col("table_name").is_in(COUNCIL_TABLES))
+        if len(submitted)
+        else submitted
+    )
+    if returns.is_empty():
         return frame([])
-    began = submitted["submitted_on"].min()
+    began = returns["submitted_on"].min()
     assert isinstance(began, date)
     quarters = _quarters_due(began, as_of)
     if not quarters:
@@ -61,7 +68,6 @@ def return_signals(submitted: pl.DataFrame, as_of: date) -> pl.DataFrame:
     expected = pl.DataFrame(
         {"authority_code": current_codes().to_list()}, schema={"authority_code": pl.String}
     ).join(pl.DataFrame(quarters, schema=["q_start", "q_end"], orient="row"), how="cross")
-    returns = submitted.filter(pl.col("table_name").is_in(COUNCIL_TABLES))
     due = pl.col("q_end") + pl.duration(days=RETURN_DUE_DAYS)
     arrivals = (
         expected.join(returns, on="authority_code")
