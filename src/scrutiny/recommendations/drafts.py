@@ -27,7 +27,11 @@ from sqlalchemy.engine import Connection
 
 from scrutiny.core.errors import NotFound
 from scrutiny.recommendations.draft_agreed import store_agreed
-from scrutiny.recommendations.lifecycle import RecommendationError, due_date_from_phrase
+from scrutiny.recommendations.lifecycle import (
+    RecommendationError,
+    due_date_from_phrase,
+    recommendation_name,
+)
 from scrutiny.reference.authorities import get_council
 from scrutiny.standard import load_standard
 from scrutiny.store.audit import AuditEntry, list_audit_entries, record_audit_entry
@@ -89,7 +93,7 @@ def _due_not_before(due: date, decision_date: date, name: str) -> None:
 
 def checked_draft(draft: NewDraft, today: date) -> dict[str, Any]:
     """DRAFT's values as stored, or DraftError for the first thing wrong with it."""
-    name = _name(draft.decision_ref, draft.recommendation_number)
+    name = recommendation_name(draft.decision_ref, draft.recommendation_number)
     ref = _text(draft.decision_ref, "the decision reference", 32)
     if not 1 <= draft.recommendation_number <= 100:
         raise DraftError(f"the recommendation number of {name} must be from 1 to 100")
@@ -211,7 +215,7 @@ def _proposal(
     reasons: str,
 ) -> dict[str, Any]:
     """The council's proposed change, checked: something must differ, with reasons."""
-    name = _name(draft["decision_ref"], draft["recommendation_number"])
+    name = recommendation_name(draft["decision_ref"], draft["recommendation_number"])
     proposed = {
         "proposed_wording": _text(wording, "the proposed wording") if wording else None,
         "proposed_kind": _code("recommendation_kind", kind, "the kind") if kind else None,
@@ -267,7 +271,7 @@ def finalise_draft(
         own = final_wording != base["wording"] or final_due != base["due_date"]
         if (changed and not took) or own:
             reason = _text(reason, "a reason for not taking the council's proposal as it is")
-        name = _name(draft["decision_ref"], draft["recommendation_number"])
+        name = recommendation_name(draft["decision_ref"], draft["recommendation_number"])
         if on > date.today():
             raise DraftError(f"the agreement date {on} is in the future")
         if on < draft["decision_date"]:
@@ -380,11 +384,7 @@ def _refuse_known(connection: Connection, ref: str, number: int) -> None:
             )
         ).first()
         if known is not None:
-            raise DraftError(f"{_name(ref, number)} is already stored as {what}")
-
-
-def _name(decision_ref: str, number: int) -> str:
-    return f"recommendation {number} of decision {decision_ref}"
+            raise DraftError(f"{recommendation_name(ref, number)} is already stored as {what}")
 
 
 def _plain(value: Any) -> Any:

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from scrutiny.core.errors import Invalid, NotFound
 from scrutiny.core.personal_data import personal_data_kinds
+from scrutiny.recommendations.lifecycle import recommendation_name
 from scrutiny.store.accounts import Role
 from scrutiny.store.audit import record_audit_entry
 from scrutiny.store.db import recommendation_outcomes, recommendations, transaction
@@ -84,10 +85,6 @@ class Review:
     meeting_date: date
     conclusion: str
     recorded_by: str
-
-
-def _name(decision_ref: str, number: int) -> str:
-    return f"recommendation {number} of decision {decision_ref}"
 
 
 def check_committee(committee: str) -> str:
@@ -171,7 +168,9 @@ def assign_follow_up(
                 .values(replaced_by=new_id)
             )
             if replaced.rowcount != 1:  # another assignment got there first
-                raise FollowUpError(f"{_name(decision_ref, number)} was reassigned meanwhile")
+                raise FollowUpError(
+                    f"{recommendation_name(decision_ref, number)} was reassigned meanwhile"
+                )
             detail["replaces"] = {
                 "id": current["id"],
                 "committee": current["committee"],
@@ -219,7 +218,8 @@ def record_review(
         current = _current(connection, decision_ref, number)
         if current is None:
             raise FollowUpError(
-                f"{_name(decision_ref, number)} is not assigned to a committee meeting: "
+                f"{recommendation_name(decision_ref, number)} is not assigned to a committee"
+                " meeting: "
                 "assign it to the meeting that reviewed it first"
             )
         if current["meeting_date"] > today:
@@ -341,7 +341,7 @@ def _recommendation(
     found = connection.execute(query).mappings().first()
     if found is None:
         whose = f"{authority_code} has" if authority_code else "there is"
-        raise FollowUpNotFound(f"{whose} no {_name(decision_ref, number)}")
+        raise FollowUpNotFound(f"{whose} no {recommendation_name(decision_ref, number)}")
     outcome = connection.execute(
         select(recommendation_outcomes.c.outcome).where(
             recommendation_outcomes.c.decision_ref == decision_ref,
@@ -350,7 +350,8 @@ def _recommendation(
     ).scalar()
     if (outcome or found["compliance_status"]) == "withdrawn" and not closed_ok:
         raise FollowUpError(
-            f"{_name(decision_ref, number)} was withdrawn: there is nothing to follow up"
+            f"{recommendation_name(decision_ref, number)} was withdrawn:"
+            " there is nothing to follow up"
         )
     return found
 

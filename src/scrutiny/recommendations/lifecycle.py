@@ -69,7 +69,8 @@ def record_evidence(
         recommendation = _open_recommendation(connection, decision_ref, number)
         if waiting := _awaiting_check(connection, decision_ref, number):
             raise RecommendationError(
-                f"{_name(decision_ref, number)} already has evidence {waiting['id']} awaiting"
+                f"{recommendation_name(decision_ref, number)} already has evidence"
+                f" {waiting['id']} awaiting"
                 " a check: check it before sending more"
             )
         if evidence_date > today:
@@ -270,12 +271,14 @@ def mark_not_complied(
         recommendation = _open_recommendation(connection, decision_ref, number)
         if on <= recommendation["due_date"]:
             raise RecommendationError(
-                f"{_name(decision_ref, number)} is not due until {recommendation['due_date']}:"
+                f"{recommendation_name(decision_ref, number)} is not due until"
+                f" {recommendation['due_date']}:"
                 " it cannot be marked not complied before then"
             )
         if waiting := _awaiting_check(connection, decision_ref, number):
             raise RecommendationError(
-                f"evidence {waiting['id']} for {_name(decision_ref, number)} awaits a check:"
+                f"evidence {waiting['id']} for {recommendation_name(decision_ref, number)}"
+                " awaits a check:"
                 " check it first"
             )
         _record_outcome(
@@ -315,7 +318,8 @@ def _require(value: str, what: str) -> None:
         raise RecommendationError(f"{what} is required")
 
 
-def _name(decision_ref: str, number: int) -> str:
+def recommendation_name(decision_ref: str, number: int) -> str:
+    """How messages name a recommendation: "recommendation 2 of decision 24 000 001"."""
     return f"recommendation {number} of decision {decision_ref}"
 
 
@@ -332,7 +336,7 @@ def _open_recommendation(connection: Connection, decision_ref: str, number: int)
         .first()
     )
     if recommendation is None:
-        raise RecommendationError(f"there is no {_name(decision_ref, number)}")
+        raise RecommendationError(f"there is no {recommendation_name(decision_ref, number)}")
     outcome = connection.execute(
         select(recommendation_outcomes.c.outcome).where(
             recommendation_outcomes.c.decision_ref == decision_ref,
@@ -346,7 +350,7 @@ def _open_recommendation(connection: Connection, decision_ref: str, number: int)
     )
     if final is not None:
         raise RecommendationError(
-            f"{_name(decision_ref, number)} is already {final.replace('_', ' ')}:"
+            f"{recommendation_name(decision_ref, number)} is already {final.replace('_', ' ')}:"
             " a final outcome cannot change"
         )
     return recommendation
