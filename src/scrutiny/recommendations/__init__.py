@@ -36,7 +36,11 @@ scrutiny.*). The layers are checked by import-linter (docs/architecture.md).
 """
 
 from scrutiny.recommendations.digest import digest
-from scrutiny.recommendations.history import list_evidence, recommendation_history
+from scrutiny.recommendations.history import (
+    evidence_awaiting_check,
+    list_evidence,
+    recommendation_history,
+)
 from scrutiny.recommendations.lifecycle import (
     RecommendationError,
     backdating_warning,
@@ -63,6 +67,7 @@ __all__ = [
     "digest",
     "due_date_from_phrase",
     "due_within",
+    "evidence_awaiting_check",
     "list_evidence",
     "mark_not_complied",
     "measures",

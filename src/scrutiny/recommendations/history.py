@@ -25,6 +25,19 @@ def list_evidence(engine: Engine, decision_ref: str, number: int) -> list[dict[s
         return [dict(row) for row in connection.execute(query).mappings()]
 
 
+def evidence_awaiting_check(engine: Engine) -> dict[tuple[str, int], dict[str, Any]]:
+    """Each recommendation's evidence awaiting the Ombudsman's check (the oldest, should
+    there be more), by (decision_ref, recommendation_number): one query for every list."""
+    query = (
+        select(recommendation_evidence)
+        .where(recommendation_evidence.c.check_result.is_(None))
+        .order_by(recommendation_evidence.c.id.desc())
+    )
+    with engine.connect() as connection:
+        rows = [dict(row) for row in connection.execute(query).mappings()]
+    return {(row["decision_ref"], row["recommendation_number"]): row for row in rows}
+
+
 def recommendation_history(engine: Engine, decision_ref: str, number: int) -> list[AuditEntry]:
     """The audit log's entries about one recommendation's lifecycle, oldest first."""
     key = {"decision_ref": decision_ref, "recommendation_number": number}

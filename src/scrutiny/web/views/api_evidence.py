@@ -19,6 +19,7 @@ from scrutiny.recommendations import (
     RecommendationError,
     backdating_warning,
     check_evidence,
+    evidence_awaiting_check,
     list_evidence,
     read_register,
     record_evidence,
@@ -164,11 +165,15 @@ def evidence_awaiting(
     """Evidence awaiting the Ombudsman's check, each with its backdating warning if any."""
     register = read_register(request.app.state.engine)
     waiting = register.filter(pl.col("state") == "evidence_submitted")
+    awaiting = evidence_awaiting_check(request.app.state.engine)
     found = []
     for row in waiting.iter_rows(named=True):
-        ref, number = row["decision_ref"], row["recommendation_number"]
-        records = _records(request, ref, number, row["due_date"])
-        found += [r for r in records if r["check_result"] is None]
+        evidence = awaiting.get((row["decision_ref"], row["recommendation_number"]))
+        if evidence is not None:
+            warning = backdating_warning(
+                evidence["evidence_date"], evidence["sent_on"], row["due_date"]
+            )
+            found.append({**evidence, "backdating": warning})
     return found
 
 

@@ -20,6 +20,7 @@ from scrutiny.recommendations import (
     RecommendationError,
     backdating_warning,
     check_evidence,
+    evidence_awaiting_check,
     list_evidence,
     read_register,
 )
@@ -243,10 +244,9 @@ def _evidence_page(
     names = official_names()
     items = []
     pending_ids = []
+    awaiting = evidence_awaiting_check(engine)
     for row in waiting.iter_rows(named=True):
-        ref, number = row["decision_ref"], row["recommendation_number"]
-        pending = [e for e in list_evidence(engine, ref, number) if e["check_result"] is None]
-        evidence = pending[0] if pending else None
+        evidence = awaiting.get((row["decision_ref"], row["recommendation_number"]))
         pending_ids += [evidence["id"]] if evidence else []
         items.append(
             {
