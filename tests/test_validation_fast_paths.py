@@ -1,8 +1,9 @@
 """The validator's fast paths (issue 22) give the same answer as the straightforward ones.
 
-Text searches are screened (one fused search of a column decides whether each pattern is
-looked for row by row), text of ASCII alone is not put through Unicode normalisation, and
-only a file holding a NUL byte is searched for one cell by cell.
+Repeated keys are screened by a hash of the keys and confirmed exactly. Text searches are
+screened (one fused search of a column decides whether each pattern is looked for row by
+row), text of ASCII alone is not put through Unicode normalisation, and only a file holding
+a NUL byte is searched for one cell by cell.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from scrutiny.returns.ingest import read_file
 from scrutiny.returns.unreadable import FileUnreadable
 from scrutiny.returns.validation import FORMULA_START, INVISIBLE, parse_columns, validate
 from scrutiny.settings import Settings
+from scrutiny.standard.rules import ROW, key_hash, repeated_keys
 
 RETURNS = Path(__file__).parent / "returns"
 LINES = (RETURNS / "valid_complaints.csv").read_text().splitlines()
@@ -175,3 +177,56 @@ def test_a_nul_in_a_utf16_file_is_refused_and_one_without_is_read(tmp_path):
     dirty.write_bytes(text.replace("T-0001", "T-00\x0001", 1).encode("utf-16"))
     with pytest.raises(FileUnreadable, match="row 2, column complaint_ref holds a NUL"):
         read_file(dirty, Settings())
+
+
+UNIQUE_KEYS = ["authority_code", "complaint_ref", "stage"]
+# Few values, some blank, so that keys repeat often and blanks meet blanks.
+key_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["E06000047", "E07000026", None]),
+        st.sampled_from(["T-1", "T-2", "t-1", "T-1 ", "", None]),
+        st.sampled_from([1, 2, None]),
+    ),
+    max_size=40,
+)
+# The screening's hash, a hash that keeps only the first key (different keys collide
+# often), and one under which every row collides: none may change what is found.
+HASHES = {
+    "key_hash": key_hash,
+    "first key only": lambda keys: pl.col(keys[0]).hash(),
+    "all collide": lambda keys: pl.lit(7, pl.UInt64),
+}
+
+
+@pytest.mark.parametrize("hashed", HASHES.values(), ids=HASHES)
+@settings(max_examples=150, deadline=None)
+@given(rows=key_rows)
+def test_screened_uniqueness_finds_exactly_the_repeated_rows_the_plain_check_finds(hashed, rows):
+    frame = pl.DataFrame(
+        [(index + 2, *row) for index, row in enumerate(rows)],
+        schema={
+            ROW: pl.Int64,
+            "authority_code": pl.String,
+            "complaint_ref": pl.String,
+            "stage": pl.Int64,
+        },
+        orient="row",
+    )
+    plain = frame.filter(pl.all_horizontal(pl.col(UNIQUE_KEYS).is_not_null())).filter(
+        pl.struct(UNIQUE_KEYS).is_duplicated()
+    )
+    found = repeated_keys(frame, UNIQUE_KEYS, hashed)
+    assert found.schema == plain.schema
+    assert found.to_dicts() == plain.to_dicts()
+
+
+def test_a_repeated_complaint_is_named_with_the_row_it_repeats(tmp_path):
+    """The message of the unique rule, whichever path found the repeat."""
+    path = tmp_path / "repeats.csv"
+    path.write_text("\n".join([LINES[0], LINES[1], LINES[2], LINES[1], LINES[1]]) + "\n")
+    report = validate(read_file(path, Settings()), today=TODAY)
+    repeats = report.issues.filter(pl.col("rule").str.starts_with("unique:"))
+    assert repeats.select("row", "column", "message").rows() == [
+        (4, "complaint_ref", "The same authority_code / complaint_ref / stage as row 2."),
+        (5, "complaint_ref", "The same authority_code / complaint_ref / stage as row 2."),
+    ]
