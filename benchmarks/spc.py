@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scrutiny.measures.spc import RULES, Chart, xmr_chart
+from scrutiny.measures.spc import Chart, xmr_chart
+from scrutiny.measures.spc_rules import RULES
 
 COUNCILS = 317
 QUARTERS = 20

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from scrutiny.cli import app
-from scrutiny.measures.spc import RULES, SeriesError, read_values, xmr_chart
+from scrutiny.measures.spc import SeriesError, read_values, xmr_chart
+from scrutiny.measures.spc_rules import RULES
 
 runner = CliRunner()
 

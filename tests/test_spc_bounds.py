@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrutiny.measures.council_figures import spc_series
-from scrutiny.measures.spc import RULES, SeriesError, xmr_chart
+from scrutiny.measures.spc import SeriesError, xmr_chart
+from scrutiny.measures.spc_rules import RULES
 from scrutiny.standard.indicators import indicator
 
 PERCENT = (0.0, 100.0)

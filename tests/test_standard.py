@@ -143,3 +143,16 @@ def test_published_files_in_docs_agree_with_the_declaration(exported):
         assert (PUBLISHED / relative).read_text(encoding="utf-8") == (
             exported / relative
         ).read_text(encoding="utf-8"), f"docs/standard/{relative} is stale: run make standard"
+
+
+@pytest.mark.parametrize("name", ["tables.yaml", "code_lists.yaml", "indicators.yaml"])
+def test_the_standard_reads_the_same_with_libyaml_as_with_pure_python(name):
+    """Every command reads the standard at start-up, so it is read with libyaml's parser
+    (ten times faster); the values must be exactly those the pure-Python safe loader gives."""
+    import yaml
+
+    from scrutiny.standard.model import read_yaml
+
+    text = (ROOT / "src" / "scrutiny" / "standard" / name).read_text(encoding="utf-8")
+    assert yaml.__with_libyaml__, "PyYAML without libyaml: start-up is 0.2 s slower"
+    assert read_yaml(name) == yaml.load(text, Loader=yaml.SafeLoader)

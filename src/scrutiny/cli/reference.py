@@ -20,9 +20,9 @@ from scrutiny.cli.base import (
     standard_app,
     version_line,
 )
-from scrutiny.reference import calendar
-from scrutiny.reference.council_search import search_authorities
-from scrutiny.returns.code_clock import ClockError, code_clock
+
+# The working-day calendar and the Code clock load numpy, so each command below imports them
+# itself: every other command (validate, say) starts without numpy.
 
 
 @app.command()
@@ -39,6 +39,8 @@ def authorities(
 
     Example: scrutiny authorities cumberland
     """
+    from scrutiny.reference.council_search import search_authorities
+
     found = search_authorities(search)
     listing = Table(title=f"{found.height} councils")
     for heading in ("GSS code", "Name", "Type", "Region"):
@@ -69,6 +71,8 @@ def calendar_refresh(
     Example: curl -o bank-holidays.json https://www.gov.uk/bank-holidays.json &&
     scrutiny calendar refresh bank-holidays.json
     """
+    from scrutiny.reference import calendar
+
     try:
         first, last = calendar.refresh_feed(feed)
     except (OSError, calendar.CalendarError) as error:
@@ -82,6 +86,8 @@ def calendar_add(start: DateArg, days: int) -> None:
 
     Example: scrutiny calendar add 2023-12-18 5
     """
+    from scrutiny.reference import calendar
+
     try:
         console.print(calendar.add_working_days(start, days).isoformat())
     except calendar.CalendarError as error:
@@ -94,6 +100,8 @@ def calendar_between(start: DateArg, end: DateArg) -> None:
 
     Example: scrutiny calendar between 2023-12-18 2023-12-27
     """
+    from scrutiny.reference import calendar
+
     try:
         console.print(str(calendar.working_days_between(start, end)))
     except calendar.CalendarError as error:
@@ -114,6 +122,8 @@ def clock(
 
     Example: scrutiny clock examples/complaints.csv --as-of 2025-06-30
     """
+    from scrutiny.returns.code_clock import ClockError, code_clock
+
     try:
         when = date.fromisoformat(as_of) if as_of else date.today()
         frame = pl.read_csv(complaints, try_parse_dates=True, infer_schema_length=10_000)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from scrutiny.cli.base import app, fail
-from scrutiny.measures.spc import RULE_LENGTH, Chart, read_values, xmr_chart
+from scrutiny.measures.spc_rules import RULE_LENGTH
+
+if TYPE_CHECKING:
+    from scrutiny.measures.spc import Chart
 
 
 @app.command("spc")
@@ -44,6 +47,8 @@ def spc_command(
         fail("--rule-length must be 6 or 7", code=2)
     if improvement not in ("up", "down", "neither"):
         fail("--improvement must be up, down or neither", code=2)
+    from scrutiny.measures.spc import read_values, xmr_chart  # numpy: only when charting
+
     chart = xmr_chart(
         read_values(file, value),
         improvement=improvement,  # type: ignore[arg-type]  # checked above

@@ -17,7 +17,8 @@ from scrutiny.core.periods import quarter_label
 from scrutiny.measures.benchmarking import BENCHMARK_SCHEMA, place_among_peers
 from scrutiny.measures.headlines import periods_with_data
 from scrutiny.measures.sources import source_label
-from scrutiny.measures.spc import Direction, SeriesError, xmr_chart
+from scrutiny.measures.spc import SeriesError, xmr_chart
+from scrutiny.measures.spc_rules import Direction
 from scrutiny.measures.words import RULES
 from scrutiny.reference.peers import DEFAULT_K, PeerMethod, peer_group
 from scrutiny.standard import load_standard

@@ -22,7 +22,13 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from scrutiny.measures.spc import LIMIT_FACTOR, RULE_LENGTH, RULES, TOLERANCE, TWO_SIGMA_FACTOR
+from scrutiny.measures.spc_rules import (
+    LIMIT_FACTOR,
+    RULE_LENGTH,
+    RULES,
+    TOLERANCE,
+    TWO_SIGMA_FACTOR,
+)
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Literal
 
 from scrutiny.measures.funnel.comparison import FLAGS
-from scrutiny.measures.spc import Rule, Variation
+from scrutiny.measures.spc_rules import Rule, Variation
 from scrutiny.standard.indicators import Direction
 
 Side = Literal["favourable", "unfavourable", "neutral"]

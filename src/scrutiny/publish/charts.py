@@ -19,7 +19,7 @@ import polars as pl
 import vl_convert
 
 from scrutiny.core.formatting import share
-from scrutiny.measures.spc import MINIMUM_POINTS, Variation
+from scrutiny.measures.spc_rules import MINIMUM_POINTS, Variation
 from scrutiny.measures.words import VARIATIONS
 
 BLUE = "#1d70b8"

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, assert_never, get_args
 
-import numpy as np
 import polars as pl
 
 from scrutiny.core.errors import Invalid
@@ -103,6 +102,10 @@ def _council(code: str) -> dict[str, object]:
 def nearest_neighbours(code: str, k: int = DEFAULT_K, *, any_tier: bool = False) -> pl.DataFrame:
     """The K councils of the same tier (of any tier with ANY_TIER) nearest to CODE, with
     their distances (0 to 1)."""
+    # numpy here only: the command line names the peer methods in its help, and a command
+    # that never compares councils (validate, say) should not load numpy (0.2 s) for that.
+    import numpy as np
+
     councils = _councils()
     council = _council(code)
     tier = councils if any_tier else councils.filter(pl.col("tier") == council["tier"])

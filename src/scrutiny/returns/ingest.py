@@ -79,12 +79,14 @@ def _parse_csv(source: Path | bytes, separator: str, skip: int, max_rows: int) -
 
 def _read_csv(
     path: Path, head: bytes, max_rows: int, header_row: int | None, is_header: layout.IsHeader
-) -> tuple[pl.DataFrame, str, int]:
+) -> tuple[pl.DataFrame, str, int, bool]:
     """Read the file straight from disk as UTF-8; convert and re-read only if it is not.
-    Also gives the header row's index (see returns.layout.csv_layout)."""
+    Also gives the header row's index (see returns.layout.csv_layout) and whether the
+    file has a NUL byte anywhere."""
     source: Path | bytes = path
     encoding = "UTF-8"
-    if not head.startswith(UTF16_BOMS) and _lone_carriage_return(path):
+    lone_return, nul = _scan_bytes(path)
+    if not head.startswith(UTF16_BOMS) and lone_return:
         # Any line endings: a carriage return alone ends a line too.
         source = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if head.startswith(UTF16_BOMS):
@@ -110,7 +112,7 @@ def _read_csv(
     if frame.height == 0 and (problem := _ragged_rows(source, separator, skip)):
         raise FileUnreadable(f"the file is not valid CSV: {problem}")
     _refuse_short_rows(frame, source, separator, skip)
-    return frame, encoding, skip
+    return frame, encoding, skip, nul
 
 
 def _refuse_nul(frame: pl.DataFrame, header_row: int) -> None:
@@ -118,15 +120,13 @@ def _refuse_nul(frame: pl.DataFrame, header_row: int) -> None:
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     if not text:
         return
-    found = (
-        frame.select(pl.concat_list(pl.col(text).str.contains("\x00", literal=True)).alias("nul"))
-        .with_row_index("n")
-        .filter(pl.col("nul").list.any())
-    )
-    if found.is_empty():
+    # The first row with a NUL in each column, then the first of those (leftmost on a tie).
+    first = frame.select(pl.col(text).str.contains("\x00", literal=True).arg_true().min()).row(0)
+    found = [(n, i) for i, n in enumerate(first) if n is not None]
+    if not found:
         return
-    n, flags = found.row(0)
-    column = text[flags.index(True)]
+    n, i = min(found)
+    column = text[i]
     raise FileUnreadable(
         f"row {n + header_row + 1}, column {column} holds a NUL character (a zero byte), "
         "which no return may contain: it is often left by a damaged export; export the file "
@@ -134,11 +134,16 @@ def _refuse_nul(frame: pl.DataFrame, header_row: int) -> None:
     )
 
 
-def _lone_carriage_return(path: Path) -> bool:
-    """True when the file has a carriage return not followed by a line feed (old Mac
-    line endings, or a stray one in a Windows file)."""
+def _scan_bytes(path: Path) -> tuple[bool, bool]:
+    """Whether the file has a carriage return not followed by a line feed (old Mac line
+    endings, or a stray one in a Windows file), and whether it has a NUL byte anywhere.
+
+    A byte search looks through 180 MB in about 0.01 s; the regular expression (0.06 s)
+    runs only when the file has a carriage return at all.
+    """
     with path.open("rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return LONE_CR.search(data) is not None
+        lone = data.find(b"\r") != -1 and LONE_CR.search(data) is not None
+        return lone, data.find(b"\x00") != -1
 
 
 def _ragged_rows(source: Path | bytes, separator: str, skip: int, limit: int = 5) -> str:
@@ -353,9 +358,11 @@ def read_cells(
         if head.startswith(XLSX_MAGIC):
             chosen = sheet or workbook_sheet
             frame, file_issues, skip = _read_workbook(path, settings, chosen, header_row, is_header)
-            encoding = "XLSX"
+            encoding, nul = "XLSX", True
         else:
-            frame, encoding, skip = _read_csv(path, head, settings.max_rows, header_row, is_header)
+            frame, encoding, skip, nul = _read_csv(
+                path, head, settings.max_rows, header_row, is_header
+            )
         digest = hashing.result() if hashing else ""
     if frame.height > settings.max_rows:
         raise FileUnreadable(
@@ -367,7 +374,8 @@ def read_cells(
     frame, totals = layout.without_totals(layout.without_blank_rows_at_end(frame), skip + 2)
     if frame.height == 0:
         raise FileUnreadable("the file has a header row but no data rows: nothing to check")
-    _refuse_nul(frame, skip + 1)
+    if nul:  # a CSV file without a zero byte has none in any cell: no need to look
+        _refuse_nul(frame, skip + 1)
     return frame, encoding, digest, [*file_issues, *totals], skip
 
 

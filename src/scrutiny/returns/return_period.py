@@ -30,7 +30,7 @@ from scrutiny.core.periods import (
     return_period_label,
 )
 from scrutiny.returns.validation import Report
-from scrutiny.standard.rules import issue_frame
+from scrutiny.standard.rules import issue_rows
 
 # The fields that place a row in time: (its first date, its last date).
 DATE_FIELDS = {
@@ -115,7 +115,9 @@ def fit_period(report: Report, declared: ReturnPeriod | None) -> tuple[Report, R
         )
     mask = (pl.col(first) < period.start) | (pl.col(last) > period.end)
     value = pl.col(first) if first == last else pl.format("{} to {}", first, last)
-    issues = issue_frame(typed, mask, first, value, "error", RULE, f"This date {why}.", fix)
+    issues = issue_rows(
+        typed, mask, first, value, "error", RULE, f"This date {why}.", fix
+    ).collect()
     if issues.is_empty():
         return report, period
     if issues.height > SHOWN_ROWS:

@@ -9,7 +9,7 @@ above it), column, value, severity, rule, message and fix.
 from __future__ import annotations
 
 import difflib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
@@ -53,11 +53,15 @@ DECIMAL_COMMA = r"^£?-?\d+,\d{1,2}$"
 INVISIBLE = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]"
 
 
-def _clean(name: str, spec: Field | None = None) -> pl.Expr:
+def _clean(name: str, spec: Field | None = None, *, ascii_only: bool = False) -> pl.Expr:
     """The cell's text without surrounding spaces (blank as null); text fields in Unicode
-    normal form C, so one reference is never two ways of writing the same letters."""
+    normal form C, so one reference is never two ways of writing the same letters.
+
+    ASCII_ONLY says the column holds no other characters: such text is in normal form C
+    already, and normalising a million references costs 0.2 s for nothing.
+    """
     text = pl.col(name).str.strip_chars()
-    if spec is not None and spec.type == "string":
+    if spec is not None and spec.type == "string" and not ascii_only:
         text = text.str.normalize("NFC")
     return pl.when(text == "").then(None).otherwise(text)
 
@@ -181,8 +185,13 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
         message: pl.Expr | str,
         fix: pl.Expr | str,
         severity: Severity = "error",
+        pattern: str | None = None,
     ) -> None:
-        found.append(Check(mask, name, pl.col(raw), severity, rule, message, fix))
+        screen = (raw, pattern) if pattern is not None else None
+        found.append(Check(mask, name, pl.col(raw), severity, rule, message, fix, screen))
+
+    def search(pattern: str) -> pl.Expr:
+        return pl.col(raw).str.contains(pattern)
 
     if spec.required:
         add(~present, "required", f"{spec.title} is blank but required.", f"Fill in {name}.")
@@ -285,11 +294,12 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
         )
     if not spec.free_text and spec.type in ("string", "code", "codes"):
         add(
-            pl.col(raw).str.contains(INVISIBLE),
+            search(INVISIBLE),
             "invisible_character",
             "Holds an invisible, control or text-direction character, so it can look the "
             "same as a different value.",
             f"Type {name} again, or delete the character (often pasted from a web page).",
+            pattern=INVISIBLE,
         )
     length_limit = spec.max_length or MAX_CELL_CHARACTERS
     add(
@@ -300,23 +310,25 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
     )
     if spec.type == "string":
         add(
-            pl.col(raw).str.contains(FORMULA_START),
+            search(FORMULA_START),
             "formula",
             "Starts like a spreadsheet formula. It is kept as text and never evaluated.",
             "Remove the leading =, +, - or @ unless it is really part of the text.",
             "warning",
+            FORMULA_START,
         )
     if spec.free_text or name == "complaint_ref":
         # One warning a kind found, each its own vectorised check: a cell with an email
         # address and a phone number is warned about both.
         for pattern, kind in PERSONAL_DATA_KINDS:
             add(
-                pl.col(raw).str.contains(pattern),
+                search(pattern),
                 "personal_data",
                 f"Looks like it contains {kind}. The standard carries no personal data.",
                 f"Remove personal details from {name}; describe the issue without "
                 "identifying anyone.",
                 "warning",
+                pattern,
             )
     return found
 
@@ -381,8 +393,32 @@ def _whole_column(spec: Field) -> bool:
     return spec.free_text or spec.name.endswith("_ref")
 
 
+def _survey(raw: RawTable, present: list[Field]) -> tuple[dict[str, list[str]], set[str]]:
+    """In one pass over the file: the distinct values of each column that has few, and
+    which of the columns parsed whole hold anything but ASCII text."""
+    few = [spec.name for spec in present if not _whole_column(spec)]
+    whole = [spec.name for spec in present if _whole_column(spec)]
+    if not present:  # a file with none of the table's columns has nothing to select
+        return {}, set()
+    # One query a column, run together: 0.22 s on a million rows, 0.35 s as one select.
+    lazy = raw.frame.lazy()
+    *distinct, ascii = pl.collect_all(
+        [lazy.select(pl.col(name).drop_nulls().unique()) for name in few]
+        + [
+            lazy.select(
+                # A character beyond ASCII takes more than one byte in UTF-8.
+                (pl.col(name).str.len_bytes() != pl.col(name).str.len_chars()).any()
+                for name in whole
+            )
+        ]
+    )
+    beyond = ascii.row(0, named=True) if whole else {}
+    values = {name: frame.to_series().to_list() for name, frame in zip(few, distinct, strict=True)}
+    return values, {name for name in whole if beyond[name]}
+
+
 def _parse(
-    standard: Standard, spec: Field, distinct: pl.Series | None
+    standard: Standard, spec: Field, distinct: pl.Series | None, ascii_only: bool = False
 ) -> tuple[pl.Expr, pl.Expr, pl.DataFrame | None]:
     """Expressions for the cleaned text and the typed values of one column.
 
@@ -391,7 +427,8 @@ def _parse(
     """
     name = spec.name
     if distinct is None:
-        return _clean(name, spec), _clean(name, spec), None
+        cleaned = _clean(name, spec, ascii_only=ascii_only)
+        return cleaned, cleaned, None
     parsed = distinct.to_frame(name).select(
         _clean(name, spec).alias("raw"), _typed(standard, spec).alias("typed")
     )
@@ -409,33 +446,36 @@ def _parse(
     return cleaned, typed, parsed.rename({"raw": f"__raw_{name}", "typed": name})
 
 
-def validate(raw: RawTable, today: date | None = None) -> Report:
-    """Check RAW against its table of the standard; returns every problem found."""
-    today = today or date.today()
+@dataclass(frozen=True)
+class ParsedColumns:
+    """A file's columns parsed once and the checks on their cells.
+
+    WIDE has the row number as the spreadsheet shows it (ROW), and for each field of the
+    table its cleaned text (__raw_NAME) and its typed value (NAME); every check reads it.
+    """
+
+    wide: pl.DataFrame
+    checks: list[Check]
+
+
+def parse_columns(raw: RawTable) -> ParsedColumns:
+    """Parse each column of RAW once into its final type, with the checks on its cells."""
     standard = load_standard()
-    table = raw.table
-    height = raw.frame.height
-    present = [spec for spec in table.fields if spec.name in raw.headers]
-    few_values = [spec.name for spec in present if not _whole_column(spec)]
-    # A file with none of the table's columns has nothing to select (and no row 0).
-    distincts = (
-        raw.frame.select(pl.col(name).drop_nulls().unique().implode() for name in few_values).row(
-            0, named=True
-        )
-        if few_values
-        else {}
-    )
+    present = [spec for spec in raw.table.fields if spec.name in raw.headers]
+    distincts, beyond_ascii = _survey(raw, present)
     # Row numbers as the spreadsheet shows them: the first data row is under the header.
     expressions = [pl.int_range(pl.len(), dtype=pl.Int64).add(raw.header_row + 1).alias(ROW)]
     checks: list[Check] = []
     copies: list[pl.Expr] = []
-    for spec in table.fields:
+    for spec in raw.table.fields:
         if spec.name not in raw.headers:
             expressions.append(pl.lit(None, POLARS_TYPES[spec.type]).alias(spec.name))
             continue
         values = distincts.get(spec.name)
         series = None if values is None else pl.Series(spec.name, values, dtype=pl.String)
-        cleaned, typed, distinct = _parse(standard, spec, series)
+        cleaned, typed, distinct = _parse(
+            standard, spec, series, ascii_only=spec.name not in beyond_ascii
+        )
         if distinct is None:  # text kept whole: the typed value is the cleaned text
             expressions.append(cleaned.alias(f"__raw_{spec.name}"))
             copies.append(pl.col(f"__raw_{spec.name}").alias(spec.name))
@@ -443,16 +483,25 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
             expressions += [cleaned.alias(f"__raw_{spec.name}"), typed.alias(spec.name)]
         checks += _field_checks(standard, spec, distinct)
     wide = raw.frame.lazy().select(expressions).with_columns(copies).collect()
-    checks += rule_checks(table, wide, today, set(raw.headers))
+    return ParsedColumns(wide, checks)
+
+
+def validate(raw: RawTable, today: date | None = None) -> Report:
+    """Check RAW against its table of the standard; returns every problem found."""
+    today = today or date.today()
+    table, columns = raw.table, set(raw.headers)
+    parsed = parse_columns(raw)
+    wide = parsed.wide
+    checks = parsed.checks + rule_checks(table, wide, today, columns)
     found = _header_issues(raw) + run_checks(wide, checks)
-    found += table_rule_issues(table, wide, today, set(raw.headers))
+    found += table_rule_issues(table, wide, today, columns)
     issues = pl.concat(found, how="vertical") if found else empty_issues()
     issues = with_mapping_hints(issues, table, None if raw.mapping.empty else raw.mapping.source)
     issues = issues.sort("row", nulls_last=False, maintain_order=True)
     return Report(
         table=table,
         file_name=raw.file_name,
-        rows=height,
+        rows=raw.frame.height,
         issues=issues,
         wide=wide,
         notes=list(raw.notes),

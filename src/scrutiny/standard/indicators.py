@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal, get_args
 
-import yaml
+from scrutiny.standard.model import read_yaml
 
 # Which way is better for an indicator; volumes are "neither" (the Code, 3.3).
 Direction = Literal["higher_better", "lower_better", "neither"]
@@ -45,9 +44,7 @@ class Indicator:
 @cache
 def load_indicators() -> tuple[Indicator, ...]:
     """The indicator set, read from indicators.yaml and checked."""
-    raw = yaml.safe_load(
-        (resources.files("scrutiny.standard") / "indicators.yaml").read_text("utf-8")
-    )
+    raw = read_yaml("indicators.yaml")
     found = tuple(Indicator(**item) for item in raw["indicators"])
     for indicator in found:
         if indicator.direction not in DIRECTIONS:

@@ -197,9 +197,16 @@ class Standard:
             raise KeyError(f"no table {name!r} in the standard (tables: {known})") from None
 
 
-def _read_yaml(name: str) -> Any:
+# libyaml's parser when PyYAML was built with it (the wheels are): the standard's 2,700
+# lines take 0.02 s to read with it, 0.2 s with the pure-Python parser, on every command.
+# The same safe constructors either way, so the same values.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(name: str) -> Any:
+    """The YAML file NAME beside the standard, read with the safe loader."""
     text = (resources.files("scrutiny.standard") / name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_SAFE_LOADER)
 
 
 def _code_lists(raw: dict[str, Any]) -> dict[str, CodeList]:
@@ -286,8 +293,8 @@ def _check(standard: Standard) -> None:
 @cache
 def load_standard() -> Standard:
     """The Complaint Handling Performance Data Standard, read and checked once."""
-    raw = _read_yaml("tables.yaml")
-    code_lists = _code_lists(_read_yaml("code_lists.yaml"))
+    raw = read_yaml("tables.yaml")
+    code_lists = _code_lists(read_yaml("code_lists.yaml"))
     limits = {
         name: Limit(name=name, maximum=body["maximum"], reason=body["reason"].strip())
         for name, body in raw["limits"].items()

@@ -17,8 +17,8 @@ import numpy as np
 import polars as pl
 
 from scrutiny.core.periods import quarter_label
-from scrutiny.measures.spc import RULES
 from scrutiny.measures.spc_expanding import last_point_rules
+from scrutiny.measures.spc_rules import RULES
 from scrutiny.standard.indicators import indicator
 from scrutiny.warning.signals.model import Detector, SignalEntry, SignalInputs, Worse, watched
 from scrutiny.warning.signals.rows import frame, number, span

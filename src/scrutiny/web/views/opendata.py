@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 from markupsafe import Markup
 
 from scrutiny.measures import words
-from scrutiny.measures.spc import MINIMUM_POINTS
+from scrutiny.measures.spc_rules import MINIMUM_POINTS
 from scrutiny.publish import opendata
 from scrutiny.publish.documents import DOCUMENTS, published
 from scrutiny.standard import describe_rule, documentation, load_standard
