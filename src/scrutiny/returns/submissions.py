@@ -18,6 +18,7 @@ under a different period) are refused, naming that submission.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -124,14 +125,16 @@ def save_submission(
     if frame.is_empty():
         return []
     periods = _periods(frame, table_name, period_start, period_end)
-    # Complaints are counted up per period before the write lock is taken (see
-    # scrutiny.returns.aggregates): about 0.7 s a million rows that no other import waits for.
-    counts = (
-        aggregate_complaints(frame, datetime.now(UTC).date())
+    # Complaints are counted up per period (scrutiny.returns.aggregates, about 0.7 s a
+    # million rows) in a second thread while the rows are written: polars counts without
+    # the GIL, so the counts are ready by the time the rows are stored.
+    pool = ThreadPoolExecutor(max_workers=1)
+    counting = (
+        pool.submit(aggregate_complaints, frame, datetime.now(UTC).date())
         if table_name == "complaints"
         else None
     )
-    with transaction(engine) as connection:
+    with pool, transaction(engine) as connection:
         _lock_authorities(connection, periods["authority_code"].to_list())
         current = _current_submissions(connection, table_name)
         groups = [
@@ -166,7 +169,8 @@ def save_submission(
             pl.all(),
         )
         _insert_rows(connection, table_name, spec, loading, progress)
-        if counts is not None:
+        if counting is not None:
+            counts = counting.result()
             owners = pl.DataFrame(
                 {"authority_code": list(ids), "submission_id": list(ids.values())},
                 schema={"authority_code": pl.String, "submission_id": pl.Int64},
