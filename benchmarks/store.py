@@ -1,6 +1,6 @@
 """How fast a million complaint rows store into SQLite and PostgreSQL, beside the floor.
 
-Run with `make bench` (or `.venv/bin/python benchmarks/store.py`). Builds valid, typed
+Run with `make bench` (or `.venv/bin/python benchmarks/store.py [ROWS]`). Builds valid, typed
 complaint rows for about 300 authorities in one financial year, then times
 `save_submission` into a fresh SQLite file and a fresh PostgreSQL database, and in the
 same run the database's own bulk load of the same rows (the floor: SQLite executemany of
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import resource
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +27,6 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
 from scrutiny.returns.submissions import save_submission
-from scrutiny.store.bulk import postgresql_types
 from scrutiny.store.db import complaints, make_engine, transaction
 from scrutiny.store.migrations import upgrade
 from scrutiny.store.read import count_rows
@@ -161,7 +161,12 @@ def floor_seconds(url: str, frame: pl.DataFrame) -> float:
         else:
             copying = f"COPY complaints ({names}) FROM STDIN (FORMAT BINARY)"
             with driver.cursor() as cursor, cursor.copy(copying) as copy:
-                copy.set_types(postgresql_types(connection, complaints, loading.columns))
+                copy.set_types(
+                    [
+                        str(complaints.c[name].type.compile(dialect=engine.dialect)).lower()
+                        for name in loading.columns
+                    ]
+                )
                 for row in rows:
                     copy.write_row(row)
     seconds = time.perf_counter() - started
@@ -224,9 +229,9 @@ def compare(
     print(side_by_side(f"{name} save_submission", figure, floor, frame.height))
 
 
-def main() -> None:
+def main(rows: int) -> None:
     started = time.perf_counter()
-    frame = synthetic_complaints()
+    frame = synthetic_complaints(rows)
     print(
         f"save_submission, {frame.height:,} complaint rows for {AUTHORITIES} authorities "
         f"(built in {time.perf_counter() - started:.1f} s) on {os.cpu_count()} cores, "
@@ -239,4 +244,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else ROWS)
