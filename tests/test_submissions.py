@@ -348,3 +348,22 @@ def test_two_imports_at_once_for_the_same_authority_leave_one_whole_file_current
     expected = make_complaints(20_000, ref_prefix=winner, first_received=date(2024, 4, 1))
     assert_frame_equal(stored, expected)
     assert count_rows(engine, "complaints", submission_id=current.id) == 20_000
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_an_import_holds_each_of_its_authorities_locks_until_it_ends(engine):
+    from scrutiny.returns.submissions import _lock_authorities
+    from scrutiny.store.db import transaction
+
+    authorities = ["E06000001", "E06000002", "E07000003"]
+    free = "SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"
+    with transaction(engine) as importing, engine.connect() as other:
+        _lock_authorities(importing, authorities)
+        taken = [
+            other.exec_driver_sql(
+                free.replace(":key", "%(key)s"), {"key": f"scrutiny.returns.submissions:{code}"}
+            ).scalar()
+            for code in [*authorities, "E06000004"]
+        ]
+        other.rollback()
+    assert taken == [False, False, False, True]

@@ -451,11 +451,19 @@ class StoreFull(Unavailable):
 def _is_full(error: Exception) -> bool:
     """True for a database's "disk full", raised through SQLAlchemy or straight from the
     driver (the bulk loaders write through the driver's own connection)."""
-    cause = error.orig if isinstance(error, DBAPIError) else error
-    return (
-        getattr(cause, "sqlite_errorcode", None) == SQLITE_FULL
-        or getattr(cause, "sqlstate", None) == POSTGRES_DISK_FULL
-    )
+    # SQLite may answer a full disk by rolling back the whole transaction itself, and then
+    # the savepoint the bulk load ran in is gone: the error seen is the failed ROLLBACK TO
+    # SAVEPOINT, with the full disk as its context.
+    seen: BaseException | None = error
+    while seen is not None:
+        cause = seen.orig if isinstance(seen, DBAPIError) else seen
+        if (
+            getattr(cause, "sqlite_errorcode", None) == SQLITE_FULL
+            or getattr(cause, "sqlstate", None) == POSTGRES_DISK_FULL
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 @contextmanager
