@@ -7,6 +7,7 @@ import path, so the demo also proves that path end to end.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -101,10 +102,36 @@ def build_demo(
         return demo
 
 
+class Phases:
+    """Says each phase of the build as it starts (to STEP) and logs how long the one
+    before it took (`demo phase ... in N s`, its name in the record's phase field), so a
+    slow build says where its time went."""
+
+    def __init__(self, step: Step | None) -> None:
+        self.step = step
+        self.current: str | None = None
+        self.started = time.perf_counter()
+
+    def __call__(self, phase: str | None) -> None:
+        now = time.perf_counter()
+        if self.current is not None:
+            ms = round((now - self.started) * 1000, 1)
+            logger.info(
+                "demo phase %s in %.1f s",
+                self.current,
+                ms / 1000,
+                extra={"task": "demo phase", "phase": self.current, "duration_ms": ms},
+            )
+        self.current, self.started = phase, now
+        if phase is not None and self.step is not None:
+            self.step(phase)
+
+
 def _build(
     directory: Path, *, seed: int, scale: float, step: Step | None, database_url: str | None
 ) -> Demo:
-    say = step or (lambda _: None)
+    say = Phases(step)
+    say("preparing the database")
     directory.mkdir(parents=True, exist_ok=True)
     database = directory / "scrutiny.db"
     if database_url is None:
@@ -163,9 +190,11 @@ def _build(
     say("answering synthetic self-assessments, some better than the data")
     answer_self_assessments(engine, SELF_ASSESSING, actor=DEMO_USER)
 
+    say("counting what was stored")
     rows = {table: count_rows(engine, table) for table in SYNTHETIC_TABLES}
     rows["housing_landlord_measures"] = read_landlord_measures(engine).height
     engine.dispose()
+    say(None)
     return Demo(
         database_url=settings.database_url,
         rows=rows,
