@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -26,7 +27,12 @@ from scrutiny.demo.self_assessment import answer_self_assessments
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
 from scrutiny.demo.synth.timeline import FIRST_DAY, LAST_DAY
 from scrutiny.reference.landlords import shipped_workbooks
-from scrutiny.returns.housing_ombudsman import convert, read_findings, write_decisions
+from scrutiny.returns.housing_ombudsman import (
+    Conversion,
+    convert,
+    read_findings,
+    write_decisions,
+)
 from scrutiny.returns.source_imports import import_tsm, read_landlord_measures
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
@@ -148,21 +154,16 @@ def _build(
         # Beside the demo's SQLite file, where a service on it looks by default.
         evidence_dir=str(directory / "evidence-files"),
     )
-    upgrade(settings.database_url)
-    engine = make_engine(settings)
+    # The synthetic nation is made from the seed alone, in numpy and polars (which run
+    # outside the GIL), so it is generated while the real data is converted and stored.
+    with ThreadPoolExecutor(1, thread_name_prefix="scrutiny-synth") as pool:
+        generating = pool.submit(generate_dataset, directory / "synth", seed=seed, scale=scale)
+        upgrade(settings.database_url)
+        engine = make_engine(settings)
+        conversion = _real_data(directory, settings, engine, say)
+        say("generating the synthetic nation (what is left of it)")
+        dataset = generating.result()
 
-    say("converting real Housing Ombudsman findings")
-    conversion = convert(read_findings(housing_findings_path()))
-    housing = write_decisions(conversion, directory / "housing_ombudsman_decisions.csv")
-    say("importing real Housing Ombudsman decisions")
-    _submit(housing, settings, engine, period=HOUSING_PERIOD, data_source="housing_ombudsman")
-
-    for workbook in shipped_workbooks():
-        say(f"importing real Tenant Satisfaction Measures ({workbook.name})")
-        import_tsm(workbook, settings, engine, imported_by=DEMO_USER)
-
-    say("generating the synthetic nation")
-    dataset = generate_dataset(directory / "synth", seed=seed, scale=scale)
     for table in SYNTHETIC_TABLES:
         say(f"importing synthetic {table.replace('_', ' ')}")
         # The synthetic history is one return per table for its five whole years.
@@ -201,6 +202,20 @@ def _build(
         housing_matched_share=conversion.matched_share,
         ground_truth=dataset.files.get("ground_truth"),
     )
+
+
+def _real_data(directory: Path, settings: Settings, engine: Engine, say: Phases) -> Conversion:
+    """Store the real Housing Ombudsman decisions and social landlords' TSM figures."""
+    say("converting real Housing Ombudsman findings")
+    conversion = convert(read_findings(housing_findings_path()))
+    housing = write_decisions(conversion, directory / "housing_ombudsman_decisions.csv")
+    say("importing real Housing Ombudsman decisions")
+    _submit(housing, settings, engine, period=HOUSING_PERIOD, data_source="housing_ombudsman")
+
+    for workbook in shipped_workbooks():
+        say(f"importing real Tenant Satisfaction Measures ({workbook.name})")
+        import_tsm(workbook, settings, engine, imported_by=DEMO_USER)
+    return conversion
 
 
 def _submit(
