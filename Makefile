@@ -117,6 +117,7 @@ bench: install ## Run the benchmarks and print their figures (takes a few minute
 	$(BIN)/python benchmarks/housing_evaluation.py
 	$(BIN)/python benchmarks/early_warning.py
 	$(BIN)/python benchmarks/web_load.py
+	$(BIN)/python benchmarks/demo_build.py
 	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/soak.py
 	$(BIN)/python benchmarks/backup_restore.py

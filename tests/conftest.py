@@ -232,6 +232,7 @@ SLOW = {
     "test_an_analyst_sees_the_watchlist_with_each_councils_reasons",
     "test_an_ombudsman_analyst_gets_the_national_overview",
     "test_building_the_demo_again_starts_from_a_fresh_database",
+    "test_the_demo_build_logs_each_phase_and_makes_the_nation_its_seed_makes_alone",
     "test_councils_failing_compliance_in_the_demo_comply_on_time_less_than_their_peers",
     "test_demo_packs_keep_to_two_pages_even_for_the_busiest_council",
     "test_each_page_lets_in_exactly_the_visitors_its_rule_allows",

@@ -1,9 +1,12 @@
 """The demo database, built small: real Housing Ombudsman decisions plus a synthetic nation."""
 
+import logging
+
 import polars as pl
 from sqlalchemy import func, select
 
 from scrutiny.demo.build import build_demo
+from scrutiny.demo.synth import generate_dataset
 from scrutiny.demo.synth.scenarios import KINDS
 from scrutiny.returns.submissions import list_submissions
 from scrutiny.store.db import DATA_TABLES, make_engine
@@ -47,3 +50,18 @@ def test_building_the_demo_again_starts_from_a_fresh_database(tmp_path):
     second = build_demo(tmp_path, seed=11, scale=0.005)
     assert first.rows == second.rows
     assert any("Housing Ombudsman" in step for step in steps)
+
+
+def test_the_demo_build_logs_each_phase_and_makes_the_nation_its_seed_makes_alone(tmp_path, caplog):
+    # The synthetic nation is generated beside the real data's imports (issue 22): it must
+    # still be the very files the seed gives, and each phase's time must be in the log.
+    steps: list[str] = []
+    with caplog.at_level(logging.INFO, logger="scrutiny.demo.build"):
+        build_demo(tmp_path / "demo", seed=11, scale=0.005, step=steps.append)
+    alone = generate_dataset(tmp_path / "alone", seed=11, scale=0.005)
+    for table, path in alone.files.items():
+        assert (tmp_path / "demo" / "synth" / path.name).read_bytes() == path.read_bytes(), table
+    logged = [r.phase for r in caplog.records if getattr(r, "task", None) == "demo phase"]
+    assert logged == steps and "importing synthetic complaints" in logged
+    durations = [r.duration_ms for r in caplog.records if getattr(r, "task", None) == "demo phase"]
+    assert all(ms >= 0 for ms in durations)

@@ -43,8 +43,8 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        # uvicorn's h11 protocol with a deadline for each request's line and headers.
-        http="scrutiny.web.serving:GuardedH11",
+        # uvicorn's httptools protocol with a deadline for each request's line and headers.
+        http="scrutiny.web.serving:GuardedHttpTools",
         timeout_keep_alive=settings.keep_alive_timeout,
         limit_concurrency=settings.max_connections,
         h11_max_incomplete_event_size=settings.max_header_bytes,

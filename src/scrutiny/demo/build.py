@@ -7,7 +7,9 @@ import path, so the demo also proves that path end to end.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -25,7 +27,12 @@ from scrutiny.demo.self_assessment import answer_self_assessments
 from scrutiny.demo.synth import DEFAULT_SEED, generate_dataset
 from scrutiny.demo.synth.timeline import FIRST_DAY, LAST_DAY
 from scrutiny.reference.landlords import shipped_workbooks
-from scrutiny.returns.housing_ombudsman import convert, read_findings, write_decisions
+from scrutiny.returns.housing_ombudsman import (
+    Conversion,
+    convert,
+    read_findings,
+    write_decisions,
+)
 from scrutiny.returns.source_imports import import_tsm, read_landlord_measures
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
@@ -101,10 +108,36 @@ def build_demo(
         return demo
 
 
+class Phases:
+    """Says each phase of the build as it starts (to STEP) and logs how long the one
+    before it took (`demo phase ... in N s`, its name in the record's phase field), so a
+    slow build says where its time went."""
+
+    def __init__(self, step: Step | None) -> None:
+        self.step = step
+        self.current: str | None = None
+        self.started = time.perf_counter()
+
+    def __call__(self, phase: str | None) -> None:
+        now = time.perf_counter()
+        if self.current is not None:
+            ms = round((now - self.started) * 1000, 1)
+            logger.info(
+                "demo phase %s in %.1f s",
+                self.current,
+                ms / 1000,
+                extra={"task": "demo phase", "phase": self.current, "duration_ms": ms},
+            )
+        self.current, self.started = phase, now
+        if phase is not None and self.step is not None:
+            self.step(phase)
+
+
 def _build(
     directory: Path, *, seed: int, scale: float, step: Step | None, database_url: str | None
 ) -> Demo:
-    say = step or (lambda _: None)
+    say = Phases(step)
+    say("preparing the database")
     directory.mkdir(parents=True, exist_ok=True)
     database = directory / "scrutiny.db"
     if database_url is None:
@@ -121,21 +154,16 @@ def _build(
         # Beside the demo's SQLite file, where a service on it looks by default.
         evidence_dir=str(directory / "evidence-files"),
     )
-    upgrade(settings.database_url)
-    engine = make_engine(settings)
+    # The synthetic nation is made from the seed alone, in numpy and polars (which run
+    # outside the GIL), so it is generated while the real data is converted and stored.
+    with ThreadPoolExecutor(1, thread_name_prefix="scrutiny-synth") as pool:
+        generating = pool.submit(generate_dataset, directory / "synth", seed=seed, scale=scale)
+        upgrade(settings.database_url)
+        engine = make_engine(settings)
+        conversion = _real_data(directory, settings, engine, say)
+        say("generating the synthetic nation (what is left of it)")
+        dataset = generating.result()
 
-    say("converting real Housing Ombudsman findings")
-    conversion = convert(read_findings(housing_findings_path()))
-    housing = write_decisions(conversion, directory / "housing_ombudsman_decisions.csv")
-    say("importing real Housing Ombudsman decisions")
-    _submit(housing, settings, engine, period=HOUSING_PERIOD, data_source="housing_ombudsman")
-
-    for workbook in shipped_workbooks():
-        say(f"importing real Tenant Satisfaction Measures ({workbook.name})")
-        import_tsm(workbook, settings, engine, imported_by=DEMO_USER)
-
-    say("generating the synthetic nation")
-    dataset = generate_dataset(directory / "synth", seed=seed, scale=scale)
     for table in SYNTHETIC_TABLES:
         say(f"importing synthetic {table.replace('_', ' ')}")
         # The synthetic history is one return per table for its five whole years.
@@ -163,15 +191,31 @@ def _build(
     say("answering synthetic self-assessments, some better than the data")
     answer_self_assessments(engine, SELF_ASSESSING, actor=DEMO_USER)
 
+    say("counting what was stored")
     rows = {table: count_rows(engine, table) for table in SYNTHETIC_TABLES}
     rows["housing_landlord_measures"] = read_landlord_measures(engine).height
     engine.dispose()
+    say(None)
     return Demo(
         database_url=settings.database_url,
         rows=rows,
         housing_matched_share=conversion.matched_share,
         ground_truth=dataset.files.get("ground_truth"),
     )
+
+
+def _real_data(directory: Path, settings: Settings, engine: Engine, say: Phases) -> Conversion:
+    """Store the real Housing Ombudsman decisions and social landlords' TSM figures."""
+    say("converting real Housing Ombudsman findings")
+    conversion = convert(read_findings(housing_findings_path()))
+    housing = write_decisions(conversion, directory / "housing_ombudsman_decisions.csv")
+    say("importing real Housing Ombudsman decisions")
+    _submit(housing, settings, engine, period=HOUSING_PERIOD, data_source="housing_ombudsman")
+
+    for workbook in shipped_workbooks():
+        say(f"importing real Tenant Satisfaction Measures ({workbook.name})")
+        import_tsm(workbook, settings, engine, imported_by=DEMO_USER)
+    return conversion
 
 
 def _submit(

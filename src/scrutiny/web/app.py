@@ -34,6 +34,7 @@ from scrutiny.settings import Settings
 from scrutiny.store.db import make_engine
 from scrutiny.web.access_log import AccessLog
 from scrutiny.web.cache import DataCache, ReturnCoverage
+from scrutiny.web.cached_pages import CachedPages
 from scrutiny.web.pages import STATIC, render
 from scrutiny.web.security import FORM_LIMITS, BodyLimit, SecurityHeaders
 from scrutiny.web.sessions import ServerSessions
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.cache = DataCache(app.state.engine)
+    # Innermost: a stranger's page already made for this data version, sent at once.
+    app.add_middleware(CachedPages, cache=app.state.cache)
     # Room for the form around the largest file a return may be.
     app.add_middleware(
         BodyLimit, limit=settings.max_file_bytes + 1_000_000, timeout=settings.body_timeout

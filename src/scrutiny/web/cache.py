@@ -23,6 +23,8 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import polars as pl
 from sqlalchemy import Engine, func, select
+from starlette.datastructures import URL
+from starlette.types import Scope as AsgiScope
 
 from scrutiny.measures.coverage import Coverage
 from scrutiny.publish.reports.annual_inputs import ReportInputs
@@ -43,6 +45,8 @@ SIZE = 2048
 # council's self-assessment. Accounts and API tokens change no figures.
 FIGURE_ENTITIES = (SUBMISSION_ENTITY, SOURCE_IMPORT_ENTITY, EVIDENCE, OUTCOME)
 Scope = Literal["figures", "all"]
+# Where a request's state keeps the data version it has read, per scope.
+VERSION_STATE: dict[Scope, str] = {"figures": "data_version", "all": "data_version_all"}
 logger = logging.getLogger(__name__)
 
 
@@ -69,6 +73,13 @@ class Page(CacheKey[bytes]):
     query: str
     visitor: tuple[str, str | None] | None
     day: date
+
+    @classmethod
+    def of(cls, scope: AsgiScope, visitor: tuple[str, str | None] | None) -> Page:
+        """The key of the page a request asks for (its address and query), for VISITOR
+        today: the one way both the views and the cached-page fast path make it."""
+        url = URL(scope=scope)
+        return cls(url.path, url.query, visitor, date.today())
 
 
 @dataclass(frozen=True)
@@ -348,6 +359,12 @@ class DataCache:
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar() or 0)
 
+    def peek(self, key: CacheKey[T], version: int) -> T | None:
+        """The result kept for KEY at VERSION, or None: never computes, never waits."""
+        with self._lock:
+            found = self._items.get((version, key))
+        return cast(T | None, found)
+
     def get(
         self,
         key: CacheKey[T],
@@ -442,12 +459,22 @@ class ReaderCache:
     """The DataCache as one reader sees it: FRESH_FROM is the version of their own last
     write (0 for none), so they may be served an earlier result no older than that."""
 
-    def __init__(self, cache: DataCache, fresh_from: int) -> None:
+    def __init__(
+        self, cache: DataCache, fresh_from: int, known: dict[str, Any] | None = None
+    ) -> None:
         self.cache = cache
         self.fresh_from = fresh_from
+        # The request's state, when the data version may be read once for the whole
+        # request (a GET): its views then share one answer instead of a query each.
+        self.known = known
 
     def version(self, scope: Scope = "figures") -> int:
-        return self.cache.version(scope)
+        if self.known is None:
+            return self.cache.version(scope)
+        name = VERSION_STATE[scope]
+        if name not in self.known:
+            self.known[name] = self.cache.version(scope)
+        return int(self.known[name])
 
     def get(self, key: CacheKey[T], compute: Callable[[], T], version: int | None = None) -> T:
         return self.cache.get(key, compute, version, fresh_from=self.fresh_from)

@@ -33,7 +33,7 @@ from scrutiny.standard.indicators import Indicator, indicator
 from scrutiny.web import cache as keys
 from scrutiny.web.cache import DataCache, ReaderCache
 from scrutiny.web.chart_views import ChartView, funnel_view
-from scrutiny.web.security import session_user
+from scrutiny.web.security import SAFE_METHODS, session_user
 
 # The peer groups a visitor can choose: every method that needs no list of codes.
 Peers = NamedPeerMethod
@@ -49,7 +49,10 @@ def data_cache(request: Request) -> ReaderCache:
     """The app's DataCache as this visitor sees it: typed, so each key is checked against
     what it keeps, and never older than the visitor's own last write (see note_write)."""
     cache: DataCache = request.app.state.cache
-    return ReaderCache(cache, int(request.session.get(WROTE, 0)))
+    # A page read (GET) reads the data's version once, however many of its parts ask; a
+    # write reads it afresh each time, as what it wrote changes it.
+    known = request.state._state if request.method in SAFE_METHODS else None
+    return ReaderCache(cache, int(request.session.get(WROTE, 0)), known)
 
 
 def note_write(request: Request) -> None:
@@ -87,7 +90,7 @@ def cached_page(request: Request, build: Callable[[], HTMLResponse], version: in
     """
     user = session_user(request)
     visitor = (user.role, user.authority_code) if user else None
-    key = keys.Page(request.url.path, str(request.url.query), visitor, date.today())
+    key = keys.Page.of(request.scope, visitor)
     body = data_cache(request).get(key, lambda: bytes(build().body), version)
     return HTMLResponse(body)
 

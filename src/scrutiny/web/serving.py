@@ -1,4 +1,4 @@
-"""A guard for uvicorn, which `scrutiny serve` names as its HTTP protocol.
+"""A guard for uvicorn's HTTP protocols; `scrutiny serve` names GuardedHttpTools.
 
 uvicorn (0.55) closes an idle kept-alive connection, caps connections per worker and the
 size of a request's headers, but has no deadline for the request line and headers
@@ -6,7 +6,9 @@ themselves: a client that sends half a request line and waits holds its connecti
 as long as it likes (1,000 such connections were held for 60 s in the issue 16 test), and
 enough of them exhaust the connection limit. `GuardedH11` is uvicorn's h11 protocol with
 that deadline, SCRUTINY_HEADER_TIMEOUT from a connection's start or the end of its last
-response, however the bytes trickle in. A slow body is the BodyLimit guard's
+response, however the bytes trickle in. `GuardedHttpTools` is the same guard on
+uvicorn's httptools protocol (a C parser: h11 parsing and framing in Python was a fifth
+of a warm page's cost), which `scrutiny serve` uses. A slow body is the BodyLimit guard's
 (SCRUTINY_BODY_TIMEOUT between two of its parts, web/security.py).
 
 The deadline frees a held connection, but until then it counts against
@@ -25,6 +27,7 @@ from functools import cache
 from typing import Any, ClassVar
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from scrutiny.settings import Settings
 
@@ -37,13 +40,18 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-class GuardedH11(H11Protocol):
-    """uvicorn's h11 protocol, closing a connection whose request line and headers have
-    not all arrived within the header timeout."""
+class HeaderDeadline:
+    """The guard, for either protocol: closes a connection whose request line and headers
+    have not all arrived within the header timeout. Each protocol says when a request's
+    headers are all in (`_headers_in`)."""
 
     # New connections from each address still awaiting their first whole request, in
     # this worker (its event loop is one thread).
     fresh: ClassVar[Counter[str]] = Counter()
+    client: tuple[str, int] | None
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    cycle: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,8 +62,8 @@ class GuardedH11(H11Protocol):
         self._before: object = None  # the request under way when the deadline was set
         self._fresh: str | None = None  # the address this connection counts under
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
         address = self.client[0] if self.client else ""
         if address not in self.exempt and "*" not in self.exempt:
             if self.fresh[address] >= FRESH_PER_ADDRESS:
@@ -68,18 +76,21 @@ class GuardedH11(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_deadline()
         self._not_fresh()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
 
-    def handle_events(self) -> None:
-        super().handle_events()
-        if self._deadline is not None and self.cycle is not self._before:
-            self._cancel_deadline()  # a new request's headers are all in
-            self._not_fresh()
+    def _headers_in(self) -> None:
+        """A new request's line and headers are all in: no deadline until it is answered."""
+        self._cancel_deadline()
+        self._not_fresh()
 
     def on_response_complete(self) -> None:
-        if not self.transport.is_closing():
+        if not self.transport.is_closing() and not self._next_waiting():
             self._await_headers()  # for the next request on this connection
-        super().on_response_complete()
+        super().on_response_complete()  # type: ignore[misc]
+
+    def _next_waiting(self) -> bool:
+        """Whether the next request's headers are already in (pipelined)."""
+        return False
 
     def _await_headers(self) -> None:
         self._cancel_deadline()
@@ -102,3 +113,23 @@ class GuardedH11(H11Protocol):
         self._deadline = None
         if not self.transport.is_closing():
             self.transport.close()
+
+
+class GuardedH11(HeaderDeadline, H11Protocol):
+    """uvicorn's h11 protocol with the header deadline."""
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self._deadline is not None and self.cycle is not self._before:
+            self._headers_in()
+
+
+class GuardedHttpTools(HeaderDeadline, HttpToolsProtocol):
+    """uvicorn's httptools protocol with the header deadline."""
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._headers_in()
+
+    def _next_waiting(self) -> bool:
+        return bool(self.pipeline)
