@@ -12,9 +12,10 @@ shape), and every chart is published with its figures as a table.
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import altair as alt
@@ -408,8 +409,20 @@ def to_spec(chart: Any) -> dict[str, Any]:
 
 
 def to_svg(chart: Any) -> str:
-    """The chart drawn as SVG (a chart object or its Vega-Lite dict)."""
+    """The chart drawn as SVG (a chart object or its Vega-Lite dict). The same chart is
+    drawn once a process: a report read as a page and then as a PDF draws nothing again."""
     spec = chart if isinstance(chart, dict) else to_spec(chart)
+    try:
+        text = json.dumps(spec, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):  # not JSON as it is (a NaN): vl-convert's to judge
+        return str(vl_convert.vegalite_to_svg(spec))
+    return _drawn(text)
+
+
+# A national overview draws twenty charts, a council's report two: room for several of each.
+@lru_cache(maxsize=128)
+def _drawn(spec: str) -> str:
+    """The Vega-Lite SPEC (JSON text) drawn as SVG."""
     return str(vl_convert.vegalite_to_svg(spec))
 
 
