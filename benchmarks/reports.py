@@ -10,8 +10,9 @@ Prints, in `make bench`'s table form, best of 3:
   figures, in a fresh process;
 - the national overview's twenty histograms drawn on its first request (a fresh process
   whose converter was started while the figures were read), beside the same drawing with
-  the converter already hot (the floor), and drawn the old way (the converter started by
-  the first histogram, each council's code and name in every histogram's data);
+  the converter already hot (the floor), drawn the old way (the converter started by the
+  first histogram, each council's code and name in every histogram's data), and drawn
+  again in the same process (the page, then its PDF: to_svg keeps what it drew);
 - then every current council's report written by `scrutiny report annual --all`'s library
   call (target 600 s).
 Not a test: the machine's other work moves the figures, the ratios less.
