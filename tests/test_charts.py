@@ -204,6 +204,37 @@ def test_distribution_chart_has_every_council_the_median_and_the_highlight():
     assert charts.to_svg(spec).startswith("<svg")
 
 
+def test_a_histogram_drawn_from_the_values_alone_is_the_one_drawn_with_every_councils_name():
+    codes = unitary_codes(30)
+    values = distribution(make_rows(codes), "stage1_on_time", YEAR)
+    spec = charts.to_spec(charts.distribution_chart(values, value_title="Percent"))
+    assert spec["datasets"]["councils"] == [{"value": v} for v in values["value"]]
+    named = {**spec, "datasets": {**spec["datasets"], "councils": values.to_dicts()}}
+    assert charts.to_svg(spec) == charts.to_svg(named)
+
+
+def test_the_converter_is_started_once_a_process_and_draws_after_it():
+    started = charts.warm_up()
+    assert charts.warm_up() is started
+    started.join()
+    assert not started.is_alive()
+    series = spc_series(quarters([50.0, 60, 55, 58]), "E06000047", "stage1_on_time")
+    assert charts.to_svg(charts.spc_chart(series, value_title="Percent")).startswith("<svg")
+
+
+def test_a_chart_drawn_again_is_not_drawn_twice_and_a_changed_one_is():
+    codes = unitary_codes(30)
+    values = distribution(make_rows(codes), "stage1_on_time", YEAR)
+    spec = charts.to_spec(charts.distribution_chart(values, value_title="Percent"))
+    first = charts.to_svg(spec)
+    drawn = charts._drawn.cache_info()
+    assert charts.to_svg(charts.distribution_chart(values, value_title="Percent")) == first
+    assert charts._drawn.cache_info().hits == drawn.hits + 1
+    changed = charts.to_svg(charts.distribution_chart(values, value_title="Share"))
+    assert charts._drawn.cache_info().misses == drawn.misses + 1
+    assert "Share" in changed and "Share" not in first
+
+
 def test_national_headlines_pool_the_counts_of_every_council():
     codes = unitary_codes(30)
     rows = make_rows(codes)

@@ -9,6 +9,7 @@ Ombudsman's come from decisions (LGSCO) and recommendations.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import polars as pl
@@ -36,14 +37,19 @@ RESULT_SCHEMA = {
 
 
 def complaint_counts_by_period(
-    engine: Engine, grain: Grain, authority_code: str | None = None
+    engine: Engine,
+    grain: Grain,
+    authority_code: str | None = None,
+    *,
+    authorities: Collection[str] | None = None,
 ) -> pl.DataFrame:
     """Counts per authority, period and stage, from case-level and aggregate returns.
 
     Counts from every submission are added together (the store keeps only current
     submissions' rows: see scrutiny.store.read). Medians are combined by
     weighting each by its responses, which is exact when one submission answers them all.
-    With AUTHORITY_CODE, only that authority's counts are read.
+    With AUTHORITY_CODE, only that authority's counts are read; with AUTHORITIES, only
+    theirs.
     """
     returns = DATA_TABLES["aggregate_returns"]
     counted = select(complaint_counts).where(complaint_counts.c.grain == grain)
@@ -51,6 +57,9 @@ def complaint_counts_by_period(
     if authority_code is not None:
         counted = counted.where(complaint_counts.c.authority_code == authority_code)
         whole = whole.where(returns.c.authority_code == authority_code)
+    if authorities is not None:
+        counted = counted.where(complaint_counts.c.authority_code.in_(sorted(authorities)))
+        whole = whole.where(returns.c.authority_code.in_(sorted(authorities)))
     case_level = read_frame(engine, counted)
     totals = read_frame(engine, whole)
     columns = [*PERIOD, "stage", *COUNTS, "working_days_to_respond_median"]
@@ -98,19 +107,24 @@ def _of_grain(returns: pl.DataFrame, grain: Grain) -> pl.DataFrame:
 
 
 def _decisions_per_period(
-    engine: Engine, grain: Grain, ombudsman: str, columns: list[str], counted: list[pl.Expr]
+    engine: Engine,
+    grain: Grain,
+    ombudsman: str,
+    columns: list[str],
+    counted: list[pl.Expr],
+    authorities: Collection[str] | None = None,
 ) -> pl.DataFrame:
     """OMBUDSMAN's decisions (their COLUMNS) per authority and period of their decision
-    date, aggregated as COUNTED."""
+    date, aggregated as COUNTED (AUTHORITIES' only, when given)."""
     decisions = DATA_TABLES["ombudsman_decisions"]
-    rows = read_frame(
-        engine,
-        select(
-            decisions.c.authority_code,
-            decisions.c.decision_date,
-            *[decisions.c[name] for name in columns],
-        ).where(decisions.c.ombudsman == ombudsman),
-    )
+    query = select(
+        decisions.c.authority_code,
+        decisions.c.decision_date,
+        *[decisions.c[name] for name in columns],
+    ).where(decisions.c.ombudsman == ombudsman)
+    if authorities is not None:
+        query = query.where(decisions.c.authority_code.in_(sorted(authorities)))
+    rows = read_frame(engine, query)
     if rows.is_empty():
         return rows
     start, end = period_bounds(pl.col("decision_date"), grain)
@@ -119,7 +133,9 @@ def _decisions_per_period(
     ).agg(*counted)
 
 
-def decision_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
+def decision_counts(
+    engine: Engine, grain: Grain, authorities: Collection[str] | None = None
+) -> pl.DataFrame:
     """LGSCO decisions per authority and period: all, investigated, upheld and more."""
     upheld = pl.col("outcome") == "upheld"
     return _decisions_per_period(
@@ -138,16 +154,19 @@ def decision_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
             .sum()
             .alias("complaint_handling_fault"),
         ],
+        authorities,
     )
 
 
-def recommendation_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
+def recommendation_counts(
+    engine: Engine, grain: Grain, authorities: Collection[str] | None = None
+) -> pl.DataFrame:
     """Recommendations per authority and period (of their due date), by compliance status."""
     table = DATA_TABLES["recommendations"]
-    rows = read_frame(
-        engine,
-        select(table.c.authority_code, table.c.due_date, table.c.compliance_status),
-    )
+    query = select(table.c.authority_code, table.c.due_date, table.c.compliance_status)
+    if authorities is not None:
+        query = query.where(table.c.authority_code.in_(sorted(authorities)))
+    rows = read_frame(engine, query)
     if rows.is_empty():
         return rows
     start, end = period_bounds(pl.col("due_date"), grain)
@@ -162,12 +181,16 @@ def recommendation_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
     )
 
 
-def landlord_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
+def landlord_counts(
+    engine: Engine, grain: Grain, authorities: Collection[str] | None = None
+) -> pl.DataFrame:
     """Council landlords' Tenant Satisfaction Measures counts for their rented homes, per
     authority and financial year (the only grain RSH publishes; empty for the others)."""
     if grain != "financial_year":
         return pl.DataFrame()
     measures = read_landlord_measures(engine)
+    if authorities is not None:
+        measures = measures.filter(pl.col("authority_code").is_in(sorted(authorities)))
     return measures.filter(
         (pl.col("landlord_type") == "council") & (pl.col("tenure_basis") == "lcra")
     ).drop("landlord_code", "landlord_name", "landlord_type", "tenure_basis", "source")
@@ -218,14 +241,20 @@ def _term(
     return recommendations.select(*PERIOD, pl.sum_horizontal(names).cast(pl.Float64).alias("x"))
 
 
-def compute_indicators(engine: Engine, grain: Grain = "financial_year") -> pl.DataFrame:
-    """Every indicator for every authority and period of GRAIN, with numerator and denominator."""
+def compute_indicators(
+    engine: Engine, grain: Grain = "financial_year", authorities: Collection[str] | None = None
+) -> pl.DataFrame:
+    """Every indicator for every authority and period of GRAIN, with numerator and
+    denominator; with AUTHORITIES, theirs only, read from the database without the rest
+    (every figure is one authority's own, so each is the same as over every authority)."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
-    counts = complaint_counts_by_period(engine, grain)
-    decisions = decision_counts(engine, grain)
-    recommendations = recommendation_counts(engine, grain)
-    landlords = landlord_counts(engine, grain)
+    counts = complaint_counts_by_period(engine, grain, authorities=authorities)
+    decisions = decision_counts(engine, grain, authorities)
+    recommendations = recommendation_counts(engine, grain, authorities)
+    landlords = landlord_counts(engine, grain, authorities)
+    # Every authority's findings, few and quick to count: with none among AUTHORITIES, a
+    # rate per home is still 0 for each landlord among them, as over every authority.
     findings = housing_finding_counts(engine, grain)
     return indicators_from_counts(counts, decisions, recommendations, landlords, findings)
 

@@ -53,7 +53,7 @@ def measures(
     due_to: date | None = None,
 ) -> pl.DataFrame:
     """The measures per authority, then one row for England (unless AUTHORITY_CODE is given)."""
-    register = read_register(engine, today)
+    register = read_register(engine, today, authority_code=authority_code)
     if due_from is not None:
         register = register.filter(pl.col("due_date") >= due_from)
     if due_to is not None:

@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from scrutiny.measures.council_figures import council_benchmark_from
 from scrutiny.measures.coverage import coverage_of
 from scrutiny.measures.words import position
+from scrutiny.publish.charts import warm_up
 from scrutiny.publish.landlords import CouncilLandlord, council_landlord
 from scrutiny.publish.reports import annual_figures as figures
 from scrutiny.publish.reports.annual_charts import ChartFigure, funnel_figure, spc_figure
@@ -40,6 +41,7 @@ from scrutiny.publish.reports.annual_inputs import (
     PEERS,
     ReportError,
     ReportInputs,
+    council_inputs,
     council_signals,
     prepare_inputs,
     report_year,
@@ -202,11 +204,13 @@ def annual_report(
 ) -> AnnualReport:
     """The annual report of council AUTHORITY_CODE for financial YEAR ("2024-25").
 
-    INPUTS are the figures over every council (prepare_inputs), computed here when not given.
+    INPUTS are the figures over every council (prepare_inputs); without them, the council's
+    and its peers' are read here (council_inputs).
     """
+    warm_up()  # the charts' converter starts while the figures are read
     authority = _authority(authority_code)
     code, name = str(authority["gss_code"]), str(authority["name"])
-    inputs = inputs or prepare_inputs(engine, year, today=today)
+    inputs = inputs or council_inputs(engine, code, year, today=today)
     label, start, end = inputs.year, inputs.start, inputs.end
     if report_year(year)[0] != label:
         raise ReportError(f"the inputs are for {label}, not {year}")

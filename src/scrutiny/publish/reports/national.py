@@ -29,7 +29,7 @@ from scrutiny.core.periods import parse_period
 from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import distribution, national_headlines
 from scrutiny.measures.indicators import compute_indicators
-from scrutiny.publish.charts import distribution_chart, to_spec
+from scrutiny.publish.charts import distribution_chart, to_spec, warm_up
 from scrutiny.publish.landlords import NationalLandlords, national_landlords
 from scrutiny.publish.reports.render import SiteHeader, html_to_pdf, render_html, svg_data_uri
 from scrutiny.recommendations import measures
@@ -226,6 +226,7 @@ def _gaps(engine: Engine, as_of: date, start: date, end: date) -> list[QuarterGa
 
 def national_report(engine: Engine, year: str, *, as_of: date | None = None) -> NationalReport:
     """The national overview for financial YEAR ('2024-25'), as known AS_OF."""
+    warm_up()  # the histograms' converter starts while the figures are computed
     try:
         grain, start, end = parse_period(year)
     except ValueError as error:
@@ -281,6 +282,11 @@ def _chart(spread: Spread, year: str) -> dict[str, str] | None:
     }
 
 
+def histograms(spreads: tuple[Spread, ...], year: str) -> dict[str, dict[str, str] | None]:
+    """Each of SPREADS' histograms by its indicator's code, drawn (None with no figures)."""
+    return {s.code: _chart(s, year) for s in spreads}
+
+
 def national_html(report: NationalReport, *, site: SiteHeader | None = None) -> str:
     """The national overview as a whole HTML document, with SITE's links when read on the
     site."""
@@ -296,7 +302,7 @@ def national_html(report: NationalReport, *, site: SiteHeader | None = None) -> 
             "report": report,
             "site": site,
             "synthetic": report.synthetic,
-            "charts": {s.code: _chart(s, report.year) for s in report.spreads},
+            "charts": histograms(report.spreads, report.year),
             "current_councils": current_councils(),
         },
     )

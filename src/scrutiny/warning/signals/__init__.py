@@ -90,8 +90,9 @@ def compute_signals(
     groups = peer_groups(peers)
     values = indicators if indicators is not None else compute_indicators(engine, "quarter")
     values = values.filter(pl.col("period_end") <= as_of)
-    recommendations = read_recommendations(engine, as_of)
-    decisions = read_decisions(engine, as_of)
+    # With AUTHORITY_CODE, only its decisions and recommendations are read.
+    recommendations = read_recommendations(engine, as_of, authority_code)
+    decisions = read_decisions(engine, as_of, authority_code)
     among = own = values
     if authority_code is not None:
         # Every signal but return_overdue is judged per council or per peer group, so
@@ -100,10 +101,6 @@ def compute_signals(
         members = groups.filter(pl.col("peer_group").is_in(group.to_list()))["authority_code"]
         among = values.filter(pl.col("authority_code").is_in(members.to_list()))
         own = values.filter(pl.col("authority_code") == authority_code)
-        if recommendations.height:
-            recommendations = recommendations.filter(pl.col("authority_code") == authority_code)
-        if decisions.height:
-            decisions = decisions.filter(pl.col("authority_code") == authority_code)
     inputs = SignalInputs(
         engine=engine,
         as_of=as_of,

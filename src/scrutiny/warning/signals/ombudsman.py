@@ -28,20 +28,21 @@ REPEAT_THRESHOLD = 2
 REPEAT_WINDOW = timedelta(days=365)
 
 
-def read_decisions(engine: Engine, as_of: date) -> pl.DataFrame:
-    """Current Ombudsman decisions (LGSCO and Housing Ombudsman) dated on or before AS_OF."""
+def read_decisions(engine: Engine, as_of: date, authority_code: str | None = None) -> pl.DataFrame:
+    """Current Ombudsman decisions (LGSCO and Housing Ombudsman) dated on or before AS_OF
+    (about AUTHORITY_CODE only, when given)."""
     table = DATA_TABLES["ombudsman_decisions"]
-    rows = read_frame(
-        engine,
-        select(
-            table.c.authority_code,
-            table.c.ombudsman,
-            table.c.decision_ref,
-            table.c.decision_date,
-            table.c.complaint_handling_fault,
-            table.c.public_interest_report,
-        ).where(table.c.decision_date <= as_of),
-    )
+    query = select(
+        table.c.authority_code,
+        table.c.ombudsman,
+        table.c.decision_ref,
+        table.c.decision_date,
+        table.c.complaint_handling_fault,
+        table.c.public_interest_report,
+    ).where(table.c.decision_date <= as_of)
+    if authority_code is not None:
+        query = query.where(table.c.authority_code == authority_code)
+    rows = read_frame(engine, query)
     if rows.is_empty():
         return rows
     start, end = period_bounds(pl.col("decision_date"), "quarter")
@@ -99,13 +100,16 @@ def _decision_signal(row: dict[str, Any], signal: str) -> dict[str, Any]:
     }
 
 
-def read_recommendations(engine: Engine, as_of: date) -> pl.DataFrame:
-    """Recommendations agreed and due on or before AS_OF, each marked on time or missed.
+def read_recommendations(
+    engine: Engine, as_of: date, authority_code: str | None = None
+) -> pl.DataFrame:
+    """Recommendations agreed and due on or before AS_OF, each marked on time or missed
+    (AUTHORITY_CODE's only, when given).
 
     Only dates decide: completed on or before the due date is on time; anything else due
     by AS_OF was missed by its due date, whatever happened to it afterwards.
     """
-    register = read_register(engine, as_of)
+    register = read_register(engine, as_of, authority_code=authority_code)
     if register.is_empty():
         return register
     completed = pl.col("completed_date")
