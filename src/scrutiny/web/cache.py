@@ -28,20 +28,16 @@ from scrutiny.measures.coverage import Coverage
 from scrutiny.publish.reports.annual_inputs import ReportInputs
 from scrutiny.publish.reports.national import NationalReport
 from scrutiny.publish.reports.pack import ScrutinyPack
-from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
 from scrutiny.research.impact import ImpactStudy
-from scrutiny.returns.source_imports import AUDIT_ENTITY as SOURCE_IMPORT_ENTITY
-from scrutiny.returns.submissions import AUDIT_ENTITY as SUBMISSION_ENTITY
 from scrutiny.store.db import audit_log
+from scrutiny.warning.kept import FIGURE_ENTITIES
 from scrutiny.web.chart_views import ChartView
 
 T = TypeVar("T")
 SIZE = 2048
-# What a write can change. Figures come from returns, national sources (the social
-# housing regulator's measures) and from the Ombudsman's
-# recommendations and the checks on their evidence; reports and packs also show the
-# council's self-assessment. Accounts and API tokens change no figures.
-FIGURE_ENTITIES = (SUBMISSION_ENTITY, SOURCE_IMPORT_ENTITY, EVIDENCE, OUTCOME)
+# What a write can change: FIGURE_ENTITIES (scrutiny.warning.kept, which keeps the figures
+# over every council in the database at the same version); reports and packs also show
+# the council's self-assessment.
 Scope = Literal["figures", "all"]
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from scrutiny.core.periods import Grain, parse_period, period_label
 from scrutiny.measures.coverage import RULE, Coverage, NoFigures, read_coverage
 from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import periods_with_data
-from scrutiny.measures.indicators import compute_indicators, housing_finding_counts
+from scrutiny.measures.indicators import housing_finding_counts
 from scrutiny.measures.landlords import LandlordPeers, landlord_funnel_plot, landlord_rows
 from scrutiny.recommendations import read_register
 from scrutiny.reference.authorities import get_council
@@ -30,6 +30,7 @@ from scrutiny.reference.peers import NAMED_METHODS, PEER_METHODS, NamedPeerMetho
 from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.stored import current_data_sources
 from scrutiny.standard.indicators import Indicator, indicator
+from scrutiny.warning import kept
 from scrutiny.web import cache as keys
 from scrutiny.web.cache import DataCache, ReaderCache
 from scrutiny.web.chart_views import ChartView, funnel_view
@@ -93,11 +94,12 @@ def cached_page(request: Request, build: Callable[[], HTMLResponse], version: in
 
 
 def indicator_rows(request: Request, grain: Grain, version: int | None = None) -> pl.DataFrame:
-    """Every indicator for every council and period of GRAIN, computed once per version."""
+    """Every indicator for every council and period of GRAIN, as kept in the database
+    (scrutiny.warning.kept) and held in memory once per version."""
     engine = request.app.state.engine
 
     def compute() -> pl.DataFrame:
-        return compute_indicators(engine, grain)
+        return kept.indicators(engine, grain)
 
     return data_cache(request).get(keys.Indicators(grain), compute, version)
 

@@ -28,7 +28,6 @@ from scrutiny.core.errors import Invalid
 from scrutiny.core.periods import parse_period
 from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import distribution, national_headlines
-from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish.charts import distribution_chart, to_spec
 from scrutiny.publish.landlords import NationalLandlords, national_landlords
 from scrutiny.publish.reports.render import SiteHeader, html_to_pdf, render_html, svg_data_uri
@@ -38,8 +37,9 @@ from scrutiny.reference.authorities import load_authorities
 from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.stored import current_data_sources
 from scrutiny.standard.indicators import Direction, load_indicators
+from scrutiny.warning import kept
 from scrutiny.warning.data_quality import missing_returns, return_coverage, warning_totals
-from scrutiny.warning.watchlist import EVERY_COUNCIL, WATCH_THRESHOLD, watchlist
+from scrutiny.warning.watchlist import WATCH_THRESHOLD
 
 AFTER_YEAR_END = timedelta(days=30)
 MAX_REASONS = 4  # per council on the watchlist; the rest are on the watchlist page
@@ -184,7 +184,7 @@ def indicator_spreads(rows: pl.DataFrame, start: date) -> list[Spread]:
 
 
 def _watched(engine: Engine, as_of: date) -> tuple[list[Watched], int, str | None]:
-    listed = watchlist(engine, as_of, top=EVERY_COUNCIL)
+    listed = kept.watchlist(engine, as_of)
     on_watch = listed.filter(pl.col("on_watch")).sort("name")
     found = []
     for row in on_watch.iter_rows(named=True):
@@ -233,7 +233,7 @@ def national_report(engine: Engine, year: str, *, as_of: date | None = None) -> 
     if grain != "financial_year":
         raise NationalReportError("the national overview covers a financial year: write 2024-25")
     as_of = as_of or min(end + AFTER_YEAR_END, date.today())
-    rows = compute_indicators(engine, "financial_year")
+    rows = kept.indicators(engine, "financial_year")
     watched, also, quarter = _watched(engine, as_of)
     per_council = measures(engine, today=as_of, due_from=start, due_to=end)
     councils = per_council.filter(pl.col("authority_code") != NATIONAL)
