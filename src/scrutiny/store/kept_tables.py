@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     delete,
     insert,
+    or_,
     select,
 )
 
@@ -30,6 +31,9 @@ kept_figures = Table(
     metadata,
     Column("name", Text, primary_key=True),
     Column("version", Integer, nullable=False),  # the audit log's newest figure entry then
+    # How many figure entries the audit log had then: one committed late with an id below
+    # VERSION (PostgreSQL hands ids out before commit) shows as more entries, same version.
+    Column("entries", Integer, nullable=False),
     Column("recipe", Text, nullable=False),  # a fingerprint of the code that made them
     Column("computed_at", DateTime(timezone=True), nullable=False),  # UTC
     Column("payload", LargeBinary, nullable=False),  # Arrow IPC, zstd-compressed
@@ -40,6 +44,7 @@ kept_figures = Table(
 class KeptRow:
     name: str
     version: int
+    entries: int
     recipe: str
     payload: bytes
 
@@ -51,13 +56,21 @@ def read_kept(engine: Engine, name: str) -> KeptRow | None:
         row = connection.execute(query).first()
     if row is None:
         return None
-    return KeptRow(row.name, row.version, row.recipe, bytes(row.payload))
+    return KeptRow(row.name, row.version, row.entries, row.recipe, bytes(row.payload))
 
 
 def kept_names(engine: Engine) -> list[str]:
     """The names of everything kept."""
+    return list(kept_stamps(engine))
+
+
+def kept_stamps(engine: Engine) -> dict[str, tuple[int, int, str]]:
+    """The version, entries and recipe of everything kept, by name (not the figures)."""
+    query = select(
+        kept_figures.c.name, kept_figures.c.version, kept_figures.c.entries, kept_figures.c.recipe
+    ).order_by(kept_figures.c.name)
     with engine.connect() as connection:
-        return list(connection.execute(select(kept_figures.c.name).order_by("name")).scalars())
+        return {name: (v, n, recipe) for name, v, n, recipe in connection.execute(query)}
 
 
 def save_kept(engine: Engine, row: KeptRow) -> None:
@@ -66,7 +79,12 @@ def save_kept(engine: Engine, row: KeptRow) -> None:
     with engine.begin() as connection:
         newer = connection.execute(
             select(kept_figures.c.version).where(
-                kept_figures.c.name == row.name, kept_figures.c.version > row.version
+                kept_figures.c.name == row.name,
+                or_(
+                    kept_figures.c.version > row.version,
+                    (kept_figures.c.version == row.version)
+                    & (kept_figures.c.entries > row.entries),
+                ),
             )
         ).first()
         if newer is not None:
@@ -76,6 +94,7 @@ def save_kept(engine: Engine, row: KeptRow) -> None:
             insert(kept_figures).values(
                 name=row.name,
                 version=row.version,
+                entries=row.entries,
                 recipe=row.recipe,
                 computed_at=datetime.now(UTC),
                 payload=row.payload,

@@ -27,7 +27,10 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import threading
+import time
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -43,7 +46,7 @@ from scrutiny.returns.source_imports import AUDIT_ENTITY as SOURCE_IMPORT_ENTITY
 from scrutiny.returns.submissions import AUDIT_ENTITY as SUBMISSION_ENTITY
 from scrutiny.standard import COUNCIL_TABLES
 from scrutiny.store.db import audit_log, submissions
-from scrutiny.store.kept_tables import KeptRow, kept_names, read_kept, save_kept
+from scrutiny.store.kept_tables import KeptRow, kept_stamps, read_kept, save_kept
 from scrutiny.warning import watchlist as scoring
 from scrutiny.warning.signals import compute_signals, peer_groups
 
@@ -53,13 +56,26 @@ from scrutiny.warning.signals import compute_signals, peer_groups
 FIGURE_ENTITIES = (SUBMISSION_ENTITY, SOURCE_IMPORT_ENTITY, EVIDENCE, OUTCOME)
 PEERS = "type"  # the peer groups the kept signals and watchlist compare councils within
 logger = logging.getLogger(__name__)
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
 
 
 def version(engine: Engine) -> int:
     """The figures' data version: the newest audit-log entry among FIGURE_ENTITIES (0: none)."""
-    query = select(func.max(audit_log.c.id)).where(audit_log.c.entity.in_(FIGURE_ENTITIES))
+    return _stamp(engine)[0]
+
+
+def _stamp(engine: Engine) -> tuple[int, int]:
+    """The figures' version and how many FIGURE_ENTITIES entries the audit log has, read
+    together (one statement, one snapshot). PostgreSQL hands out ids when a row is
+    inserted, not when it commits: a write committed after a later-numbered one leaves the
+    version as it was but adds an entry, which the count shows."""
+    query = select(func.max(audit_log.c.id), func.count()).where(
+        audit_log.c.entity.in_(FIGURE_ENTITIES)
+    )
     with engine.connect() as connection:
-        return int(connection.execute(query).scalar() or 0)
+        newest, entries = connection.execute(query).one()
+    return int(newest or 0), int(entries)
 
 
 def indicators(engine: Engine, grain: Grain) -> pl.DataFrame:
@@ -83,7 +99,7 @@ def signals(engine: Engine, as_of: date, authority_code: str | None = None) -> p
         found = read_kept(engine, name)
         if (
             found is None
-            or found.version != version(engine)
+            or (found.version, found.entries) != _stamp(engine)
             or found.recipe != _recipe(_shared(engine))
         ):
             return compute_signals(engine, as_of, peers=PEERS, authority_code=authority_code)
@@ -123,17 +139,59 @@ def watchlist(engine: Engine, day: date) -> pl.DataFrame:
     )
 
 
-def refresh(engine: Engine) -> list[str]:
-    """Bring everything kept up to date (what changed is worked out, nothing else); with
-    nothing kept yet, keep the indicators and the latest quarter's signals and watchlist.
-    Returns the names kept."""
-    names = kept_names(engine)
-    if not names:
+@dataclass(frozen=True)
+class Refreshed:
+    """What refresh did: the figures it brought up to date and those already current, the
+    councils whose rows it worked out again (None: every council's) and how long it took."""
+
+    updated: list[str]
+    current: list[str]
+    councils: set[str] | None
+    seconds: float
+
+    def summary(self) -> str:
+        """One line: what was worked out again, for which councils, how long it took."""
+        if not self.updated:
+            kept = len(self.current)
+            return f"kept figures: all {kept} current" if kept else "kept figures: none kept"
+        if self.councils is None:
+            who = "every council"
+        else:
+            who = ", ".join(sorted(self.councils)) or "no council"
+            if any(name.startswith("signals:") for name in self.updated):
+                who += " (and their peer groups' signals)"
+        return (
+            f"kept figures: {', '.join(self.updated)} brought up to date for {who} "
+            f"in {self.seconds:.1f} s; {len(self.current)} already current"
+        )
+
+
+def refresh(engine: Engine, *, start: bool = True) -> Refreshed:
+    """Bring everything kept up to date: what changed is worked out, nothing else. With
+    nothing kept yet and START, keep the indicators and the latest quarter's signals and
+    watchlist (without START, keep nothing new: a cheap step after each import)."""
+    began = time.perf_counter()
+    stamps = kept_stamps(engine)
+    names = list(stamps)
+    if not names and start:
         names = ["indicators:financial_year", "indicators:quarter"]
         day = _latest_quarter_end(engine)
         if day is not None:
             names += [f"signals:{day.isoformat()}", f"watchlist:{day.isoformat()}"]
-    for name in names:
+    now = _stamp(engine)
+    recipes = {"indicators": _recipe(""), "": _recipe(_shared(engine))}
+
+    def recipe(name: str) -> str:
+        return recipes.get(name.partition(":")[0], recipes[""])
+
+    stale = [name for name in names if stamps.get(name) != (*now, recipe(name))]
+    councils: set[str] | None = set()
+    for name in stale:
+        if name not in stamps or stamps[name][2] != recipe(name):
+            councils = None
+        elif councils is not None:
+            found = changed_councils(engine, stamps[name][0], stamps[name][1])
+            councils = None if found is None else councils | found
         kind, _, what = name.partition(":")
         if kind == "indicators":
             indicators(engine, what)  # type: ignore[arg-type]
@@ -141,7 +199,8 @@ def refresh(engine: Engine) -> list[str]:
             signals(engine, date.fromisoformat(what))
         elif kind == "watchlist":
             watchlist(engine, date.fromisoformat(what))
-    return names
+    current = [name for name in names if name not in stale]
+    return Refreshed(stale, current, councils, time.perf_counter() - began)
 
 
 def _latest_quarter_end(engine: Engine) -> date | None:
@@ -163,14 +222,35 @@ def _kept(
     """The figures kept under NAME, brought up to the current version: by working out
     SOME councils' rows (those changed, WIDENed to those they affect) and splicing them
     in ORDER, or EVERY council's when SOME cannot say or nothing usable is kept."""
-    now = version(engine)
+    with _working_out(name):
+        return _brought_up(engine, name, shared, every, some, order, widen)
+
+
+def _brought_up(
+    engine: Engine,
+    name: str,
+    shared: str,
+    every: Callable[[], pl.DataFrame],
+    some: Callable[[Collection[str]], pl.DataFrame] | None,
+    order: list[str] | None,
+    widen: Callable[[set[str]], set[str]] | None,
+) -> pl.DataFrame:
+    now, entries = _stamp(engine)
     recipe = _recipe(shared)
     found = read_kept(engine, name)
-    if found is not None and found.recipe == recipe and found.version == now:
+    if (
+        found is not None
+        and found.recipe == recipe
+        and (found.version, found.entries)
+        == (
+            now,
+            entries,
+        )
+    ):
         return _frame(found.payload)
     changed = None
-    if found is not None and found.recipe == recipe and found.version < now and some:
-        changed = changed_councils(engine, found.version)
+    if found is not None and found.recipe == recipe and found.version <= now and some:
+        changed = changed_councils(engine, found.version, found.entries)
     if changed is None or order is None or some is None:
         result = every()
     else:
@@ -180,19 +260,32 @@ def _kept(
         result = pl.concat(
             [kept.filter(~pl.col("authority_code").is_in(list(judged))), fresh.select(kept.columns)]
         ).sort(order)
-    save_kept(engine, KeptRow(name, now, recipe, _payload(result)))
+    save_kept(engine, KeptRow(name, now, entries, recipe, _payload(result)))
     return result
 
 
-def changed_councils(engine: Engine, since: int) -> set[str] | None:
+def _working_out(name: str) -> threading.Lock:
+    """The lock that makes callers in one process wanting NAME at once wait for one of them
+    (a background refresh after a write and a reader, say) and then read what it kept."""
+    with _LOCKS_LOCK:
+        return _LOCKS.setdefault(name, threading.Lock())
+
+
+def changed_councils(engine: Engine, since: int, seen: int | None = None) -> set[str] | None:
     """The councils whose figures changed after audit entry SINCE, or None when a change
-    touched no one council (a national source) or its council cannot be told."""
+    touched no one council (a national source) or its council cannot be told. SEEN is
+    how many figure entries up to SINCE there were then: more now means one committed late
+    with an id below SINCE, which cannot be told from the others (None)."""
+    figures = audit_log.c.entity.in_(FIGURE_ENTITIES)
     query = (
         select(audit_log.c.entity, audit_log.c.entity_id, audit_log.c.detail)
-        .where(audit_log.c.id > since, audit_log.c.entity.in_(FIGURE_ENTITIES))
+        .where(audit_log.c.id > since, figures)
         .order_by(audit_log.c.id)
     )
+    below = select(func.count()).where(audit_log.c.id <= since, figures)
     with engine.connect() as connection:
+        if seen is not None and connection.execute(below).scalar() != seen:
+            return None
         entries = connection.execute(query).all()
     codes: set[str] = set()
     submission_ids: set[int] = set()
@@ -283,4 +376,12 @@ def _frame(payload: bytes) -> pl.DataFrame:
     return pl.read_ipc(io.BytesIO(payload))
 
 
-__all__ = ["FIGURE_ENTITIES", "indicators", "refresh", "signals", "version", "watchlist"]
+__all__ = [
+    "FIGURE_ENTITIES",
+    "Refreshed",
+    "indicators",
+    "refresh",
+    "signals",
+    "version",
+    "watchlist",
+]

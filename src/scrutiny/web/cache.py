@@ -30,7 +30,7 @@ from scrutiny.publish.reports.national import NationalReport
 from scrutiny.publish.reports.pack import ScrutinyPack
 from scrutiny.research.impact import ImpactStudy
 from scrutiny.store.db import audit_log
-from scrutiny.warning.kept import FIGURE_ENTITIES
+from scrutiny.warning.kept import FIGURE_ENTITIES, Refreshed
 from scrutiny.web.chart_views import ChartView
 
 T = TypeVar("T")
@@ -205,6 +205,12 @@ class Watchlist(CacheKey[pl.DataFrame]):
 
 
 @dataclass(frozen=True)
+class KeptFigures(CacheKey[Refreshed]):
+    """The figures kept in the database brought up to this version (scrutiny.warning.kept),
+    in the background after a write, so the next reader finds them current."""
+
+
+@dataclass(frozen=True)
 class TooFewToJudge(CacheKey[pl.DataFrame]):
     """Councils with too few recommendations due to judge compliance, as of DAY."""
 
@@ -370,6 +376,19 @@ class DataCache:
             # computation instead of each doing it.
             computing = self._computing.setdefault(stamp, threading.Lock())
         return self._compute(stamp, compute, computing)
+
+    def refresh(self, key: CacheKey[T], compute: Callable[[], T]) -> None:
+        """Work out KEY's result at the current version in the background, unless it is
+        there already (after a write, for the next reader); at once without background."""
+        stamp = (self.version(key.scope), key)
+        with self._lock:
+            if stamp in self._items:
+                return
+            if self.background:
+                self._refresh(stamp, compute)
+                return
+            computing = self._computing.setdefault(stamp, threading.Lock())
+        self._compute(stamp, compute, computing)
 
     def _compute(
         self, stamp: tuple[int, CacheKey[T]], compute: Callable[[], T], computing: threading.Lock

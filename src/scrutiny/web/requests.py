@@ -57,6 +57,16 @@ def note_write(request: Request) -> None:
     """Note in the session that this visitor has just written: their pages are worked out
     afresh from now on, where other visitors may briefly see the figures from before."""
     request.session[WROTE] = request.app.state.cache.version("all")
+    keep_figures(request)
+
+
+def keep_figures(request: Request) -> None:
+    """Start bringing the figures kept in the database up to date after a write (only
+    those already kept, only for the councils it changed; nothing when it changed none),
+    in the cache's background thread, so the next reader finds them current."""
+    engine = request.app.state.engine
+    cache: DataCache = request.app.state.cache
+    cache.refresh(keys.KeptFigures(), lambda: kept.refresh(engine, start=False))
 
 
 def council_or_404(code: str) -> dict[str, Any]:

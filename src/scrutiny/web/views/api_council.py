@@ -54,7 +54,7 @@ from scrutiny.web.api_models import (
     Signals,
     SubmissionRecord,
 )
-from scrutiny.web.requests import covered_periods, data_cache
+from scrutiny.web.requests import covered_periods, data_cache, keep_figures
 from scrutiny.web.security import AskFirst, api_user
 
 router = APIRouter(route_class=AskFirst)
@@ -265,6 +265,8 @@ def submit(
         return JSONResponse(body, status_code=422)
     stored = [asdict(s) for s in result.saved]
     changed = any(s["outcome"] != "unchanged" for s in stored)
+    if changed:
+        keep_figures(request)
     return JSONResponse(
         _result(result.report, name, saved=stored, result=result, mapping=saved),
         status_code=201 if changed else 200,

@@ -24,6 +24,7 @@ def upgrade() -> None:
         TABLE,
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
         sa.Column("recipe", sa.Text(), nullable=False),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("payload", sa.LargeBinary(), nullable=False),
