@@ -39,7 +39,7 @@ from scrutiny.demo.build import DEMO_AUTHORITY, build_demo
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
 from scrutiny.store.db import make_engine
-from scrutiny.store.kept_tables import forget_kept, kept_names
+from scrutiny.store.kept_tables import forget_kept
 from scrutiny.store.migrations import upgrade
 from scrutiny.warning import kept
 from scrutiny.web import create_app
@@ -61,6 +61,7 @@ WARM_REQUESTS = 5
 ROUNDS = 3
 # Councils sending a new quarter, one a round: unitary councils, in the largest peer group.
 SENDERS = ["E06000047", "E06000001", "E06000002"]
+OTHER_COUNCILS = ["E08000025", "E07000008", "E09000033"]  # Birmingham, Cambridge, Westminster
 REFRESH_TARGET = 0.2  # of working out everything
 
 
@@ -98,6 +99,28 @@ def pages(backend: str, url: str) -> None:
             ),
             flush=True,
         )
+
+
+def other_councils(backend: str, url: str) -> None:
+    """The first visit to a council's page once the service has served another one (its
+    own figures and charts, the nation's already in memory), best of three councils."""
+    with client(url, "") as browser:
+        timed(browser, f"/councils/{DEMO_AUTHORITY}")
+        first = min(timed(browser, f"/councils/{code}") for code in OTHER_COUNCILS)
+        warm = statistics.median(
+            timed(browser, f"/councils/{OTHER_COUNCILS[0]}") for _ in range(WARM_REQUESTS)
+        )
+    print(
+        line(
+            f"{backend} another council's page first visit",
+            f"{first:.3f} s",
+            f"{warm:.3f} s warm median",
+            first / warm,
+            "< 0.3 s",
+            first < 0.3,
+        ),
+        flush=True,
+    )
 
 
 def _quarter(url: str, authority_code: str, folder: Path) -> None:
@@ -155,12 +178,10 @@ def refreshes(backend: str, scratch: Callable[[], Iterator[str]]) -> None:
 
 
 def keep(url: str) -> float:
-    """Keep the figures as `make demo` now does (seconds; 0 when they were kept already)."""
+    """Keep the figures as `make demo` now does (seconds; next to none when kept already)."""
     upgrade(url)
     engine = make_engine(url)
     try:
-        if kept_names(engine):
-            return 0.0
         return kept.refresh(engine).seconds
     finally:
         engine.dispose()
@@ -215,10 +236,11 @@ def main(demo: Path) -> None:
         shutil.copyfile(demo, copy)
         sqlite = f"sqlite:///{copy}"
         seconds = keep(sqlite)
-        if seconds:
+        if seconds > 1:
             print(f"  (SQLite: keeping the figures, make demo's last step: {seconds:.1f} s)")
         print("Pages from a fresh app on the full demo, figures kept (first visit best of 3):")
         pages("SQLite", sqlite)
+        other_councils("SQLite", sqlite)
 
         def sqlite_copy() -> Iterator[str]:
             scratch = Path(folder) / "scratch.db"
@@ -229,9 +251,10 @@ def main(demo: Path) -> None:
     postgresql = postgresql_demo()
     if postgresql:
         seconds = keep(postgresql)
-        if seconds:
+        if seconds > 1:
             print(f"  (PostgreSQL: keeping the figures: {seconds:.1f} s)")
         pages("PostgreSQL", postgresql)
+        other_councils("PostgreSQL", postgresql)
         refreshes("PostgreSQL", lambda: postgresql_copy(postgresql))
 
 

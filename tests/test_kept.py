@@ -17,7 +17,9 @@ from typer.testing import CliRunner
 
 from conftest import make_complaints
 from scrutiny.cli import app
-from scrutiny.measures.indicators import compute_indicators
+from scrutiny.measures.indicators import compute_indicators, housing_finding_counts
+from scrutiny.measures.landlords import landlord_rows
+from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.submissions import save_submission
 from scrutiny.store.accounts import create_token, create_user
 from scrutiny.store.db import make_engine
@@ -62,6 +64,10 @@ def test_kept_figures_after_a_new_return_equal_working_out_every_council_again(d
         assert kept.indicators(engine, "financial_year").equals(
             compute_indicators(engine, "financial_year")
         )
+        landlords = landlord_rows(
+            read_landlord_measures(engine), housing_finding_counts(engine, "financial_year")
+        )
+        assert kept.landlord_rows(engine).equals(landlords.sort(kept.LANDLORD_ORDER))
         signals = kept.signals(engine, AS_OF)
         assert signals.equals(compute_signals(engine, AS_OF, indicators=every))
         assert kept.signals(engine, AS_OF, COUNCIL).equals(

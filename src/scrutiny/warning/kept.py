@@ -39,10 +39,12 @@ import polars as pl
 from sqlalchemy import Engine, func, select
 
 from scrutiny.core.periods import Grain, last_complete_quarter
-from scrutiny.measures.indicators import compute_indicators
+from scrutiny.measures import landlords
+from scrutiny.measures.indicators import compute_indicators, housing_finding_counts
 from scrutiny.recommendations.follow_up_lists import first_meeting
 from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
 from scrutiny.returns.source_imports import AUDIT_ENTITY as SOURCE_IMPORT_ENTITY
+from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.submissions import AUDIT_ENTITY as SUBMISSION_ENTITY
 from scrutiny.standard import COUNCIL_TABLES
 from scrutiny.store.db import audit_log, submissions
@@ -54,6 +56,7 @@ from scrutiny.warning.signals import compute_signals, peer_groups
 # regulator's measures) and from the Ombudsman's recommendations and the checks on their
 # evidence. Accounts, API tokens and self-assessment answers change no figures.
 FIGURE_ENTITIES = (SUBMISSION_ENTITY, SOURCE_IMPORT_ENTITY, EVIDENCE, OUTCOME)
+LANDLORD_ORDER = ["landlord_code", "indicator", "period_start"]
 PEERS = "type"  # the peer groups the kept signals and watchlist compare councils within
 logger = logging.getLogger(__name__)
 _LOCKS: dict[str, threading.Lock] = {}
@@ -166,20 +169,36 @@ class Refreshed:
         )
 
 
+def landlord_rows(engine: Engine) -> pl.DataFrame:
+    """Every council landlord's Tenant Satisfaction Measures and Housing Ombudsman findings
+    per home, each year (scrutiny.measures.landlords.landlord_rows), kept: every council's
+    page compares its own with them."""
+    return _kept(
+        engine,
+        "landlords",
+        "",
+        lambda: landlords.landlord_rows(
+            read_landlord_measures(engine), housing_finding_counts(engine, "financial_year")
+        ).sort(LANDLORD_ORDER),  # in one order, as each read may give them in another
+    )
+
+
 def refresh(engine: Engine, *, start: bool = True) -> Refreshed:
     """Bring everything kept up to date: what changed is worked out, nothing else. With
-    nothing kept yet and START, keep the indicators and the latest quarter's signals and
-    watchlist (without START, keep nothing new: a cheap step after each import)."""
+    START, also keep what is not kept yet of the indicators, the landlords' figures and
+    the latest quarter's signals and watchlist (without, keep nothing new: a cheap step
+    after each import)."""
     began = time.perf_counter()
     stamps = kept_stamps(engine)
     names = list(stamps)
-    if not names and start:
-        names = ["indicators:financial_year", "indicators:quarter"]
+    if start:
+        wanted = ["indicators:financial_year", "indicators:quarter", "landlords"]
         day = _latest_quarter_end(engine)
         if day is not None:
-            names += [f"signals:{day.isoformat()}", f"watchlist:{day.isoformat()}"]
+            wanted += [f"signals:{day.isoformat()}", f"watchlist:{day.isoformat()}"]
+        names += [name for name in wanted if name not in stamps]
     now = _stamp(engine)
-    recipes = {"indicators": _recipe(""), "": _recipe(_shared(engine))}
+    recipes = {"indicators": _recipe(""), "landlords": _recipe(""), "": _recipe(_shared(engine))}
 
     def recipe(name: str) -> str:
         return recipes.get(name.partition(":")[0], recipes[""])
@@ -199,6 +218,8 @@ def refresh(engine: Engine, *, start: bool = True) -> Refreshed:
             signals(engine, date.fromisoformat(what))
         elif kind == "watchlist":
             watchlist(engine, date.fromisoformat(what))
+        elif kind == "landlords":
+            landlord_rows(engine)
     current = [name for name in names if name not in stale]
     return Refreshed(stale, current, councils, time.perf_counter() - began)
 
@@ -346,6 +367,7 @@ def _code() -> str:
     root = resources.files("scrutiny")
     for folder, pattern in (
         ("measures", "indicators.py"),
+        ("measures", "landlords.py"),
         ("standard", "indicators.yaml"),
         ("warning", "watchlist.py"),
         ("warning", "kept.py"),
@@ -380,6 +402,7 @@ __all__ = [
     "FIGURE_ENTITIES",
     "Refreshed",
     "indicators",
+    "landlord_rows",
     "refresh",
     "signals",
     "version",

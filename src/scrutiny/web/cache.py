@@ -183,16 +183,20 @@ class IndicatorBenchmark(CacheKey[pl.DataFrame]):
 
 @dataclass(frozen=True)
 class Register(CacheKey[pl.DataFrame]):
-    """The register of Ombudsman recommendations as it stands on DAY."""
+    """The register of Ombudsman recommendations as it stands on DAY (only council CODE's
+    with a CODE: a council's page reads its own without the nation's)."""
 
     day: date
+    code: str | None = None
 
 
 @dataclass(frozen=True)
 class ComplianceMeasures(CacheKey[pl.DataFrame]):
-    """Each council's compliance with recommendations as it stands on DAY."""
+    """Each council's compliance with recommendations as it stands on DAY (only council
+    CODE's with a CODE)."""
 
     day: date
+    code: str | None = None
 
 
 @dataclass(frozen=True)

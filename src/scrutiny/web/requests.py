@@ -21,13 +21,11 @@ from scrutiny.core.periods import Grain, parse_period, period_label
 from scrutiny.measures.coverage import RULE, Coverage, NoFigures, read_coverage
 from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import periods_with_data
-from scrutiny.measures.indicators import housing_finding_counts
-from scrutiny.measures.landlords import LandlordPeers, landlord_funnel_plot, landlord_rows
+from scrutiny.measures.landlords import LandlordPeers, landlord_funnel_plot
 from scrutiny.recommendations import read_register
 from scrutiny.reference.authorities import get_council
 from scrutiny.reference.council_search import search_authorities
 from scrutiny.reference.peers import NAMED_METHODS, PEER_METHODS, NamedPeerMethod
-from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.stored import current_data_sources
 from scrutiny.standard.indicators import Indicator, indicator
 from scrutiny.warning import kept
@@ -115,15 +113,10 @@ def indicator_rows(request: Request, grain: Grain, version: int | None = None) -
 
 
 def landlord_rows_of(request: Request, version: int | None = None) -> pl.DataFrame:
-    """Every landlord's TSM measures and Housing Ombudsman findings per home, each year,
-    made once per data version."""
+    """Every landlord's TSM measures and Housing Ombudsman findings per home, each year, as
+    kept in the database (scrutiny.warning.kept) and held in memory once per version."""
     engine = request.app.state.engine
-
-    def compute() -> pl.DataFrame:
-        findings = housing_finding_counts(engine, "financial_year")
-        return landlord_rows(read_landlord_measures(engine), findings)
-
-    return data_cache(request).get(keys.LandlordRows(), compute, version)
+    return data_cache(request).get(keys.LandlordRows(), lambda: kept.landlord_rows(engine), version)
 
 
 def landlord_funnel_view(
