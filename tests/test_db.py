@@ -17,7 +17,7 @@ from scrutiny.store.db import DATA_TABLES, make_engine, metadata, transaction
 from scrutiny.store.migrations import current_revision, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAD = "0013"  # the newest migration
+HEAD = "0014_kept_figures"  # the newest migration
 SQL_TYPES = {
     "string": Text,
     "code": Text,
@@ -62,6 +62,7 @@ def test_migrations_are_numbered_and_shipped_with_the_package():
         "0011_drafts.py",
         "0012_follow_up.py",
         "0013_evidence_files.py",
+        "0014_kept_figures.py",
     ]
     assert all(name[:4] == f"{number:04d}" for number, name in enumerate(versions, start=1))
     assert versions[-1].startswith(HEAD)

@@ -355,6 +355,17 @@ def test_measures_follow_the_ombudsmans_definitions(loaded):
     assert england["financial_paid_gbp"] == 300.0
 
 
+def test_one_councils_measures_read_alone_are_its_row_of_every_councils(loaded):
+    every = measures(loaded, today=TODAY)
+    for code in every.get_column("authority_code").to_list()[:-1]:  # the last is England
+        own = measures(loaded, today=TODAY, authority_code=code)
+        assert own.equals(every.filter(pl.col("authority_code") == code)), code
+    for due_from, due_to in ((date(2025, 1, 1), None), (None, date(2025, 1, 1))):
+        within = measures(loaded, today=TODAY, due_from=due_from, due_to=due_to)
+        own = measures(loaded, today=TODAY, authority_code=LANCS, due_from=due_from, due_to=due_to)
+        assert own.equals(within.filter(pl.col("authority_code") == LANCS)), (due_from, due_to)
+
+
 def test_the_compliance_headline_shows_the_overdue_beside_the_rate(loaded, database_url):
     found = measures(loaded, today=TODAY)
     lancs = found.filter(pl.col("authority_code") == LANCS).row(0, named=True)

@@ -13,6 +13,7 @@ from scrutiny.cli import (  # noqa: F401  (registers)
     database,
     drafts,
     evidence_files,
+    figures,
     follow_up,
     funnel,
     impact,

@@ -166,6 +166,7 @@ def import_command(
     from scrutiny.returns.submissions import ReplaceNotConfirmed, SubmissionError
     from scrutiny.returns.submit import submit_return
     from scrutiny.store.db import make_engine
+    from scrutiny.warning import kept
 
     if saved_mapping and (mapping or not authority):
         fail("--saved-mapping needs --authority, and takes the place of --mapping", code=2)
@@ -251,6 +252,10 @@ def import_command(
             str(saved.submission_id),
         )
     console.print(summary)
+    try:  # only the figures already kept, and only for the councils this return changed
+        console.print(kept.refresh(engine, start=False).summary(), highlight=False)
+    finally:
+        engine.dispose()
 
 
 def _import_mapping(

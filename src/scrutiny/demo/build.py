@@ -40,6 +40,7 @@ from scrutiny.store.accounts import create_user
 from scrutiny.store.db import make_engine
 from scrutiny.store.migrations import upgrade
 from scrutiny.store.read import count_rows
+from scrutiny.warning import kept
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +191,10 @@ def _build(
     add_follow_up(engine, DEMO_AUTHORITY, by=DEMO_USER)
     say("answering synthetic self-assessments, some better than the data")
     answer_self_assessments(engine, SELF_ASSESSING, actor=DEMO_USER)
+
+    say("working out the figures kept for the watchlist and national overview")
+    with timed(logger, "keeping the figures"):
+        kept.refresh(engine)
 
     say("counting what was stored")
     rows = {table: count_rows(engine, table) for table in SYNTHETIC_TABLES}

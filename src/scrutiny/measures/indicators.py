@@ -40,26 +40,23 @@ def complaint_counts_by_period(
     engine: Engine,
     grain: Grain,
     authority_code: str | None = None,
-    *,
-    authorities: Collection[str] | None = None,
+    authority_codes: Collection[str] | None = None,
 ) -> pl.DataFrame:
     """Counts per authority, period and stage, from case-level and aggregate returns.
 
     Counts from every submission are added together (the store keeps only current
     submissions' rows: see scrutiny.store.read). Medians are combined by
     weighting each by its responses, which is exact when one submission answers them all.
-    With AUTHORITY_CODE, only that authority's counts are read; with AUTHORITIES, only
-    theirs.
+    With AUTHORITY_CODE (or AUTHORITY_CODES), only those authorities' counts are read.
     """
     returns = DATA_TABLES["aggregate_returns"]
     counted = select(complaint_counts).where(complaint_counts.c.grain == grain)
     whole = select(returns).where(returns.c.service_area.is_(None))
     if authority_code is not None:
-        counted = counted.where(complaint_counts.c.authority_code == authority_code)
-        whole = whole.where(returns.c.authority_code == authority_code)
-    if authorities is not None:
-        counted = counted.where(complaint_counts.c.authority_code.in_(sorted(authorities)))
-        whole = whole.where(returns.c.authority_code.in_(sorted(authorities)))
+        authority_codes = [authority_code]
+    if authority_codes is not None:
+        counted = counted.where(complaint_counts.c.authority_code.in_(list(authority_codes)))
+        whole = whole.where(returns.c.authority_code.in_(list(authority_codes)))
     case_level = read_frame(engine, counted)
     totals = read_frame(engine, whole)
     columns = [*PERIOD, "stage", *COUNTS, "working_days_to_respond_median"]
@@ -112,21 +109,24 @@ def _decisions_per_period(
     ombudsman: str,
     columns: list[str],
     counted: list[pl.Expr],
-    authorities: Collection[str] | None = None,
+    authority_codes: Collection[str] | None = None,
 ) -> pl.DataFrame:
     """OMBUDSMAN's decisions (their COLUMNS) per authority and period of their decision
-    date, aggregated as COUNTED (AUTHORITIES' only, when given)."""
+    date, aggregated as COUNTED (only AUTHORITY_CODES' when given)."""
     decisions = DATA_TABLES["ombudsman_decisions"]
     query = select(
         decisions.c.authority_code,
         decisions.c.decision_date,
         *[decisions.c[name] for name in columns],
     ).where(decisions.c.ombudsman == ombudsman)
-    if authorities is not None:
-        query = query.where(decisions.c.authority_code.in_(sorted(authorities)))
+    if authority_codes is not None:
+        query = query.where(decisions.c.authority_code.in_(list(authority_codes)))
     rows = read_frame(engine, query)
     if rows.is_empty():
-        return rows
+        if authority_codes is None:
+            return rows
+        # Typed, so these councils' empty counts have the columns the nation's have.
+        rows = rows.with_columns(pl.col("decision_date").cast(pl.Date))
     start, end = period_bounds(pl.col("decision_date"), grain)
     return rows.group_by(
         "authority_code", start.alias("period_start"), end.alias("period_end")
@@ -134,7 +134,7 @@ def _decisions_per_period(
 
 
 def decision_counts(
-    engine: Engine, grain: Grain, authorities: Collection[str] | None = None
+    engine: Engine, grain: Grain, authority_codes: Collection[str] | None = None
 ) -> pl.DataFrame:
     """LGSCO decisions per authority and period: all, investigated, upheld and more."""
     upheld = pl.col("outcome") == "upheld"
@@ -154,18 +154,18 @@ def decision_counts(
             .sum()
             .alias("complaint_handling_fault"),
         ],
-        authorities,
+        authority_codes,
     )
 
 
 def recommendation_counts(
-    engine: Engine, grain: Grain, authorities: Collection[str] | None = None
+    engine: Engine, grain: Grain, authority_codes: Collection[str] | None = None
 ) -> pl.DataFrame:
     """Recommendations per authority and period (of their due date), by compliance status."""
     table = DATA_TABLES["recommendations"]
     query = select(table.c.authority_code, table.c.due_date, table.c.compliance_status)
-    if authorities is not None:
-        query = query.where(table.c.authority_code.in_(sorted(authorities)))
+    if authority_codes is not None:
+        query = query.where(table.c.authority_code.in_(list(authority_codes)))
     rows = read_frame(engine, query)
     if rows.is_empty():
         return rows
@@ -182,21 +182,24 @@ def recommendation_counts(
 
 
 def landlord_counts(
-    engine: Engine, grain: Grain, authorities: Collection[str] | None = None
+    engine: Engine, grain: Grain, authority_codes: Collection[str] | None = None
 ) -> pl.DataFrame:
     """Council landlords' Tenant Satisfaction Measures counts for their rented homes, per
     authority and financial year (the only grain RSH publishes; empty for the others)."""
     if grain != "financial_year":
         return pl.DataFrame()
     measures = read_landlord_measures(engine)
-    if authorities is not None:
-        measures = measures.filter(pl.col("authority_code").is_in(sorted(authorities)))
-    return measures.filter(
-        (pl.col("landlord_type") == "council") & (pl.col("tenure_basis") == "lcra")
-    ).drop("landlord_code", "landlord_name", "landlord_type", "tenure_basis", "source")
+    councils = (pl.col("landlord_type") == "council") & (pl.col("tenure_basis") == "lcra")
+    if authority_codes is not None and measures.height:
+        councils = councils & pl.col("authority_code").is_in(list(authority_codes))
+    return measures.filter(councils).drop(
+        "landlord_code", "landlord_name", "landlord_type", "tenure_basis", "source"
+    )
 
 
-def housing_finding_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
+def housing_finding_counts(
+    engine: Engine, grain: Grain, authority_codes: Collection[str] | None = None
+) -> pl.DataFrame:
     """Housing Ombudsman findings per authority and period of their decision date: a
     column for each finding (maladministration, severe_maladministration and so on)."""
     finding = pl.col("housing_ombudsman_finding")
@@ -206,6 +209,7 @@ def housing_finding_counts(engine: Engine, grain: Grain) -> pl.DataFrame:
         "housing_ombudsman",
         ["housing_ombudsman_finding"],
         [(finding == code).sum().alias(code) for code in FINDINGS.values()],
+        authority_codes,
     )
 
 
@@ -242,21 +246,31 @@ def _term(
 
 
 def compute_indicators(
-    engine: Engine, grain: Grain = "financial_year", authorities: Collection[str] | None = None
+    engine: Engine,
+    grain: Grain = "financial_year",
+    authority_codes: Collection[str] | None = None,
 ) -> pl.DataFrame:
-    """Every indicator for every authority and period of GRAIN, with numerator and
-    denominator; with AUTHORITIES, theirs only, read from the database without the rest
-    (every figure is one authority's own, so each is the same as over every authority)."""
+    """Every indicator for every authority and period of GRAIN, with numerator and denominator.
+
+    With AUTHORITY_CODES, only those authorities' rows (each authority's indicators come
+    from its own figures alone, so they are the same rows as in the whole nation's).
+    """
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
-    counts = complaint_counts_by_period(engine, grain, authorities=authorities)
-    decisions = decision_counts(engine, grain, authorities)
-    recommendations = recommendation_counts(engine, grain, authorities)
-    landlords = landlord_counts(engine, grain, authorities)
-    # Every authority's findings, few and quick to count: with none among AUTHORITIES, a
-    # rate per home is still 0 for each landlord among them, as over every authority.
-    findings = housing_finding_counts(engine, grain)
-    return indicators_from_counts(counts, decisions, recommendations, landlords, findings)
+    codes = authority_codes
+    counts = complaint_counts_by_period(engine, grain, authority_codes=codes)
+    decisions = decision_counts(engine, grain, codes)
+    recommendations = recommendation_counts(engine, grain, codes)
+    landlords = landlord_counts(engine, grain, codes)
+    findings = housing_finding_counts(engine, grain, codes)
+    if codes is not None and findings.is_empty() and landlords.height:
+        # Findings per home are 0 where none were found, if any were found anywhere: so
+        # these councils' rows need the nation's answer to "were any found?".
+        anywhere = not housing_finding_counts(engine, grain).is_empty()
+        findings = findings if anywhere else pl.DataFrame()
+    return indicators_from_counts(
+        counts, decisions, recommendations, landlords, findings, findings_found=codes is not None
+    )
 
 
 def indicators_from_counts(
@@ -265,11 +279,14 @@ def indicators_from_counts(
     recommendations: pl.DataFrame,
     landlords: pl.DataFrame | None = None,
     findings: pl.DataFrame | None = None,
+    *,
+    findings_found: bool = False,
 ) -> pl.DataFrame:
     """The indicators from counted complaints, decisions, recommendations, council
     landlords' Tenant Satisfaction Measures and Housing Ombudsman FINDINGS (long format).
     A rate of findings per home is given for every landlord-year with homes owned, none
-    found being 0."""
+    found being 0. With FINDINGS_FOUND, an empty FINDINGS that has columns means none were
+    found for these councils though some were elsewhere."""
     landlords = pl.DataFrame() if landlords is None else landlords
     findings = pl.DataFrame() if findings is None else findings
     population = load_authorities().select(
@@ -287,7 +304,7 @@ def indicators_from_counts(
     for item in load_indicators():
         top_kind = next(iter(item.numerator))
         sides = [top_kind] + ([] if isinstance(item.denominator, str) else [*item.denominator][:1])
-        if any(sources[kind].is_empty() for kind in sides):
+        if any(_missing(sources[kind], kind, findings_found) for kind in sides):
             continue
         terms = (counts, decisions, recommendations, landlords, findings)
         top = _term(item.numerator, *terms).rename({"x": "numerator"})
@@ -328,6 +345,13 @@ def indicators_from_counts(
     if not found:
         return pl.DataFrame(schema=RESULT_SCHEMA)
     return pl.concat(found).sort("indicator", "authority_code", "period_start")
+
+
+def _missing(source: pl.DataFrame, kind: str, findings_found: bool) -> bool:
+    """Whether an indicator from SOURCE (of KIND) cannot be worked out."""
+    if kind == "housing_findings" and findings_found and source.width:
+        return False
+    return source.is_empty()
 
 
 def indicator_source(code: str, data_sources: set[str]) -> str:

@@ -48,6 +48,7 @@ from scrutiny.store import (
     drafts_tables,  # noqa: F401  (registers the draft recommendations)
     evidence_files_tables,  # noqa: F401  (registers its table)
     follow_up_tables,  # noqa: F401  (registers scrutiny follow-up's tables)
+    kept_tables,  # noqa: F401  (registers the kept figures)
     people,  # noqa: F401  (registers the people's tables)
 )
 from scrutiny.store.metadata import (

@@ -93,11 +93,13 @@ def watchlist(
     *,
     threshold: float = WATCH_THRESHOLD,
     peers: str = "type",
+    signals: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The TOP councils by score in the latest complete quarter before AS_OF, with reasons.
 
     Councils with a score of 0 are never listed. trend compares the score with the
-    previous quarter's: rising, falling or steady.
+    previous quarter's: rising, falling or steady. SIGNALS may pass compute_signals(engine,
+    end of that quarter, peers=PEERS) already worked out (scrutiny.warning.kept keeps them).
     """
     if top < 1:
         raise ValueError("--top must be at least 1")
@@ -105,9 +107,9 @@ def watchlist(
     as_of = as_of or date.today()
     start, end = last_complete_quarter(as_of)
     previous_start, _ = last_complete_quarter(start - timedelta(days=1))
-    signals = compute_signals(engine, end, peers=peers).filter(
-        pl.col("period_start") >= previous_start
-    )
+    if signals is None:
+        signals = compute_signals(engine, end, peers=peers)
+    signals = signals.filter(pl.col("period_start") >= previous_start)
     scored = scores(signals, weights)
     now = scored.filter(pl.col("period_start") == start).select("authority_code", "score")
     before = scored.filter(pl.col("period_start") == previous_start).select(

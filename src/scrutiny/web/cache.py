@@ -30,20 +30,16 @@ from scrutiny.measures.coverage import Coverage
 from scrutiny.publish.reports.annual_inputs import ReportInputs
 from scrutiny.publish.reports.national import NationalReport
 from scrutiny.publish.reports.pack import ScrutinyPack
-from scrutiny.recommendations.lifecycle import EVIDENCE, OUTCOME
 from scrutiny.research.impact import ImpactStudy
-from scrutiny.returns.source_imports import AUDIT_ENTITY as SOURCE_IMPORT_ENTITY
-from scrutiny.returns.submissions import AUDIT_ENTITY as SUBMISSION_ENTITY
 from scrutiny.store.db import audit_log
+from scrutiny.warning.kept import FIGURE_ENTITIES, Refreshed
 from scrutiny.web.chart_views import ChartView
 
 T = TypeVar("T")
 SIZE = 2048
-# What a write can change. Figures come from returns, national sources (the social
-# housing regulator's measures) and from the Ombudsman's
-# recommendations and the checks on their evidence; reports and packs also show the
-# council's self-assessment. Accounts and API tokens change no figures.
-FIGURE_ENTITIES = (SUBMISSION_ENTITY, SOURCE_IMPORT_ENTITY, EVIDENCE, OUTCOME)
+# What a write can change: FIGURE_ENTITIES (scrutiny.warning.kept, which keeps the figures
+# over every council in the database at the same version); reports and packs also show
+# the council's self-assessment.
 Scope = Literal["figures", "all"]
 # Where a request's state keeps the data version it has read, per scope.
 VERSION_STATE: dict[Scope, str] = {"figures": "data_version", "all": "data_version_all"}
@@ -198,16 +194,20 @@ class IndicatorBenchmark(CacheKey[pl.DataFrame]):
 
 @dataclass(frozen=True)
 class Register(CacheKey[pl.DataFrame]):
-    """The register of Ombudsman recommendations as it stands on DAY."""
+    """The register of Ombudsman recommendations as it stands on DAY (only council CODE's
+    with a CODE: a council's page reads its own without the nation's)."""
 
     day: date
+    code: str | None = None
 
 
 @dataclass(frozen=True)
 class ComplianceMeasures(CacheKey[pl.DataFrame]):
-    """Each council's compliance with recommendations as it stands on DAY."""
+    """Each council's compliance with recommendations as it stands on DAY (only council
+    CODE's with a CODE)."""
 
     day: date
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,12 @@ class Watchlist(CacheKey[pl.DataFrame]):
     stale_ok = True
 
     day: date
+
+
+@dataclass(frozen=True)
+class KeptFigures(CacheKey[Refreshed]):
+    """The figures kept in the database brought up to this version (scrutiny.warning.kept),
+    in the background after a write, so the next reader finds them current."""
 
 
 @dataclass(frozen=True)
@@ -391,6 +397,19 @@ class DataCache:
             # computation instead of each doing it.
             computing = self._computing.setdefault(stamp, threading.Lock())
         return self._compute(stamp, compute, computing)
+
+    def refresh(self, key: CacheKey[T], compute: Callable[[], T]) -> None:
+        """Work out KEY's result at the current version in the background, unless it is
+        there already (after a write, for the next reader); at once without background."""
+        stamp = (self.version(key.scope), key)
+        with self._lock:
+            if stamp in self._items:
+                return
+            if self.background:
+                self._refresh(stamp, compute)
+                return
+            computing = self._computing.setdefault(stamp, threading.Lock())
+        self._compute(stamp, compute, computing)
 
     def _compute(
         self, stamp: tuple[int, CacheKey[T]], compute: Callable[[], T], computing: threading.Lock

@@ -21,15 +21,14 @@ from scrutiny.core.periods import Grain, parse_period, period_label
 from scrutiny.measures.coverage import RULE, Coverage, NoFigures, read_coverage
 from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import periods_with_data
-from scrutiny.measures.indicators import compute_indicators, housing_finding_counts
-from scrutiny.measures.landlords import LandlordPeers, landlord_funnel_plot, landlord_rows
+from scrutiny.measures.landlords import LandlordPeers, landlord_funnel_plot
 from scrutiny.recommendations import read_register
 from scrutiny.reference.authorities import get_council
 from scrutiny.reference.council_search import search_authorities
 from scrutiny.reference.peers import NAMED_METHODS, PEER_METHODS, NamedPeerMethod
-from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.stored import current_data_sources
 from scrutiny.standard.indicators import Indicator, indicator
+from scrutiny.warning import kept
 from scrutiny.web import cache as keys
 from scrutiny.web.cache import DataCache, ReaderCache
 from scrutiny.web.chart_views import ChartView, funnel_view
@@ -59,6 +58,16 @@ def note_write(request: Request) -> None:
     """Note in the session that this visitor has just written: their pages are worked out
     afresh from now on, where other visitors may briefly see the figures from before."""
     request.session[WROTE] = request.app.state.cache.version("all")
+    keep_figures(request)
+
+
+def keep_figures(request: Request) -> None:
+    """Start bringing the figures kept in the database up to date after a write (only
+    those already kept, only for the councils it changed; nothing when it changed none),
+    in the cache's background thread, so the next reader finds them current."""
+    engine = request.app.state.engine
+    cache: DataCache = request.app.state.cache
+    cache.refresh(keys.KeptFigures(), lambda: kept.refresh(engine, start=False))
 
 
 def council_or_404(code: str) -> dict[str, Any]:
@@ -96,25 +105,21 @@ def cached_page(request: Request, build: Callable[[], HTMLResponse], version: in
 
 
 def indicator_rows(request: Request, grain: Grain, version: int | None = None) -> pl.DataFrame:
-    """Every indicator for every council and period of GRAIN, computed once per version."""
+    """Every indicator for every council and period of GRAIN, as kept in the database
+    (scrutiny.warning.kept) and held in memory once per version."""
     engine = request.app.state.engine
 
     def compute() -> pl.DataFrame:
-        return compute_indicators(engine, grain)
+        return kept.indicators(engine, grain)
 
     return data_cache(request).get(keys.Indicators(grain), compute, version)
 
 
 def landlord_rows_of(request: Request, version: int | None = None) -> pl.DataFrame:
-    """Every landlord's TSM measures and Housing Ombudsman findings per home, each year,
-    made once per data version."""
+    """Every landlord's TSM measures and Housing Ombudsman findings per home, each year, as
+    kept in the database (scrutiny.warning.kept) and held in memory once per version."""
     engine = request.app.state.engine
-
-    def compute() -> pl.DataFrame:
-        findings = housing_finding_counts(engine, "financial_year")
-        return landlord_rows(read_landlord_measures(engine), findings)
-
-    return data_cache(request).get(keys.LandlordRows(), compute, version)
+    return data_cache(request).get(keys.LandlordRows(), lambda: kept.landlord_rows(engine), version)
 
 
 def landlord_funnel_view(

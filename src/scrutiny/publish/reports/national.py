@@ -38,8 +38,9 @@ from scrutiny.reference.authorities import load_authorities
 from scrutiny.returns.source_imports import read_landlord_measures
 from scrutiny.returns.stored import current_data_sources
 from scrutiny.standard.indicators import Direction, load_indicators
+from scrutiny.warning import kept
 from scrutiny.warning.data_quality import missing_returns, return_coverage, warning_totals
-from scrutiny.warning.watchlist import EVERY_COUNCIL, WATCH_THRESHOLD, watchlist
+from scrutiny.warning.watchlist import WATCH_THRESHOLD
 
 AFTER_YEAR_END = timedelta(days=30)
 MAX_REASONS = 4  # per council on the watchlist; the rest are on the watchlist page
@@ -184,7 +185,7 @@ def indicator_spreads(rows: pl.DataFrame, start: date) -> list[Spread]:
 
 
 def _watched(engine: Engine, as_of: date) -> tuple[list[Watched], int, str | None]:
-    listed = watchlist(engine, as_of, top=EVERY_COUNCIL)
+    listed = kept.watchlist(engine, as_of)
     on_watch = listed.filter(pl.col("on_watch")).sort("name")
     found = []
     for row in on_watch.iter_rows(named=True):
@@ -234,7 +235,7 @@ def national_report(engine: Engine, year: str, *, as_of: date | None = None) -> 
     if grain != "financial_year":
         raise NationalReportError("the national overview covers a financial year: write 2024-25")
     as_of = as_of or min(end + AFTER_YEAR_END, date.today())
-    rows = compute_indicators(engine, "financial_year")
+    rows = kept.indicators(engine, "financial_year")
     watched, also, quarter = _watched(engine, as_of)
     per_council = measures(engine, today=as_of, due_from=start, due_to=end)
     councils = per_council.filter(pl.col("authority_code") != NATIONAL)

@@ -28,6 +28,7 @@ measures and recommendations (docs/architecture.md).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 import polars as pl
@@ -76,6 +77,7 @@ def compute_signals(
     *,
     peers: str = "type",
     authority_code: str | None = None,
+    authority_codes: Collection[str] | None = None,
     indicators: pl.DataFrame | None = None,
     minimum_points: int = MINIMUM_POINTS,
 ) -> pl.DataFrame:
@@ -84,7 +86,8 @@ def compute_signals(
     PEERS is type (default) or region. INDICATORS may pass compute_indicators(engine,
     "quarter") already computed, to reuse it for several dates. With AUTHORITY_CODE, only
     that council's signals, computed from its own figures and its peer group's (the same
-    signals as for every council, without charting every other council).
+    signals as for every council, without charting every other council); AUTHORITY_CODES
+    does the same for several councils.
     """
     as_of = as_of or date.today()
     groups = peer_groups(peers)
@@ -94,13 +97,22 @@ def compute_signals(
     recommendations = read_recommendations(engine, as_of, authority_code)
     decisions = read_decisions(engine, as_of, authority_code)
     among = own = values
-    if authority_code is not None:
+    codes = [authority_code] if authority_code is not None else authority_codes
+    if codes is not None:
         # Every signal but return_overdue is judged per council or per peer group, so
-        # narrowing the inputs changes nothing for this council.
-        group = groups.filter(pl.col("authority_code") == authority_code)["peer_group"]
+        # narrowing the inputs changes nothing for these councils.
+        codes = list(codes)
+        mine = pl.col("authority_code").is_in(codes)
+        group = groups.filter(mine)["peer_group"]
         members = groups.filter(pl.col("peer_group").is_in(group.to_list()))["authority_code"]
         among = values.filter(pl.col("authority_code").is_in(members.to_list()))
-        own = values.filter(pl.col("authority_code") == authority_code)
+        own = values.filter(mine)
+        # compliance_drift compares a council with every other council's recommendations:
+        # several councils are judged against all of them (one alone as it always was).
+        if recommendations.height and authority_code is not None:
+            recommendations = recommendations.filter(mine)
+        if decisions.height:
+            decisions = decisions.filter(mine)
     inputs = SignalInputs(
         engine=engine,
         as_of=as_of,
@@ -114,8 +126,8 @@ def compute_signals(
     found = [_detected(detector, inputs, entries) for detector, entries in detectors().items()]
     signals = pl.concat([f for f in found if f.height] or [empty()])
     signals = signals.filter(pl.col("period_end") <= as_of)
-    if authority_code is not None:
-        signals = signals.filter(pl.col("authority_code") == authority_code)
+    if codes is not None:
+        signals = signals.filter(pl.col("authority_code").is_in(codes))
     # Sentences break ties, so the order never depends on how the inputs were read.
     return signals.sort("authority_code", "period_start", "signal", "severity", "sentence")
 

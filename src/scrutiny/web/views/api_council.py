@@ -38,7 +38,7 @@ from scrutiny.returns.unreadable import FileUnreadable, unreadable_issue
 from scrutiny.returns.validation import Report
 from scrutiny.standard import CouncilTable
 from scrutiny.store.accounts import TokenUser
-from scrutiny.warning.signals import compute_signals
+from scrutiny.warning import kept
 from scrutiny.web import cache as keys
 from scrutiny.web.api_common import (
     Page,
@@ -54,7 +54,7 @@ from scrutiny.web.api_models import (
     Signals,
     SubmissionRecord,
 )
-from scrutiny.web.requests import covered_periods, data_cache, indicator_rows
+from scrutiny.web.requests import covered_periods, data_cache, keep_figures
 from scrutiny.web.security import AskFirst, api_user
 
 router = APIRouter(route_class=AskFirst)
@@ -85,15 +85,13 @@ def signals(
     _own_authority(token, code)
     check_date(as_of, "as_of")
     version = data_cache(request).version()
-    quarters = indicator_rows(request, "quarter", version)
     if as_of is None:
         # The end of the latest quarter this council's returns and most councils' cover.
         latest = covered_periods(request, version).latest_complete("quarter", token.authority_code)
         as_of = latest[1] if latest else date.today()
     engine = request.app.state.engine
     own = data_cache(request).get(
-        keys.Signals(as_of, code),
-        lambda: compute_signals(engine, as_of, indicators=quarters, authority_code=code),
+        keys.Signals(as_of, code), lambda: kept.signals(engine, as_of, code)
     )
     found = [
         {
@@ -267,6 +265,8 @@ def submit(
         return JSONResponse(body, status_code=422)
     stored = [asdict(s) for s in result.saved]
     changed = any(s["outcome"] != "unchanged" for s in stored)
+    if changed:
+        keep_figures(request)
     return JSONResponse(
         _result(result.report, name, saved=stored, result=result, mapping=saved),
         status_code=201 if changed else 200,

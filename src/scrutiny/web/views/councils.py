@@ -200,7 +200,9 @@ def _council_figures(
     today = date.today()
     decisions = ombudsman_decisions(engine, code)
     compliance = cache.get(
-        keys.ComplianceMeasures(today), lambda: measures(engine, today=today), version
+        keys.ComplianceMeasures(today, code),
+        lambda: measures(engine, today=today, authority_code=code),
+        version,
     )
     sources = cache.get(keys.CouncilSources(code), lambda: council_sources(engine, code), version)
     landlord = figures_from_rows(landlord_rows_of(request, version), code, housing[1])
@@ -251,8 +253,12 @@ def _council_page(
     )
     decisions = page.decisions
     today = date.today()
-    register = cache.get(keys.Register(today), lambda: read_register(engine, today), version)
-    mine = register.filter(pl.col("authority_code") == code).sort("due_date", descending=True)
+    register = cache.get(
+        keys.Register(today, code),
+        lambda: read_register(engine, today, authority_code=code),
+        version,
+    )
+    mine = register.sort("due_date", descending=True)
     query = {"period": label, "indicator": item.code, "peers": peers}
     query |= {"housing_peers": housing[1], "housing_measure": housing[0].code}
     return render(

@@ -27,6 +27,7 @@ from scrutiny.recommendations import (
 from scrutiny.recommendations.evidence_files import files_by_evidence
 from scrutiny.reference.authorities import official_names
 from scrutiny.store.accounts import User
+from scrutiny.warning import kept
 from scrutiny.warning.data_quality import (
     RECENT_QUARTERS,
     default_as_of,
@@ -40,7 +41,7 @@ from scrutiny.warning.signals import registry
 from scrutiny.warning.signals.late_returns import RETURN_DUE_DAYS
 from scrutiny.warning.signals.ombudsman import read_recommendations
 from scrutiny.warning.signals.small_numbers import SMALL, too_few_to_judge
-from scrutiny.warning.watchlist import EVERY_COUNCIL, WATCH_THRESHOLD, default_weights, watchlist
+from scrutiny.warning.watchlist import WATCH_THRESHOLD, default_weights
 from scrutiny.warning.watchlist_table import (
     DEFAULT_TOP,
     Filters,
@@ -96,9 +97,7 @@ def _lines(request: Request, day: date) -> list[Line]:
     """Every council on the watchlist as of DAY. Signals over every council take seconds:
     computed once per data version and date, then filtered for each request."""
     engine = request.app.state.engine
-    listed = data_cache(request).get(
-        keys.Watchlist(day), lambda: watchlist(engine, day, EVERY_COUNCIL)
-    )
+    listed = data_cache(request).get(keys.Watchlist(day), lambda: kept.watchlist(engine, day))
     return lines(listed)
 
 

@@ -25,7 +25,7 @@ from scrutiny.recommendations import due_within, overdue, repeat_patterns
 from scrutiny.recommendations.follow_up_lists import council_follow_up
 from scrutiny.reference.peers import PeerError, peer_method
 from scrutiny.store.accounts import User
-from scrutiny.warning.signals import compute_signals
+from scrutiny.warning import kept
 from scrutiny.web import cache as keys
 from scrutiny.web.pages import render
 from scrutiny.web.requests import (
@@ -82,8 +82,7 @@ def scrutiny_dashboard(
     # One council's signals take under a second (its own charts, its peer group's
     # funnels); cached per quarter and data version, under the JSON API's key too.
     signals = cache.get(
-        keys.Signals(quarter_end, code),
-        lambda: compute_signals(engine, quarter_end, authority_code=code),
+        keys.Signals(quarter_end, code), lambda: kept.signals(engine, quarter_end, code)
     )
     latest = signals.filter(
         (pl.col("authority_code") == code) & (pl.col("period_start") == quarter_start)
