@@ -28,7 +28,6 @@ from scrutiny.core.errors import Invalid
 from scrutiny.core.periods import parse_period
 from scrutiny.measures.funnel_plot import funnel_plot
 from scrutiny.measures.headlines import distribution, national_headlines
-from scrutiny.measures.indicators import compute_indicators
 from scrutiny.publish.charts import distribution_chart, to_spec, warm_up
 from scrutiny.publish.landlords import NationalLandlords, national_landlords
 from scrutiny.publish.reports.render import SiteHeader, html_to_pdf, render_html, svg_data_uri
