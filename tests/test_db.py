@@ -17,7 +17,7 @@ from scrutiny.store.db import DATA_TABLES, make_engine, metadata, transaction
 from scrutiny.store.migrations import current_revision, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAD = "0014_kept_figures"  # the newest migration
+HEAD = "0014"  # the newest migration
 SQL_TYPES = {
     "string": Text,
     "code": Text,

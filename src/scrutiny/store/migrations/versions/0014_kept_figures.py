@@ -1,7 +1,7 @@
 """Figures worked out once and kept (kept_figures): indicators, signals and the watchlist,
 each with the data version and code fingerprint it was made at (scrutiny.warning.kept).
 
-Revision ID: 0014_kept_figures
+Revision ID: 0014
 Revises: 0013
 Created: 2026-12-11
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_kept_figures"
+revision = "0014"
 down_revision: str | None = "0013"
 branch_labels = None
 depends_on = None
