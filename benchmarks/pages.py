@@ -33,9 +33,11 @@ from pathlib import Path
 import polars as pl
 from cache_after_write import signed_in, timed
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, inspect
+from postgres_demo import POSTGRES_ADMIN_URL, postgresql_demo
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
 
-from scrutiny.demo.build import DEMO_AUTHORITY, build_demo
+from scrutiny.demo.build import DEMO_AUTHORITY
 from scrutiny.returns.submit import submit_return
 from scrutiny.settings import Settings
 from scrutiny.store.db import make_engine
@@ -45,7 +47,6 @@ from scrutiny.warning import kept
 from scrutiny.web import create_app
 
 DEMO = Path(__file__).resolve().parent.parent / "build" / "demo" / "scrutiny.db"
-ADMIN = "postgresql+psycopg://root@/postgres?host=/var/run/postgresql"
 BENCH_DATABASE = "scrutiny_bench_figures"
 YEAR = "2024-25"
 ANALYST, OFFICER = "analyst@demo.scrutiny", "officer@demo.scrutiny"
@@ -187,36 +188,19 @@ def keep(url: str) -> float:
         engine.dispose()
 
 
-def postgresql_demo() -> str | None:
-    """The full demo in PostgreSQL, built once (kept between runs), or None without a server."""
-    url = ADMIN.replace("/postgres?", f"/{BENCH_DATABASE}?")
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+def postgresql_demo_or_none() -> str | None:
+    """The full demo in PostgreSQL (kept between runs), or None without a server."""
     try:
-        with admin.connect() as connection:
-            found = connection.exec_driver_sql(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DATABASE,)
-            ).scalar()
-    except Exception as error:  # no server: say so and carry on with SQLite
+        return postgresql_demo(BENCH_DATABASE, Path("build/bench-figures-postgresql"))
+    except OperationalError as error:  # no server: say so and carry on with SQLite
         print(f"  PostgreSQL skipped: {str(error).splitlines()[0]}")
         return None
-    engine = create_engine(url) if found else None
-    built = engine is not None and inspect(engine).has_table("complaint_counts")
-    if engine is not None:
-        engine.dispose()
-    if not built:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-            connection.exec_driver_sql(f'CREATE DATABASE "{BENCH_DATABASE}"')
-        print("building the full demo in PostgreSQL (once)...", flush=True)
-        build_demo(Path("build/bench-figures-postgresql"), database_url=url)
-    admin.dispose()
-    return url
 
 
 def postgresql_copy(template_url: str) -> Iterator[str]:
     """A copy of the PostgreSQL demo, dropped afterwards."""
     name = f"{BENCH_DATABASE}_copy"
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{BENCH_DATABASE}"')
@@ -248,7 +232,7 @@ def main(demo: Path) -> None:
             yield f"sqlite:///{scratch}"
 
         refreshes("SQLite", sqlite_copy)
-    postgresql = postgresql_demo()
+    postgresql = postgresql_demo_or_none()
     if postgresql:
         seconds = keep(postgresql)
         if seconds > 1:

@@ -31,7 +31,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect
+from postgres_demo import postgresql_demo
 
 from scrutiny.demo.build import build_demo
 from scrutiny.reference.authorities import current_codes
@@ -42,7 +42,6 @@ BASE = f"http://127.0.0.1:{PORT}"
 USERS = 20
 WORKERS = 2  # one per core
 TARGETS = {"council page": 50.0, "national overview": 300.0}
-POSTGRES_ADMIN_URL = "postgresql+psycopg://root@/postgres?host=/var/run/postgresql"
 BENCH_DATABASE = "scrutiny_bench_web"
 # Two workers need one secret key between them (`scrutiny serve` refuses to start without).
 SECRET = "web-load-benchmark-key-not-for-any-real-service"
@@ -55,26 +54,9 @@ def sqlite_demo() -> str:
     return f"sqlite:///{DEMO / 'scrutiny.db'}"
 
 
-def postgresql_demo() -> str:
+def postgresql_demo_for_load() -> str:
     """The full demo in PostgreSQL, built once (kept between runs)."""
-    url = POSTGRES_ADMIN_URL.replace("/postgres?", f"/{BENCH_DATABASE}?")
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        found = connection.exec_driver_sql(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DATABASE,)
-        ).scalar()
-    engine = create_engine(url) if found else None
-    built = engine is not None and inspect(engine).has_table("complaint_counts")
-    if engine is not None:
-        engine.dispose()
-    if not built:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-            connection.exec_driver_sql(f'CREATE DATABASE "{BENCH_DATABASE}"')
-        print("building the full demo in PostgreSQL (once)...", flush=True)
-        build_demo(Path("build/bench-web-postgresql"), database_url=url)
-    admin.dispose()
-    return url
+    return postgresql_demo(BENCH_DATABASE, Path("build/bench-web-postgresql"))
 
 
 def wait_until_up(deadline: float = 120) -> None:
@@ -204,7 +186,7 @@ def measure(backend: str, url: str, seconds: int, repeats: int) -> None:
 
 
 def main(seconds: int, repeats: int, backends: list[str]) -> None:
-    makers = {"SQLite": sqlite_demo, "PostgreSQL": postgresql_demo}
+    makers = {"SQLite": sqlite_demo, "PostgreSQL": postgresql_demo_for_load}
     for backend in backends:
         measure(backend, makers[backend](), seconds, repeats)
 
