@@ -79,7 +79,8 @@ def profile(path: Path) -> None:
     from scrutiny.returns import validation
     from scrutiny.returns.ingest import read_file
     from scrutiny.settings import Settings
-    from scrutiny.standard.rules import rule_checks, run_checks, table_rule_issues
+    from scrutiny.standard.rules import rule_checks, run_checks
+    from scrutiny.standard.table_rules import table_rule_issues
 
     phase("import the validator")
     raw = read_file(path, Settings.from_env(), with_hash=False)

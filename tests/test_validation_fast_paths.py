@@ -24,7 +24,8 @@ from scrutiny.returns.ingest import read_file
 from scrutiny.returns.unreadable import FileUnreadable
 from scrutiny.returns.validation import FORMULA_START, INVISIBLE, parse_columns, validate
 from scrutiny.settings import Settings
-from scrutiny.standard.rules import ROW, key_hash, repeated_keys
+from scrutiny.standard.rules import ROW
+from scrutiny.standard.table_rules import key_hash, repeated_keys
 
 RETURNS = Path(__file__).parent / "returns"
 LINES = (RETURNS / "valid_complaints.csv").read_text().splitlines()

@@ -14,9 +14,10 @@ from datetime import date
 
 import polars as pl
 
-from scrutiny.core.personal_data import PERSONAL_DATA_KINDS, PERSONAL_HEADER
+from scrutiny.core.personal_data import PERSONAL_DATA_KINDS
 from scrutiny.reference.authorities import match_authority_names
 from scrutiny.returns.dates import clock, month_first, parse_date, wrong_time
+from scrutiny.returns.header_issues import header_issues
 from scrutiny.returns.ingest import RawTable
 from scrutiny.returns.mapping import normalise_name, with_mapping_hints
 from scrutiny.returns.report import Report as Report
@@ -34,8 +35,8 @@ from scrutiny.standard.rules import (
     empty_issues,
     rule_checks,
     run_checks,
-    table_rule_issues,
 )
+from scrutiny.standard.table_rules import table_rule_issues
 
 MAX_CELL_CHARACTERS = 10_000
 # A code list longer than this is named in a fix, with where to read it, not spelt out.
@@ -333,61 +334,6 @@ def _cell_checks(standard: Standard, spec: Field, distinct: pl.DataFrame | None)
     return found
 
 
-def _header_issues(raw: RawTable) -> list[pl.DataFrame]:
-    found = []
-
-    def add(column: str, value: str, severity: Severity, rule: str, message: str, fix: str) -> None:
-        found.append(
-            pl.DataFrame(
-                {
-                    "row": [raw.header_row],
-                    "column": [column],
-                    "value": [value],
-                    "severity": [severity],
-                    "rule": [rule],
-                    "message": [message],
-                    "fix": [fix],
-                },
-                schema=empty_issues().schema,
-            )
-        )
-
-    for spec in raw.table.fields:
-        if spec.required and spec.name not in raw.headers:
-            add(
-                spec.name,
-                "",
-                "error",
-                "missing_column",
-                f"The required column {spec.name} ({spec.title}) is missing.",
-                f"Add a column headed {spec.name}, or map your header to it with --mapping.",
-            )
-    names = raw.table.field_names()
-    for header in raw.unknown_columns:
-        close = difflib.get_close_matches(normalise_name(header), names, n=1, cutoff=0.6)
-        hint = f" Did you mean {close[0]}?" if close else ""
-        if pl.Series([header]).str.contains(PERSONAL_HEADER).item():
-            message = "This column looks like personal data and is not part of the standard."
-            fix = "Delete the column before submitting; it is never stored."
-            add(header, "", "warning", "unknown_column", message, fix)
-        else:
-            message = f"Not a column of the {raw.table.name} table; it will be ignored.{hint}"
-            fix = "Rename it to a field of the standard, map it with --mapping, or delete it."
-            add(header, "", "warning", "unknown_column", message, fix)
-    if raw.file_issues:
-        found.append(pl.DataFrame(raw.file_issues, schema=empty_issues().schema))
-    for name, headers in raw.duplicate_columns.items():
-        add(
-            name,
-            ", ".join(headers),
-            "error",
-            "duplicate_column",
-            f"{len(headers)} columns all mean {name}.",
-            "Keep one of them.",
-        )
-    return found
-
-
 def _whole_column(spec: Field) -> bool:
     """Free text and references have a different value in nearly every row."""
     return spec.free_text or spec.name.endswith("_ref")
@@ -493,7 +439,7 @@ def validate(raw: RawTable, today: date | None = None) -> Report:
     parsed = parse_columns(raw)
     wide = parsed.wide
     checks = parsed.checks + rule_checks(table, wide, today, columns)
-    found = _header_issues(raw) + run_checks(wide, checks)
+    found = header_issues(raw) + run_checks(wide, checks)
     found += table_rule_issues(table, wide, today, columns)
     issues = pl.concat(found, how="vertical") if found else empty_issues()
     issues = with_mapping_hints(issues, table, None if raw.mapping.empty else raw.mapping.source)
