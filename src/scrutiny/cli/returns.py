@@ -166,7 +166,7 @@ def import_command(
     from scrutiny.returns.submissions import ReplaceNotConfirmed, SubmissionError
     from scrutiny.returns.submit import submit_return
     from scrutiny.store.db import make_engine
-    from scrutiny.warning import kept
+    from scrutiny.store.kept_tables import kept_names
 
     if saved_mapping and (mapping or not authority):
         fail("--saved-mapping needs --authority, and takes the place of --mapping", code=2)
@@ -253,7 +253,10 @@ def import_command(
         )
     console.print(summary)
     try:  # only the figures already kept, and only for the councils this return changed
-        console.print(kept.refresh(engine, start=False).summary(), highlight=False)
+        if kept_names(engine):  # the early-warning code takes a second to load: only if so
+            from scrutiny.warning import kept
+
+            console.print(kept.refresh(engine, start=False).summary(), highlight=False)
     finally:
         engine.dispose()
 

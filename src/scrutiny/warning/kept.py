@@ -197,6 +197,8 @@ def refresh(engine: Engine, *, start: bool = True) -> Refreshed:
         if day is not None:
             wanted += [f"signals:{day.isoformat()}", f"watchlist:{day.isoformat()}"]
         names += [name for name in wanted if name not in stamps]
+    if not names:  # nothing kept, nothing to start: an import on a fresh database
+        return Refreshed([], [], set(), time.perf_counter() - began)
     now = _stamp(engine)
     recipes = {"indicators": _recipe(""), "landlords": _recipe(""), "": _recipe(_shared(engine))}
 
