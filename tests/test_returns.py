@@ -181,6 +181,21 @@ def test_read_frame_types_a_column_that_starts_blank_by_all_its_rows(engine):
     assert flags.dtype != pl.Null and flags.to_list()[-1]
 
 
+def test_read_frame_of_no_rows_has_the_querys_column_types(engine):
+    # PostgreSQL's empty result said nothing of its columns' types: an empty frame of Null
+    # columns then failed to join councils' codes (found by a property test).
+    from scrutiny.store.db import DATA_TABLES
+    from scrutiny.store.read import read_frame
+
+    table = DATA_TABLES["ombudsman_decisions"]
+    query = select(table.c.authority_code, table.c.decision_date).where(
+        table.c.authority_code == "no such council"
+    )
+    frame = read_frame(engine, query)
+    assert frame.is_empty()
+    assert frame.schema == {"authority_code": pl.String, "decision_date": pl.Date}
+
+
 def test_read_frame_reads_plain_columns_in_bulk_with_the_same_types(engine, monkeypatch):
     # SQLite's rows are read in one call and dates parsed by polars; the frame must be
     # what reading row by row through SQLAlchemy gives, nulls and all, on both databases.

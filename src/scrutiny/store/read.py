@@ -29,6 +29,9 @@ def read_frame(engine: Engine, query: Any) -> pl.DataFrame:
                 return found
             result = connection.execute(query)
         rows = [tuple(row) for row in result]
+        if not rows and (kinds := kinds or _plain_types(query)) is not None:
+            # No rows to say what a column holds: the query's own types do, on every database.
+            return pl.DataFrame(schema=dict(zip(names, kinds, strict=True)))
         # Every row decides a column's type: a column blank for its first rows is not Null.
         return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
 
